@@ -1,0 +1,1245 @@
+"""Desk: the one facade between the UI (or the command line) and the local store.
+
+One method per user action; each opens its own transaction (BEGIN IMMEDIATE for writes) and
+returns frozen views plus a `Changes` set. Every write also appends the audit entry and the
+outbox entry for sync in the same transaction, so a change and its upload request can never be
+separated by a crash. Nothing here imports Qt.
+
+Thread rules: a Desk may be used from several threads (one SQLAlchemy session per call), but
+the UI serialises writes on its single DB lane.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uuid6
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import hlc as hlc_mod
+from .auth import check_password_strength, hash_password, verify_password
+from .catalogs import COUNTY_CODES, LEAGUE_CODE
+from .errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    NotInitialised,
+    PermissionDenied,
+    StoreError,
+    ValidationFailed,
+)
+from .numbering import format_receipt_no, normalize_receipt_no
+from .paths import backups_dir, db_path
+from .paths import data_dir as resolve_data_dir
+from .records.fields import GroupField, RefField
+from .records.kind import RecordKind
+from .records.kinds import KINDS
+from .records.workflow import ROLES, Action, EventLike, fold
+from .storage import db as dbmod
+from .storage import search
+from .storage.schema import (
+    DETAIL,
+    AuditEntry,
+    CalendarDay,
+    Draft,
+    Installation,
+    OutboxEntry,
+    ReceiptCounter,
+    Record,
+    RecordEvent,
+    Setting,
+    UserAccount,
+)
+from .timeutil import CST, today_cst, utcnow
+from .views import (
+    AuditView,
+    Changes,
+    EventView,
+    Identity,
+    Query,
+    RecordView,
+    UserView,
+)
+
+log = logging.getLogger(__name__)
+
+SYSTEM_USER = "system"
+USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
+ENVELOPE_ORDER = {
+    "created_at": Record.created_at,
+    "updated_at": Record.updated_at,
+    "receipt_no": Record.receipt_no,
+    "status": Record.status,
+    "title": Record.title,
+    "due_date": Record.due_date,
+    "county_code": Record.county_code,
+    "created_by": Record.created_by,
+}
+
+
+def new_id() -> str:
+    return str(uuid6.uuid7())
+
+
+def _label_map(kind: RecordKind) -> dict[str, str]:
+    return {f.key: f.label for f in kind.fields}
+
+
+class Desk:
+    """Open with `Desk.open(data_dir)`; log in with `login()` or `use_account()`."""
+
+    def __init__(self, directory: Path, engine: Engine) -> None:
+        self.directory = directory
+        self.path = db_path(directory)
+        self._engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(dbmod.writer(engine), expire_on_commit=False)
+        self._user: UserView | None = None
+        self._identity: Identity | None = None
+        self._calendar: Any = None
+
+    # --- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, directory: str | Path | None = None, *, create: bool = False) -> Desk:
+        """Open (and migrate) the store in `directory`; with create=True make a new one."""
+        d = resolve_data_dir(directory)
+        path = db_path(d)
+        if not path.exists() and not create:
+            raise NotInitialised(
+                f"此电脑尚未设置窗口信息（{d}）。请先运行：xingan-desk init --county 县市代码 --window 窗口号"
+            )
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"无法创建数据目录：{d}（{exc.strerror}）") from exc
+        dbmod.check_writable(path)
+        engine = dbmod.make_engine(path)
+        try:
+            dbmod.migrate(engine, path, backups_dir(d))
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM record").first()
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            engine.dispose()
+            raise dbmod.explain_db_error(exc, path) from exc
+        except StoreError:
+            engine.dispose()
+            raise
+        return cls(d, engine)
+
+    @classmethod
+    def initialise(
+        cls,
+        directory: str | Path | None,
+        county: str,
+        window: str,
+        *,
+        admin_password: str,
+        admin_name: str = "系统管理员",
+    ) -> Desk:
+        """Create the store with its window identity and the first admin account."""
+        county = county.strip()
+        window = window.strip().zfill(2)
+        if county not in COUNTY_CODES:
+            known = "、".join(COUNTY_CODES)
+            raise ValidationFailed({"county": f"县市代码“{county}”不是兴安盟的代码（可选：{known}）"})
+        if not window.isdigit() or len(window) != 2 or window == "00":
+            raise ValidationFailed({"window": "窗口号应为01到99的两位数字"})
+        problem = check_password_strength(admin_password)
+        if problem:
+            raise ValidationFailed({"admin_password": problem})
+        desk = cls.open(directory, create=True)
+        with desk._tx() as s:
+            if s.get(Installation, 1) is not None:
+                ident = s.get(Installation, 1)
+                assert ident is not None
+                desk.close()
+                raise ValidationFailed(
+                    {"window": f"此数据目录已设置为 {ident.county_code}-{ident.window_no} 窗口，不能重复设置"}
+                )
+            now = utcnow()
+            s.add(Installation(id=1, installation_id=new_id(), county_code=county,
+                               window_no=window, generation=1, hlc_last="", created_at=now))
+            s.add(UserAccount(id=new_id(), username="admin", display_name=admin_name,
+                              role="admin", password_hash=hash_password(admin_password),
+                              active=True, created_at=now))
+            s.add(AuditEntry(at=now, username=SYSTEM_USER, window_code=f"{county}-{window}",
+                             action="init", changes={}, detail=f"设置窗口 {county}-{window}"))
+        return desk
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with self._write.begin() as s:
+                yield s
+        except OperationalError as exc:
+            raise dbmod.explain_db_error(exc, self.path) from exc
+
+    @contextmanager
+    def _ro(self) -> Iterator[Session]:
+        try:
+            with self._read() as s:
+                yield s
+        except OperationalError as exc:
+            raise dbmod.explain_db_error(exc, self.path) from exc
+
+    # --- identity and accounts ---------------------------------------------------------------
+    @property
+    def identity(self) -> Identity:
+        if self._identity is None:
+            with self._ro() as s:
+                row = s.get(Installation, 1)
+                if row is None:
+                    raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
+                self._identity = Identity(row.installation_id, row.county_code, row.window_no,
+                                          row.generation)
+        return self._identity
+
+    @property
+    def user(self) -> UserView:
+        if self._user is None:
+            raise PermissionDenied("请先登录")
+        return self._user
+
+    def login(self, username: str, password: str) -> UserView:
+        with self._tx() as s:
+            acc = s.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
+            if acc is None or not acc.active or not verify_password(password, acc.password_hash):
+                s.add(self._audit_row("login_failed", detail=f"用户名 {username}",
+                                      username=username[:50]))
+                ok = False
+            else:
+                acc.last_login_at = utcnow()
+                self._user = _user_view(acc)
+                s.add(self._audit_row("login"))
+                ok = True
+        if not ok:
+            raise PermissionDenied("用户名或密码不正确")
+        return self.user
+
+    def use_account(self, username: str) -> UserView:
+        """Act as an existing account without a password (command line run by an admin of the
+        PC, demo data, tests). Privileged actions still check the account's role."""
+        with self._ro() as s:
+            acc = s.scalar(select(UserAccount).where(UserAccount.username == username))
+            if acc is None or not acc.active:
+                raise NotFound(f"没有名为“{username}”的有效账号")
+            self._user = _user_view(acc)
+        return self._user
+
+    def logout(self) -> None:
+        self._user = None
+
+    def _require_role(self, *roles: str, what: str) -> None:
+        if self.user.role not in roles:
+            names = "、".join({"clerk": "窗口人员", "mediator": "调解员", "supervisor": "主管",
+                               "admin": "管理员"}[r] for r in roles)
+            raise PermissionDenied(f"“{what}”需要{names}权限，当前账号无此权限")
+
+    def add_user(self, username: str, display_name: str, role: str, password: str) -> UserView:
+        self._require_role("admin", what="新建账号")
+        errors: dict[str, str] = {}
+        username = username.strip()
+        if not username or len(username) > 50 or not username.isascii() or " " in username:
+            errors["username"] = "用户名应为50位以内的字母、数字，不含空格"
+        if not display_name.strip() or len(display_name) > 50:
+            errors["display_name"] = "请填写姓名（50字以内）"
+        if role not in ROLES:
+            errors["role"] = "角色应为 clerk、mediator、supervisor 或 admin"
+        problem = check_password_strength(password)
+        if problem:
+            errors["password"] = problem
+        if errors:
+            raise ValidationFailed(errors)
+        with self._tx() as s:
+            if s.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+                raise ValidationFailed({"username": f"用户名“{username}”已存在"})
+            acc = UserAccount(id=new_id(), username=username, display_name=display_name.strip(),
+                              role=role, password_hash=hash_password(password), active=True,
+                              created_at=utcnow())
+            s.add(acc)
+            s.add(self._audit_row("add_user", detail=f"{username}（{display_name}，{role}）"))
+            return _user_view(acc)
+
+    def set_password(self, username: str, password: str) -> None:
+        if username != self.user.username:
+            self._require_role("admin", what="重置他人密码")
+        problem = check_password_strength(password)
+        if problem:
+            raise ValidationFailed({"password": problem})
+        with self._tx() as s:
+            acc = s.scalar(select(UserAccount).where(UserAccount.username == username))
+            if acc is None:
+                raise NotFound(f"没有名为“{username}”的账号")
+            acc.password_hash = hash_password(password)
+            s.add(self._audit_row("set_password", detail=username))
+
+    def list_users(self) -> list[UserView]:
+        with self._ro() as s:
+            return [_user_view(a) for a in s.scalars(select(UserAccount).order_by(UserAccount.username))]
+
+    # --- settings and calendar ---------------------------------------------------------------
+    def setting(self, key: str, default: Any = None) -> Any:
+        with self._ro() as s:
+            row = s.get(Setting, key)
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._require_role("admin", "supervisor", what="修改设置")
+        with self._tx() as s:
+            row = s.get(Setting, key)
+            old = None if row is None else row.value
+            if row is None:
+                s.add(Setting(key=key, value=value, updated_at=utcnow(),
+                              updated_by=self.user.username))
+            else:
+                row.value, row.updated_at, row.updated_by = value, utcnow(), self.user.username
+            s.add(self._audit_row("setting", changes={key: [old, value]}))
+
+    def calendar(self) -> Any:
+        """The working-day calendar: shipped holiday table plus this window's admin edits."""
+        if self._calendar is None:
+            from .workdays import Calendar
+
+            with self._ro() as s:
+                rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
+            years = {d.year for d, _, _ in rows}
+            self._calendar = Calendar.default().with_overrides(rows, covered_years=years)
+        return self._calendar
+
+    def set_calendar_day(self, day: dt.date, kind: str, name: str = "") -> None:
+        self._require_role("admin", what="编辑节假日")
+        if kind not in ("holiday", "workday", "normal"):
+            raise ValidationFailed({"kind": "类型应为 holiday（放假）、workday（调休上班）或 normal"})
+        with self._tx() as s:
+            row = s.get(CalendarDay, day)
+            old = None if row is None else row.kind
+            if row is None:
+                s.add(CalendarDay(day=day, kind=kind, name=name[:50],
+                                  updated_by=self.user.username, updated_at=utcnow()))
+            else:
+                row.kind, row.name = kind, name[:50]
+                row.updated_by, row.updated_at = self.user.username, utcnow()
+            s.add(self._audit_row("calendar", changes={day.isoformat(): [old, kind]},
+                                  detail=name))
+        self._calendar = None
+
+    # --- records: create ---------------------------------------------------------------------
+    def defaults(self, kind_key: str) -> dict[str, Any]:
+        """Values a new form starts with (declared defaults, now/today, the clerk's name)."""
+        from .catalogs import active_choices
+
+        kind = KINDS[kind_key]
+        values: dict[str, Any] = {f.key: f.default for f in kind.fields if f.default is not None}
+        now, today = utcnow(), today_cst()
+        for f in kind.fields:
+            if f.key in ("started_at", "rated_at"):
+                values[f.key] = now
+            elif f.key in ("guided_on", "applied_on"):
+                values[f.key] = today
+        if kind.has_field("first_responder") and self._user:
+            values["first_responder"] = self._user.display_name
+        if kind_key == "preexam_filing":
+            values["materials"] = [
+                {"item": label, "status": "missing", "note": None}
+                for _, label in active_choices("preexam_materials")
+            ]
+            values["county_code"] = self.identity.county_code if not self.identity.is_league else None
+        return values
+
+    def create(
+        self,
+        kind_key: str,
+        raw: Mapping[str, Any],
+        *,
+        handover_from: str | None = None,
+        register_enterprise: bool = True,
+    ) -> tuple[RecordView, Changes]:
+        """Validate and save a new record; its receipt number is allocated in the same
+        transaction. Raises ValidationFailed with {field: message} and saves nothing."""
+        with self._tx() as s:
+            return self._create_in(s, kind_key, raw, handover_from=handover_from,
+                                   register_enterprise=register_enterprise)
+
+    def _create_in(
+        self,
+        s: Session,
+        kind_key: str,
+        raw: Mapping[str, Any],
+        *,
+        handover_from: str | None = None,
+        register_enterprise: bool = True,
+    ) -> tuple[RecordView, Changes]:
+        kind = KINDS[kind_key]
+        user = self.user
+        ident = self.identity
+        intake = tuple(f.key for f in kind.intake_fields)
+        locked = [k for k in raw if kind.has_field(k) and k not in intake
+                  and raw[k] not in (None, "", [])]
+        values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
+                                     (k in intake or not kind.has_field(k))}, keys=intake)
+        for k in locked:
+            errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
+        self._check_refs(s, kind, values, errors)
+        if kind.key == "enterprise" and values.get("uscc") and "uscc" not in errors:
+            dup = s.scalar(select(Record.receipt_no).where(
+                Record.kind == "enterprise", Record.enterprise_uscc == values["uscc"],
+                Record.voided.is_(False)))
+            if dup:
+                errors["uscc"] = f"该统一社会信用代码已在企业库中（{dup}），请直接修改原记录"
+        if errors:
+            raise ValidationFailed(errors, _label_map(kind))
+        now = utcnow()
+        stamp = self._tick(s)
+        rec_id = new_id()
+        receipt_no = self._allocate_number(s, kind, now)
+        county = ident.county_code
+        if kind.key == "enterprise" and values.get("county_code"):
+            county = values["county_code"]
+        full = {f.key: values.get(f.key) for f in kind.fields}
+        rec = Record(
+            id=rec_id, kind=kind.key, receipt_no=receipt_no, status="", owner=ident.window_code,
+            county_code=county, created_by=user.username, created_at=now, updated_at=now,
+            updated_by=user.username, hlc=stamp,
+            field_hlc={k: stamp for k, v in full.items() if v is not None},
+            row_version=1, voided=False, title=kind.title_of(full),
+            enterprise_uscc=_uscc_of(full), print_count=0, needs_review=False,
+        )
+        s.add(rec)
+        s.flush()
+        s.execute(insert(DETAIL[kind.key]).values(record_id=rec_id, **full))
+        changes = Changes(frozenset({rec_id}), frozenset({kind.key}))
+        self._outbox(s, "record", rec_id, "create", {
+            "kind": kind.key, "id": rec_id, "receipt_no": receipt_no, "owner": rec.owner,
+            "county_code": county, "created_by": user.username,
+            "created_at": now.isoformat(), "hlc": stamp, "values": kind.to_json(full),
+        }, stamp)
+        s.add(self._audit_row("create", rec, changes={
+            k: [None, v] for k, v in kind.to_json(full).items() if v not in (None, [], "")
+        }))
+        n_out = 1
+        wf = kind.workflow
+        if wf is not None:
+            status = wf.initial
+            for action_key in kind.auto_actions(full):
+                action = wf.action(action_key)
+                n_out += self._append_event(s, kind, rec, status, action, {}, full)
+                status = action.target
+        self._refold(s, kind, rec)
+        if handover_from:
+            changes |= self._link_handover(s, handover_from, receipt_no)
+            n_out += 1
+        if register_enterprise and kind.key != "enterprise":
+            changes |= self._register_enterprise(s, full, county)
+        self._index(s, kind, rec)
+        return self._view(s, rec), changes | Changes(outbox=n_out)
+
+    def _register_enterprise(self, s: Session, values: Mapping[str, Any], county: str) -> Changes:
+        """A consultation or filing naming an enterprise not yet in the registry adds it."""
+        uscc = _uscc_of(values)
+        name = values.get("enterprise_name") or values.get("applicant_name")
+        if not uscc or not name:
+            return Changes()
+        exists = s.scalar(select(Record.id).where(Record.kind == "enterprise",
+                                                  Record.enterprise_uscc == uscc))
+        if exists:
+            return Changes()
+        region = uscc[2:8]
+        raw = {
+            "uscc": uscc, "name": name,
+            "county_code": region if region in COUNTY_CODES else county,
+            "contact_name": values.get("contact_name") or values.get("visitor_name"),
+            "contact_phone": values.get("contact_phone") or values.get("visitor_phone"),
+        }
+        kind = KINDS["enterprise"]
+        ent_values, errors = kind.clean({k: v for k, v in raw.items() if v})
+        if errors:
+            return Changes()  # incomplete data: the clerk can add the enterprise by hand
+        now, stamp = utcnow(), self._tick(s)
+        rec_id = new_id()
+        full = {f.key: ent_values.get(f.key) for f in kind.fields}
+        rec = Record(
+            id=rec_id, kind="enterprise", receipt_no=self._allocate_number(s, kind, now),
+            status="", owner=self.identity.window_code, county_code=full["county_code"],
+            created_by=self.user.username, created_at=now, updated_at=now,
+            updated_by=self.user.username, hlc=stamp,
+            field_hlc={k: stamp for k, v in full.items() if v is not None}, row_version=1,
+            title=kind.title_of(full), enterprise_uscc=uscc, print_count=0, voided=False,
+        )
+        s.add(rec)
+        s.flush()
+        s.execute(insert(DETAIL["enterprise"]).values(record_id=rec_id, **full))
+        self._outbox(s, "record", rec_id, "create", {
+            "kind": "enterprise", "id": rec_id, "receipt_no": rec.receipt_no, "owner": rec.owner,
+            "county_code": rec.county_code, "created_by": rec.created_by,
+            "created_at": now.isoformat(), "hlc": stamp, "values": kind.to_json(full),
+        }, stamp)
+        s.add(self._audit_row("create", rec, detail="由登记自动加入企业库"))
+        self._index(s, kind, rec)
+        return Changes(frozenset({rec_id}), frozenset({"enterprise"}), 1)
+
+    def _link_handover(self, s: Session, source_id: str, target_no: str) -> Changes:
+        src = s.scalar(select(Record).where(Record.id == source_id))
+        if src is None or src.kind != "consultation":
+            raise NotFound("找不到要转入的咨询登记")
+        table = DETAIL["consultation"]
+        old = s.execute(select(table.c.handed_over_to).where(table.c.record_id == source_id)).scalar()
+        new = ", ".join(x for x in (old, target_no) if x)
+        stamp = self._tick(s)
+        s.execute(update(table).where(table.c.record_id == source_id).values(handed_over_to=new))
+        src.row_version += 1
+        src.updated_at, src.updated_by, src.hlc = utcnow(), self.user.username, stamp
+        src.field_hlc = {**src.field_hlc, "handed_over_to": stamp}
+        self._outbox(s, "record", source_id, "update", {
+            "kind": "consultation", "id": source_id, "hlc": stamp,
+            "values": {"handed_over_to": new}, "row_version": src.row_version,
+        }, stamp)
+        s.add(self._audit_row("handover", src, changes={"handed_over_to": [old, new]}))
+        return Changes(frozenset({source_id}), frozenset({"consultation"}))
+
+    def handover(self, consultation_id: str, target_kind: str) -> dict[str, Any]:
+        """Prefilled values for a pre-examination filing or mediation intake made from a
+        consultation (nothing is saved; pass `handover_from=` to `create`)."""
+        rec = self.get(consultation_id)
+        if rec.kind != "consultation":
+            raise IllegalTransition("只有咨询登记可以转入预审备案或调解")
+        v = rec.values
+        values = self.defaults(target_kind)
+        enterprise = self.enterprise_by_uscc(v["enterprise_uscc"]) if v.get("enterprise_uscc") else None
+        ent = enterprise.values if enterprise else {}
+        if target_kind == "preexam_filing":
+            industry = ent.get("industry")
+            values.update({
+                "enterprise_uscc": v.get("enterprise_uscc"),
+                "enterprise_name": v.get("enterprise_name") or ent.get("name"),
+                "county_code": ent.get("county_code") or v.get("visitor_region")
+                or values.get("county_code"),
+                "field": industry if industry in ("bio", "new_materials") else None,
+                "contact_name": v.get("visitor_name"),
+                "contact_phone": v.get("visitor_phone"),
+                "source_consultation": rec.receipt_no,
+                "invention_patents": ent.get("invention_patents"),
+                "utility_patents": ent.get("utility_patents"),
+                "design_patents": ent.get("design_patents"),
+                "has_ip_rules": ent.get("has_ip_rules"),
+                "gb29490_certified": ent.get("gb29490_certified"),
+                "key_support": ent.get("key_support"),
+            })
+        elif target_kind == "mediation":
+            is_org = bool(v.get("enterprise_name"))
+            values["applicants"] = [{
+                "party_type": "org" if is_org else "person",
+                "name": v.get("enterprise_name") or v.get("visitor_name"),
+                "uscc": v.get("enterprise_uscc"),
+                "legal_rep": ent.get("legal_rep"),
+                "phone": v.get("visitor_phone") or ent.get("contact_phone"),
+                "address": ent.get("address"),
+            }]
+            values["facts"] = v.get("question")
+        else:
+            raise IllegalTransition("咨询登记只能转入预审备案或调解受理")
+        return {k: val for k, val in values.items() if val is not None}
+
+    # --- records: update, void, act ----------------------------------------------------------
+    def update(
+        self, record_id: str, raw: Mapping[str, Any], expected_version: int
+    ) -> tuple[RecordView, Changes]:
+        """Save edits of intake fields. `expected_version` is the version the form was opened
+        with; if the record changed since (another clerk, a sync), Conflict is raised and
+        nothing is saved."""
+        with self._tx() as s:
+            rec = self._load(s, record_id)
+            kind = KINDS[rec.kind]
+            self._check_owner(rec, "修改")
+            if rec.voided:
+                raise IllegalTransition("该记录已作废，不能修改")
+            if rec.row_version != expected_version:
+                raise Conflict("该记录在您打开后已被修改（可能来自其他窗口的同步），请重新打开后再修改")
+            locked = [k for k in raw if kind.has_field(k) and kind.field(k).stage != "intake"]
+            if locked:
+                names = "、".join(kind.field(k).label for k in locked)
+                raise ValidationFailed({locked[0]: f"{names}只能通过办理操作修改"}, _label_map(kind))
+            current = self._values(s, kind, record_id)
+            values, errors = kind.clean(raw, keys=tuple(k for k in raw if kind.has_field(k)),
+                                        existing=current)
+            unknown = {k for k in raw if not kind.has_field(k)}
+            if unknown:
+                errors["_unknown"] = "未知字段：" + "、".join(sorted(unknown))
+            self._check_refs(s, kind, values, errors)
+            if kind.key == "enterprise" and values.get("uscc") not in (None, current.get("uscc")):
+                errors["uscc"] = "统一社会信用代码是企业库的主键，不能修改；如有误请作废后重新登记"
+            if errors:
+                raise ValidationFailed(errors, _label_map(kind))
+            changed = {k: v for k, v in values.items() if v != current.get(k)}
+            if not changed:
+                return self._view(s, rec), Changes()
+            stamp = self._tick(s)
+            s.execute(update(DETAIL[kind.key]).where(DETAIL[kind.key].c.record_id == record_id)
+                      .values(**changed))
+            full = {**current, **changed}
+            rec.row_version += 1
+            rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
+            rec.field_hlc = {**rec.field_hlc, **{k: stamp for k in changed}}
+            rec.title = kind.title_of(full)
+            rec.enterprise_uscc = _uscc_of(full)
+            if kind.key == "enterprise" and "county_code" in changed:
+                rec.county_code = full["county_code"]
+            self._outbox(s, "record", record_id, "update", {
+                "kind": kind.key, "id": record_id, "hlc": stamp,
+                "values": kind.to_json(changed), "row_version": rec.row_version,
+            }, stamp)
+            before = kind.to_json({k: current.get(k) for k in changed})
+            after = kind.to_json(changed)
+            s.add(self._audit_row("update", rec, changes={k: [before[k], after[k]] for k in changed}))
+            self._refold(s, kind, rec)
+            self._index(s, kind, rec)
+            view = self._view(s, rec)
+        return view, Changes(frozenset({record_id}), frozenset({kind.key}), 1)
+
+    def void(self, record_id: str, reason: str) -> tuple[RecordView, Changes]:
+        """Void a record (作废). Records are never deleted; the number stays used."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationFailed({"reason": "请填写作废原因"})
+        if len(reason) > 300:
+            raise ValidationFailed({"reason": "作废原因不能超过300字"})
+        with self._tx() as s:
+            rec = self._load(s, record_id)
+            if rec.voided:
+                raise IllegalTransition("该记录已经作废")
+            if rec.created_by != self.user.username and self.user.role not in ("supervisor", "admin"):
+                raise PermissionDenied("只有登记人本人或主管、管理员可以作废该记录")
+            self._check_owner(rec, "作废")
+            stamp = self._tick(s)
+            rec.voided, rec.void_reason = True, reason
+            rec.row_version += 1
+            rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
+            rec.due_date = rec.due_label = None
+            self._outbox(s, "record", record_id, "void",
+                         {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason}, stamp)
+            s.add(self._audit_row("void", rec, changes={"voided": [False, True]}, detail=reason))
+            view = self._view(s, rec)
+        return view, Changes(frozenset({record_id}), frozenset({rec.kind}), 1)
+
+    def actions_for(self, record_id: str) -> tuple[Action, ...]:
+        """The status actions legal now for this record and the logged-in clerk's role."""
+        rec = self.get(record_id)
+        wf = KINDS[rec.kind].workflow
+        if wf is None or rec.voided:
+            return ()
+        return wf.legal_actions(rec.status, self.user.role)
+
+    def act(self, record_id: str, action_key: str, raw: Mapping[str, Any] | None = None
+            ) -> tuple[RecordView, Changes]:
+        """Take a status action (受理, 不予受理, 调解成功, …) with the values it records."""
+        raw = dict(raw or {})
+        with self._tx() as s:
+            rec = self._load(s, record_id)
+            kind = KINDS[rec.kind]
+            wf = kind.workflow
+            if wf is None:
+                raise IllegalTransition(f"{kind.title}没有办理状态")
+            if rec.voided:
+                raise IllegalTransition("该记录已作废，不能办理")
+            refusal = wf.refusal(rec.status, action_key)
+            if refusal:
+                raise IllegalTransition(refusal)
+            action = wf.action(action_key)
+            if self.user.role not in action.roles:
+                self._require_role(*action.roles, what=action.label)
+            current = self._values(s, kind, record_id)
+            stray = set(raw) - set(action.fields)
+            if stray:
+                names = "、".join(sorted(stray))
+                raise ValidationFailed({"_unknown": f"“{action.label}”不记录这些字段：{names}"})
+            values, errors = kind.clean(raw, keys=action.fields, existing=current)
+            for k in action.required:
+                if values.get(k) in (None, [], "") and k not in errors:
+                    errors[k] = f"请填写{kind.field(k).label}"
+            self._check_refs(s, kind, values, errors)
+            if errors:
+                raise ValidationFailed(errors, _label_map(kind))
+            given = {k: v for k, v in values.items() if v is not None or k in raw}
+            self._append_event(s, kind, rec, rec.status, action, given, current)
+            self._refold(s, kind, rec)
+            self._index(s, kind, rec)
+            view = self._view(s, rec)
+        return view, Changes(frozenset({record_id}), frozenset({kind.key}), 1)
+
+    def _append_event(self, s: Session, kind: RecordKind, rec: Record, status: str,
+                      action: Action, values: Mapping[str, Any], current: Mapping[str, Any]) -> int:
+        derived = kind.derive(action.key, {**current, **values}, self.calendar())
+        payload = kind.to_json({**values, **derived})
+        stamp = self._tick(s)
+        ev = RecordEvent(id=new_id(), record_id=rec.id, action=action.key, from_status=status,
+                         to_status=action.target, payload=payload, hlc=stamp,
+                         actor=self.user.username, owner=self.identity.window_code,
+                         created_at=utcnow(), applied=True)
+        s.add(ev)
+        rec.row_version += 1
+        rec.updated_at, rec.updated_by, rec.hlc = ev.created_at, self.user.username, stamp
+        self._outbox(s, "event", ev.id, "event", {
+            "kind": kind.key, "record_id": rec.id, "id": ev.id, "action": ev.action,
+            "from_status": status, "to_status": ev.to_status, "payload": payload, "hlc": stamp,
+            "actor": ev.actor, "owner": ev.owner, "created_at": ev.created_at.isoformat(),
+        }, stamp)
+        label = kind.workflow.state_label if kind.workflow else str
+        s.add(self._audit_row("transition", rec, changes={
+            "status": [label(status), label(action.target)], **{k: [None, v] for k, v in payload.items()}
+        }, detail=action.label))
+        return 1
+
+    def _refold(self, s: Session, kind: RecordKind, rec: Record) -> None:
+        """Recompute status (and the values events recorded) from the event list."""
+        wf = kind.workflow
+        if wf is None:
+            self._set_due(s, kind, rec, "", self._values(s, kind, rec.id))
+            return
+        s.flush()
+        events = list(s.scalars(select(RecordEvent).where(RecordEvent.record_id == rec.id)))
+        result = fold(wf, [EventLike(e.id, e.hlc, e.action, e.from_status, e.payload)
+                           for e in events])
+        applied = set(result.applied)
+        for e in events:
+            e.applied = e.id in applied
+        rec.status = result.status
+        rec.needs_review = bool(result.conflicts)
+        event_keys = {f.key for f in kind.fields if f.stage != "intake"}
+        event_values = kind.from_json({k: v for k, v in result.values.items() if k in event_keys})
+        table = DETAIL[kind.key]
+        update_values = {k: event_values.get(k) for k in event_keys
+                         if k in event_values or k != "handed_over_to"}
+        update_values.pop("handed_over_to", None)
+        update_values.pop("case_no", None)
+        if update_values:
+            s.execute(update(table).where(table.c.record_id == rec.id).values(**update_values))
+        self._set_due(s, kind, rec, rec.status, self._values(s, kind, rec.id))
+
+    def _set_due(self, s: Session, kind: RecordKind, rec: Record, status: str,
+                 values: Mapping[str, Any]) -> None:
+        deadlines = [] if rec.voided else kind.deadlines(status, values, self.calendar())
+        if deadlines:
+            first = min(deadlines, key=lambda d: d.due)
+            rec.due_date, rec.due_label = first.due, first.label
+        else:
+            rec.due_date = rec.due_label = None
+
+    # --- helpers used by the write paths ----------------------------------------------------
+    def _tick(self, s: Session) -> str:
+        inst = s.get(Installation, 1)
+        if inst is None:
+            raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
+        inst.hlc_last = hlc_mod.tick(inst.hlc_last or None, self.identity.window_code)
+        return inst.hlc_last
+
+    def _allocate_number(self, s: Session, kind: RecordKind, now: dt.datetime) -> str:
+        ident = self.identity
+        year = now.astimezone(CST).year
+        counter = s.get(ReceiptCounter, (year, ident.generation))
+        if counter is None:
+            counter = ReceiptCounter(year=year, generation=ident.generation, last_no=0)
+            s.add(counter)
+        counter.last_no += 1
+        return format_receipt_no(kind.number_prefix, ident.county_code, ident.window_no,
+                                 ident.generation, year, counter.last_no)
+
+    def _outbox(self, s: Session, entity: str, entity_id: str, op: str,
+                payload: dict[str, Any], stamp: str) -> OutboxEntry:
+        entry = OutboxEntry(mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op,
+                            payload=payload, hlc=stamp, created_at=utcnow(), state="pending",
+                            attempts=0)
+        s.add(entry)
+        return entry
+
+    def _audit_row(self, action: str, rec: Record | None = None, *,
+                   changes: dict[str, Any] | None = None, detail: str = "",
+                   username: str | None = None) -> AuditEntry:
+        try:
+            window = self.identity.window_code
+        except NotInitialised:
+            window = ""
+        who = username or (self._user.username if self._user else SYSTEM_USER)
+        return AuditEntry(at=utcnow(), username=who, window_code=window, action=action,
+                          record_id=rec.id if rec else None, kind=rec.kind if rec else None,
+                          receipt_no=rec.receipt_no if rec else None,
+                          changes=_jsonable(changes or {}), detail=detail)
+
+    def _check_refs(self, s: Session, kind: RecordKind, values: Mapping[str, Any],
+                    errors: dict[str, str]) -> None:
+        for f in kind.fields:
+            if not isinstance(f, RefField) or f.stage == "derived" or not values.get(f.key):
+                continue
+            if f.key in errors:
+                continue
+            no = normalize_receipt_no(values[f.key])
+            target = s.scalar(select(Record).where(Record.receipt_no == no))
+            if target is None:
+                errors[f.key] = f"找不到编号为“{no}”的登记，请核对"
+            elif f.target_kinds and target.kind not in f.target_kinds:
+                want = "、".join(KINDS[k].title for k in f.target_kinds)
+                errors[f.key] = f"“{no}”是{KINDS[target.kind].title}，这里需要{want}的编号"
+            elif target.voided:
+                errors[f.key] = f"“{no}”已作废"
+
+    def _check_owner(self, rec: Record, what: str) -> None:
+        if rec.owner != self.identity.window_code:
+            raise PermissionDenied(
+                f"该记录由 {rec.owner} 窗口登记，本窗口不能{what}（可以办理状态操作或联系登记窗口）"
+            )
+
+    def _index(self, s: Session, kind: RecordKind, rec: Record) -> None:
+        values = self._values(s, kind, rec.id)
+        parts = [rec.receipt_no, rec.title]
+        for f in kind.fields:
+            v = values.get(f.key)
+            if v is None:
+                continue
+            if isinstance(f, GroupField):
+                for row in v:
+                    parts.extend(str(row.get(sub.key) or "") for sub in f.fields if sub.searchable)
+            elif f.searchable:
+                parts.append(str(v))
+        text_ = " ".join(p for p in parts if p)
+        rec.search_text = text_
+        s.execute(text("DELETE FROM record_search WHERE rowid = :pk"), {"pk": rec.pk})
+        s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
+                  {"pk": rec.pk, "t": search.tokens_for(text_)})
+
+    # --- reading -----------------------------------------------------------------------------
+    def _load(self, s: Session, record_id: str) -> Record:
+        rec = s.scalar(select(Record).where(Record.id == record_id))
+        if rec is None:
+            raise NotFound("找不到该记录（可能已被删除或编号有误）")
+        return rec
+
+    def _values(self, s: Session, kind: RecordKind, record_id: str) -> dict[str, Any]:
+        table = DETAIL[kind.key]
+        row = s.execute(select(table).where(table.c.record_id == record_id)).mappings().first()
+        if row is None:
+            return {f.key: None for f in kind.fields}
+        return {f.key: row[f.key] for f in kind.fields}
+
+    def _view(self, s: Session, rec: Record, values: Mapping[str, Any] | None = None) -> RecordView:
+        kind = KINDS[rec.kind]
+        vals = values if values is not None else self._values(s, kind, rec.id)
+        return _record_view(rec, vals)
+
+    def get(self, record_id: str) -> RecordView:
+        with self._ro() as s:
+            return self._view(s, self._load(s, record_id))
+
+    def get_by_receipt(self, receipt_no: str) -> RecordView:
+        no = normalize_receipt_no(receipt_no)
+        with self._ro() as s:
+            rec = s.scalar(select(Record).where(Record.receipt_no == no))
+            if rec is None:
+                raise NotFound(f"找不到编号为“{no}”的登记")
+            return self._view(s, rec)
+
+    def enterprise_by_uscc(self, uscc: str) -> RecordView | None:
+        from .validation import normalize_uscc
+
+        code = normalize_uscc(uscc)
+        with self._ro() as s:
+            rec = s.scalar(select(Record).where(Record.kind == "enterprise",
+                                                Record.enterprise_uscc == code,
+                                                Record.voided.is_(False)))
+            return None if rec is None else self._view(s, rec)
+
+    def _filtered(self, q: Query) -> Any:
+        stmt = select(Record.id)
+        conds: list[Any] = []
+        if q.kind:
+            conds.append(Record.kind == q.kind)
+        if not q.include_voided:
+            conds.append(Record.voided.is_(False))
+        if q.status:
+            conds.append(Record.status == q.status)
+        if q.county:
+            conds.append(Record.county_code == q.county)
+        if q.created_by:
+            conds.append(Record.created_by == q.created_by)
+        if q.needs_review is not None:
+            conds.append(Record.needs_review.is_(q.needs_review))
+        if q.due_before:
+            conds.append(and_(Record.due_date.is_not(None), Record.due_date <= q.due_before))
+        if q.date_from:
+            start = dt.datetime.combine(q.date_from, dt.time(), CST)
+            conds.append(Record.created_at >= start)
+        if q.date_to:
+            end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time(), CST)
+            conds.append(Record.created_at < end)
+        needle = q.text.strip()
+        if needle:
+            conds.append(self._text_condition(needle))
+        if q.extra and q.kind:
+            table = DETAIL[q.kind]
+            stmt = stmt.join(table, table.c.record_id == Record.id)
+            conds.extend(table.c[k] == v for k, v in q.extra.items())
+        return stmt.where(*conds)
+
+    def _text_condition(self, needle: str) -> Any:
+        no = normalize_receipt_no(needle)
+        match = search.match_query(needle)
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        if match is None:
+            return Record.search_text.like(like)
+        fts = Record.pk.in_(
+            select(text("rowid")).select_from(text("record_search"))
+            .where(text("record_search MATCH :m")).params(m=match)
+        )
+        cond = fts
+        if search.needs_confirmation(needle):
+            cond = and_(fts, Record.search_text.like(like))
+        return or_(cond, Record.receipt_no == no)
+
+    def find_ids(self, q: Query) -> list[str]:
+        """Record ids matching the query, sorted in SQL (for the lazy table model)."""
+        stmt = self._filtered(q)
+        order_col: Any
+        if q.order_by in ENVELOPE_ORDER:
+            order_col = ENVELOPE_ORDER[q.order_by]
+        elif q.kind and KINDS[q.kind].has_field(q.order_by):
+            table = DETAIL[q.kind]
+            if not q.extra:
+                stmt = stmt.join(table, table.c.record_id == Record.id)
+            order_col = table.c[q.order_by]
+        else:
+            raise ValueError(f"cannot order by {q.order_by!r}")
+        stmt = stmt.order_by(order_col.desc() if q.descending else order_col.asc(),
+                             Record.pk.desc() if q.descending else Record.pk.asc())
+        if q.limit:
+            stmt = stmt.limit(q.limit)
+        with self._ro() as s:
+            return list(s.scalars(stmt))
+
+    def count(self, q: Query) -> int:
+        with self._ro() as s:
+            return s.scalar(select(func.count()).select_from(self._filtered(q).subquery())) or 0
+
+    def rows_for_ids(self, ids: Sequence[str]) -> dict[str, RecordView]:
+        """Views for a page of ids (one query per kind present)."""
+        out: dict[str, RecordView] = {}
+        if not ids:
+            return out
+        with self._ro() as s:
+            recs = list(s.scalars(select(Record).where(Record.id.in_(list(ids)))))
+            by_kind: dict[str, list[Record]] = {}
+            for r in recs:
+                by_kind.setdefault(r.kind, []).append(r)
+            for kind_key, group in by_kind.items():
+                table = DETAIL[kind_key]
+                kind = KINDS[kind_key]
+                rows = {row["record_id"]: row for row in s.execute(
+                    select(table).where(table.c.record_id.in_([r.id for r in group]))).mappings()}
+                for r in group:
+                    row = rows.get(r.id) or {}
+                    out[r.id] = _record_view(r, {f.key: row.get(f.key) for f in kind.fields})
+        return out
+
+    def search(self, q: Query) -> list[RecordView]:
+        ids = self.find_ids(q)
+        rows = self.rows_for_ids(ids)
+        return [rows[i] for i in ids if i in rows]
+
+    def due(self, within_workdays: int = 3) -> list[RecordView]:
+        """Everything with a deadline in the next N working days, or overdue (待办/到期)."""
+        limit = self.calendar().add_workdays(today_cst(), within_workdays)
+        return self.search(Query(due_before=limit, order_by="due_date", descending=False))
+
+    def history(self, record_id: str) -> tuple[list[EventView], list[AuditView]]:
+        with self._ro() as s:
+            rec = self._load(s, record_id)
+            kind = KINDS[rec.kind]
+            wf = kind.workflow
+            events = [
+                EventView(e.id, e.action, wf.action(e.action).label if wf else e.action,
+                          e.from_status, e.to_status, e.payload, e.actor, e.owner, e.created_at,
+                          e.applied)
+                for e in s.scalars(select(RecordEvent).where(RecordEvent.record_id == record_id)
+                                   .order_by(RecordEvent.hlc, RecordEvent.id))
+            ]
+            audit = [_audit_view(a) for a in s.scalars(
+                select(AuditEntry).where(AuditEntry.record_id == record_id).order_by(AuditEntry.id))]
+        return events, audit
+
+    def audit_trail(self, limit: int = 200) -> list[AuditView]:
+        self._require_role("supervisor", "admin", what="查看审计日志")
+        with self._ro() as s:
+            return [_audit_view(a) for a in s.scalars(
+                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))]
+
+    def pending_outbox(self) -> int:
+        with self._ro() as s:
+            return s.scalar(select(func.count()).select_from(OutboxEntry)
+                            .where(OutboxEntry.state == "pending")) or 0
+
+    def counts_by_kind(self) -> dict[str, int]:
+        with self._ro() as s:
+            rows = s.execute(select(Record.kind, func.count()).where(Record.voided.is_(False))
+                             .group_by(Record.kind))
+            return {k: n for k, n in rows}
+
+    # --- audit of reads that matter (printing, unmasked export) ------------------------------
+    def log_print(self, record_id: str, document: str) -> int:
+        """Record a print; returns the print count (1 = first print, >1 = 补打)."""
+        with self._tx() as s:
+            rec = self._load(s, record_id)
+            rec.print_count += 1
+            action = "print" if rec.print_count == 1 else "reprint"
+            s.add(self._audit_row(action, rec, detail=f"{document} 第{rec.print_count}次打印"))
+            return rec.print_count
+
+    def log_export(self, kind: str, rows: int, unmasked: bool, target: str) -> None:
+        if unmasked:
+            self._require_role("admin", what="导出未遮蔽的个人信息")
+        with self._tx() as s:
+            s.add(self._audit_row("export_unmasked" if unmasked else "export",
+                                  detail=f"{kind} {rows}条 → {target}"))
+
+    # --- drafts ----------------------------------------------------------------------------
+    def save_draft(self, draft_id: str, kind: str, payload: Mapping[str, Any],
+                   record_id: str | None = None) -> None:
+        with self._tx() as s:
+            row = s.get(Draft, draft_id)
+            data = _jsonable(dict(payload))
+            if row is None:
+                s.add(Draft(id=draft_id, kind=kind, record_id=record_id,
+                            username=self.user.username, payload=data, updated_at=utcnow()))
+            else:
+                row.payload, row.updated_at = data, utcnow()
+
+    def drafts(self) -> list[tuple[str, str, str | None, dict[str, Any], dt.datetime]]:
+        with self._ro() as s:
+            return [(d.id, d.kind, d.record_id, d.payload, d.updated_at) for d in s.scalars(
+                select(Draft).where(Draft.username == self.user.username)
+                .order_by(Draft.updated_at.desc()))]
+
+    def discard_draft(self, draft_id: str) -> None:
+        with self._tx() as s:
+            s.execute(delete(Draft).where(Draft.id == draft_id))
+
+    # --- bulk (demo data, imports) -----------------------------------------------------------
+    def create_many(self, kind_key: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Create many records through the same path as `create`, in batches of 500 per
+        transaction. Stops at the first invalid row (raising ValidationFailed with its number)."""
+        n = 0
+        batch: list[Mapping[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= 500:
+                n += self._create_batch(kind_key, batch, n)
+                batch = []
+        if batch:
+            n += self._create_batch(kind_key, batch, n)
+        return n
+
+    def _create_batch(self, kind_key: str, batch: list[Mapping[str, Any]], offset: int) -> int:
+        with self._tx() as s:
+            for i, row in enumerate(batch):
+                try:
+                    self._create_in(s, kind_key, row)
+                except ValidationFailed as exc:
+                    raise ValidationFailed(
+                        {k: f"第{offset + i + 1}行：{m}" for k, m in exc.errors.items()}
+                    ) from exc
+        return len(batch)
+
+    # --- maintenance -------------------------------------------------------------------------
+    def backup(self, dest: Path | None = None) -> Path:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = dest or backups_dir(self.directory) / f"xingan-desk-{stamp}.sqlite3"
+        if target.exists() and target.is_dir():
+            target = target / f"xingan-desk-{stamp}.sqlite3"
+        try:
+            dbmod.backup_file(self._engine, target)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"备份失败：无法写入 {target}（{exc}）") from exc
+        with self._tx() as s:
+            s.add(self._audit_row("backup", detail=str(target)))
+        return target
+
+    def check(self) -> list[str]:
+        """Integrity check: SQLite's own plus the store's invariants. [] means healthy."""
+        problems: list[str] = []
+        with self._engine.connect() as conn:
+            res = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+            if res != ["ok"]:
+                problems.extend(f"SQLite：{r}" for r in res[:20])
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if fk:
+                problems.append(f"外键不一致：{len(fk)}处")
+        with self._ro() as s:
+            for kind_key, table in DETAIL.items():
+                missing = s.scalar(select(func.count()).select_from(Record).where(
+                    Record.kind == kind_key,
+                    ~Record.id.in_(select(table.c.record_id))))
+                if missing:
+                    problems.append(f"{KINDS[kind_key].title}：{missing}条记录缺少明细")
+            dup = s.execute(select(Record.receipt_no, func.count()).group_by(Record.receipt_no)
+                            .having(func.count() > 1)).all()
+            problems.extend(f"编号重复：{no}" for no, _ in dup)
+            ident = self.identity
+            top = s.scalar(select(func.max(ReceiptCounter.last_no)).where(
+                ReceiptCounter.generation == ident.generation)) or 0
+            mine = s.scalars(select(Record.receipt_no).where(Record.owner == ident.window_code))
+            from .numbering import parse_receipt_no
+
+            for no in mine:
+                p = parse_receipt_no(no)
+                if p is None:
+                    problems.append(f"编号校验位错误：{no}")
+                elif p.generation == ident.generation and p.seq > top:
+                    problems.append(f"编号 {no} 超出计数器（{top}），可能是从旧备份恢复后未换代")
+            for kind_key, kind in KINDS.items():
+                if kind.workflow is None:
+                    continue
+                for rec in s.scalars(select(Record).where(Record.kind == kind_key)):
+                    events = s.scalars(select(RecordEvent).where(RecordEvent.record_id == rec.id))
+                    folded = fold(kind.workflow, [EventLike(e.id, e.hlc, e.action,
+                                                            e.from_status, e.payload)
+                                                  for e in events])
+                    if folded.status != rec.status:
+                        problems.append(f"{rec.receipt_no}：状态“{rec.status}”与事件推导的"
+                                        f"“{folded.status}”不一致")
+            indexed = s.scalar(text("SELECT count(*) FROM record_search"))
+            total = s.scalar(select(func.count()).select_from(Record))
+            if indexed != total:
+                problems.append(f"搜索索引不完整：{indexed}/{total}")
+        return problems
+
+    def bump_generation(self, reason: str) -> int:
+        """Start a new receipt-number generation (after a restore or when cloning is
+        suspected), so numbers issued from now on cannot repeat earlier ones."""
+        with self._tx() as s:
+            inst = s.get(Installation, 1)
+            assert inst is not None
+            old = inst.generation
+            inst.generation += 1
+            s.add(self._audit_row("generation", changes={"generation": [old, inst.generation]},
+                                  detail=reason))
+            new = inst.generation
+        self._identity = None
+        return new
+
+
+def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
+    """Replace the store with a backup file. The current file is kept as a backup first, and
+    the restored store gets a new number generation (higher than both files'), because the
+    backup's counters are behind numbers already printed."""
+    d = resolve_data_dir(directory)
+    path = db_path(d)
+    if not source.is_file():
+        raise NotFound(f"找不到备份文件：{source}")
+    try:
+        probe = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            ok = probe.execute("PRAGMA integrity_check").fetchone()
+            gen_row = probe.execute("SELECT generation FROM installation WHERE id = 1").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"备份文件无法读取或已损坏：{source}（{exc}）") from exc
+    if not ok or ok[0] != "ok" or gen_row is None:
+        raise StoreError(f"备份文件已损坏或不是本系统的备份：{source}")
+    current_gen = 0
+    if path.exists():
+        try:
+            live = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = live.execute("SELECT generation FROM installation WHERE id = 1").fetchone()
+                current_gen = row[0] if row else 0
+            finally:
+                live.close()
+        except sqlite3.DatabaseError:
+            current_gen = 0  # a corrupt live store is exactly why one restores
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        keep = backups_dir(d) / f"before-restore-{stamp}.sqlite3"
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, keep)
+        for suffix in ("-wal", "-shm"):
+            extra = Path(str(path) + suffix)
+            if extra.exists():
+                shutil.copy2(extra, Path(str(keep) + suffix))
+                extra.unlink()
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".restoring")
+    shutil.copy2(source, tmp)
+    tmp.replace(path)
+    new_gen = max(current_gen, gen_row[0]) + 1
+    desk = Desk.open(d)
+    try:
+        with desk._tx() as s:
+            inst = s.get(Installation, 1)
+            assert inst is not None
+            inst.generation = new_gen
+            s.add(desk._audit_row("restore", detail=f"从 {source} 恢复，编号换代为第{new_gen}代"))
+    finally:
+        desk.close()
+    return path, new_gen
+
+
+# --- conversions --------------------------------------------------------------------------------
+
+
+def _uscc_of(values: Mapping[str, Any]) -> str | None:
+    for k in USCC_FIELDS:
+        if values.get(k):
+            return str(values[k])
+    return None
+
+
+def _user_view(acc: UserAccount) -> UserView:
+    return UserView(acc.id, acc.username, acc.display_name, acc.role, acc.active)
+
+
+def _record_view(rec: Record, values: Mapping[str, Any]) -> RecordView:
+    return RecordView(
+        id=rec.id, kind=rec.kind, receipt_no=rec.receipt_no, status=rec.status, owner=rec.owner,
+        county_code=rec.county_code, created_by=rec.created_by, created_at=rec.created_at,
+        updated_at=rec.updated_at, updated_by=rec.updated_by, version=rec.row_version,
+        title=rec.title, values=dict(values), voided=rec.voided, void_reason=rec.void_reason,
+        needs_review=rec.needs_review, due_date=rec.due_date, due_label=rec.due_label,
+        print_count=rec.print_count,
+    )
+
+
+def _audit_view(a: AuditEntry) -> AuditView:
+    return AuditView(a.id, a.at, a.username, a.window_code, a.action, a.receipt_no,
+                     a.changes or {}, a.detail)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+__all__ = ["LEAGUE_CODE", "Desk", "IntegrityError", "new_id", "restore"]

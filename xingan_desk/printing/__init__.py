@@ -1,0 +1,1 @@
+"""Printed documents (receipts, forms): fonts, layout with ReportLab."""

@@ -1,0 +1,150 @@
+"""RecordKind: one declaration per kind of record, and its pure validation (`clean`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .fields import Field, FieldError, GroupField
+from .workflow import Workflow
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: dt.date
+    working_days: bool = False
+
+
+CrossCheck = Callable[[Mapping[str, Any]], Mapping[str, str]]
+DeadlineRule = Callable[[str, Mapping[str, Any], Any], list[Deadline]]
+AutoActions = Callable[[Mapping[str, Any]], tuple[str, ...]]
+# (action key, the record's values after the action's own fields, calendar) → derived values
+Derive = Callable[[str, Mapping[str, Any], Any], dict[str, Any]]
+
+
+def _no_deadlines(status: str, values: Mapping[str, Any], calendar: Any) -> list[Deadline]:
+    return []
+
+
+def _no_auto(values: Mapping[str, Any]) -> tuple[str, ...]:
+    return ()
+
+
+def _no_derive(action: str, values: Mapping[str, Any], calendar: Any) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    key: str  # machine key: consultation, enterprise, ... (CLI, export, sync)
+    title: str  # 中文名
+    number_prefix: str  # two letters leading the receipt number, e.g. ZX
+    fields: tuple[Field, ...]
+    title_fields: tuple[str, ...]  # what names a record in lists and search results
+    receipt_title: str = ""
+    aliases: tuple[str, ...] = ()
+    workflow: Workflow | None = None
+    checks: tuple[CrossCheck, ...] = ()
+    deadlines: DeadlineRule = _no_deadlines
+    auto_actions: AutoActions = _no_auto
+    derive: Derive = _no_derive
+    icon: str = ""
+    _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        keys = [f.key for f in self.fields]
+        assert len(keys) == len(set(keys)), f"duplicate field keys in {self.key}"
+        self._index.update({f.key: f for f in self.fields})
+        if self.workflow:
+            self.workflow.check()
+            for a in self.workflow.actions:
+                for k in a.fields:
+                    assert k in self._index, (self.key, a.key, k)
+
+    def field(self, key: str) -> Field:
+        return self._index[key]
+
+    def has_field(self, key: str) -> bool:
+        return key in self._index
+
+    @property
+    def intake_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.stage == "intake")
+
+    @property
+    def list_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.in_list)
+
+    @property
+    def export_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.export)
+
+    @property
+    def receipt_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.on_receipt)
+
+    @property
+    def search_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.searchable)
+
+    def status_label(self, status: str) -> str:
+        return self.workflow.state_label(status) if self.workflow else ""
+
+    def clean(
+        self,
+        raw: Mapping[str, Any],
+        *,
+        keys: tuple[str, ...] | None = None,
+        existing: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Validate what was typed. Pure: used by the form, imports and the sync receiver.
+
+        `keys` limits the fields checked (an action's fields, or an update's changed fields);
+        `existing` supplies the other values for cross-field checks on updates.
+        Returns (values, errors); errors maps field keys to Chinese messages, in form order.
+        """
+        selected = self.fields if keys is None else tuple(self.field(k) for k in keys)
+        values: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for f in selected:
+            try:
+                values[f.key] = f.clean(raw.get(f.key))
+            except FieldError as exc:
+                errors[f.key] = str(exc)
+        unknown = set(raw) - set(self._index)
+        if unknown:
+            errors["_unknown"] = "未知字段：" + "、".join(sorted(unknown))
+        merged = {**(existing or {}), **values}
+        for check in self.checks:
+            for k, message in check(merged).items():
+                if k not in errors and (keys is None or k in values):
+                    errors[k] = message
+        order = {f.key: i for i, f in enumerate(self.fields)}
+        errors = dict(sorted(errors.items(), key=lambda kv: order.get(kv[0], -1)))
+        return values, errors
+
+    def display(self, key: str, value: Any) -> str:
+        return self.field(key).display(value)
+
+    def title_of(self, values: Mapping[str, Any]) -> str:
+        parts: list[str] = []
+        for k in self.title_fields:
+            f = self.field(k)
+            v = values.get(k)
+            if isinstance(f, GroupField):
+                names = [str(r.get("name") or "") for r in v or []]
+                text = "、".join(n for n in names if n)
+            else:
+                text = f.display(v)
+            if text:
+                parts.append(text)
+        return " / ".join(parts)
+
+    def to_json(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: self.field(k).to_json(v) for k, v in values.items() if k in self._index}
+
+    def from_json(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: self.field(k).from_json(v) for k, v in data.items() if k in self._index}

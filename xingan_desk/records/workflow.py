@@ -1,0 +1,122 @@
+"""State machines: a record's status is the fold of its append-only event list.
+
+An event says "action A was taken when the record was in status S". Folding the events in
+(hlc, event id) order through the kind's workflow gives the current status. An event whose
+`from_status` does not match the folded status at its turn (two windows took different
+decisions offline, or an action arrived after a terminal state) is kept but not applied, and
+marks the record for a supervisor's review. The fold is deterministic: every replica that has
+the same events computes the same status.
+
+Owns the workflow declarations and the fold. Imports no storage and no Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("clerk", "mediator", "supervisor", "admin")
+ROLE_LABELS = {"clerk": "窗口人员", "mediator": "调解员", "supervisor": "主管", "admin": "管理员"}
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    # keys of the kind's fields this action records (its dialog shows exactly these)
+    fields: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ROLES
+    confirm: str = ""  # a question to confirm before acting, if any
+
+
+@dataclass(frozen=True)
+class Workflow:
+    initial: str
+    states: tuple[tuple[str, str], ...]  # (code, 中文)
+    actions: tuple[Action, ...]
+    terminal: frozenset[str] = field(default_factory=frozenset)
+
+    def state_label(self, code: str) -> str:
+        for c, label in self.states:
+            if c == code:
+                return label
+        return code
+
+    def action(self, key: str) -> Action:
+        for a in self.actions:
+            if a.key == key:
+                return a
+        raise KeyError(key)
+
+    def legal_actions(self, status: str, role: str | None = None) -> tuple[Action, ...]:
+        return tuple(
+            a
+            for a in self.actions
+            if status in a.sources and (role is None or role in a.roles)
+        )
+
+    def refusal(self, status: str, action_key: str) -> str | None:
+        """Chinese reason why the action is not possible now, or None when it is legal."""
+        try:
+            a = self.action(action_key)
+        except KeyError:
+            return f"未知的操作“{action_key}”"
+        if status in a.sources:
+            return None
+        allowed = "、".join(self.state_label(s) for s in a.sources)
+        return (
+            f"当前状态为“{self.state_label(status)}”，不能执行“{a.label}”"
+            f"（仅在{allowed}状态下可以）"
+        )
+
+    def check(self) -> None:
+        codes = {c for c, _ in self.states}
+        assert self.initial in codes, self.initial
+        for a in self.actions:
+            assert a.target in codes, (a.key, a.target)
+            assert all(s in codes for s in a.sources), a.key
+            assert set(a.required) <= set(a.fields), a.key
+
+
+@dataclass(frozen=True)
+class EventLike:
+    """What the fold needs of an event (storage rows and sync payloads both provide it)."""
+
+    id: str
+    hlc: str
+    action: str
+    from_status: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fold:
+    status: str
+    applied: tuple[str, ...]  # event ids, in order
+    conflicts: tuple[str, ...]  # event ids kept but not applied
+    values: dict[str, Any]  # field values recorded by the applied events (JSON form), last wins
+
+
+def fold(workflow: Workflow, events: Iterable[Any]) -> Fold:
+    ordered: Sequence[Any] = sorted(events, key=lambda e: (e.hlc, e.id))
+    status = workflow.initial
+    applied: list[str] = []
+    conflicts: list[str] = []
+    values: dict[str, Any] = {}
+    for ev in ordered:
+        try:
+            action = workflow.action(ev.action)
+        except KeyError:
+            conflicts.append(ev.id)
+            continue
+        if ev.from_status != status or status not in action.sources:
+            conflicts.append(ev.id)
+            continue
+        status = action.target
+        applied.append(ev.id)
+        values.update(ev.payload or {})
+    return Fold(status, tuple(applied), tuple(conflicts), values)

@@ -1,0 +1,228 @@
+"""The local SQLite schema: an envelope per record, a detail table per kind (generated from the
+declarations), the event list, the audit trail, the outbox for sync, numbering and accounts.
+
+Every change to this module's metadata needs an Alembic revision in `migrations/versions`
+(`tests/core/test_migrations.py` fails when the two disagree).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..records.kind import RecordKind
+from ..records.kinds import KINDS
+from .types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}  # noqa: RUF012
+
+
+class Installation(Base):
+    """One row: who this window is. `generation` is bumped by every restore, so receipt numbers
+    issued after a restore can never repeat numbers issued before it."""
+
+    __tablename__ = "installation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(36))
+    county_code: Mapped[str] = mapped_column(String(6))
+    window_no: Mapped[str] = mapped_column(String(4))
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    hlc_last: Mapped[str] = mapped_column(String(48), default="")
+    created_at: Mapped[dt.datetime]
+
+
+class Setting(Base):
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(50))
+
+
+class UserAccount(Base):
+    __tablename__ = "user_account"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime]
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class Record(Base):
+    """The envelope every kind shares. Kind-specific values live in `<kind>_detail`."""
+
+    __tablename__ = "record"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)  # local only (search rowid)
+    id: Mapped[str] = mapped_column(String(36), unique=True)  # UUIDv7, global
+    kind: Mapped[str] = mapped_column(String(32))
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    status: Mapped[str] = mapped_column(String(32), default="")
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(16))  # window code that created it
+    county_code: Mapped[str] = mapped_column(String(6))
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    updated_by: Mapped[str] = mapped_column(String(50))
+    hlc: Mapped[str] = mapped_column(String(48))
+    field_hlc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    enterprise_uscc: Mapped[str | None] = mapped_column(String(18))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_label: Mapped[str | None] = mapped_column(String(40))
+    print_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        Index("ix_record_kind_created", "kind", "created_at"),
+        Index("ix_record_kind_status", "kind", "status"),
+        Index("ix_record_county_created", "county_code", "created_at"),
+        Index("ix_record_due", "due_date"),
+        Index("ix_record_uscc", "enterprise_uscc"),
+    )
+
+
+class RecordEvent(Base):
+    """Append-only status events. The record's status is their fold (records/workflow.py)."""
+
+    __tablename__ = "record_event"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("record.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    hlc: Mapped[str] = mapped_column(String(48))
+    actor: Mapped[str] = mapped_column(String(50))
+    owner: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    applied: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditEntry(Base):
+    """Append-only (triggers refuse UPDATE and DELETE): who did what, where, when, old → new."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(50))
+    window_code: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    kind: Mapped[str | None] = mapped_column(String(32))
+    receipt_no: Mapped[str | None] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class OutboxEntry(Base):
+    """A local change waiting for the central database's acknowledgement.
+
+    Written in the same transaction as the change itself; removed only after central acks it.
+    `local_seq` is never reused (AUTOINCREMENT), so central can deduplicate on
+    (window, local_seq).
+    """
+
+    __tablename__ = "outbox"
+    local_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mutation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    entity: Mapped[str] = mapped_column(String(16))  # record | event
+    entity_id: Mapped[str] = mapped_column(String(36), index=True)
+    op: Mapped[str] = mapped_column(String(16))  # create | update | void | event
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hlc: Mapped[str] = mapped_column(String(48))
+    created_at: Mapped[dt.datetime]
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | rejected
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+
+class ReceiptCounter(Base):
+    __tablename__ = "receipt_counter"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_no: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarDay(Base):
+    """Local admin edits of the holiday table (on top of resources/catalogs/holidays.toml)."""
+
+    __tablename__ = "calendar_day"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # holiday | workday
+    name: Mapped[str] = mapped_column(String(50), default="")
+    updated_by: Mapped[str] = mapped_column(String(50))
+    updated_at: Mapped[dt.datetime]
+
+
+class Draft(Base):
+    """Whatever a clerk typed and has not saved yet (survives a crash)."""
+
+    __tablename__ = "draft"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str | None] = mapped_column(String(36))
+    username: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime]
+
+
+def _detail_table(kind: RecordKind) -> Table:
+    return Table(
+        f"{kind.key}_detail",
+        Base.metadata,
+        Column("record_id", String(36), ForeignKey("record.id"), primary_key=True),
+        *(Column(f.key, f.sa_type(), nullable=True) for f in kind.fields),
+    )
+
+
+DETAIL: dict[str, Table] = {key: _detail_table(kind) for key, kind in KINDS.items()}
+
+# SQL run after the tables exist (FTS index, append-only guards); used by the migrations.
+# The search index: one row per record (rowid = record.pk), tokens made by storage/search.py.
+SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS record_search USING fts5(tokens, "
+    "tokenize='unicode61 remove_diacritics 0')"
+)
+AUDIT_GUARDS = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+)
