@@ -50,7 +50,8 @@ def code_of(name: str, text: str) -> str | None:
     """Accept either a code or a label (as typed in an import) and return the code."""
     text = text.strip()
     for c, label in choices(name):
-        if text in (c, label):
+        # "★★ 不满意": the words alone are accepted too
+        if text in (c, label, label.split()[-1]):
             return c
     return None
 

@@ -393,6 +393,9 @@ class Desk:
         user = self.user
         ident = self.identity
         intake = tuple(f.key for f in kind.intake_fields)
+        # declared defaults fill fields the caller did not mention (not ones it emptied)
+        raw = {**{f.key: f.default for f in kind.intake_fields
+                  if f.default is not None and f.key not in raw}, **raw}
         locked = [k for k in raw if kind.has_field(k) and k not in intake
                   and raw[k] not in (None, "", [])]
         values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and

@@ -32,8 +32,10 @@ def tokens_for(text: str) -> str:
         else:
             low = run.lower()
             toks = [low]
-            if low.isdigit() and len(low) >= 7:
-                toks.append(low[-4:])
+            # digit runs inside mixed words (ZL2017…, CN1028…) are searchable on their own
+            digit_runs = re.findall(r"\d{4,}", low) if not low.isdigit() else [low]
+            toks.extend(d for d in digit_runs if d != low)
+            toks.extend(d[-4:] for d in digit_runs if len(d) >= 7)
         for t in toks:
             if t not in seen:
                 seen.add(t)

@@ -1,0 +1,290 @@
+"""`xingan-desk` command line: for admins, scheduled tasks and tests.
+
+Exit codes: 0 ok; 1 failure, with one line "错误：<中文> (<English>)" on stderr; 2 usage.
+Heavy modules (SQLAlchemy, Alembic, ReportLab, psycopg) are imported inside the commands, so
+`xingan-desk --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+PASSWORD_ENV = "XINGAN_DESK_PASSWORD"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _out(line: str) -> None:
+    print(line, flush=True)
+
+
+def _fail(message: str, english: str) -> int:
+    print(f"错误：{message} ({english})", file=sys.stderr, flush=True)
+    return EXIT_FAIL
+
+
+def _password(prompt: str, args: argparse.Namespace, attr: str = "password") -> str:
+    given = getattr(args, attr, None) or os.environ.get(PASSWORD_ENV)
+    if given:
+        return str(given)
+    if not sys.stdin.isatty():
+        raise UsageError(f"需要密码：请用 --{attr.replace('_', '-')} 或环境变量 {PASSWORD_ENV} 提供")
+    return getpass.getpass(prompt)
+
+
+def _open(args: argparse.Namespace, *, login: bool = True) -> Any:
+    from .desk import Desk
+
+    desk = Desk.open(args.data_dir)
+    if login:
+        user = getattr(args, "user", None) or "admin"
+        if getattr(args, "password", None) or os.environ.get(PASSWORD_ENV):
+            desk.login(user, _password("密码：", args))
+        else:
+            desk.use_account(user)
+    return desk
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    import importlib
+
+    # Looked up by name: the core never imports the Qt layer (it only hands over to it).
+    try:
+        app = importlib.import_module("ui.app")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ui.app", "ui"):
+            return _fail(f"无法启动窗口程序：缺少 {exc.name}", "cannot start the window application")
+        _out("窗口程序尚未提供，请使用命令行子命令（xingan-desk --help）。")
+        _out("The window application is not available yet; see `xingan-desk --help`.")
+        return EXIT_OK
+    return int(app.main(args.data_dir) or 0)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .desk import Desk
+
+    password = _password("管理员密码（至少8位，含字母和数字）：", args, "admin_password")
+    desk = Desk.initialise(args.data_dir, args.county, args.window, admin_password=password,
+                           admin_name=args.admin_name)
+    ident = desk.identity
+    _out(f"已设置窗口：{ident.window_code}（{ident.label}），数据目录：{desk.directory}")
+    _out("管理员账号：admin")
+    desk.close()
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    if args.records < 1 or args.records > 1_000_000:
+        raise UsageError("--records 应在 1 到 1000000 之间")
+    desk = _open(args)
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 1.0 or done == total:
+            last[0] = now
+            print(f"\r已生成 {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    counts = generate(desk, args.records, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    total = sum(counts.values())
+    from .records.kinds import KINDS
+
+    detail = "，".join(f"{KINDS[k].title}{n}条" for k, n in counts.items())
+    _out(f"已生成演示数据 {total} 条（{detail}），用时 {elapsed:.1f} 秒，{total / elapsed:.0f} 条/秒")
+    desk.close()
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+    from .records.kinds import kind_by_name
+
+    try:
+        kind = kind_by_name(args.kind)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    desk = _open(args)
+    n = export(desk, kind.key, args.format, Path(args.out), unmasked=args.unmasked)
+    _out(f"已导出{kind.title} {n} 条到 {args.out}" + ("（未遮蔽，已记入审计日志）" if args.unmasked else ""))
+    desk.close()
+    return EXIT_OK
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from .printing import render
+
+    desk = _open(args)
+    path = render(desk, args.receipt_no, Path(args.out), document=args.document,
+                  layout=args.layout)
+    _out(f"已生成 {path}")
+    desk.close()
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    desk = _open(args, login=False)
+    problems = desk.check()
+    pending = desk.pending_outbox()
+    counts = desk.counts_by_kind()
+    desk.close()
+    _out(f"记录：{sum(counts.values())} 条；待上传：{pending} 条")
+    if problems:
+        for p in problems:
+            _out(f"问题：{p}")
+        return _fail(f"发现 {len(problems)} 个问题", f"{len(problems)} problem(s) found")
+    _out("检查通过：数据文件完整，编号、状态和索引一致。")
+    return EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    desk = _open(args, login=False)
+    target = desk.backup(Path(args.out) if args.out else None)
+    desk.close()
+    _out(f"已备份到 {target}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .desk import restore
+
+    path, generation = restore(args.data_dir, Path(args.file))
+    _out(f"已从 {args.file} 恢复到 {path}")
+    _out(f"编号已换代（第{generation}代），恢复后新开的回执编号不会与之前的重复。")
+    _out("原数据文件已另存到 backups 目录。请在联网后尽快同步。")
+    return EXIT_OK
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    desk = _open(args)
+    password = _password(f"{args.username} 的密码：", args, "new_password")
+    user = desk.add_user(args.username, args.display_name, args.role, password)
+    desk.close()
+    _out(f"已新建账号 {user.username}（{user.display_name}，{user.role}）")
+    return EXIT_OK
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from .selftest import run
+
+    failures = run(_out)
+    if failures:
+        return _fail(f"自检失败 {failures} 项", f"self-test failed ({failures})")
+    _out("自检通过 / self-test passed")
+    return EXIT_OK
+
+
+# --- parser -------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # usage errors exit 2, in Chinese first
+        self.print_usage(sys.stderr)
+        print(f"用法错误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    data_help = "数据目录（默认：环境变量 XINGAN_DESK_HOME 或系统数据目录）"
+    # Accepted before or after the subcommand; the subcommand's copy must not reset it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
+    as_user = argparse.ArgumentParser(add_help=False)
+    as_user.add_argument("--user", default="admin", help="以哪个账号操作（默认 admin）")
+    as_user.add_argument("--password", help=f"该账号的密码（也可用环境变量 {PASSWORD_ENV}）")
+
+    p = _Parser(prog="xingan-desk", description="兴安盟知识产权服务窗口系统")
+    p.add_argument("--data-dir", default=None, help=data_help)
+    p.set_defaults(func=cmd_gui)
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    s = sub.add_parser("init", parents=[common], help="设置本机窗口（旗县市代码和窗口号）")
+    s.add_argument("--county", required=True, help="旗县市代码，如 152223（扎赉特旗）；盟本级 152200")
+    s.add_argument("--window", required=True, help="窗口号，如 02")
+    s.add_argument("--admin-password", help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}）")
+    s.add_argument("--admin-name", default="系统管理员", help="管理员姓名")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("demo", parents=[common, as_user], help="生成演示数据")
+    s.add_argument("--records", type=int, default=500, help="记录条数（默认 500）")
+    s.add_argument("--seed", type=int, default=2026)
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("export", parents=[common, as_user], help="导出为 Excel 或 CSV")
+    s.add_argument("--kind", required=True,
+                   help="consultation|enterprise|preexam_filing|preexam_case|mediation|rating 或中文名")
+    s.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    s.add_argument("--out", required=True, help="输出文件")
+    s.add_argument("--unmasked", action="store_true", help="不遮蔽身份证号和电话（仅管理员，记入审计）")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("print", parents=[common, as_user], help="生成回执或文书 PDF")
+    s.add_argument("receipt_no", help="登记编号")
+    s.add_argument("--document", help="文书类型（默认：回执）")
+    s.add_argument("--layout", choices=("a4", "roll80"), default="a4")
+    s.add_argument("--out", required=True, help="输出 PDF 文件")
+    s.set_defaults(func=cmd_print)
+
+    s = sub.add_parser("check", parents=[common], help="检查数据文件完整性")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("backup", parents=[common], help="备份数据文件")
+    s.add_argument("--out", help="备份文件或目录（默认：数据目录下的 backups）")
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", parents=[common], help="从备份恢复（编号自动换代）")
+    s.add_argument("file", help="备份文件")
+    s.set_defaults(func=cmd_restore)
+
+    s = sub.add_parser("user-add", parents=[common, as_user], help="新建账号（需管理员）")
+    s.add_argument("username")
+    s.add_argument("display_name")
+    s.add_argument("--role", choices=("clerk", "mediator", "supervisor", "admin"), default="clerk")
+    s.add_argument("--new-password", help="新账号的密码")
+    s.set_defaults(func=cmd_user_add)
+
+    s = sub.add_parser("self-test", parents=[common], help="自检（打包后的程序也可运行）")
+    s.set_defaults(func=cmd_self_test)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except UsageError as exc:
+        print(f"用法错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return _fail("已取消", "cancelled")
+    except Exception as exc:
+        from .errors import DeskError
+
+        if isinstance(exc, DeskError):
+            return _fail(str(exc), exc.english)
+        if os.environ.get("XINGAN_DESK_DEBUG"):
+            raise
+        return _fail(f"意外错误：{exc.__class__.__name__}: {exc}", "unexpected error")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
