@@ -726,15 +726,12 @@ class Desk:
             e.applied = e.id in applied
         rec.status = result.status
         rec.needs_review = bool(result.conflicts)
-        event_keys = {f.key for f in kind.fields if f.stage != "intake"}
-        event_values = kind.from_json({k: v for k, v in result.values.items() if k in event_keys})
+        event_keys = {f.key for f in kind.fields if f.stage in ("action", "derived")}
+        projected = kind.from_json({k: v for k, v in result.values.items() if k in event_keys})
         table = DETAIL[kind.key]
-        update_values = {k: event_values.get(k) for k in event_keys
-                         if k in event_values or k != "handed_over_to"}
-        update_values.pop("handed_over_to", None)
-        update_values.pop("case_no", None)
-        if update_values:
-            s.execute(update(table).where(table.c.record_id == rec.id).values(**update_values))
+        if event_keys:
+            s.execute(update(table).where(table.c.record_id == rec.id)
+                      .values(**{k: projected.get(k) for k in event_keys}))
         self._set_due(s, kind, rec, rec.status, self._values(s, kind, rec.id))
 
     def _set_due(self, s: Session, kind: RecordKind, rec: Record, status: str,
@@ -789,7 +786,7 @@ class Desk:
     def _check_refs(self, s: Session, kind: RecordKind, values: Mapping[str, Any],
                     errors: dict[str, str]) -> None:
         for f in kind.fields:
-            if not isinstance(f, RefField) or f.stage == "derived" or not values.get(f.key):
+            if not isinstance(f, RefField) or f.stage == "system" or not values.get(f.key):
                 continue
             if f.key in errors:
                 continue

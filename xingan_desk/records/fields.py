@@ -49,8 +49,10 @@ class Field:
     # "id" | "phone" | None: masked on anything handed out and in default exports
     mask: str | None = None
     validators: tuple[Validator, ...] = ()
-    # "intake": typed in the record's form; "action": set by a workflow action; "derived":
-    # computed by the application (read-only everywhere)
+    # "intake": typed in the record's form; "action": recorded by a workflow action;
+    # "derived": computed when an action is taken (deadlines); "system": set by the
+    # application outside the workflow (handover link, central case number). Only intake
+    # fields are editable.
     stage: str = "intake"
     group: str = ""
     widget: str | None = None  # optional editor override key, looked up by ui/

@@ -166,7 +166,7 @@ CONSULTATION = RecordKind(
         date("followup_date", "回访日期", group="回访"),
         text("followup_result", "回访结果", 500, group="回访", stage="action"),
         flag("support_lead", "纳入重点帮扶企业线索", group="回访", default=False),
-        RefField(key="handed_over_to", label="已转入办件", stage="derived", group="处理"),
+        RefField(key="handed_over_to", label="已转入办件", stage="system", group="处理"),
     ),
     workflow=Workflow(
         initial="registered",
@@ -609,7 +609,7 @@ MEDIATION = RecordKind(
         person("mediator", "调解员", stage="action", in_list=True, group="受理"),
         date("start_by", "开始调解期限", stage="derived", group="受理"),
         date("finish_by", "调解终结期限", stage="derived", group="受理"),
-        text("case_no", "卷号", 40, stage="derived", searchable=True, group="受理"),
+        text("case_no", "卷号", 40, stage="system", searchable=True, group="受理"),
         choice("refusal_reason", "不予受理理由", "refusal_reasons", stage="action", group="受理"),
         text("refusal_note", "不予受理说明", 500, stage="action", group="受理"),
         date("started_on", "开始调解日期", stage="action", group="调解"),
