@@ -103,7 +103,9 @@ class Desk:
         self.path = db_path(directory)
         self._engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
-        self._write = sessionmaker(dbmod.writer(engine), expire_on_commit=False)
+        # no autoflush: the write paths flush explicitly (fewer round trips per save)
+        self._write = sessionmaker(dbmod.writer(engine), expire_on_commit=False,
+                                   autoflush=False)
         self._user: UserView | None = None
         self._identity: Identity | None = None
         self._calendar: Any = None
@@ -429,32 +431,35 @@ class Desk:
         )
         s.add(rec)
         s.flush()
-        s.execute(insert(DETAIL[kind.key]).values(record_id=rec_id, **full))
+        s.execute(insert(DETAIL[kind.key]).values(record_id=rec_id, **_to_db(kind, full)))
         changes = Changes(frozenset({rec_id}), frozenset({kind.key}))
         self._outbox(s, "record", rec_id, "create", {
             "kind": kind.key, "id": rec_id, "receipt_no": receipt_no, "owner": rec.owner,
             "county_code": county, "created_by": user.username,
             "created_at": now.isoformat(), "hlc": stamp, "values": kind.to_json(full),
         }, stamp)
-        s.add(self._audit_row("create", rec, changes={
+        self._audit(s, "create", rec, changes={
             k: [None, v] for k, v in kind.to_json(full).items() if v not in (None, [], "")
-        }))
+        })
         n_out = 1
         wf = kind.workflow
+        events: list[EventLike] = []
         if wf is not None:
             status = wf.initial
             for action_key in kind.auto_actions(full):
                 action = wf.action(action_key)
-                n_out += self._append_event(s, kind, rec, status, action, {}, full)
+                events.append(self._append_event(s, kind, rec, status, action, {}, full))
                 status = action.target
-        self._refold(s, kind, rec)
+                n_out += 1
+        full = self._refold(s, kind, rec, full, events)
         if handover_from:
             changes |= self._link_handover(s, handover_from, receipt_no)
             n_out += 1
         if register_enterprise and kind.key != "enterprise":
             changes |= self._register_enterprise(s, full, county)
-        self._index(s, kind, rec)
-        return self._view(s, rec), changes | Changes(outbox=n_out)
+        self._index(s, kind, rec, full, new=True)
+        s.flush()
+        return _record_view(rec, full), changes | Changes(outbox=n_out)
 
     def _register_enterprise(self, s: Session, values: Mapping[str, Any], county: str) -> Changes:
         """A consultation or filing naming an enterprise not yet in the registry adds it."""
@@ -490,7 +495,7 @@ class Desk:
         )
         s.add(rec)
         s.flush()
-        s.execute(insert(DETAIL["enterprise"]).values(record_id=rec_id, **full))
+        s.execute(insert(DETAIL["enterprise"]).values(record_id=rec_id, **_to_db(kind, full)))
         self._outbox(s, "record", rec_id, "create", {
             "kind": "enterprise", "id": rec_id, "receipt_no": rec.receipt_no, "owner": rec.owner,
             "county_code": rec.county_code, "created_by": rec.created_by,
@@ -597,7 +602,7 @@ class Desk:
                 return self._view(s, rec), Changes()
             stamp = self._tick(s)
             s.execute(update(DETAIL[kind.key]).where(DETAIL[kind.key].c.record_id == record_id)
-                      .values(**changed))
+                      .values(**_to_db(kind, changed)))
             full = {**current, **changed}
             rec.row_version += 1
             rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
@@ -613,9 +618,9 @@ class Desk:
             before = kind.to_json({k: current.get(k) for k in changed})
             after = kind.to_json(changed)
             s.add(self._audit_row("update", rec, changes={k: [before[k], after[k]] for k in changed}))
-            self._refold(s, kind, rec)
-            self._index(s, kind, rec)
-            view = self._view(s, rec)
+            full = self._refold(s, kind, rec, full)
+            self._index(s, kind, rec, full)
+            view = _record_view(rec, full)
         return view, Changes(frozenset({record_id}), frozenset({kind.key}), 1)
 
     def void(self, record_id: str, reason: str) -> tuple[RecordView, Changes]:
@@ -683,56 +688,82 @@ class Desk:
                 raise ValidationFailed(errors, _label_map(kind))
             given = {k: v for k, v in values.items() if v is not None or k in raw}
             self._append_event(s, kind, rec, rec.status, action, given, current)
-            self._refold(s, kind, rec)
-            self._index(s, kind, rec)
-            view = self._view(s, rec)
+            values_after = self._refold(s, kind, rec, current)
+            self._index(s, kind, rec, values_after)
+            view = _record_view(rec, values_after)
         return view, Changes(frozenset({record_id}), frozenset({kind.key}), 1)
 
     def _append_event(self, s: Session, kind: RecordKind, rec: Record, status: str,
-                      action: Action, values: Mapping[str, Any], current: Mapping[str, Any]) -> int:
+                      action: Action, values: Mapping[str, Any], current: Mapping[str, Any]
+                      ) -> EventLike:
         derived = kind.derive(action.key, {**current, **values}, self.calendar())
         payload = kind.to_json({**values, **derived})
         stamp = self._tick(s)
-        ev = RecordEvent(id=new_id(), record_id=rec.id, action=action.key, from_status=status,
-                         to_status=action.target, payload=payload, hlc=stamp,
-                         actor=self.user.username, owner=self.identity.window_code,
-                         created_at=utcnow(), applied=True)
-        s.add(ev)
+        ev_id, now = new_id(), utcnow()
+        actor, owner = self.user.username, self.identity.window_code
+        s.execute(insert(RecordEvent.__table__).values(
+            id=ev_id, record_id=rec.id, action=action.key, from_status=status,
+            to_status=action.target, payload=payload, hlc=stamp, actor=actor, owner=owner,
+            created_at=now, applied=True))
         rec.row_version += 1
-        rec.updated_at, rec.updated_by, rec.hlc = ev.created_at, self.user.username, stamp
-        self._outbox(s, "event", ev.id, "event", {
-            "kind": kind.key, "record_id": rec.id, "id": ev.id, "action": ev.action,
-            "from_status": status, "to_status": ev.to_status, "payload": payload, "hlc": stamp,
-            "actor": ev.actor, "owner": ev.owner, "created_at": ev.created_at.isoformat(),
+        rec.updated_at, rec.updated_by, rec.hlc = now, actor, stamp
+        self._outbox(s, "event", ev_id, "event", {
+            "kind": kind.key, "record_id": rec.id, "id": ev_id, "action": action.key,
+            "from_status": status, "to_status": action.target, "payload": payload, "hlc": stamp,
+            "actor": actor, "owner": owner, "created_at": now.isoformat(),
         }, stamp)
         label = kind.workflow.state_label if kind.workflow else str
-        s.add(self._audit_row("transition", rec, changes={
-            "status": [label(status), label(action.target)], **{k: [None, v] for k, v in payload.items()}
-        }, detail=action.label))
-        return 1
+        self._audit(s, "transition", rec, changes={
+            "status": [label(status), label(action.target)],
+            **{k: [None, v] for k, v in payload.items()},
+        }, detail=action.label)
+        return EventLike(ev_id, stamp, action.key, status, payload)
 
-    def _refold(self, s: Session, kind: RecordKind, rec: Record) -> None:
-        """Recompute status (and the values events recorded) from the event list."""
+    def _refold(self, s: Session, kind: RecordKind, rec: Record,
+                values: Mapping[str, Any] | None = None,
+                events: list[EventLike] | None = None) -> dict[str, Any]:
+        """Recompute status (and the values events recorded) from the event list.
+
+        `values` (the record's current values) and `events` (all of its events) may be given
+        when the caller already has them, to save the round trips. Returns the values after
+        the fold."""
         wf = kind.workflow
+        current = dict(values) if values is not None else self._values(s, kind, rec.id)
         if wf is None:
-            self._set_due(s, kind, rec, "", self._values(s, kind, rec.id))
-            return
-        s.flush()
-        events = list(s.scalars(select(RecordEvent).where(RecordEvent.record_id == rec.id)))
-        result = fold(wf, [EventLike(e.id, e.hlc, e.action, e.from_status, e.payload)
-                           for e in events])
+            self._set_due(s, kind, rec, "", current)
+            return current
+        if events is None:
+            rows = list(s.execute(select(RecordEvent.id, RecordEvent.hlc, RecordEvent.action,
+                                         RecordEvent.from_status, RecordEvent.payload,
+                                         RecordEvent.applied)
+                                  .where(RecordEvent.record_id == rec.id)))
+            events = [EventLike(r.id, r.hlc, r.action, r.from_status, r.payload) for r in rows]
+            was_applied = {r.id: r.applied for r in rows}
+        else:
+            was_applied = {e.id: True for e in events}
+        result = fold(wf, events)
         applied = set(result.applied)
-        for e in events:
-            e.applied = e.id in applied
+        flips = [e.id for e in events if (e.id in applied) != was_applied.get(e.id, True)]
+        for ev_id in flips:
+            s.execute(update(RecordEvent.__table__).where(RecordEvent.id == ev_id)
+                      .values(applied=ev_id in applied))
         rec.status = result.status
         rec.needs_review = bool(result.conflicts)
-        event_keys = {f.key for f in kind.fields if f.stage in ("action", "derived")}
-        projected = kind.from_json({k: v for k, v in result.values.items() if k in event_keys})
-        table = DETAIL[kind.key]
-        if event_keys:
+        # Project what the applied events recorded onto the detail columns; action-stage
+        # fields that no applied event mentions are cleared (an event may have been un-applied).
+        resettable = {f.key for f in kind.fields if f.stage in ("action", "derived")}
+        mentioned = {k for k in result.values if kind.has_field(k)}
+        projected = kind.from_json({k: result.values[k] for k in mentioned})
+        changes = {k: None for k in resettable - mentioned}
+        changes.update(projected)
+        changes = {k: v for k, v in changes.items() if current.get(k) != v}
+        if changes:
+            table = DETAIL[kind.key]
             s.execute(update(table).where(table.c.record_id == rec.id)
-                      .values(**{k: projected.get(k) for k in event_keys}))
-        self._set_due(s, kind, rec, rec.status, self._values(s, kind, rec.id))
+                      .values(**_to_db(kind, changes)))
+            current.update(changes)
+        self._set_due(s, kind, rec, rec.status, current)
+        return current
 
     def _set_due(self, s: Session, kind: RecordKind, rec: Record, status: str,
                  values: Mapping[str, Any]) -> None:
@@ -763,12 +794,18 @@ class Desk:
                                  ident.generation, year, counter.last_no)
 
     def _outbox(self, s: Session, entity: str, entity_id: str, op: str,
-                payload: dict[str, Any], stamp: str) -> OutboxEntry:
-        entry = OutboxEntry(mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op,
-                            payload=payload, hlc=stamp, created_at=utcnow(), state="pending",
-                            attempts=0)
-        s.add(entry)
-        return entry
+                payload: dict[str, Any], stamp: str) -> None:
+        s.execute(insert(OutboxEntry.__table__).values(
+            mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op, payload=payload,
+            hlc=stamp, created_at=utcnow(), state="pending", attempts=0))
+
+    def _audit(self, s: Session, action: str, rec: Record | None = None, *,
+               changes: dict[str, Any] | None = None, detail: str = "") -> None:
+        row = self._audit_row(action, rec, changes=changes, detail=detail)
+        s.execute(insert(AuditEntry.__table__).values(
+            at=row.at, username=row.username, window_code=row.window_code, action=row.action,
+            record_id=row.record_id, kind=row.kind, receipt_no=row.receipt_no,
+            changes=row.changes, detail=row.detail))
 
     def _audit_row(self, action: str, rec: Record | None = None, *,
                    changes: dict[str, Any] | None = None, detail: str = "",
@@ -806,8 +843,10 @@ class Desk:
                 f"该记录由 {rec.owner} 窗口登记，本窗口不能{what}（可以办理状态操作或联系登记窗口）"
             )
 
-    def _index(self, s: Session, kind: RecordKind, rec: Record) -> None:
-        values = self._values(s, kind, rec.id)
+    def _index(self, s: Session, kind: RecordKind, rec: Record,
+               values: Mapping[str, Any] | None = None, *, new: bool = False) -> None:
+        if values is None:
+            values = self._values(s, kind, rec.id)
         parts = [rec.receipt_no, rec.title]
         for f in kind.fields:
             v = values.get(f.key)
@@ -820,7 +859,8 @@ class Desk:
                 parts.append(str(v))
         text_ = " ".join(p for p in parts if p)
         rec.search_text = text_
-        s.execute(text("DELETE FROM record_search WHERE rowid = :pk"), {"pk": rec.pk})
+        if not new:
+            s.execute(text("DELETE FROM record_search WHERE rowid = :pk"), {"pk": rec.pk})
         s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
                   {"pk": rec.pk, "t": search.tokens_for(text_)})
 
@@ -834,9 +874,7 @@ class Desk:
     def _values(self, s: Session, kind: RecordKind, record_id: str) -> dict[str, Any]:
         table = DETAIL[kind.key]
         row = s.execute(select(table).where(table.c.record_id == record_id)).mappings().first()
-        if row is None:
-            return {f.key: None for f in kind.fields}
-        return {f.key: row[f.key] for f in kind.fields}
+        return _from_db(kind, row or {})
 
     def _view(self, s: Session, rec: Record, values: Mapping[str, Any] | None = None) -> RecordView:
         kind = KINDS[rec.kind]
@@ -952,8 +990,7 @@ class Desk:
                 rows = {row["record_id"]: row for row in s.execute(
                     select(table).where(table.c.record_id.in_([r.id for r in group]))).mappings()}
                 for r in group:
-                    row = rows.get(r.id) or {}
-                    out[r.id] = _record_view(r, {f.key: row.get(f.key) for f in kind.fields})
+                    out[r.id] = _record_view(r, _from_db(kind, rows.get(r.id) or {}))
         return out
 
     def search(self, q: Query) -> list[RecordView]:
@@ -1199,6 +1236,20 @@ def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
 
 
 # --- conversions --------------------------------------------------------------------------------
+
+
+def _to_db(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Repeating groups are stored in JSON columns in their JSON form (dates as text)."""
+    return {k: kind.field(k).to_json(v) if isinstance(kind.field(k), GroupField) else v
+            for k, v in values.items()}
+
+
+def _from_db(kind: RecordKind, row: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        v = row.get(f.key)
+        out[f.key] = f.from_json(v) if isinstance(f, GroupField) and v is not None else v
+    return out
 
 
 def _uscc_of(values: Mapping[str, Any]) -> str | None:

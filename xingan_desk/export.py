@@ -9,7 +9,8 @@ the admin role and leaves an `export_unmasked` audit entry, written *before* the
 
 Safety of the files:
 * cells starting with = + - @ (or a tab / carriage return) get a leading apostrophe, so Excel
-  and WPS never evaluate them as formulas (CSV/formula injection);
+  and WPS never evaluate them as formulas (CSV/formula injection); so do the error literals
+  (#N/A, #REF! …), which would otherwise become error values;
 * in xlsx every cell is a string, so 18-digit credit codes and ID numbers stay intact;
 * files are written to a temporary name next to the target and renamed at the end, so a failed
   export never leaves half a file and never clobbers an existing one.
@@ -47,7 +48,9 @@ __all__ = [
     "ENVELOPE_HEADER",
     "FORMATS",
     "PAGE_SIZE",
+    "check_target",
     "export",
+    "header_for",
     "iter_table_rows",
     "neutralise",
     "table_for",
@@ -60,6 +63,8 @@ FORMATS = ("xlsx", "csv")
 PAGE_SIZE = 500  # views loaded per query while streaming an export
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# typed as text they would turn into Excel error values (openpyxl and Excel's CSV import both)
+_ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"})
 # characters XML 1.0 cannot hold (openpyxl refuses them); validation already keeps them out of
 # typed text, this only guards rows synced from elsewhere
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -130,7 +135,7 @@ def neutralise(value: Any) -> str:
     text = "" if value is None else str(value)
     if _XML_ILLEGAL.search(text):
         text = _XML_ILLEGAL.sub("", text)
-    if text.startswith(_FORMULA_START):
+    if text.startswith(_FORMULA_START) or text in _ERROR_VALUES:
         return "'" + text
     return text
 
@@ -231,6 +236,7 @@ def write_xlsx(
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    check_target(Path(path))  # before the work, not after
     it = iter(rows)
     sample = [[neutralise(c) for c in r] for r in itertools.islice(it, _WIDTH_SAMPLE)]
     head = [neutralise(h) for h in header]
@@ -252,20 +258,14 @@ def write_xlsx(
         header_cells.append(cell)
     ws.append(header_cells)
 
-    def as_cells(values: Sequence[str]) -> list[Any]:
-        out = []
-        for v in values:
-            cell = WriteOnlyCell(ws, value=v)
-            cell.data_type = "s"  # belt and braces: never a formula, never a number
-            out.append(cell)
-        return out
-
+    # Plain str values are written as string cells (openpyxl never parses "123" as a number);
+    # only a leading "=" would make a formula, and neutralise() has prefixed those.
     n = 0
     for r in sample:
-        ws.append(as_cells(r))
+        ws.append(r)
         n += 1
     for raw in it:
-        ws.append(as_cells([neutralise(c) for c in raw]))
+        ws.append([neutralise(c) for c in raw])
         n += 1
     if head:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{n + 1}"

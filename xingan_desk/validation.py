@@ -826,3 +826,12 @@ def check_ipc(raw: str) -> str | None:
     if not _IPC_RE.fullmatch(re.sub(r"\s+", " ", s)):
         return f"分类号“{s}”格式不对，应类似 C08K 3/04（部、大类、小类、大组/小组）"
     return None
+
+
+def check_classification(raw: str) -> str | None:
+    """IPC symbol (inventions, utility models) or Locarno class-subclass "09-03" (designs)."""
+    s = to_halfwidth(_text(raw)).strip()
+    if re.fullmatch(r"\d{2}-\d{2}", s):
+        cls, sub = int(s[:2]), int(s[3:])
+        return None if 1 <= cls <= 32 and sub <= 99 else f"洛迦诺分类号“{s}”的大类应在01到32之间"
+    return check_ipc(s)

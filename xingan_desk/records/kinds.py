@@ -7,6 +7,7 @@ Sources for the field sets: reference/domain.md §1.1–1.6 and §2.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -381,6 +382,13 @@ def _case_checks(values: Mapping[str, Any]) -> dict[str, str]:
         expected = {"invention": "发明", "utility": "实用新型", "design": "外观设计"}[ptype]
         if kind and kind != expected:
             errors["application_no"] = f"申请号表示{kind}，与专利类型“{expected}”不符"
+    cls = values.get("ipc_main")
+    if cls and ptype:
+        is_locarno = bool(re.fullmatch(r"\d{2}-\d{2}", str(cls)))
+        if ptype == "design" and not is_locarno:
+            errors["ipc_main"] = "外观设计应填写洛迦诺分类号，如 09-03"
+        elif ptype != "design" and is_locarno:
+            errors["ipc_main"] = "发明和实用新型应填写IPC分类号，如 C08K 3/04"
     pub = values.get("grant_pub_no")
     if pub and ptype:
         kind_code = str(pub).rstrip("0123456789")[-1:]
@@ -425,8 +433,8 @@ PREEXAM_CASE = RecordKind(
         text("title", "发明创造名称", 200, required=True, in_list=True, searchable=True,
              on_receipt=True, group="案件"),
         TextField(key="ipc_main", label="主分类号", max_len=30, required=True,
-                  validators=(_v(v.check_ipc),), normalizer=v.normalize_ipc, group="案件",
-                  help="如 C08K 3/04"),
+                  validators=(_v(v.check_classification),), normalizer=v.normalize_ipc,
+                  group="案件", help="发明、实用新型填IPC（如 C08K 3/04）；外观设计填洛迦诺分类（如 09-03）"),
         text("ipc_extra", "附加分类号", 200, group="案件"),
         text("tech_field", "技术领域", 100, group="案件"),
         text("inventors", "发明人/设计人", 300, group="案件", searchable=True),
@@ -662,7 +670,9 @@ MEDIATION = RecordKind(
             Action("dismiss", "司法确认驳回", ("confirmation_applied",), "dismissed",
                    fields=("confirmation_result", "confirmation_result_on"),
                    required=("confirmation_result_on",)),
-            Action("record_performance", "记录履行情况", ("settled", "confirmed"), "settled",
+            Action("record_performance", "记录履行情况", ("settled",), "settled",
+                   fields=("performance",), required=("performance",)),
+            Action("record_performance_confirmed", "记录履行情况", ("confirmed",), "confirmed",
                    fields=("performance",), required=("performance",)),
         ),
         terminal=frozenset({"refused", "terminated", "withdrawn", "dismissed"}),

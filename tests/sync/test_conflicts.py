@@ -1,0 +1,102 @@
+"""Per-field last-writer-wins by HLC with a conflict log, and concurrent status decisions."""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
+from xingan_desk.sync.client import SyncReport
+from xingan_desk.sync.local_schema import sync_conflict
+
+from .helpers import central_state, local_state, scope_of
+
+pytestmark = pytest.mark.pg
+
+
+def _rows(url: str, q: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(q).fetchall()
+
+
+def _link(w, record_id: str, target: str) -> None:
+    with w.desk._tx() as s:
+        w.desk._link_handover(s, record_id, target)
+
+
+def test_field_lww_conflict_logged_once_and_replicas_converge(make_window, central_url) -> None:
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    rec, _ = a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    a.sync()
+    b.sync()
+    _link(a, rec.id, "YS-A")  # earlier HLC
+    time.sleep(0.01)
+    _link(b, rec.id, "YS-B")  # later HLC: wins
+    b.sync()
+    a.sync()  # a's older value loses at central
+    b.sync()
+    assert a.desk.get(rec.id).values["handed_over_to"] == "YS-B"
+    assert b.desk.get(rec.id).values["handed_over_to"] == "YS-B"
+    log = _rows(central_url, "SELECT field, kept_value, lost_value, lost_origin "
+                             "FROM sync.conflict_log")
+    assert log == [("handed_over_to", "YS-B", "YS-A", "152223-02")]
+    items = _rows(central_url, "SELECT item_kind FROM sync.review_item")
+    assert items == [("field_conflict",)]
+    a.sync()
+    b.sync()
+    assert len(_rows(central_url, "SELECT id FROM sync.review_item")) == 1
+    central = central_state(central_url, scope_of("152223"))
+    assert local_state(a.desk) == central == local_state(b.desk)
+
+
+def test_pending_local_edit_losing_on_pull_goes_to_local_conflict_log(make_window,
+                                                                      central_url) -> None:
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    rec, _ = a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    a.sync()
+    b.sync()
+    _link(a, rec.id, "YS-A")  # pending in a's outbox
+    time.sleep(0.01)
+    _link(b, rec.id, "YS-B")
+    b.sync()
+    client = a.client()
+    client._ensure_tables()
+    with client._central() as conn:
+        client.pull(conn, SyncReport())  # pull only: a's edit is still pending
+    assert a.desk.get(rec.id).values["handed_over_to"] == "YS-B"
+    with a.desk._ro() as s:
+        rows = list(s.execute(select(sync_conflict.c.field, sync_conflict.c.kept_value,
+                                     sync_conflict.c.lost_value)))
+    assert rows == [("handed_over_to", "YS-B", "YS-A")]
+    a.sync()
+    b.sync()
+    central = central_state(central_url, scope_of("152223"))
+    assert local_state(a.desk) == central == local_state(b.desk)
+
+
+def test_two_windows_decide_offline_conflict_kept_and_listed_once(make_window,
+                                                                 central_url) -> None:
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    med, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+    a.sync()
+    b.sync()
+    a.desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
+    time.sleep(0.01)
+    b.desk.act(med.id, "refuse", {"refusal_reason": "out_of_scope"})
+    for w in (b, a, b, a):
+        w.sync()
+    va, vb = a.desk.get(med.id), b.desk.get(med.id)
+    assert va.status == vb.status == "accepted"  # earlier HLC applies, the later one is kept
+    items = _rows(central_url, "SELECT item_kind, detail->>'action' FROM sync.review_item "
+                               "WHERE resolved_at IS NULL")
+    assert items == [("status_conflict", "refuse")]
+    assert _rows(central_url, "SELECT status, needs_review FROM sync.record WHERE kind = "
+                              "'mediation'") == [("accepted", True)]
+    central = central_state(central_url, scope_of("152223"))
+    assert local_state(a.desk) == central == local_state(b.desk)

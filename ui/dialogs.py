@@ -1,0 +1,259 @@
+"""Start-up dialogs: first run (window identity + admin), login, drafts offered back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xingan_desk.catalogs import active_choices
+from xingan_desk.errors import DeskError, PermissionDenied, ValidationFailed
+from xingan_desk.records.kinds import KINDS
+from xingan_desk.timeutil import format_datetime
+
+from .tasks import show_error
+
+APP_TITLE = "兴安盟知识产权服务窗口系统"
+
+
+def _error_label(name: str) -> QLabel:
+    lab = QLabel()
+    lab.setObjectName(name)
+    lab.setProperty("role", "error")
+    lab.setWordWrap(True)
+    lab.hide()
+    return lab
+
+
+def _set_error(label: QLabel, message: str | None) -> None:
+    label.setText(message or "")
+    label.setVisible(bool(message))
+
+
+class FirstRunDialog(QDialog):
+    """This PC has no window identity yet: county, window number, admin password."""
+
+    def __init__(self, data_dir: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("first_run")
+        self.setWindowTitle(f"{APP_TITLE} — 首次设置")
+        self.data_dir = data_dir
+        self.desk: Any = None
+        lay = QVBoxLayout(self)
+        intro = QLabel("这台电脑第一次使用本系统。请设置本窗口所属的旗县市和窗口号，"
+                       "并设置管理员密码（至少8位，含字母和数字）。")
+        intro.setWordWrap(True)
+        lay.addWidget(intro)
+        form = QFormLayout()
+        self.county = QComboBox()
+        self.county.setObjectName("setup_county")
+        for code, label in active_choices("counties"):
+            self.county.addItem(f"{label}（{code}）", code)
+        self.window_no = QLineEdit("01")
+        self.window_no.setObjectName("setup_window")
+        self.window_no.setMaxLength(2)
+        self.window_no.setInputMask("99")
+        self.admin_name = QLineEdit("系统管理员")
+        self.admin_name.setObjectName("setup_admin_name")
+        self.password = QLineEdit()
+        self.password.setObjectName("setup_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setObjectName("setup_password2")
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.errors = {k: _error_label(f"error_{k}") for k in
+                       ("county", "window", "admin_password")}
+        form.addRow("旗县市＊", self._with_error(self.county, "county"))
+        form.addRow("窗口号＊", self._with_error(self.window_no, "window"))
+        form.addRow("管理员姓名", self.admin_name)
+        form.addRow("管理员密码＊", self._with_error(self.password, "admin_password"))
+        form.addRow("再次输入密码＊", self.password2)
+        lay.addLayout(form)
+        self.general = _error_label("error_general")
+        lay.addWidget(self.general)
+        box = QDialogButtonBox()
+        ok = box.addButton("完成设置", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("btn_setup_ok")
+        ok.setProperty("primary", True)
+        box.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        box.accepted.connect(self.submit)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.setMinimumWidth(480)
+
+    def _with_error(self, w: QWidget, key: str) -> QWidget:
+        holder = QWidget()
+        v = QVBoxLayout(holder)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.setSpacing(2)
+        v.addWidget(w)
+        v.addWidget(self.errors[key])
+        return holder
+
+    def submit(self) -> None:
+        from xingan_desk.desk import Desk
+
+        for lab in (*self.errors.values(), self.general):
+            _set_error(lab, None)
+        if self.password.text() != self.password2.text():
+            _set_error(self.errors["admin_password"], "两次输入的密码不一致")
+            return
+        try:
+            self.desk = Desk.initialise(self.data_dir, str(self.county.currentData()),
+                                        self.window_no.text(),
+                                        admin_password=self.password.text(),
+                                        admin_name=self.admin_name.text().strip() or "系统管理员")
+        except ValidationFailed as exc:
+            for k, m in exc.errors.items():
+                _set_error(self.errors.get(k, self.general), m)
+            return
+        except DeskError as exc:
+            _set_error(self.general, str(exc))
+            return
+        self.accept()
+
+
+class LoginDialog(QDialog):
+    def __init__(self, desk: Any, parent: QWidget | None = None,
+                 username: str = "") -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.setObjectName("login")
+        ident = desk.identity
+        self.setWindowTitle(f"{APP_TITLE} — 登录")
+        lay = QVBoxLayout(self)
+        title = QLabel(APP_TITLE)
+        title.setProperty("role", "title")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(title)
+        where = QLabel(f"{ident.label}（{ident.window_code}）")
+        where.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        where.setProperty("role", "hint")
+        lay.addWidget(where)
+        form = QFormLayout()
+        self.username = QLineEdit(username)
+        self.username.setObjectName("login_username")
+        self.password = QLineEdit()
+        self.password.setObjectName("login_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("用户名", self.username)
+        form.addRow("密码", self.password)
+        lay.addLayout(form)
+        self.error = _error_label("login_error")
+        lay.addWidget(self.error)
+        box = QDialogButtonBox()
+        self.btn_login = box.addButton("登录", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.btn_login.setObjectName("btn_login")
+        self.btn_login.setProperty("primary", True)
+        self.btn_login.setDefault(True)
+        box.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        box.accepted.connect(self.submit)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.setMinimumWidth(400)
+        (self.password if username else self.username).setFocus()
+
+    def submit(self) -> None:
+        name = self.username.text().strip()
+        if not name:
+            _set_error(self.error, "请输入用户名")
+            self.username.setFocus()
+            return
+        if not self.password.text():
+            _set_error(self.error, "请输入密码")
+            self.password.setFocus()
+            return
+        try:
+            self.desk.login(name, self.password.text())
+        except PermissionDenied as exc:
+            _set_error(self.error, str(exc))
+            self.password.selectAll()
+            self.password.setFocus()
+            return
+        except DeskError as exc:
+            _set_error(self.error, str(exc))
+            return
+        except Exception as exc:
+            show_error(self, exc, "登录失败")
+            return
+        self.accept()
+
+
+class DraftsDialog(QDialog):
+    """Unsaved forms from last time, offered back one at a time."""
+
+    restore_requested = Signal(object)
+    discard_requested = Signal(str)
+
+    def __init__(self, drafts: list[tuple[str, str, str | None, dict[str, Any], Any]],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("drafts")
+        self.setWindowTitle("未保存的草稿")
+        self.drafts = {d[0]: d for d in drafts}
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel("上次有未保存的填写内容（如断电或未保存就关闭）。要恢复吗？"))
+        self.list = QListWidget()
+        self.list.setObjectName("draft_list")
+        for d in drafts:
+            draft_id, kind, record_id, payload, when = d
+            raw = payload.get("raw") or {}
+            hint = next((str(v) for k, v in raw.items()
+                         if isinstance(v, str) and v.strip() and "name" in k), "")
+            what = "修改" if record_id else "新建"
+            item = QListWidgetItem(f"{format_datetime(when)}　{what}{KINDS[kind].title}"
+                                   + (f"　{hint[:30]}" if hint else ""))
+            item.setData(Qt.ItemDataRole.UserRole, draft_id)
+            self.list.addItem(item)
+        self.list.setCurrentRow(0)
+        lay.addWidget(self.list)
+        row = QHBoxLayout()
+        restore = QPushButton("恢复所选草稿")
+        restore.setObjectName("btn_draft_restore")
+        restore.setProperty("primary", True)
+        discard = QPushButton("丢弃所选草稿")
+        discard.setObjectName("btn_draft_discard")
+        later = QPushButton("以后再说")
+        later.setObjectName("btn_draft_later")
+        row.addWidget(restore)
+        row.addWidget(discard)
+        row.addStretch(1)
+        row.addWidget(later)
+        lay.addLayout(row)
+        restore.clicked.connect(self._restore)
+        discard.clicked.connect(self._discard)
+        later.clicked.connect(self.reject)
+        self.setMinimumWidth(520)
+
+    def _selected(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def _restore(self) -> None:
+        did = self._selected()
+        if did is not None:
+            self.restore_requested.emit(self.drafts[did])
+            self.accept()
+
+    def _discard(self) -> None:
+        did = self._selected()
+        if did is None:
+            return
+        self.discard_requested.emit(did)
+        self.list.takeItem(self.list.currentRow())
+        if self.list.count() == 0:
+            self.accept()

@@ -1,0 +1,184 @@
+"""Table model over record ids: filtering and ordering happen in SQL (Desk.find_ids), rows
+are fetched lazily a page at a time (Desk.rows_for_ids). No proxy sorting: a header click
+re-queries with a new ORDER BY."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from xingan_desk.records.fields import GroupField, MultiChoiceField
+from xingan_desk.records.kinds import KINDS
+from xingan_desk.timeutil import format_date, format_datetime, today_cst
+from xingan_desk.views import Changes, Query, RecordView
+
+PAGE_SIZE = 200
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    text: Callable[[RecordView], str]
+    order_by: str | None  # envelope column or field key; None: not sortable
+
+
+def _field_column(kind_key: str, key: str) -> Column:
+    f = KINDS[kind_key].field(key)
+    sortable = not isinstance(f, GroupField | MultiChoiceField)
+    return Column(f.label, lambda r, k=key: r.display(k), key if sortable else None)
+
+
+def _due_text(r: RecordView) -> str:
+    return format_date(r.due_date) if r.due_date else ""
+
+
+def columns_for(kind_key: str | None) -> list[Column]:
+    """Receipt number, status, the kind's list fields, created time (or, for the mixed
+    待办/到期 list: kind, title, status, deadline)."""
+    receipt = Column("登记编号", lambda r: r.receipt_no, "receipt_no")
+    created = Column("登记时间", lambda r: format_datetime(r.created_at), "created_at")
+    if kind_key is None:
+        return [  # the deadline is the point of this list: it comes first
+            Column("期限", _due_text, "due_date"),
+            Column("期限事项", lambda r: r.due_label or "", None),
+            Column("类别", lambda r: r.kind_title, None),
+            Column("名称", lambda r: r.title, "title"),
+            Column("状态", lambda r: r.status_label, "status"),
+            receipt,
+        ]
+    kind = KINDS[kind_key]
+    cols = [receipt]
+    if kind.workflow is not None:
+        cols.append(Column("状态", lambda r: r.status_label, "status"))
+    cols.extend(_field_column(kind_key, f.key) for f in kind.list_fields)
+    cols.append(created)
+    return cols
+
+
+class RecordTableModel(QAbstractTableModel):
+    """Rows are record ids; views are loaded a page (200 rows) at a time."""
+
+    # emitted when the order changed (header click): the window re-runs the search, possibly
+    # on its DB lane; without a listener the model re-queries synchronously
+    query_changed = Signal(object)
+
+    def __init__(self, desk: Any, kind_key: str | None, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self.kind_key = kind_key
+        self._columns = columns_for(kind_key)
+        self._ids: list[str] = []
+        self._rows: dict[str, RecordView] = {}
+        self._pages: set[int] = set()
+        self.query = Query(kind=kind_key)
+        self.async_requery = False
+
+    # --- feeding ---------------------------------------------------------------------------
+    def set_ids(self, query: Query, ids: list[str]) -> None:
+        self.beginResetModel()
+        self.query, self._ids = query, list(ids)
+        self._rows, self._pages = {}, set()
+        self.endResetModel()
+
+    def refresh(self, query: Query | None = None) -> None:
+        """Synchronous re-query (tests, small stores)."""
+        q = query or self.query
+        self.set_ids(q, self._desk.find_ids(q))
+
+    def apply_changes(self, changes: Changes) -> bool:
+        """Drop cached rows that changed; returns True if the id list should be re-queried."""
+        touched = self.kind_key is None or self.kind_key in changes.kinds
+        if not touched:
+            return False
+        for rid in changes.records:
+            if rid in self._rows:
+                self._rows.pop(rid)
+                self._pages.clear()
+        return True
+
+    # --- lookups ---------------------------------------------------------------------------
+    def record_id(self, row: int) -> str | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, record_id: str) -> int:
+        try:
+            return self._ids.index(record_id)
+        except ValueError:
+            return -1
+
+    def record(self, row: int) -> RecordView | None:
+        rid = self.record_id(row)
+        if rid is None:
+            return None
+        if rid not in self._rows:
+            page = row // PAGE_SIZE
+            start = page * PAGE_SIZE
+            self._rows.update(self._desk.rows_for_ids(self._ids[start:start + PAGE_SIZE]))
+            self._pages.add(page)
+            if rid not in self._rows:  # vanished between find_ids and now
+                return None
+        return self._rows[rid]
+
+    # --- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        if role == ID_ROLE:
+            return self._ids[index.row()]
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                        Qt.ItemDataRole.ForegroundRole):
+            return None
+        rec = self.record(index.row())
+        if rec is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if rec.voided:
+                return QBrush(QColor("#8a929c"))
+            if rec.due_date and rec.due_date < today_cst():
+                return QBrush(QColor("#b3261e"))
+            return None
+        text = self._columns[index.column()].text(rec)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return text or None
+        return text
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            if 0 <= section < len(self._columns):
+                return self._columns[section].label
+            return None
+        return str(section + 1) if 0 <= section < len(self._ids) else None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            return
+        key = self._columns[column].order_by
+        if key is None:
+            return
+        q = dataclasses.replace(self.query, order_by=key,
+                                descending=order == Qt.SortOrder.DescendingOrder)
+        if self.async_requery:
+            self.query = q
+            self.query_changed.emit(q)
+        else:
+            self.refresh(q)
+
+    def column_sortable(self, column: int) -> bool:
+        return 0 <= column < len(self._columns) and self._columns[column].order_by is not None

@@ -1,0 +1,491 @@
+"""Record forms generated from a RecordKind's declaration, and workflow action dialogs.
+
+One editor per intake field, grouped by `group` in the paper form's order (which is also the
+tab order). Errors appear in red under the field as the clerk leaves it and on save; the
+first bad field gets the focus; nothing typed is ever discarded by a failed save.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from xingan_desk.errors import ValidationFailed
+from xingan_desk.records.fields import BoolField, Field, GroupField
+from xingan_desk.records.kind import RecordKind
+from xingan_desk.records.kinds import KINDS
+from xingan_desk.records.workflow import Action
+from xingan_desk.views import Changes, RecordView
+
+from .editors import FieldEditor, GroupEditor, label_for, make_editor
+from .tasks import TaskRunner, show_error
+
+AUTOSAVE_MS = 5000
+USCC_KEYS = ("uscc", "enterprise_uscc", "applicant_uscc")
+# form field ← enterprise-registry field, filled after a known credit code when still empty
+ENTERPRISE_FILL = {
+    "enterprise_name": "name",
+    "applicant_name": "name",
+    "visitor_region": "county_code",
+    "county_code": "county_code",
+    "contact_name": "contact_name",
+    "contact_phone": "contact_phone",
+    "contact_email": "contact_email",
+    "visitor_phone": "contact_phone",
+    "invention_patents": "invention_patents",
+    "utility_patents": "utility_patents",
+    "design_patents": "design_patents",
+}
+
+
+def _form_row(layout: QFormLayout, field: Field, editor: FieldEditor, required: bool) -> QLabel:
+    # a check box carries its own label; an empty one keeps the columns aligned
+    label = QLabel("") if isinstance(field, BoolField) else label_for(field, required)
+    layout.addRow(label, editor.box)
+    return label
+
+
+def _new_form_layout() -> QFormLayout:
+    lay = QFormLayout()
+    lay.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    lay.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    lay.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+    lay.setHorizontalSpacing(10)
+    lay.setVerticalSpacing(6)
+    return lay
+
+
+class FieldPanel(QWidget):
+    """Editors for a set of fields, grouped in boxes; shared by forms and action dialogs."""
+
+    def __init__(self, kind: RecordKind, fields: tuple[Field, ...],
+                 required: Mapping[str, bool] | None = None, *, grouped: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.editors: dict[str, FieldEditor] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(4)
+        boxes: dict[str, QFormLayout] = {}
+        labels: list[QLabel] = []
+        for f in fields:
+            req = f.required if required is None else required.get(f.key, False)
+            editor = make_editor(f, required=req)
+            self.editors[f.key] = editor
+            group = f.group if grouped else ""
+            if group not in boxes:
+                lay = _new_form_layout()
+                if group:
+                    box = QGroupBox(group)
+                    box.setObjectName(f"group_{len(boxes)}")
+                    box.setLayout(lay)
+                    outer.addWidget(box)
+                else:
+                    holder = QWidget()
+                    holder.setLayout(lay)
+                    outer.addWidget(holder)
+                boxes[group] = lay
+            labels.append(_form_row(boxes[group], f, editor, req))
+        # one label column width for every group, so the boxes line up; very long labels wrap
+        fm = self.fontMetrics()
+        width = min(max((fm.horizontalAdvance(f.label + "＊") + 8 for f in fields
+                         if not isinstance(f, BoolField)), default=60), 180)
+        for lb in labels:
+            lb.setFixedWidth(width)
+            lb.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        outer.addStretch(1)
+
+    def raw(self) -> dict[str, Any]:
+        return {k: ed.get() for k, ed in self.editors.items()}
+
+    def set_raw(self, values: Mapping[str, Any]) -> None:
+        for k, v in values.items():
+            if k in self.editors:
+                self.editors[k].set(v)
+
+    def show_errors(self, errors: Mapping[str, str]) -> list[str]:
+        """Show each message under its field; returns messages with no field here."""
+        for key, ed in self.editors.items():
+            ed.set_error(errors.get(key))
+        return [m for k, m in errors.items() if k not in self.editors]
+
+    def first_error(self, errors: Mapping[str, str]) -> FieldEditor | None:
+        for key in errors:
+            if key in self.editors:
+                return self.editors[key]
+        return None
+
+
+class RecordForm(QWidget):
+    """The form for a new record (or edits of an existing one) of one kind."""
+
+    saved = Signal(object, object)  # RecordView, Changes
+    closed = Signal()
+    message = Signal(str)  # short notes for the status bar
+
+    def __init__(
+        self,
+        desk: Any,
+        runner: TaskRunner,
+        kind: RecordKind | str,
+        *,
+        record: RecordView | None = None,
+        values: Mapping[str, Any] | None = None,
+        handover_from: str | None = None,
+        draft_id: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.runner = runner
+        self.kind = KINDS[kind] if isinstance(kind, str) else kind
+        self.record = record
+        self.handover_from = handover_from
+        self.draft_id = draft_id or str(uuid.uuid4())
+        self._saving = False
+        self._save_count = 0
+        self.setObjectName(f"form_{self.kind.key}")
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 8, 8)
+        outer.setSpacing(6)
+        title = QLabel(self._title_text())
+        title.setObjectName("form_title")
+        title.setProperty("role", "title")
+        outer.addWidget(title)
+        hint = QLabel("带＊的为必填项。填写后按 Ctrl+S 保存，Esc 取消。")
+        hint.setProperty("role", "hint")
+        outer.addWidget(hint)
+
+        self.panel = FieldPanel(self.kind, self.kind.intake_fields)
+        self.editors = self.panel.editors
+        scroll = QScrollArea()
+        scroll.setObjectName("form_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.panel)
+        self.scroll = scroll
+        outer.addWidget(scroll, 1)
+
+        self.form_error = QLabel()
+        self.form_error.setObjectName("form_error")
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
+        outer.addWidget(self.form_error)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.btn_cancel = QPushButton("取消（Esc）")
+        self.btn_cancel.setObjectName("btn_cancel")
+        self.btn_save = QPushButton("保存（Ctrl+S）")
+        self.btn_save.setObjectName("btn_save")
+        self.btn_save.setProperty("primary", True)
+        self.btn_save.setDefault(False)
+        self.btn_save.setAutoDefault(False)
+        buttons.addWidget(self.btn_cancel)
+        buttons.addWidget(self.btn_save)
+        outer.addLayout(buttons)
+        self.btn_save.clicked.connect(self.save)
+        self.btn_cancel.clicked.connect(self.cancel)
+
+        for ed in self.editors.values():
+            ed.left = self._field_left
+            ed.edited = self._field_edited
+
+        start = dict(values) if values is not None else (
+            dict(record.values) if record is not None else self.desk.defaults(self.kind.key))
+        self.panel.set_raw(start)
+        for ed in self.editors.values():  # groups required to have rows start with one
+            if isinstance(ed, GroupEditor) and ed.table.rowCount() == 0 and ed.required:
+                ed.add_row()
+        self._initial = self.raw()
+        self._draft_saved = self._initial
+
+        self._autosave = QTimer(self)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.autosave)
+        self._autosave.start()
+
+    def _title_text(self) -> str:
+        if self.record is not None:
+            return f"修改{self.kind.title}　{self.record.receipt_no}"
+        if self.handover_from:
+            return f"新建{self.kind.title}（由咨询登记转入）"
+        return f"新建{self.kind.title}"
+
+    # --- values --------------------------------------------------------------------------
+    def raw(self) -> dict[str, Any]:
+        return self.panel.raw()
+
+    @property
+    def dirty(self) -> bool:
+        return self.raw() != self._initial
+
+    def editor(self, key: str) -> FieldEditor:
+        return self.editors[key]
+
+    # --- validation as the clerk goes -----------------------------------------------------
+    def _field_edited(self, ed: FieldEditor) -> None:
+        if ed.error and isinstance(ed, GroupEditor):
+            return
+        if ed.error:  # re-check quietly while typing only to clear a fixed error
+            _, errors = self.kind.clean({ed.key: ed.get()}, keys=(ed.key,))
+            if ed.key not in errors:
+                ed.set_error(None)
+
+    def _field_left(self, ed: FieldEditor) -> None:
+        raw = self.raw()
+        known, _ = self.kind.clean(raw, keys=tuple(self.editors))
+        values, errors = self.kind.clean({ed.key: raw[ed.key]}, keys=(ed.key,), existing=known)
+        ed.set_error(errors.get(ed.key))
+        if ed.key in USCC_KEYS and ed.key in values and values[ed.key]:
+            self._fill_from_registry(str(values[ed.key]))
+
+    def _fill_from_registry(self, code: str) -> None:
+        ent = self.desk.enterprise_by_uscc(code)
+        if ent is None:
+            if self.kind.key != "enterprise":
+                self.message.emit("企业库中没有该信用代码，保存后将自动加入企业库")
+            return
+        if self.kind.key == "enterprise":
+            self.editors[next(k for k in USCC_KEYS if k in self.editors)].set_error(
+                f"该企业已在企业库中（{ent.receipt_no}），请直接修改原记录")
+            return
+        filled = []
+        for key, source in ENTERPRISE_FILL.items():
+            ed = self.editors.get(key)
+            value = ent.values.get(source)
+            if ed is None or value in (None, ""):
+                continue
+            untouched = ed.get() == self._initial.get(key)  # still the form's default
+            if not (ed.is_empty() or untouched) or ed.get() == value:
+                continue
+            ed.set(value)
+            filled.append(self.kind.field(key).label)
+        if filled:
+            self.message.emit(f"已从企业库带出：{ent.title}（{'、'.join(filled)}）")
+
+    # --- saving ----------------------------------------------------------------------------
+    def save(self) -> None:
+        """Validate here first (pure, instant), then save on the DB lane. A second click
+        while a save is under way does nothing."""
+        if self._saving:
+            return
+        raw = self.raw()
+        _, errors = self.kind.clean(raw, keys=tuple(self.editors))
+        if errors:
+            self.show_errors(errors)
+            return
+        self._saving = True
+        self.btn_save.setEnabled(False)
+        self.show_errors({})
+        if self.record is None:
+            def work() -> tuple[RecordView, Changes]:
+                return self.desk.create(self.kind.key, raw, handover_from=self.handover_from)
+        else:
+            rid, version = self.record.id, self.record.version
+
+            def work() -> tuple[RecordView, Changes]:
+                return self.desk.update(rid, raw, version)
+        self.runner.run(work, on_done=self._saved, on_error=self._save_failed,
+                        progress="正在保存…")
+
+    def _saved(self, result: tuple[RecordView, Changes]) -> None:
+        self._saving = False
+        self._save_count += 1
+        self._autosave.stop()
+        view, changes = result
+        self._initial = self.raw()
+        draft = self.draft_id
+        self.runner.run(lambda: self.desk.discard_draft(draft), on_error=lambda _e: None)
+        self.saved.emit(view, changes)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self.btn_save.setEnabled(True)
+        if isinstance(exc, ValidationFailed):
+            self.show_errors(exc.errors)
+        else:
+            show_error(self, exc, "保存未完成")
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        rest = self.panel.show_errors(errors)
+        if errors:
+            n = len(errors)
+            lead = "、".join(self.kind.field(k).label for k in errors if self.kind.has_field(k))
+            text = f"有{n}处需要修改：{lead}" if lead else ""
+            if rest:
+                text = "；".join([t for t in (text, *rest) if t])
+            self.form_error.setText(text)
+            self.form_error.show()
+            first = self.panel.first_error(errors)
+            if first is not None:
+                self.scroll.ensureWidgetVisible(first.box)
+                first.focus()
+        else:
+            self.form_error.hide()
+
+    # --- drafts ---------------------------------------------------------------------------
+    def draft_payload(self) -> dict[str, Any]:
+        return {
+            "raw": self.raw(),
+            "handover_from": self.handover_from,
+            "version": self.record.version if self.record else None,
+        }
+
+    def autosave(self, *, wait: bool = False) -> None:
+        """Keep the typed values as a draft if they changed since the last draft."""
+        if self._saving or self._save_count or (self.runner.closed and not wait):
+            return
+        raw = self.raw()
+        if raw == self._draft_saved or raw == self._initial:
+            return
+        self._draft_saved = raw
+        payload = self.draft_payload()
+        rid = self.record.id if self.record else None
+        draft, kind = self.draft_id, self.kind.key
+        if wait:
+            self.desk.save_draft(draft, kind, payload, rid)
+            return
+        self.runner.run(lambda: self.desk.save_draft(draft, kind, payload, rid),
+                        on_error=lambda e: self.message.emit(f"草稿未能保存：{e}"))
+
+    def cancel(self, *, ask: bool = True) -> bool:
+        """Close without saving (asks first when something was typed). True if closed."""
+        if ask and self.dirty and self._save_count == 0:
+            answer = QMessageBox.question(
+                self, "放弃填写", "填写的内容尚未保存，确定放弃吗？",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self._autosave.stop()
+        draft = self.draft_id
+        if not self.runner.closed:
+            self.runner.run(lambda: self.desk.discard_draft(draft), on_error=lambda _e: None)
+        self.closed.emit()
+        return True
+
+    def stop(self) -> None:
+        self._autosave.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._autosave.stop()
+        super().closeEvent(event)
+
+
+class ActionDialog(QDialog):
+    """A workflow action (受理, 不予受理, …): exactly the action's fields, then Desk.act."""
+
+    def __init__(self, desk: Any, runner: TaskRunner, record: RecordView, action: Action,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.runner, self.record, self.action = desk, runner, record, action
+        self.kind = KINDS[record.kind]
+        self.result_view: RecordView | None = None
+        self.changes: Changes | None = None
+        self._busy = False
+        self.setObjectName(f"action_{action.key}")
+        self.setWindowTitle(f"{action.label} — {record.receipt_no}")
+        self.setModal(True)
+        lay = QVBoxLayout(self)
+        head = QLabel(f"{self.kind.title}　{record.receipt_no}　{record.title}")
+        head.setWordWrap(True)
+        head.setProperty("role", "hint")
+        lay.addWidget(head)
+        fields = tuple(self.kind.field(k) for k in action.fields)
+        self.panel = FieldPanel(self.kind, fields, {k: k in action.required for k in action.fields},
+                                grouped=False)
+        self.editors = self.panel.editors
+        self.panel.set_raw(self._start_values())
+        if not fields:
+            lay.addWidget(QLabel(f"确定对该记录执行“{action.label}”吗？"))
+        lay.addWidget(self.panel)
+        self.form_error = QLabel()
+        self.form_error.setObjectName("form_error")
+        self.form_error.setWordWrap(True)
+        self.form_error.hide()
+        lay.addWidget(self.form_error)
+        box = QDialogButtonBox()
+        self.btn_ok = box.addButton(action.label, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.btn_ok.setObjectName("btn_action_ok")
+        self.btn_ok.setProperty("primary", True)
+        cancel = box.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.setObjectName("btn_action_cancel")
+        box.accepted.connect(self.submit)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.setMinimumWidth(520)
+
+    def _start_values(self) -> dict[str, Any]:
+        from xingan_desk.records.fields import DateField, DateTimeField
+        from xingan_desk.timeutil import today_cst, utcnow
+
+        out: dict[str, Any] = {}
+        for k in self.action.fields:
+            f = self.kind.field(k)
+            current = self.record.values.get(k)
+            if current not in (None, "", []):
+                out[k] = current
+            elif isinstance(f, DateTimeField) and k in self.action.required:
+                out[k] = utcnow()
+            elif isinstance(f, DateField) and k in self.action.required:
+                out[k] = today_cst()
+            elif isinstance(f, GroupField):
+                out[k] = []
+        return out
+
+    def submit(self, *, confirmed: bool = False) -> None:
+        if self._busy:
+            return
+        if self.action.confirm and not confirmed:
+            answer = QMessageBox.question(self, self.action.label, self.action.confirm,
+                                          QMessageBox.StandardButton.Yes
+                                          | QMessageBox.StandardButton.No,
+                                          QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        raw = {k: v for k, v in self.panel.raw().items()}
+        self._busy = True
+        self.btn_ok.setEnabled(False)
+        rid, key = self.record.id, self.action.key
+        self.runner.run(lambda: self.desk.act(rid, key, raw), on_done=self._done,
+                        on_error=self._failed, progress="正在办理…")
+
+    def _done(self, result: tuple[RecordView, Changes]) -> None:
+        self._busy = False
+        self.result_view, self.changes = result
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.btn_ok.setEnabled(True)
+        if isinstance(exc, ValidationFailed):
+            rest = self.panel.show_errors(exc.errors)
+            self.form_error.setText("；".join(rest))
+            self.form_error.setVisible(bool(rest))
+            first = self.panel.first_error(exc.errors)
+            if first is not None:
+                first.focus()
+        else:
+            show_error(self, exc, f"{self.action.label}未完成")

@@ -1,0 +1,129 @@
+"""Command-line entry points for sync (called from xingan_desk/cli.py).
+
+    xingan-desk central-init --url URL
+    xingan-desk add-window --url URL --county 152223 --window 02 [--data-dir DIR]
+    xingan-desk sync --once [--url URL] [--data-dir DIR]
+
+`register(sub, common, as_user)` adds the three subcommands to the main parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from typing import Any
+
+from ..errors import DeskError, NotFound
+
+URL_ENV = "XINGAN_CENTRAL_URL"
+
+
+class SyncSetupError(DeskError):
+    english = "sync not configured"
+
+
+def _out(line: str) -> None:
+    print(line, flush=True)
+
+
+def _admin_url(args: argparse.Namespace) -> str:
+    url = getattr(args, "url", None) or os.environ.get(URL_ENV)
+    if not url:
+        raise SyncSetupError(f"请用 --url 或环境变量 {URL_ENV} 提供中心数据库地址（管理员账号）")
+    return str(url)
+
+
+def _open_desk(args: argparse.Namespace) -> Any:
+    from ..desk import Desk
+
+    desk = Desk.open(getattr(args, "data_dir", None))
+    desk.use_account(getattr(args, "user", None) or "admin")
+    return desk
+
+
+def cmd_central_init(args: argparse.Namespace) -> int:
+    from .central import init_central
+
+    version = init_central(_admin_url(args))
+    _out(f"中心数据库已就绪（同步结构版本 {version}）")
+    return 0
+
+
+def cmd_add_window(args: argparse.Namespace) -> int:
+    from .central import add_window
+
+    creds = add_window(_admin_url(args), args.county, args.window)
+    _out(f"已在中心数据库登记窗口 {creds.window_code}")
+    _out(f"  数据库账号：{creds.role}")
+    _out(f"  密码：{creds.password}")
+    _out(f"  连接地址：{creds.url}")
+    if getattr(args, "data_dir", None):
+        desk = _open_desk(args)
+        try:
+            if desk.identity.window_code != creds.window_code:
+                raise SyncSetupError(
+                    f"数据目录是 {desk.identity.window_code} 窗口，与登记的 {creds.window_code} 不符")
+            # TODO: keep the password in the OS keyring (DPAPI on Windows), not in the store.
+            desk.set_setting("sync", {**creds.as_setting(), "keyring": False})
+        finally:
+            desk.close()
+        _out("已把连接设置写入本机数据目录，可运行：xingan-desk sync --once")
+    else:
+        _out("请在该窗口电脑上用 --data-dir 重新登记，或手工保存以上连接设置")
+    return 0
+
+
+def sync_url(desk: Any, override: str | None = None) -> str:
+    if override:
+        return override
+    setting = desk.setting("sync") or {}
+    url = setting.get("url")
+    if not url:
+        raise NotFound("本机尚未设置同步（请管理员运行 xingan-desk add-window --data-dir …）")
+    return str(url)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .client import SyncClient, SyncUnavailable
+
+    desk = _open_desk(args)
+    try:
+        client = SyncClient(desk, sync_url(desk, getattr(args, "url", None)))
+        while True:
+            try:
+                report = client.run_once()
+            except SyncUnavailable as exc:
+                if args.once:
+                    raise
+                _out(f"同步失败：{exc}")
+            else:
+                _out(f"同步完成：{report.summary}")
+                for stream, (cursor, head) in sorted(report.streams.items()):
+                    _out(f"  {stream}：已接收至 {cursor} / {head}")
+                for seq, reason in report.rejections:
+                    _out(f"  被拒绝（本地序号 {seq}）：{reason}")
+            if args.once:
+                return 0
+            time.sleep(max(1, args.interval))
+    finally:
+        desk.close()
+
+
+def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("central-init", help="建立或升级中心数据库的同步结构（需数据库管理员）")
+    s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
+    s.set_defaults(func=cmd_central_init)
+
+    s = sub.add_parser("add-window", parents=[common],
+                       help="在中心数据库登记窗口并生成其数据库账号")
+    s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
+    s.add_argument("--county", required=True, help="旗县市代码，如 152223；盟本级 152200")
+    s.add_argument("--window", required=True, help="窗口号，如 02")
+    s.set_defaults(func=cmd_add_window)
+
+    s = sub.add_parser("sync", parents=[common, as_user], help="与中心数据库同步")
+    s.add_argument("--once", action="store_true", help="只同步一次（默认每隔 --interval 秒一次）")
+    s.add_argument("--interval", type=int, default=30, help="循环同步的间隔秒数（默认 30）")
+    s.add_argument("--url", help="覆盖本机保存的中心数据库地址")
+    s.set_defaults(func=cmd_sync)

@@ -1,0 +1,630 @@
+"""The window side of sync: push the outbox, pull the change streams.
+
+`SyncClient(desk, url).run_once()`:
+1. Push: pending outbox rows in ascending local_seq, batches of at most 500, through
+   `sync.push`. In one local transaction per batch, accepted rows move from the outbox to
+   `acked_log`; rejected rows stay in the outbox with state='rejected' and the Chinese reason
+   (and a `sync_issue` row), and never block the others.
+2. Pull: for each stream the window may read, pages of `seq > cursor`; each page is applied in
+   one local transaction together with the new cursor (and the HLC merge). Records merge per
+   field by HLC (a losing pending local edit is kept in `sync_conflict`); events are a union;
+   status is refolded with `Desk._refold` and the search index rebuilt with `Desk._index`.
+
+A dead network raises `SyncUnavailable` (Chinese message); nothing local is lost, because the
+outbox rows leave only in the ack transaction and the cursor only moves with applied rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import errors as pgerrors
+from psycopg.types.json import Jsonb
+from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from .. import __version__
+from .. import hlc as hlc_mod
+from ..desk import Desk, _uscc_of
+from ..errors import DeskError
+from ..records.kinds import KINDS
+from ..storage.schema import DETAIL, Installation, OutboxEntry, Record, RecordEvent
+from ..storage.types import UTCDateTime
+from ..timeutil import utcnow
+from . import PROTOCOL_VERSION, local_schema
+from .local_schema import acked_log, sync_conflict, sync_cursor, sync_issue
+
+MAX_BATCH = 500
+FAULT_ENV = "XINGAN_SYNC_FAULT"
+FAULT_POINTS = ("before_push", "after_push_before_ack", "mid_ack", "before_apply",
+                "mid_apply", "after_apply")
+
+
+class SyncError(DeskError):
+    """Sync failed; `str(exc)` is a Chinese sentence for the clerk. Nothing local is lost."""
+
+    english = "sync failed"
+
+
+class SyncUnavailable(SyncError):
+    english = "central database unreachable"
+
+
+class SyncRefused(SyncError):
+    """Central refused this window as a whole (cloned installation, upgrade required, …)."""
+
+    english = "central refused the window"
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        super().__init__(reason)
+
+
+class InjectedFault(Exception):
+    """Raised at a named fault point (tests only)."""
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    replayed: int = 0
+    pulled: int = 0
+    records_applied: int = 0
+    events_applied: int = 0
+    conflicts: int = 0
+    rejections: list[tuple[int, str]] = field(default_factory=list)
+    streams: dict[str, tuple[int, int]] = field(default_factory=dict)  # stream: (cursor, head)
+    verified: list[str] = field(default_factory=list)  # streams whose digest matched central
+    rebaselined: list[str] = field(default_factory=list)
+    digest_mismatch: list[str] = field(default_factory=list)  # still different after repair
+
+    @property
+    def summary(self) -> str:
+        return (f"上传{self.accepted}条，被拒绝{self.rejected}条，下载{self.pulled}条变更"
+                + (f"，{self.conflicts}处字段冲突待核查" if self.conflicts else ""))
+
+
+def default_machine_id() -> str:
+    """A stable id of this PC (host name + MAC); a copied data directory keeps the
+    installation id but not this."""
+    raw = f"{socket.gethostname()}|{uuid.getnode():012x}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+class SyncClient:
+    def __init__(
+        self,
+        desk: Desk,
+        url: str,
+        *,
+        batch_size: int = MAX_BATCH,
+        page_size: int = 500,
+        connect_timeout: int = 5,
+        statement_timeout_ms: int = 30_000,
+        machine_id: str | None = None,
+        faults: Collection[str] = (),
+        network_grace_s: float = 5.0,
+        verify: bool = True,
+    ) -> None:
+        self.desk = desk
+        self.url = url
+        self.batch_size = max(1, min(batch_size, MAX_BATCH))
+        self.page_size = max(1, min(page_size, 1000))
+        self.connect_timeout = connect_timeout
+        self.statement_timeout_ms = statement_timeout_ms
+        self.machine_id = machine_id or default_machine_id()
+        self.faults = set(faults)
+        self.network_grace_s = network_grace_s
+        self._fault_hits: dict[str, int] = {}
+        self.verify = verify
+        self._force = False
+        self._tables_ready = False
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _fault(self, point: str) -> None:
+        """Named crash points for the fault tests: `faults` raises InjectedFault there; the
+        environment variable XINGAN_SYNC_FAULT=<point> kills the process (exit code 137), as
+        a power cut or kill -9 would."""
+        wanted = os.environ.get(FAULT_ENV, "")
+        if wanted:
+            name, _, nth = wanted.partition("@")  # "mid_ack@3": die the third time
+            if name == point:
+                self._fault_hits[point] = self._fault_hits.get(point, 0) + 1
+                if self._fault_hits[point] >= int(nth or 1):
+                    os._exit(137)
+        if point in self.faults:
+            raise InjectedFault(point)
+
+    @contextmanager
+    def _central(self) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            conn = psycopg.connect(
+                self.url, autocommit=True, connect_timeout=self.connect_timeout,
+                options=f"-c statement_timeout={self.statement_timeout_ms}",
+                application_name=f"xingan-desk {self.desk.identity.window_code}",
+            )
+        except psycopg.OperationalError as exc:
+            raise SyncUnavailable(
+                f"无法连接中心数据库，请检查网络后重试（本地数据已保存，稍后会自动上传）。详情：{exc}"
+            ) from exc
+        try:
+            yield conn
+        except pgerrors.QueryCanceled as exc:
+            raise SyncUnavailable("中心数据库响应超时，本次同步已中止（本地数据不受影响），稍后会自动重试") from exc
+        except pgerrors.LockNotAvailable as exc:
+            raise SyncUnavailable("中心数据库繁忙，本次同步已中止（本地数据不受影响），稍后会自动重试") from exc
+        except pgerrors.InsufficientPrivilege as exc:
+            raise SyncRefused("ACCESS_DENIED", f"中心数据库拒绝了本窗口的访问：{exc.diag.message_primary}") from exc
+        except psycopg.OperationalError as exc:
+            raise SyncUnavailable(
+                f"与中心数据库的连接中断，本次同步已中止（本地数据不受影响），稍后会自动重试。详情：{exc}"
+            ) from exc
+        finally:
+            conn.close()
+
+    def _ensure_tables(self) -> None:
+        if not self._tables_ready:
+            local_schema.ensure(self.desk._engine)
+            self._tables_ready = True
+
+    # --- the cycle -----------------------------------------------------------------------
+    def run_once(self) -> SyncReport:
+        """One push-then-pull cycle. Raises SyncUnavailable / SyncRefused; never loses data."""
+        self._ensure_tables()
+        report = SyncReport()
+        with self._central() as conn:
+            self.push(conn, report)
+            self.pull(conn, report)
+            if self.verify:
+                self.verify_digests(conn, report)
+        return report
+
+    def status(self) -> dict[str, Any]:
+        with self._central() as conn:
+            return dict(self._call(conn, "SELECT sync.status()"))
+
+    def _call(self, conn: psycopg.Connection[Any], query: str,
+              params: tuple[Any, ...] = ()) -> Any:
+        """One function call. statement_timeout bounds the server side; a watchdog bounds the
+        network side (a blackholed or half-open connection would otherwise wait forever): it
+        shuts the socket down, which surfaces as OperationalError → SyncUnavailable."""
+        timer = threading.Timer(self.statement_timeout_ms / 1000 + self.network_grace_s,
+                                _shutdown_socket, (conn,))
+        timer.daemon = True
+        timer.start()
+        try:
+            row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+        finally:
+            timer.cancel()
+        assert row is not None
+        return row[0]
+
+    # --- push ----------------------------------------------------------------------------
+    def push(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        ident = self.desk.identity
+        while True:
+            with self.desk._ro() as s:
+                rows = list(s.scalars(
+                    select(OutboxEntry).where(OutboxEntry.state == "pending")
+                    .order_by(OutboxEntry.local_seq).limit(self.batch_size)))
+            if not rows:
+                return
+            req = {
+                "protocol": PROTOCOL_VERSION, "app_version": __version__,
+                "window_code": ident.window_code, "installation_id": ident.installation_id,
+                "machine_id": self.machine_id, "generation": ident.generation,
+                "mutations": [
+                    {"local_seq": r.local_seq, "mutation_id": r.mutation_id, "entity": r.entity,
+                     "entity_id": r.entity_id, "op": r.op, "payload": r.payload, "hlc": r.hlc}
+                    for r in rows
+                ],
+            }
+            self._fault("before_push")
+            resp = self._call(conn, "SELECT sync.push(%s)", (Jsonb(req),))
+            if resp.get("status") != "ok":
+                self._refused(resp)
+            self._fault("after_push_before_ack")
+            done = self._ack(rows, resp["results"], report)
+            if done == 0:
+                raise SyncError("中心数据库没有确认任何上传的变更，同步已停止，请联系管理员")
+            if len(rows) < self.batch_size:
+                return
+
+    def _refused(self, resp: dict[str, Any]) -> None:
+        code = str(resp.get("code") or "REFUSED")
+        reason = str(resp.get("reason") or "中心数据库拒绝了本窗口的同步请求")
+        with self.desk._tx() as s:
+            open_same = s.execute(select(sync_issue.c.id).where(
+                sync_issue.c.code == code, sync_issue.c.resolved_at.is_(None),
+                sync_issue.c.local_seq.is_(None))).first()
+            if open_same is None:
+                s.execute(insert(sync_issue).values(code=code, reason=reason,
+                                                    created_at=utcnow()))
+        raise SyncRefused(code, reason)
+
+    def _ack(self, rows: list[OutboxEntry], results: list[dict[str, Any]],
+             report: SyncReport) -> int:
+        """One local transaction: accepted rows move from the outbox to acked_log (two set
+        statements per batch), rejected rows are marked with their reason."""
+        by_seq = {int(r["local_seq"]): r for r in results}
+        now = utcnow()
+        accepted: list[int] = []
+        rejected: list[tuple[OutboxEntry, dict[str, Any]]] = []
+        for row in rows:
+            res = by_seq.get(row.local_seq)
+            if res is None:
+                continue
+            report.pushed += 1
+            if res.get("replay"):
+                report.replayed += 1
+            if res["status"] == "accepted":
+                accepted.append(row.local_seq)
+            else:
+                rejected.append((row, res))
+        with self.desk._tx() as s:
+            for chunk in _chunks(accepted, 500):
+                o = OutboxEntry
+                s.execute(insert(acked_log).prefix_with("OR IGNORE").from_select(
+                    ["local_seq", "mutation_id", "entity", "entity_id", "op", "payload", "hlc",
+                     "status", "acked_at"],
+                    select(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.payload,
+                           o.hlc, literal("accepted"), literal(now, UTCDateTime()))
+                    .where(o.local_seq.in_(chunk))))
+                s.execute(delete(OutboxEntry).where(OutboxEntry.local_seq.in_(chunk)))
+            for row, res in rejected:
+                reason = str(res.get("reason") or "中心数据库拒绝了该变更")
+                report.rejections.append((row.local_seq, reason))
+                s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq)
+                          .values(state="rejected", last_error=reason,
+                                  attempts=OutboxEntry.attempts + 1))
+                s.execute(insert(sync_issue).values(
+                    local_seq=row.local_seq, mutation_id=row.mutation_id, entity=row.entity,
+                    entity_id=row.entity_id, code=res.get("code"), reason=reason,
+                    created_at=now))
+            self._fault("mid_ack")
+        report.accepted += len(accepted)
+        report.rejected += len(rejected)
+        return len(accepted) + len(rejected)
+
+    # --- pull ----------------------------------------------------------------------------
+    def pull(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        status = self._call(conn, "SELECT sync.status()")
+        for stream in sorted(status["streams"]):
+            self._pull_stream(conn, stream, report)
+
+    def _cursor(self, stream: str) -> tuple[int, str | None]:
+        with self.desk._ro() as s:
+            row = s.execute(select(sync_cursor.c.seq, sync_cursor.c.epoch)
+                            .where(sync_cursor.c.stream == stream)).first()
+        return (0, None) if row is None else (int(row[0]), row[1])
+
+    def _pull_stream(self, conn: psycopg.Connection[Any], stream: str,
+                     report: SyncReport) -> None:
+        rebaselined = False
+        while True:
+            cursor, epoch = self._cursor(stream)
+            page = self._call(conn, "SELECT sync.pull(%s, %s, %s)",
+                              (stream, cursor, self.page_size))
+            head = int(page["head"])
+            if epoch and page["epoch"] and epoch != page["epoch"]:
+                if rebaselined:
+                    raise SyncError("中心数据库的数据批次在同步过程中再次变化，请稍后重试")
+                # central was restored / re-initialised: read the stream again from the start
+                # (apply is idempotent; the outbox is untouched)
+                self._set_cursor_only(stream, 0, page["epoch"], head)
+                rebaselined = True
+                continue
+            changes = page["changes"]
+            seqs = [int(c["seq"]) for c in changes]
+            if seqs != list(range(cursor + 1, cursor + 1 + len(seqs))):
+                raise SyncError(f"从中心数据库收到的变更序号不连续（{stream}），同步已停止，请联系管理员")
+            self._fault("before_apply")
+            new_cursor = seqs[-1] if seqs else cursor
+            if seqs or not epoch:
+                self._apply_page(stream, changes, new_cursor, page["epoch"], head, report)
+            report.streams[stream] = (new_cursor, head)
+            if not seqs or new_cursor >= head:
+                return
+
+    def _set_cursor_only(self, stream: str, seq: int, epoch: str | None, head: int) -> None:
+        with self.desk._tx() as s:
+            self._write_cursor(s, stream, seq, epoch, head)
+
+    @staticmethod
+    def _write_cursor(s: Session, stream: str, seq: int, epoch: str | None, head: int) -> None:
+        values = {"seq": seq, "epoch": epoch, "head": head, "updated_at": utcnow()}
+        done = s.execute(update(sync_cursor).where(sync_cursor.c.stream == stream)
+                         .values(**values))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            s.execute(insert(sync_cursor).values(stream=stream, **values))
+
+    def _apply_page(self, stream: str, changes: list[dict[str, Any]], new_cursor: int,
+                    epoch: str | None, head: int, report: SyncReport) -> None:
+        desk = self.desk
+        ident = desk.identity
+        with desk._tx() as s:
+            touched: dict[str, None] = {}
+            top_hlc = ""
+            for ch in changes:
+                p = ch["payload"]
+                if ch["entity"] == "record":
+                    self._apply_record(s, p, touched, report)
+                elif ch["entity"] == "event":
+                    self._apply_event(s, p, touched, report)
+                else:
+                    raise SyncError(f"无法识别的变更类型“{ch['entity']}”，请升级本程序")
+                top_hlc = max(top_hlc, str(p.get("hlc") or ""))
+            for rid in touched:
+                rec = desk._load(s, rid)
+                kind = KINDS[rec.kind]
+                desk._refold(s, kind, rec)
+                desk._index(s, kind, rec)
+            if top_hlc:
+                inst = s.get(Installation, 1)
+                assert inst is not None
+                inst.hlc_last = hlc_mod.receive(inst.hlc_last or None, top_hlc,
+                                                ident.window_code)
+            if changes:
+                self._fault("mid_apply")
+            self._write_cursor(s, stream, new_cursor, epoch, head)
+            if changes:
+                s.add(desk._audit_row("sync_pull", detail=(
+                    f"同步：从{stream}接收{len(changes)}条变更（至{new_cursor}）")))
+        report.pulled += len(changes)
+        if changes:
+            self._fault("after_apply")
+
+    @staticmethod
+    def _pending_fields(s: Session, record_id: str) -> set[str]:
+        keys: set[str] = set()
+        for payload in s.scalars(select(OutboxEntry.payload).where(
+                OutboxEntry.entity_id == record_id, OutboxEntry.entity == "record",
+                OutboxEntry.state == "pending")):
+            keys.update((payload or {}).get("values", {}))
+        return keys
+
+    def _apply_record(self, s: Session, snap: dict[str, Any], touched: dict[str, None],
+                      report: SyncReport) -> None:
+        kind = KINDS.get(snap["kind"])
+        if kind is None:
+            raise SyncError(f"收到本程序不认识的记录类型“{snap['kind']}”，请升级本程序")
+        rid = snap["id"]
+        rvals: dict[str, Any] = snap.get("values") or {}
+        rfh: dict[str, str] = snap.get("field_hlc") or {}
+        rec = s.scalar(select(Record).where(Record.id == rid))
+        now = utcnow()
+        if rec is None:
+            full = {f.key: None for f in kind.fields}
+            full.update(kind.from_json({k: v for k, v in rvals.items() if kind.has_field(k)}))
+            rec = Record(
+                id=rid, kind=kind.key, receipt_no=snap["receipt_no"], status="",
+                needs_review=False, owner=snap["owner"], county_code=snap["county_code"],
+                created_by=snap["created_by"], created_at=_parse_time(snap["created_at"]),
+                updated_at=now, updated_by=snap["created_by"], hlc=snap["hlc"],
+                field_hlc=dict(rfh), row_version=int(snap.get("row_version") or 1),
+                voided=bool(snap.get("voided")), void_reason=snap.get("void_reason"),
+                title=kind.title_of(full), enterprise_uscc=_uscc_of(full), print_count=0,
+            )
+            s.add(rec)
+            s.flush()
+            s.execute(insert(DETAIL[kind.key]).values(record_id=rid, **full))
+            touched[rid] = None
+            report.records_applied += 1
+            return
+        local = self.desk._values(s, kind, rid)
+        local_json = kind.to_json(local)
+        lfh = dict(rec.field_hlc or {})
+        pending = self._pending_fields(s, rid)
+        changed: dict[str, Any] = {}
+        force = self._force and not pending and not self._has_pending(s, rid)
+        for k, rh in rfh.items():
+            if not kind.has_field(k):
+                continue
+            lh = lfh.get(k)
+            rv, lv = rvals.get(k), local_json.get(k)
+            if force and (rv != lv or rh != lh):
+                changed[k] = rv  # re-baseline: central's value repairs a damaged local one
+                lfh[k] = rh
+                continue
+            if lh is not None and rh <= lh:
+                continue  # local value is as new or newer (it reaches central with its HLC)
+            if rv != lv:
+                changed[k] = rv
+                if k in pending:
+                    s.execute(insert(sync_conflict).values(
+                        record_id=rid, field=k, kept_value=rv, kept_hlc=rh, lost_value=lv,
+                        lost_hlc=lh, created_at=now))
+                    report.conflicts += 1
+            lfh[k] = rh
+        dirty = bool(changed)
+        if changed:
+            table = DETAIL[kind.key]
+            s.execute(update(table).where(table.c.record_id == rid)
+                      .values(**kind.from_json(changed)))
+            full = {**local, **kind.from_json(changed)}
+            rec.title = kind.title_of(full)
+            rec.enterprise_uscc = _uscc_of(full)
+            if kind.key == "enterprise" and full.get("county_code"):
+                rec.county_code = full["county_code"]
+        if lfh != rec.field_hlc:
+            rec.field_hlc = lfh
+        if snap.get("voided") and not rec.voided:
+            rec.voided, rec.void_reason = True, snap.get("void_reason")
+            dirty = True
+        if force:
+            if bool(snap.get("voided")) != rec.voided:
+                rec.voided, rec.void_reason = bool(snap.get("voided")), snap.get("void_reason")
+                dirty = True
+            touched[rid] = None  # refold: the status is recomputed from the events
+        elif snap["hlc"] > rec.hlc:
+            rec.hlc = snap["hlc"]
+        if dirty:
+            rec.row_version = max(rec.row_version + 1, int(snap.get("row_version") or 1))
+            rec.updated_at = now
+            touched[rid] = None
+            report.records_applied += 1
+
+    @staticmethod
+    def _has_pending(s: Session, record_id: str) -> bool:
+        """Pending outbox rows for the record itself or one of its events."""
+        if s.scalar(select(OutboxEntry.local_seq).where(
+                OutboxEntry.entity_id == record_id, OutboxEntry.state == "pending").limit(1)):
+            return True
+        ev_ids = select(RecordEvent.id).where(RecordEvent.record_id == record_id)
+        return s.scalar(select(OutboxEntry.local_seq).where(
+            OutboxEntry.entity_id.in_(ev_ids), OutboxEntry.state == "pending").limit(1)
+        ) is not None
+
+    # --- integrity -----------------------------------------------------------------------
+    def local_digest(self, stream: str) -> dict[str, Any]:
+        """The same count + additive hash central's sync.digest computes, over the local rows
+        of one stream."""
+        total = 0
+        n_rec = n_ev = 0
+        with self.desk._ro() as s:
+            recs = list(s.scalars(select(Record)))
+            events: dict[str, list[tuple[str, str]]] = {}
+            for rid, eid, ehlc in s.execute(select(RecordEvent.record_id, RecordEvent.id,
+                                                   RecordEvent.hlc)):
+                events.setdefault(rid, []).append((eid, ehlc))
+            for rec in recs:
+                if _stream_of(rec) != stream:
+                    continue
+                kind = KINDS[rec.kind]
+                n_rec += 1
+                total += _h60(record_line(rec, kind.to_json(self.desk._values(s, kind, rec.id))))
+                for eid, ehlc in events.get(rec.id, ()):
+                    n_ev += 1
+                    total += _h60(f"{eid}|{rec.id}|{ehlc}")
+        return {"records": n_rec, "events": n_ev, "hash": str(total)}
+
+    def verify_digests(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        """After a pull, compare each stream's digest with central (only when nothing is
+        pending and the cursor is at central's head). A mismatch re-baselines the stream: read
+        it again from the start, letting central's values repair damaged local ones (the
+        outbox is never touched). Still different → a sync_issue for the administrator."""
+        with self.desk._ro() as s:
+            pending = s.scalar(select(OutboxEntry.local_seq).where(
+                OutboxEntry.state == "pending").limit(1))
+        if pending is not None:
+            return
+        for stream in sorted(report.streams):
+            central = self._call(conn, "SELECT sync.digest(%s)", (stream,))
+            if self._cursor(stream)[0] != int(central["head"]):
+                continue  # others pushed meanwhile; check next time
+            local = self.local_digest(stream)
+            same = all(str(local[k]) == str(central[k]) for k in ("records", "events", "hash"))
+            if same:
+                report.verified.append(stream)
+                continue
+            report.rebaselined.append(stream)
+            self._set_cursor_only(stream, 0, self._cursor(stream)[1], int(central["head"]))
+            self._force = True
+            try:
+                self._pull_stream(conn, stream, report)
+            finally:
+                self._force = False
+            central = self._call(conn, "SELECT sync.digest(%s)", (stream,))
+            local = self.local_digest(stream)
+            if all(str(local[k]) == str(central[k]) for k in ("records", "events", "hash")):
+                report.verified.append(stream)
+                continue
+            report.digest_mismatch.append(stream)
+            with self.desk._tx() as s:
+                s.execute(insert(sync_issue).values(
+                    code="DIGEST_MISMATCH", created_at=utcnow(), reason=(
+                        f"本机数据与中心数据库核对不一致（{stream}：本机{local['records']}条登记、"
+                        f"{local['events']}条办理记录，中心{central['records']}条、"
+                        f"{central['events']}条），请联系管理员核查")))
+
+    def _apply_event(self, s: Session, p: dict[str, Any], touched: dict[str, None],
+                     report: SyncReport) -> None:
+        if s.get(RecordEvent, p["id"]) is not None:
+            return
+        rec = s.scalar(select(Record).where(Record.id == p["record_id"]))
+        if rec is None:
+            raise SyncError("收到的办理记录找不到对应的登记（数据顺序异常），同步已停止，请联系管理员")
+        s.add(RecordEvent(
+            id=p["id"], record_id=p["record_id"], action=p["action"],
+            from_status=p["from_status"], to_status=p["to_status"], payload=p.get("payload") or {},
+            hlc=p["hlc"], actor=p.get("actor") or "", owner=p.get("owner") or "",
+            created_at=_parse_time(p.get("created_at")), applied=True,
+        ))
+        rec.row_version += 1
+        if p["hlc"] > rec.hlc:
+            rec.hlc = p["hlc"]
+        touched[rec.id] = None
+        report.events_applied += 1
+
+
+def _stream_of(rec: Record) -> str:
+    return "global" if rec.kind == "enterprise" else f"county:{rec.county_code}"
+
+
+def jsonb_text(value: Any) -> str:
+    """PostgreSQL's jsonb output for a JSON value (keys ordered by length, then bytes)."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(jsonb_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
+        return "{" + ", ".join(f"{jsonb_text(k)}: {jsonb_text(value[k])}" for k in keys) + "}"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def record_line(rec: Record, values_json: dict[str, Any]) -> str:
+    """Canonical text of a record for the digest (mirrors sync._record_line)."""
+    fh = rec.field_hlc or {}
+    fields = ";".join(
+        f"{k}={fh[k]}={hashlib.md5(jsonb_text(values_json.get(k)).encode()).hexdigest()}"
+        for k in sorted(fh))
+    return f"{rec.id}|{'t' if rec.voided else 'f'}|{rec.status}|{fields}"
+
+
+def _h60(line: str) -> int:
+    return int(hashlib.md5(line.encode()).hexdigest()[:15], 16)
+
+
+def _shutdown_socket(conn: psycopg.Connection[Any]) -> None:
+    try:
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        finally:
+            sock.close()
+    except OSError:
+        pass
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _parse_time(value: Any) -> dt.datetime:
+    if not value:
+        return utcnow()
+    t = dt.datetime.fromisoformat(str(value))
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
