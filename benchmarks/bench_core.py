@@ -41,7 +41,7 @@ CONSULTATION = {
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def line(name: str, value: float, unit: str, goal: str = "", ratio: str = "") -> None:

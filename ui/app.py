@@ -65,6 +65,10 @@ def open_store(data_dir: str | None) -> Any:
     return dlg.desk
 
 
+def _event_loop(app: QApplication) -> int:
+    return int(app.exec())
+
+
 def main(data_dir: str | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
@@ -98,7 +102,7 @@ def main(data_dir: str | None = None) -> int:
     log.info("main window shown in %.0f ms", (time.perf_counter() - started) * 1000)
     QTimer.singleShot(0, window.offer_drafts)
     try:
-        return int(app.exec())
+        return _event_loop(app)
     finally:
         runner.shutdown()
         desk.close()

@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("self-test", parents=[common], help="自检（打包后的程序也可运行）")
     s.set_defaults(func=cmd_self_test)
+
+    from .sync import cli as sync_cli  # argparse wiring only; psycopg loads when a command runs
+
+    sync_cli.register(sub, common, as_user)
     return p
 
 

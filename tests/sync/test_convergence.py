@@ -19,6 +19,7 @@ from xingan_desk.errors import DeskError
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import EventLike, fold
 from xingan_desk.storage.schema import Record
+from xingan_desk.sync.local_schema import sync_issue
 
 from .helpers import central_state, local_state, outbox_count, scope_of
 
@@ -135,12 +136,18 @@ def test_s2_small_convergence(make_window, central_url, seed: int) -> None:
             w.sync()
         else:
             _step(rng, w)
+    reports = []
     for _ in range(2):
         for w in rng.sample([*windows, league], 4):
-            w.sync()
+            reports.append(w.sync())
+    for rep in reports[-4:]:  # quiet round: every stream's digest equals central's
+        assert not rep.rebaselined and not rep.digest_mismatch
+        assert len(rep.verified) == len(rep.streams)
     for w in [*windows, league]:
         assert outbox_count(w.desk) == 0
         assert outbox_count(w.desk, "rejected") == 0
+        with w.desk._ro() as s:
+            assert list(s.execute(select(sync_issue.c.code))) == []
         county = w.desk.identity.county_code
         central = central_state(central_url, scope_of(county))
         assert local_state(w.desk) == central

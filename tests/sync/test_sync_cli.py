@@ -1,33 +1,20 @@
-"""The sync command-line functions, driven through argparse like xingan_desk/cli.py does."""
+"""The sync commands through the real `xingan-desk` argument parser."""
 
 from __future__ import annotations
-
-import argparse
 
 import psycopg
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, GOOD_CONSULTATION
+from xingan_desk.cli import build_parser
 from xingan_desk.desk import Desk
-from xingan_desk.sync import cli as sync_cli
+from xingan_desk.errors import NotFound
 
 pytestmark = pytest.mark.pg
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", default=argparse.SUPPRESS)
-    as_user = argparse.ArgumentParser(add_help=False)
-    as_user.add_argument("--user", default="admin")
-    as_user.add_argument("--password")
-    p = argparse.ArgumentParser(prog="xingan-desk")
-    p.add_argument("--data-dir", default=None)
-    sync_cli.register(p.add_subparsers(dest="command"), common, as_user)
-    return p
-
-
 def _run(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     return int(args.func(args))
 
 
@@ -37,8 +24,8 @@ def test_central_init_add_window_and_sync_once(central_url, tmp_path, capsys) ->
     desk.use_account("admin")
     desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
     desk.close()
-    assert _run(["central-init", "--url", central_url]) == 0
-    assert _run(["add-window", "--url", central_url, "--county", "152223", "--window", "02",
+    assert _run(["central", "init", "--url", central_url]) == 0
+    assert _run(["central", "add-window", "--url", central_url, "--county", "152223", "--window", "02",
                  "--data-dir", str(store)]) == 0
     out = capsys.readouterr().out
     assert "已在中心数据库登记窗口 152223-02" in out and "数据库账号" in out
@@ -57,5 +44,5 @@ def test_central_init_add_window_and_sync_once(central_url, tmp_path, capsys) ->
 def test_sync_without_settings_fails_in_chinese(tmp_path) -> None:
     store = tmp_path / "store"
     Desk.initialise(store, "152223", "02", admin_password=ADMIN_PASSWORD).close()
-    with pytest.raises(Exception, match="本机尚未设置同步"):
+    with pytest.raises(NotFound, match="本机尚未设置同步"):
         _run(["sync", "--once", "--data-dir", str(store)])

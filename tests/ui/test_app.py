@@ -52,7 +52,7 @@ def test_main_first_run_login_then_window(qapp: QApplication, tmp_path: Path,
 
     monkeypatch.setattr(FirstRunDialog, "exec", first_run_exec)
     monkeypatch.setattr(LoginDialog, "exec", login_exec)
-    monkeypatch.setattr(QApplication, "exec", app_exec)
+    monkeypatch.setattr(app_mod, "_event_loop", app_exec)
     assert app_mod.main(str(tmp_path / "store")) == 0
     assert len(shown) == 1
     win = shown[0]

@@ -514,6 +514,15 @@ BEGIN
             'reason', format('窗口 %s 的上传记录与中心已有记录冲突（数据目录可能被复制或从旧备份恢复），已停止同步，请联系管理员', c.window_code));
     END IF;
 
+    -- clocks: HLCs far ahead of the server's clock are accepted (ordering stays causal) but
+    -- flagged once a day per window, because that window's edits win LWW until time catches up
+    SELECT max(left(x->>'hlc', 13)) INTO s FROM jsonb_array_elements(req->'mutations') x;
+    IF s ~ '^\d{13}$' AND s::bigint > (extract(epoch FROM now()) * 1000)::bigint + 300000 THEN
+        PERFORM sync._review(NULL, 'clock_skew', c.window_code || ':' || current_date::text,
+            jsonb_build_object('window', c.window_code, 'ahead_ms',
+                s::bigint - (extract(epoch FROM now()) * 1000)::bigint));
+    END IF;
+
     max_seq := c.last_local_seq;
     FOR m IN SELECT x FROM jsonb_array_elements(req->'mutations') x
              ORDER BY (x->>'local_seq')::bigint LOOP
@@ -776,6 +785,14 @@ def add_window(url: str, county: str, window: str) -> WindowCredentials:
     return WindowCredentials(county, window, window_code, role, password, win_url)
 
 
+def new_epoch(url: str) -> None:
+    """Run after restoring central from a backup: every stream gets a new epoch, so windows
+    re-read their streams from the start (their outboxes and acked logs are untouched, and
+    changes central lost are pushed again)."""
+    with _connect(url) as conn:
+        conn.execute("UPDATE sync.stream_head SET epoch = gen_random_uuid()")
+
+
 def window_roles(url: str) -> list[str]:
     """The LOGIN roles of the registered windows (for decommissioning / test clean-up)."""
     with _connect(url) as conn:
@@ -798,6 +815,7 @@ __all__ = [
     "WindowCredentials",
     "add_window",
     "init_central",
+    "new_epoch",
     "revoke_window",
     "role_name",
     "window_roles",

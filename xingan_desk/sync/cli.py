@@ -111,12 +111,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.ArgumentParser) -> None:
-    s = sub.add_parser("central-init", help="建立或升级中心数据库的同步结构（需数据库管理员）")
+    central = sub.add_parser("central", help="中心数据库管理：init 建立/升级同步结构，add-window 登记窗口")
+    csub = central.add_subparsers(dest="central_command", required=True,
+                                  parser_class=type(central))
+    s = csub.add_parser("init", help="建立或升级中心数据库的同步结构（需数据库管理员）")
     s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
     s.set_defaults(func=cmd_central_init)
 
-    s = sub.add_parser("add-window", parents=[common],
-                       help="在中心数据库登记窗口并生成其数据库账号")
+    s = csub.add_parser("add-window", parents=[common],
+                        help="在中心数据库登记窗口并生成其数据库账号")
     s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
     s.add_argument("--county", required=True, help="旗县市代码，如 152223；盟本级 152200")
     s.add_argument("--window", required=True, help="窗口号，如 02")

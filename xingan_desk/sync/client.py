@@ -31,10 +31,11 @@ from typing import Any
 import psycopg
 from psycopg import errors as pgerrors
 from psycopg.types.json import Jsonb
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import __version__
+from .. import desk as desk_mod
 from .. import hlc as hlc_mod
 from ..desk import Desk, _uscc_of
 from ..errors import DeskError
@@ -46,7 +47,12 @@ from . import PROTOCOL_VERSION, local_schema
 from .local_schema import acked_log, sync_conflict, sync_cursor, sync_issue
 
 MAX_BATCH = 500
+
+# How the desk stores detail values (repeating groups as JSON). Private to desk.py; the
+# fallback keeps working with a desk that stores Python values as they are.
+_to_db: Any = getattr(desk_mod, "_to_db", lambda kind, values: dict(values))
 FAULT_ENV = "XINGAN_SYNC_FAULT"
+CLOCK_SKEW_LIMIT_S = 300
 FAULT_POINTS = ("before_push", "after_push_before_ack", "mid_ack", "before_apply",
                 "mid_apply", "after_apply")
 
@@ -89,6 +95,8 @@ class SyncReport:
     streams: dict[str, tuple[int, int]] = field(default_factory=dict)  # stream: (cursor, head)
     verified: list[str] = field(default_factory=list)  # streams whose digest matched central
     rebaselined: list[str] = field(default_factory=list)
+    clock_skew_s: float = 0.0  # this PC's clock minus central's
+    requeued: int = 0  # acknowledged changes central lost (restore) and that were re-sent
     digest_mismatch: list[str] = field(default_factory=list)  # still different after repair
 
     @property
@@ -131,6 +139,9 @@ class SyncClient:
         self._fault_hits: dict[str, int] = {}
         self.verify = verify
         self._force = False
+        self._page_recs: dict[str, Record] = {}
+        self._page_events: set[str] = set()
+        self._page_details: dict[str, tuple[str, dict[str, Any]]] = {}
         self._tables_ready = False
 
     # --- plumbing ------------------------------------------------------------------------
@@ -186,6 +197,7 @@ class SyncClient:
         self._ensure_tables()
         report = SyncReport()
         with self._central() as conn:
+            self.requeue_lost_acks(conn, report)
             self.push(conn, report)
             self.pull(conn, report)
             if self.verify:
@@ -211,6 +223,85 @@ class SyncClient:
             timer.cancel()
         assert row is not None
         return row[0]
+
+    # --- central restored from a backup ---------------------------------------------------
+    def requeue_lost_acks(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        """If central's high-water mark for this window is below changes it once acknowledged
+        (central was restored from a backup), put those changes back into the outbox with
+        their original local_seq and mutation id, so they are pushed again (reference §7 S14).
+        """
+        status = self._call(conn, "SELECT sync.status()")
+        self._check_clock(status, report)
+        high = int(status.get("last_local_seq") or 0)
+        self._after_local_restore(status, high)
+        with self.desk._tx() as s:
+            lost = list(s.execute(select(acked_log).where(acked_log.c.local_seq > high)
+                                  .order_by(acked_log.c.local_seq)).mappings())
+            if not lost:
+                return
+            now = utcnow()
+            for row in lost:
+                s.execute(insert(OutboxEntry).values(
+                    local_seq=row["local_seq"], mutation_id=row["mutation_id"],
+                    entity=row["entity"], entity_id=row["entity_id"], op=row["op"],
+                    payload=row["payload"], hlc=row["hlc"], created_at=now, state="pending",
+                    attempts=0))
+            s.execute(delete(acked_log).where(acked_log.c.local_seq > high))
+            s.execute(insert(sync_issue).values(
+                code="CENTRAL_RESTORED", created_at=now, resolved_at=now, reason=(
+                    f"中心数据库缺少本窗口已确认的{len(lost)}条变更（中心可能从备份恢复），"
+                    "已自动重新上传")))
+        report.requeued += len(lost)
+
+    def _check_clock(self, status: dict[str, Any], report: SyncReport) -> None:
+        """Compare this PC's clock with central's (reference §7 S15). A skew over 5 minutes is
+        listed once for the administrator; ordering itself relies on the HLC, not on it."""
+        server = _parse_time(status.get("server_time"))
+        report.clock_skew_s = (utcnow() - server).total_seconds()
+        if abs(report.clock_skew_s) <= CLOCK_SKEW_LIMIT_S:
+            return
+        minutes = round(report.clock_skew_s / 60)
+        reason = (f"本机时钟与中心数据库相差约{abs(minutes)}分钟（本机{'快' if minutes > 0 else '慢'}），"
+                  "请校准电脑时间")
+        with self.desk._tx() as s:
+            open_one = s.execute(select(sync_issue.c.id).where(
+                sync_issue.c.code == "CLOCK_SKEW", sync_issue.c.resolved_at.is_(None))).first()
+            if open_one is None:
+                s.execute(insert(sync_issue).values(code="CLOCK_SKEW", reason=reason,
+                                                    created_at=utcnow()))
+
+    def _after_local_restore(self, status: dict[str, Any], high: int) -> None:
+        """This store was restored from a backup (its generation is above the one central
+        knows) and its outbox counter is behind central's high-water mark for the window:
+        renumber the waiting rows after that mark and move the counter, so the restore is not
+        mistaken for a cloned store (reference §7 S12). Without a generation bump nothing is
+        renumbered, and central's divergence check still catches a copied store."""
+        central_gen = status.get("generation")
+        if central_gen is None or self.desk.identity.generation <= int(central_gen):
+            return
+        with self.desk._tx() as s:
+            low = s.scalar(select(func.min(OutboxEntry.local_seq)))
+            seq_row = s.execute(text(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")).first()
+            counter = int(seq_row[0]) if seq_row else 0
+            if (low is None or low > high) and counter >= high:
+                return
+            if low is not None and low <= high:
+                offset = high - int(low) + 1
+                # two steps, so no intermediate value collides with another row's key
+                s.execute(text("UPDATE outbox SET local_seq = -(local_seq + :o)"),
+                          {"o": offset})
+                s.execute(text("UPDATE outbox SET local_seq = -local_seq"))
+            top = s.scalar(select(func.max(OutboxEntry.local_seq))) or 0
+            new_counter = max(counter, high, int(top))
+            if seq_row:
+                s.execute(text("UPDATE sqlite_sequence SET seq = :n WHERE name = 'outbox'"),
+                          {"n": new_counter})
+            else:
+                s.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', :n)"),
+                          {"n": new_counter})
+            s.add(self.desk._audit_row("sync_renumber", detail=(
+                f"本机从备份恢复：待上传变更的序号已排在中心记录（{high}）之后")))
 
     # --- push ----------------------------------------------------------------------------
     def push(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
@@ -319,7 +410,7 @@ class SyncClient:
             page = self._call(conn, "SELECT sync.pull(%s, %s, %s)",
                               (stream, cursor, self.page_size))
             head = int(page["head"])
-            if epoch and page["epoch"] and epoch != page["epoch"]:
+            if (epoch and page["epoch"] and epoch != page["epoch"]) or cursor > head:
                 if rebaselined:
                     raise SyncError("中心数据库的数据批次在同步过程中再次变化，请稍后重试")
                 # central was restored / re-initialised: read the stream again from the start
@@ -358,6 +449,15 @@ class SyncClient:
         with desk._tx() as s:
             touched: dict[str, None] = {}
             top_hlc = ""
+            # one query each for the records and events this page already has locally
+            rec_ids = {c["payload"]["id"] if c["entity"] == "record"
+                       else c["payload"].get("record_id") for c in changes}
+            ev_ids = [c["payload"]["id"] for c in changes if c["entity"] == "event"]
+            self._page_recs = {r.id: r for r in s.scalars(
+                select(Record).where(Record.id.in_(rec_ids)))} if rec_ids else {}
+            self._page_events = set(s.scalars(select(RecordEvent.id).where(
+                RecordEvent.id.in_(ev_ids)))) if ev_ids else set()
+            self._page_details = {}
             for ch in changes:
                 p = ch["payload"]
                 if ch["entity"] == "record":
@@ -367,8 +467,9 @@ class SyncClient:
                 else:
                     raise SyncError(f"无法识别的变更类型“{ch['entity']}”，请升级本程序")
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
+            self._flush_new(s)  # the desk's write sessions do not autoflush
             for rid in touched:
-                rec = desk._load(s, rid)
+                rec = self._page_recs.get(rid) or desk._load(s, rid)
                 kind = KINDS[rec.kind]
                 desk._refold(s, kind, rec)
                 desk._index(s, kind, rec)
@@ -387,6 +488,17 @@ class SyncClient:
         if changes:
             self._fault("after_apply")
 
+    def _flush_new(self, s: Session) -> None:
+        """Insert the records created in this page (one flush) and their detail rows (one
+        executemany per kind)."""
+        s.flush()
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for kind_key, row in self._page_details.values():
+            by_kind.setdefault(kind_key, []).append(row)
+        for kind_key, rows in by_kind.items():
+            s.execute(insert(DETAIL[kind_key]), rows)
+        self._page_details = {}
+
     @staticmethod
     def _pending_fields(s: Session, record_id: str) -> set[str]:
         keys: set[str] = set()
@@ -404,7 +516,9 @@ class SyncClient:
         rid = snap["id"]
         rvals: dict[str, Any] = snap.get("values") or {}
         rfh: dict[str, str] = snap.get("field_hlc") or {}
-        rec = s.scalar(select(Record).where(Record.id == rid))
+        if rid in self._page_details:
+            self._flush_new(s)  # created earlier in this page: its detail row must exist now
+        rec = self._page_recs.get(rid)
         now = utcnow()
         if rec is None:
             full = {f.key: None for f in kind.fields}
@@ -419,8 +533,8 @@ class SyncClient:
                 title=kind.title_of(full), enterprise_uscc=_uscc_of(full), print_count=0,
             )
             s.add(rec)
-            s.flush()
-            s.execute(insert(DETAIL[kind.key]).values(record_id=rid, **full))
+            self._page_recs[rid] = rec
+            self._page_details[rid] = (kind.key, {"record_id": rid, **_to_db(kind, full)})
             touched[rid] = None
             report.records_applied += 1
             return
@@ -453,7 +567,7 @@ class SyncClient:
         if changed:
             table = DETAIL[kind.key]
             s.execute(update(table).where(table.c.record_id == rid)
-                      .values(**kind.from_json(changed)))
+                      .values(**_to_db(kind, kind.from_json(changed))))
             full = {**local, **kind.from_json(changed)}
             rec.title = kind.title_of(full)
             rec.enterprise_uscc = _uscc_of(full)
@@ -512,14 +626,15 @@ class SyncClient:
         return {"records": n_rec, "events": n_ev, "hash": str(total)}
 
     def verify_digests(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
-        """After a pull, compare each stream's digest with central (only when nothing is
-        pending and the cursor is at central's head). A mismatch re-baselines the stream: read
+        """After a pull, compare each stream's digest with central (only when the outbox is
+        empty and the cursor is at central's head). A mismatch re-baselines the stream: read
         it again from the start, letting central's values repair damaged local ones (the
         outbox is never touched). Still different → a sync_issue for the administrator."""
         with self.desk._ro() as s:
-            pending = s.scalar(select(OutboxEntry.local_seq).where(
-                OutboxEntry.state == "pending").limit(1))
-        if pending is not None:
+            # pending rows: not comparable yet; rejected rows: the local copy differs on
+            # purpose and is already listed for the clerk (re-baselining would loop)
+            waiting = s.scalar(select(OutboxEntry.local_seq).limit(1))
+        if waiting is not None:
             return
         for stream in sorted(report.streams):
             central = self._call(conn, "SELECT sync.digest(%s)", (stream,))
@@ -552,9 +667,10 @@ class SyncClient:
 
     def _apply_event(self, s: Session, p: dict[str, Any], touched: dict[str, None],
                      report: SyncReport) -> None:
-        if s.get(RecordEvent, p["id"]) is not None:
+        if p["id"] in self._page_events:
             return
-        rec = s.scalar(select(Record).where(Record.id == p["record_id"]))
+        self._page_events.add(p["id"])
+        rec = self._page_recs.get(p["record_id"])
         if rec is None:
             raise SyncError("收到的办理记录找不到对应的登记（数据顺序异常），同步已停止，请联系管理员")
         s.add(RecordEvent(
