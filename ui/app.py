@@ -70,7 +70,9 @@ def _event_loop(app: QApplication) -> int:
 
 
 def main(data_dir: str | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     started = time.perf_counter()
     app = make_app()
     _install_excepthooks()

@@ -241,7 +241,8 @@ class MainWindow(QMainWindow):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
         self.list_title.setText(title)
         new_kind = "consultation" if key == DUE else key
-        self.btn_new.setText(f"新建{KINDS[new_kind].title}（Ctrl+N）")
+        noun = "企业" if new_kind == "enterprise" else KINDS[new_kind].title
+        self.btn_new.setText(f"新建{noun}（Ctrl+N）")
         if self.form is None:
             self.detail.clear()
         self.run_search()
@@ -300,6 +301,8 @@ class MainWindow(QMainWindow):
                 states = [lb for _, lb in kind.workflow.states] if kind and kind.workflow else []
                 longest = max(states, key=len, default="调解成功")[:6]
                 width = fm.horizontalAdvance(longest) + 20
+            elif "信用代码" in title:
+                width = fm.horizontalAdvance("91152201MA0N12340P") + 18
             elif title == "期限":
                 width = fm.horizontalAdvance("2026-12-31") + 20
             elif title == "期限事项":
@@ -613,7 +616,7 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("draft not saved on close")
             self.form.stop()
-        if self.runner.busy and not self.runner.wait_idle(5000):
+        if not self.runner.closed and self.runner.busy and not self.runner.wait_idle(5000):
             answer = QMessageBox.question(self, "正在保存", "仍有操作在进行，确定退出吗？")
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

@@ -176,4 +176,5 @@ class TaskRunner:
         self._closed = True
         for pool in (self._db, self._io):
             pool.shutdown(wait=True, cancel_futures=True)
+        self._running = 0
         self._bridge.deleteLater()

@@ -181,6 +181,18 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    import importlib
+    import tempfile
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    shots = importlib.import_module("ui.screenshots")  # the Qt layer, looked up by name
+    data = args.data_dir or tempfile.mkdtemp(prefix="xingan-shots-")  # never the live store
+    paths = shots.render_all(data, args.out)
+    _out(f"已生成截图 {len(paths)} 张：{args.out}")
+    return EXIT_OK
+
+
 def cmd_self_test(args: argparse.Namespace) -> int:
     from .selftest import run
 
@@ -259,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", choices=("clerk", "mediator", "supervisor", "admin"), default="clerk")
     s.add_argument("--new-password", help="新账号的密码")
     s.set_defaults(func=cmd_user_add)
+
+    s = sub.add_parser("screenshots", parents=[common],
+                       help="渲染主要界面截图（PNG，1366×768，演示数据）")
+    s.add_argument("--out", default="docs/screenshots", help="输出目录")
+    s.set_defaults(func=cmd_screenshots)
 
     s = sub.add_parser("self-test", parents=[common], help="自检（打包后的程序也可运行）")
     s.set_defaults(func=cmd_self_test)

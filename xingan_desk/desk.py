@@ -38,7 +38,7 @@ from .errors import (
     StoreError,
     ValidationFailed,
 )
-from .numbering import format_receipt_no, normalize_receipt_no
+from .numbering import format_receipt_no, normalize_receipt_no, parse_receipt_no
 from .paths import backups_dir, db_path
 from .paths import data_dir as resolve_data_dir
 from .records.fields import GroupField, RefField
@@ -937,6 +937,8 @@ class Desk:
 
     def _text_condition(self, needle: str) -> Any:
         no = normalize_receipt_no(needle)
+        if parse_receipt_no(no) is not None:
+            return Record.receipt_no == no  # a whole receipt number: the unique index
         match = search.match_query(needle)
         like = f"%{needle.replace('%', '').replace('_', '')}%"
         if match is None:
@@ -1139,7 +1141,6 @@ class Desk:
             top = s.scalar(select(func.max(ReceiptCounter.last_no)).where(
                 ReceiptCounter.generation == ident.generation)) or 0
             mine = s.scalars(select(Record.receipt_no).where(Record.owner == ident.window_code))
-            from .numbering import parse_receipt_no
 
             for no in mine:
                 p = parse_receipt_no(no)

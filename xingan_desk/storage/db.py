@@ -9,6 +9,7 @@ receipt must survive a power cut), foreign keys, busy_timeout.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sqlite3
@@ -26,8 +27,13 @@ SCHEMA_HEAD = "0002"  # must equal the newest revision in migrations/versions (t
 BUSY_TIMEOUT_MS = 10_000
 
 
+def _json_dumps(value: Any) -> str:
+    # Chinese stays UTF-8 (json's default \\uXXXX escapes double the size of every payload)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
