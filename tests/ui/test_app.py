@@ -31,6 +31,7 @@ def test_main_first_run_login_then_window(qapp: QApplication, tmp_path: Path,
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     shown: list[MainWindow] = []
+    earlier = set(map(id, QApplication.topLevelWidgets()))
 
     def first_run_exec(self: FirstRunDialog) -> int:
         self.county.setCurrentIndex(self.county.findData("152223"))
@@ -47,7 +48,8 @@ def test_main_first_run_login_then_window(qapp: QApplication, tmp_path: Path,
         return int(self.result())
 
     def app_exec(*_a: Any) -> int:
-        shown.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        shown.extend(w for w in QApplication.topLevelWidgets()
+                     if isinstance(w, MainWindow) and id(w) not in earlier and w.isVisible())
         return 0
 
     monkeypatch.setattr(FirstRunDialog, "exec", first_run_exec)
