@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 
 
@@ -52,3 +53,29 @@ class StoreError(DeskError):
 
 class NotInitialised(DeskError):
     english = "this installation has no window identity yet (run: xingan-desk init)"
+
+
+class OutputFileError(DeskError):
+    """A file the clerk asked for (PDF, spreadsheet, backup) cannot be written there."""
+
+    english = "the output file cannot be written"
+
+
+_FILE_REASONS = {
+    errno.ENOENT: "文件夹不存在",
+    errno.ENOTDIR: "路径中有一项不是文件夹",
+    errno.EEXIST: "路径中有一项是同名文件，不是文件夹",
+    errno.EISDIR: "该路径是一个文件夹",
+    errno.EACCES: "没有写入权限，或文件正被其他程序（如 Excel、WPS、PDF 阅读器）打开",
+    errno.EPERM: "没有写入权限，或文件正被其他程序（如 Excel、WPS、PDF 阅读器）打开",
+    errno.EROFS: "磁盘或文件夹是只读的",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.ENAMETOOLONG: "文件名过长",
+}
+if hasattr(errno, "EDQUOT"):  # not defined on Windows
+    _FILE_REASONS[errno.EDQUOT] = "磁盘配额已满"
+
+
+def file_error_reason(exc: OSError) -> str:
+    """A short Chinese reason for an OSError met while writing a file."""
+    return _FILE_REASONS.get(exc.errno or 0) or "系统拒绝写入（" + (exc.strerror or str(exc)) + "）"

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .catalogs import county_name
-from .errors import StoreError, ValidationFailed
+from .errors import OutputFileError, ValidationFailed, file_error_reason
 from .records.kind import RecordKind
 from .records.kinds import KINDS, kind_by_name
 from .timeutil import format_datetime
@@ -156,45 +156,27 @@ def _sheet_title(title: str) -> str:
 
 # --- writing files -----------------------------------------------------------------------------
 
-_REASONS = {
-    errno.ENOENT: "文件夹不存在",
-    errno.ENOTDIR: "路径中有一项不是文件夹",
-    errno.EISDIR: "该路径是一个文件夹",
-    errno.EACCES: "没有写入权限，或文件正被其他程序（如 Excel、WPS）打开",
-    errno.EPERM: "没有写入权限，或文件正被其他程序（如 Excel、WPS）打开",
-    errno.EROFS: "磁盘或文件夹是只读的",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.ENAMETOOLONG: "文件名过长",
-}
-if hasattr(errno, "EDQUOT"):  # not defined on Windows
-    _REASONS[errno.EDQUOT] = "磁盘配额已满"
-
-
-def _reason(exc: OSError) -> str:
-    return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
-
-
-def _unwritable(path: Path, reason: str) -> StoreError:
-    return StoreError(f"无法写入导出文件：{path}（{reason}）")
+def _unwritable(path: Path, reason: str) -> OutputFileError:
+    return OutputFileError(f"无法写入导出文件：{path}（{reason}）")
 
 
 def check_target(path: Path) -> None:
-    """Raise StoreError (Chinese, naming the path) when `path` obviously cannot be written.
+    """Raise OutputFileError (Chinese, naming the path) when `path` obviously cannot be written.
     Creates nothing; the write itself may still fail (disk full, file locked)."""
     parent = path.parent
     if path.is_dir():
-        raise _unwritable(path, _REASONS[errno.EISDIR])
+        raise _unwritable(path, file_error_reason(OSError(errno.EISDIR, "")))
     if not parent.exists():
         # a component that is a file gives ENOTDIR, a missing folder ENOENT
         probe = parent
         while not probe.exists() and probe != probe.parent:
             probe = probe.parent
         code = errno.ENOENT if probe.is_dir() else errno.ENOTDIR
-        raise _unwritable(path, _REASONS[code])
+        raise _unwritable(path, file_error_reason(OSError(code, "")))
     if not parent.is_dir():
-        raise _unwritable(path, _REASONS[errno.ENOTDIR])
+        raise _unwritable(path, file_error_reason(OSError(errno.ENOTDIR, "")))
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise _unwritable(path, _REASONS[errno.EACCES])
+        raise _unwritable(path, file_error_reason(OSError(errno.EACCES, "")))
 
 
 @contextmanager
@@ -207,7 +189,7 @@ def _atomic_target(path: Path) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:
-        raise _unwritable(path, _reason(exc)) from exc
+        raise _unwritable(path, file_error_reason(exc)) from exc
     finally:
         with suppress(OSError):
             tmp.unlink(missing_ok=True)
@@ -303,7 +285,7 @@ def export(
     "xlsx" or "csv"; returns the number of rows written.
 
     Raises PermissionDenied (unmasked export by a non-admin) before anything is written,
-    StoreError when `out` cannot be written, ValidationFailed for an unknown format."""
+    OutputFileError when `out` cannot be written, ValidationFailed for an unknown format."""
     kind = _kind(kind_key)
     fmt = fmt.strip().lower().lstrip(".")
     if fmt not in FORMATS:

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ADMIN_PASSWORD, GOOD_CONSULTATION
-from xingan_desk.errors import PermissionDenied, StoreError
+from xingan_desk.errors import OutputFileError, PermissionDenied
 from xingan_desk.export import (
     ENVELOPE_HEADER,
     export,
@@ -162,17 +162,17 @@ def test_writers_keep_long_digit_strings_as_text(tmp_path: Path) -> None:
     assert "152223198704226160" in (tmp_path / "a.csv").read_text(encoding="utf-8-sig")
 
 
-def test_unwritable_path_gives_a_chinese_store_error(desk: Any, tmp_path: Path) -> None:
+def test_unwritable_path_gives_a_chinese_message(desk: Any, tmp_path: Path) -> None:
     _consultation(desk)
     not_a_dir = tmp_path / "file.txt"
     not_a_dir.write_text("x", encoding="utf-8")
     for target in (not_a_dir / "out.xlsx", tmp_path / "missing" / "out.csv", tmp_path):
-        with pytest.raises(StoreError) as info:
+        with pytest.raises(OutputFileError) as info:
             export(desk, "consultation", "xlsx" if target.suffix != ".csv" else "csv", target)
         message = str(info.value)
         assert _HAN.search(message) and str(target) in message
     assert "export" not in {a for a, _ in _audit_actions(desk)}  # nothing written, nothing logged
-    with pytest.raises(StoreError, match="无法写入导出文件"):
+    with pytest.raises(OutputFileError, match="无法写入导出文件"):
         write_csv(not_a_dir / "x.csv", ["a"], [])
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, GOOD_CONSULTATION, GOOD_MEDIATION
 from xingan_desk.desk import Desk
-from xingan_desk.errors import IllegalTransition, NotFound, PermissionDenied, StoreError
+from xingan_desk.errors import IllegalTransition, NotFound, OutputFileError, PermissionDenied
 from xingan_desk.printing import MissingGlyphError, documents_for, render
 from xingan_desk.printing.documents import DOCUMENTS
 from xingan_desk.printing.header import office_for
@@ -511,7 +511,7 @@ def test_reveal_only_on_forms_that_need_full_numbers(desk: Desk, tmp_path: Path)
     assert any("含完整证件号码" in a.detail for a in audit if a.action == "print")
 
 
-def test_unwritable_path_gives_a_store_error_and_logs_nothing(desk: Desk,
+def test_unwritable_path_gives_a_chinese_reason_and_logs_nothing(desk: Desk,
                                                               tmp_path: Path) -> None:
     rec, _ = desk.create("consultation", GOOD_CONSULTATION)
     folder = tmp_path / "out"
@@ -519,10 +519,11 @@ def test_unwritable_path_gives_a_store_error_and_logs_nothing(desk: Desk,
     blocker = folder / "not-a-folder"
     blocker.write_text("x")
     target = blocker / "receipt.pdf"
-    with pytest.raises(StoreError) as info:
+    with pytest.raises(OutputFileError) as info:
         render(desk, rec.receipt_no, target)
     assert str(target) in str(info.value) and "无法保存" in str(info.value)
-    with pytest.raises(StoreError):
+    assert "同名文件" in str(info.value) or "不是文件夹" in str(info.value)
+    with pytest.raises(OutputFileError):
         render(desk, rec.receipt_no, folder)  # a folder, not a file
     assert desk.get(rec.id).print_count == 0
     assert sorted(p.name for p in folder.iterdir()) == ["not-a-folder"]  # no temp files left

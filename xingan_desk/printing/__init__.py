@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 from xingan_desk.errors import (
     IllegalTransition,
     NotFound,
+    OutputFileError,
     PermissionDenied,
-    StoreError,
     ValidationFailed,
+    file_error_reason,
 )
 
 from .fonts import MissingGlyphError, ensure_printable
@@ -126,19 +127,9 @@ def check_printable(desk: Any, record: RecordView) -> None:
     ensure_printable("\n".join(_texts(desk, record)))
 
 
-def _write_error(path: Path, exc: OSError) -> StoreError:
-    reasons = {
-        errno.EACCES: "没有写入权限",
-        errno.EPERM: "没有写入权限",
-        errno.EROFS: "磁盘或文件夹是只读的",
-        errno.ENOSPC: "磁盘空间不足",
-        errno.ENOENT: "文件夹不存在",
-        errno.ENOTDIR: "路径中有一项不是文件夹",
-        errno.EISDIR: "该路径是一个文件夹",
-        errno.ENAMETOOLONG: "文件名太长",
-    }
-    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return StoreError(f"无法保存打印文件“{path}”：{reason}。请换一个保存位置后重试。")
+def _write_error(path: Path, exc: OSError) -> OutputFileError:
+    return OutputFileError(
+        f"无法保存打印文件“{path}”：{file_error_reason(exc)}。请换一个保存位置后重试。")
 
 
 def _write_atomically(path: Path, data: bytes, before_replace: Any) -> None:
@@ -181,7 +172,7 @@ def render(
     phone numbers on the two documents that may legally need them (人民调解申请书, 人民调解协议书);
     the print log says so. Raises NotFound (unknown number or document), IllegalTransition
     (voided record, or the document does not apply in the record's status), MissingGlyphError
-    (characters no font has; nothing written), StoreError (``out`` cannot be written).
+    (characters no font has; nothing written), OutputFileError (``out`` cannot be written).
     """
     from .documents import DOCUMENTS, render_document
     from .receipts import render_receipt
