@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,24 @@ def test_gb2312_and_extension_a_are_covered() -> None:
     assert F.uncovered_chars("".join(gb2312 + ext_a)) == []
     for ch in gb2312 + ext_a:
         assert F.font_for_char(ch) in (fonts.han, fonts.han_fallback), f"U+{ord(ch):04X}"
+
+
+def _gbk_ideographs() -> list[str]:
+    found = []
+    for b1 in range(0x81, 0xFF):
+        for b2 in range(0x40, 0xFF):
+            try:
+                ch = bytes([b1, b2]).decode("gbk")
+            except UnicodeDecodeError:
+                continue
+            if "CJK" in unicodedata.name(ch, "") and "IDEOGRAPH" in unicodedata.name(ch, ""):
+                found.append(ch)
+    return found
+
+
+def test_every_gbk_ideograph_is_covered() -> None:
+    """GBK's ideographs (20,902 unified U+4E00–U+9FA5 plus the compatibility and additional
+    ones Python's codec maps outside the private use area) all print from a shipped font."""
+    gbk = _gbk_ideographs()
+    assert len(gbk) > 20_900
+    assert F.uncovered_chars("".join(gbk)) == []

@@ -538,6 +538,8 @@ def _mediation_checks(values: Mapping[str, Any]) -> dict[str, str]:
             errors["right_no"] = message
     if values.get("source") in ("court", "admin") and not values.get("referring_body"):
         errors["referring_body"] = "委派或委托调解时请填写委派/委托单位"
+    if values.get("outcome") == "written" and not values.get("agreement"):
+        errors["agreement"] = "达成书面调解协议时请填写协议内容（打印协议书要用）"
     return errors
 
 
