@@ -36,6 +36,7 @@ from xingan_desk.timeutil import today_cst
 from xingan_desk.views import Changes, Query, RecordView
 
 from .detail import DetailPanel
+from .filters import FilterBar
 from .models import RecordTableModel
 from .record_form import ActionDialog, RecordForm
 from .tasks import TaskRunner, show_error
@@ -124,6 +125,9 @@ class MainWindow(QMainWindow):
         self.list_title.setObjectName("list_title")
         self.list_title.setProperty("role", "title")
         ml.addWidget(self.list_title)
+        self.filters = FilterBar(self._users())
+        self.filters.changed.connect(self.run_search)
+        ml.addWidget(self.filters)
         self.table = QTableView()
         self.table.setObjectName("record_table")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -240,6 +244,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
         self.list_title.setText(title)
+        self.filters.set_kind(kind_key)
         new_kind = "consultation" if key == DUE else key
         noun = "企业" if new_kind == "enterprise" else KINDS[new_kind].title
         self.btn_new.setText(f"新建{noun}（Ctrl+N）")
@@ -255,9 +260,16 @@ class MainWindow(QMainWindow):
             limit = self.desk.calendar().add_workdays(today_cst(), DUE_WITHIN_WORKDAYS)
             order = q.order_by if q.order_by != "created_at" or q.due_before else "due_date"
             desc = q.descending if q.due_before else False
-            return dataclasses.replace(q, kind=None, text=text, due_before=limit,
-                                       order_by=order, descending=desc)
-        return dataclasses.replace(q, kind=self.area, text=text)
+            return self.filters.apply(dataclasses.replace(
+                q, kind=None, text=text, due_before=limit, order_by=order, descending=desc))
+        return self.filters.apply(dataclasses.replace(q, kind=self.area, text=text))
+
+    def _users(self) -> list[Any]:
+        try:
+            return list(self.desk.list_users())
+        except Exception:  # only admins may list accounts everywhere; clerks still filter
+            log.info("account list not available for the clerk filter", exc_info=True)
+            return []
 
     def run_search(self) -> None:
         """Re-run the current area's query on the DB lane; stale answers are dropped."""
@@ -274,7 +286,10 @@ class MainWindow(QMainWindow):
             keep = self._select_after or self._current_id()
             self._select_after = None
             model.set_ids(q, ids)
-            self.count_label.setText(f"共 {len(ids)} 条" + ("（搜索结果）" if q.text else ""))
+            note = "（搜索结果）" if q.text else ""
+            if self.filters.active:
+                note += "（已筛选）"
+            self.count_label.setText(f"共 {len(ids)} 条{note}")
             self._fit_columns()
             if keep:
                 self.select_record(keep)

@@ -149,3 +149,55 @@ def test_ctrl_p_prints_receipt_to_preview(qtbot: Any, desk: Any, runner: Any) ->
     assert win.preview.path.read_bytes().startswith(b"%PDF")
     win.preview.close()
     assert desk.get(rec.id).print_count == 1
+
+
+def test_filters_status_county_date_and_clerk(qtbot: Any, desk: Any, runner: Any) -> None:
+    """The filter row narrows the list in SQL: status, county, registration date, clerk."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QComboBox, QDateEdit
+
+    from xingan_desk.timeutil import today_cst
+
+    desk.add_user("lina", "李娜", "clerk", "Clerk2026a")
+    accepted, _ = desk.create("mediation", GOOD_MEDIATION)
+    desk.act(accepted.id, "accept", {"accepted_on": GOOD_MEDIATION["applied_on"],
+                                     "mediator": "包银山"})
+    desk.use_account("lina")
+    mine, _ = desk.create("mediation", {**GOOD_MEDIATION, "claims": "请求赔偿。"})
+    desk.use_account("admin")
+    win = _window(qtbot, desk, runner)
+    qtbot.keyClick(win, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.area == "mediation" and win.model is not None
+                    and win.model.rowCount() == 2, timeout=3000)
+
+    def shown() -> set[str]:
+        assert win.model is not None
+        return {win.model.record_id(r) or "" for r in range(win.model.rowCount())}
+
+    def pick(name: str, data: Any, expect: set[str]) -> None:
+        combo = child(win, QComboBox, name)
+        combo.setCurrentIndex(combo.findData(data))
+        qtbot.waitUntil(lambda: shown() == expect, timeout=3000)
+
+    status = child(win, QComboBox, "filter_status")
+    assert status.isVisible() and status.itemText(0) == "全部状态"
+    assert status.findText("调解成功") > 0
+    pick("filter_status", "accepted", {accepted.id})
+    assert "（已筛选）" in child(win, QLabel, "count_label").text()
+    pick("filter_status", None, {accepted.id, mine.id})
+    pick("filter_clerk", "lina", {mine.id})
+    pick("filter_clerk", None, {accepted.id, mine.id})
+    pick("filter_county", "152224", set())  # both were registered in 扎赉特旗
+    pick("filter_county", "152223", {accepted.id, mine.id})
+    pick("filter_dates", "custom", {accepted.id, mine.id})  # this month so far
+    yesterday = today_cst() - dt.timedelta(days=1)
+    for name in ("filter_date_from", "filter_date_to"):  # registered before today: none
+        child(win, QDateEdit, name).setDate(QDate(yesterday.year, yesterday.month, yesterday.day))
+    qtbot.waitUntil(lambda: shown() == set(), timeout=3000)
+    child(win, QPushButton, "btn_clear_filters").click()
+    qtbot.waitUntil(lambda: shown() == {accepted.id, mine.id}, timeout=3000)
+    assert not child(win, QPushButton, "btn_clear_filters").isEnabled()
+    # Enterprises have no workflow: no status filter there.
+    qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.area == "enterprise", timeout=3000)
+    assert not status.isVisible()
