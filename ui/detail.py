@@ -18,11 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.audit_text import describe
 from xingan_desk.records.fields import GroupField
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import Action
 from xingan_desk.timeutil import format_date, format_datetime, today_cst
-from xingan_desk.views import EventView, RecordView
+from xingan_desk.views import AuditView, EventView, RecordView
+
+AUDIT_LINES = 30  # newest first; the rest are in the audit log
 
 
 def _refresh(w: QWidget) -> None:
@@ -125,7 +128,8 @@ class DetailPanel(QWidget):
 
     def show_record(self, rec: RecordView, actions: tuple[Action, ...],
                     events: list[EventView], *, can_print: bool = False,
-                    documents: list[tuple[str, str]] | None = None) -> None:
+                    documents: list[tuple[str, str]] | None = None,
+                    audit: list[AuditView] | None = None) -> None:
         self._clear_layouts()
         self.record = rec
         kind = KINDS[rec.kind]
@@ -199,3 +203,9 @@ class DetailPanel(QWidget):
             lines = [f"{format_datetime(e.created_at)}　{e.action_label}　{e.actor}"
                      + ("" if e.applied else "（未生效，待主管核查）") for e in events]
             add("_history", "办理记录", "\n".join(lines))
+        if audit:
+            shown = audit[-AUDIT_LINES:]
+            lines = [describe(a, kind) for a in reversed(shown)]
+            if len(audit) > len(shown):
+                lines.append(f"……更早的{len(audit) - len(shown)}条见审计日志")
+            add("_audit", "修改记录", "\n".join(lines))

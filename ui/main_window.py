@@ -360,20 +360,22 @@ class MainWindow(QMainWindow):
 
         printing = self._printing is not None
 
-        def load() -> tuple[RecordView, Any, Any, list[tuple[str, str]]]:
+        def load() -> tuple[RecordView, Any, Any, Any, list[tuple[str, str]]]:
             rec = self.desk.get(record_id)
             docs: list[tuple[str, str]] = []
             if printing:
                 from xingan_desk.printing import documents_for
 
                 docs = [(d.key, d.title) for d in documents_for(rec)]
-            return rec, self.desk.actions_for(record_id), self.desk.history(record_id)[0], docs
+            events, audit = self.desk.history(record_id)
+            return rec, self.desk.actions_for(record_id), events, audit, docs
 
-        def done(result: tuple[RecordView, Any, Any, list[tuple[str, str]]]) -> None:
+        def done(result: tuple[RecordView, Any, Any, Any, list[tuple[str, str]]]) -> None:
             if gen != self._detail_gen:
                 return
-            rec, actions, events, docs = result
-            self.detail.show_record(rec, actions, events, can_print=printing, documents=docs)
+            rec, actions, events, audit, docs = result
+            self.detail.show_record(rec, actions, events, can_print=printing, documents=docs,
+                                    audit=audit)
             self.record_shown.emit(record_id)
 
         self.runner.run(load, on_done=done)

@@ -201,3 +201,24 @@ def test_filters_status_county_date_and_clerk(qtbot: Any, desk: Any, runner: Any
     qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: win.area == "enterprise", timeout=3000)
     assert not status.isVisible()
+
+
+def test_detail_shows_status_history_and_audit_trail(qtbot: Any, desk: Any,
+                                                     runner: Any) -> None:
+    """Opening a record shows what happened to it: who changed which field from what to what,
+    and the status actions, newest first."""
+    rec, _ = desk.create("mediation", GOOD_MEDIATION)
+    desk.update(rec.id, {"claims": "请求赔偿损失5万元。"}, rec.version)
+    desk.act(rec.id, "accept", {"accepted_on": GOOD_MEDIATION["applied_on"],
+                                "mediator": "包银山"})
+    win = _window(qtbot, desk, runner)
+    win.show_record(rec.id)
+    qtbot.waitUntil(lambda: win.detail.record is not None and win.detail.record.id == rec.id,
+                    timeout=3000)
+    history = child(win, QLabel, "value__history").text()
+    assert "受理" in history and "admin" in history
+    audit = child(win, QLabel, "value__audit").text().splitlines()
+    assert len(audit) == 3
+    assert "受理" in audit[0] and "状态 已登记→已受理" in audit[0] and "调解员 →包银山" in audit[0]
+    assert "修改" in audit[1] and "申请事项" in audit[1] and "→请求赔偿损失5万元。" in audit[1]
+    assert "登记" in audit[2] and "admin@152223-02" in audit[2]
