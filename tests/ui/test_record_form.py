@@ -255,3 +255,43 @@ def test_action_dialog_has_the_action_fields_and_required_marks(qtbot: Any, desk
     dlg.submit()  # admin may accept; mediator name missing → message beside the field
     qtbot.waitUntil(lambda: dlg.editors["mediator"].error is not None, timeout=5000)
     assert dlg.editors["mediator"].error == "请填写调解员"
+
+
+@pytest.mark.parametrize(("pragma", "words"), [
+    ("query_only = ON", "只读"),  # what SQLite says when the file or disk became read-only
+    ("max_page_count = 1", "磁盘空间已满"),  # and when the disk is full
+])
+def test_store_that_cannot_write_keeps_the_form_and_says_why(
+        qtbot: Any, desk: Any, runner: Any, pragma: str, words: str) -> None:
+    """The data file became read-only (or the disk filled up) while the clerk typed: saving
+    says so in Chinese, the form keeps every value, and saving works once it is fixed."""
+    from PySide6.QtWidgets import QMessageBox
+    from sqlalchemy import event
+
+    long_answer = "可先办理预审备案，备案通过后提交预审。" * 100  # needs new pages in the file
+    form = _form(qtbot, desk, runner, "consultation",
+                 values={**GOOD_CONSULTATION, "answer": long_answer})
+    type_chinese(child(form, QLineEdit, "field_visitor_name"), "王芳芳")
+    typed = form.raw()
+    engine = desk._engine
+
+    def refuse_writes(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute(f"PRAGMA {pragma}")
+
+    engine.dispose()
+    event.listen(engine, "connect", refuse_writes)
+    try:
+        form.save()
+        qtbot.waitUntil(lambda: form.findChild(QMessageBox, "error_dialog") is not None,
+                        timeout=5000)
+        box = form.findChild(QMessageBox, "error_dialog")
+        assert words in box.text() and "Traceback" not in box.text()
+        assert form.raw() == typed and form.btn_save.isEnabled()
+        box.close()
+    finally:
+        event.remove(engine, "connect", refuse_writes)
+        engine.dispose()
+    assert desk.count(Query(kind="consultation")) == 0  # nothing half-written
+    with qtbot.waitSignal(form.saved, timeout=5000):
+        form.save()
+    assert desk.count(Query(kind="consultation", text="王芳芳")) == 1
