@@ -86,9 +86,11 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 _pump(lambda: win.detail.record is not None and not runner.busy)
             saved.append(_save(win, out, f"main_{key}"))
 
-        for key, _title in AREAS:
+        for i, (key, _title) in enumerate(AREAS):
             if key == "due":
                 continue
+            win.nav.setCurrentRow(i)  # a new record opens in its own area
+            _pump(lambda: not runner.busy)
             form = win.new_record(key)
             assert form is not None
             saved.append(_save(win, out, f"form_{key}"))
