@@ -103,6 +103,12 @@ def main(data_dir: str | None = None) -> int:
         window.showMaximized()
     log.info("main window shown in %.0f ms", (time.perf_counter() - started) * 1000)
     QTimer.singleShot(0, window.offer_drafts)
+    # The daily backup, in the background (the first start of the day makes one copy).
+    def backup_failed(exc: BaseException) -> None:
+        log.warning("daily backup failed: %s", exc)
+        window.statusBar().showMessage(f"今日自动备份未完成：{exc}", 30000)
+
+    runner.run(desk.auto_backup, lane="io", on_error=backup_failed)
     try:
         return _event_loop(app)
     finally:

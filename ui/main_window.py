@@ -100,6 +100,12 @@ class MainWindow(QMainWindow):
         self.btn_new.setProperty("primary", True)
         self.btn_new.clicked.connect(self.new_record)
         tl.addWidget(self.btn_new)
+        self.btn_admin = QPushButton("系统管理")
+        self.btn_admin.setObjectName("btn_admin")
+        self.btn_admin.setToolTip("账号、节假日安排、打印设置、备份、审计日志")
+        self.btn_admin.clicked.connect(lambda: self.open_admin())
+        self.btn_admin.setVisible(desk.user.role in ("admin", "supervisor"))
+        tl.addWidget(self.btn_admin)
         outer.addWidget(top)
 
         # --- left | middle | right
@@ -176,6 +182,13 @@ class MainWindow(QMainWindow):
         self.status_sync = QLabel("离线")
         self.status_sync.setObjectName("status_sync")
         self.status_sync.setProperty("offline", True)
+        self.status_calendar = QPushButton()
+        self.status_calendar.setObjectName("status_calendar")
+        self.status_calendar.setFlat(True)
+        self.status_calendar.setProperty("role", "warning")
+        self.status_calendar.clicked.connect(lambda: self.open_admin("calendar"))
+        self.status_calendar.hide()
+        sb.addPermanentWidget(self.status_calendar)
         sb.addPermanentWidget(self.status_window)
         sb.addPermanentWidget(self.status_user)
         sb.addPermanentWidget(self.status_sync)
@@ -384,14 +397,21 @@ class MainWindow(QMainWindow):
         """Due counts in the navigation and pending uploads in the status bar."""
         desk = self.desk
 
-        def load() -> tuple[dict[str, int], int, int]:
+        def load() -> tuple[dict[str, int], int, int, str | None]:
             limit = desk.calendar().add_workdays(today_cst(), DUE_WITHIN_WORKDAYS)
             counts = {k: desk.count(Query(kind=k, due_before=limit))
                       for k, _ in AREAS if k != DUE}
-            return counts, desk.count(Query(due_before=limit)), desk.pending_outbox()
+            return (counts, desk.count(Query(due_before=limit)), desk.pending_outbox(),
+                    desk.calendar_warning())
 
-        def done(result: tuple[dict[str, int], int, int]) -> None:
-            counts, total, pending = result
+        def done(result: tuple[dict[str, int], int, int, str | None]) -> None:
+            counts, total, pending, calendar_warning = result
+            self.status_calendar.setVisible(bool(calendar_warning))
+            if calendar_warning:
+                self.status_calendar.setText(f"⚠ {calendar_warning}")
+                self.status_calendar.setToolTip(
+                    "期限暂按周末推算。" + ("点此录入节假日安排" if self.desk.user.role == "admin"
+                                   else "请管理员在“系统管理 → 节假日安排”中录入"))
             for i, (key, title) in enumerate(AREAS):
                 n = total if key == DUE else counts.get(key, 0)
                 item = self.nav.item(i)
@@ -599,9 +619,28 @@ class MainWindow(QMainWindow):
         out = Path(tempfile.mkdtemp(prefix="xingan-print-")) / f"{rec.receipt_no}.pdf"
         render = self._printing
         doc = document if isinstance(document, str) else None
-        self.runner.run(lambda: render(self.desk, rec.receipt_no, out, document=doc),
+
+        def work() -> Any:
+            layout = "a4"
+            if doc is None:  # receipts follow the window's paper (A4 or an 80 mm roll)
+                layout = str(self.desk.setting("receipt_layout") or "a4")
+            return render(self.desk, rec.receipt_no, out, document=doc, layout=layout)
+
+        self.runner.run(work,
                         lane="io", progress="正在生成打印文件…",
                         on_done=lambda path: self._preview(Path(str(path or out))))
+
+    def open_admin(self, tab: str | None = None) -> Any:
+        """系统管理 (admins and supervisors)."""
+        if self.desk.user.role not in ("admin", "supervisor"):
+            return None
+        from .admin import AdminDialog
+
+        dlg = AdminDialog(self.desk, self.runner, self, tab=tab)
+        dlg.finished.connect(lambda _r: self.refresh_counts())
+        self.admin_dialog = dlg
+        dlg.open()
+        return dlg
 
     def _preview(self, path: Any) -> None:
         from .print_preview import PrintPreview

@@ -23,6 +23,25 @@ ACTION_LABELS = {
     "reprint": "补打",
     "sync_pull": "同步接收",
     "sync_renumber": "同步重新编号",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "export": "导出",
+    "export_unmasked": "导出（含完整证件号码）",
+    "add_user": "新建账号",
+    "set_password": "重置密码",
+    "set_user_active": "停用/启用账号",
+    "set_user_role": "修改账号角色",
+    "setting": "修改设置",
+    "calendar": "节假日安排",
+    "backup": "备份",
+    "restore": "从备份恢复",
+    "generation": "编号换代",
+}
+SETTING_LABELS = {
+    "receipt_layout": "回执纸张",
+    "notice_days": "一次性告知补齐期限（工作日）",
+    "office_texts": "出具单位名称与电话",
+    "sync": "同步设置",
 }
 MAX_VALUE = 40
 
@@ -63,6 +82,13 @@ def describe(entry: AuditView, kind: RecordKind | None) -> str:
         return f"{head}：{entry.detail}"
     if entry.action == "create":
         return head
+    if entry.action == "setting":
+        parts = [f"{SETTING_LABELS.get(k, k)} {_short(str(p[0]))}→{_short(str(p[1]))}"
+                 if isinstance(p, list | tuple) and len(p) == 2 else SETTING_LABELS.get(k, k)
+                 for k, p in entry.changes.items()]
+        return head + "：" + "；".join(parts)
+    if not entry.changes or entry.action not in ("update", "transition", "void"):
+        return f"{head}：{entry.detail}" if entry.detail else head
     parts = []
     for key, pair in entry.changes.items():
         old, new = (pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair))

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,11 @@ from .errors import (
     IllegalTransition,
     NotFound,
     NotInitialised,
+    OutputFileError,
     PermissionDenied,
     StoreError,
     ValidationFailed,
+    file_error_reason,
 )
 from .numbering import format_receipt_no, normalize_receipt_no, parse_receipt_no
 from .paths import backups_dir, db_path
@@ -74,6 +77,7 @@ from .views import (
 log = logging.getLogger(__name__)
 
 SYSTEM_USER = "system"
+AUTO_BACKUPS_KEPT = 14  # daily copies kept in the backup folder
 USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
@@ -295,6 +299,45 @@ class Desk:
             acc.password_hash = hash_password(password)
             s.add(self._audit_row("set_password", detail=username))
 
+    def set_user_active(self, username: str, active: bool) -> UserView:
+        """Disable (or re-enable) an account; its past work keeps its name. An admin cannot
+        disable their own account or the last active admin."""
+        self._require_role("admin", what="停用或启用账号")
+        with self._tx() as s:
+            acc = s.scalar(select(UserAccount).where(UserAccount.username == username))
+            if acc is None:
+                raise NotFound(f"没有名为“{username}”的账号")
+            if not active and acc.username == self.user.username:
+                raise ValidationFailed({"active": "不能停用当前登录的账号"})
+            if not active and acc.role == "admin" and self._active_admins(s) <= 1:
+                raise ValidationFailed({"active": "这是最后一个管理员账号，不能停用"})
+            if acc.active != active:
+                acc.active = active
+                s.add(self._audit_row("set_user_active", changes={username: [not active, active]},
+                                      detail=f"{'启用' if active else '停用'}账号 {username}"))
+            return _user_view(acc)
+
+    def set_user_role(self, username: str, role: str) -> UserView:
+        self._require_role("admin", what="修改账号角色")
+        if role not in ROLES:
+            raise ValidationFailed({"role": "角色应为 clerk、mediator、supervisor 或 admin"})
+        with self._tx() as s:
+            acc = s.scalar(select(UserAccount).where(UserAccount.username == username))
+            if acc is None:
+                raise NotFound(f"没有名为“{username}”的账号")
+            if acc.role == "admin" and role != "admin" and self._active_admins(s) <= 1:
+                raise ValidationFailed({"role": "这是最后一个管理员账号，不能改为其他角色"})
+            if acc.role != role:
+                s.add(self._audit_row("set_user_role", changes={username: [acc.role, role]},
+                                      detail=f"{username} 角色 {acc.role} → {role}"))
+                acc.role = role
+            return _user_view(acc)
+
+    @staticmethod
+    def _active_admins(s: Session) -> int:
+        return s.scalar(select(func.count()).select_from(UserAccount).where(
+            UserAccount.role == "admin", UserAccount.active.is_(True))) or 0
+
     def list_users(self) -> list[UserView]:
         with self._ro() as s:
             return [_user_view(a) for a in s.scalars(select(UserAccount).order_by(UserAccount.username))]
@@ -315,7 +358,7 @@ class Desk:
                               updated_by=self.user.username))
             else:
                 row.value, row.updated_at, row.updated_by = value, utcnow(), self.user.username
-            s.add(self._audit_row("setting", changes={key: [old, value]}))
+            s.add(self._audit_row("setting", changes={key: [_redact(old), _redact(value)]}))
 
     def calendar(self) -> Any:
         """The working-day calendar: shipped holiday table plus this window's admin edits."""
@@ -344,6 +387,61 @@ class Desk:
             s.add(self._audit_row("calendar", changes={day.isoformat(): [old, kind]},
                                   detail=name))
         self._calendar = None
+
+    def calendar_edits(self, year: int | None = None) -> list[tuple[dt.date, str, str, str]]:
+        """This window's own holiday-table edits: (day, kind, name, edited by)."""
+        with self._ro() as s:
+            q = select(CalendarDay).order_by(CalendarDay.day)
+            if year is not None:
+                q = q.where(CalendarDay.day >= dt.date(year, 1, 1),
+                            CalendarDay.day <= dt.date(year, 12, 31))
+            return [(r.day, r.kind, r.name, r.updated_by) for r in s.scalars(q)]
+
+    def set_calendar_range(self, start: dt.date, end: dt.date, kind: str, name: str) -> int:
+        """Mark start..end (inclusive, at most 31 days) as holiday or 调休 workday in one
+        transaction, e.g. a whole 春节 break; returns the number of days."""
+        self._require_role("admin", what="编辑节假日")
+        if end < start:
+            raise ValidationFailed({"end": "结束日期不能早于开始日期"})
+        if (end - start).days > 30:
+            raise ValidationFailed({"end": "一次最多录入31天"})
+        if kind not in ("holiday", "workday"):
+            raise ValidationFailed({"kind": "类型应为放假或调休上班"})
+        if not name.strip():
+            raise ValidationFailed({"name": "请填写节日名称，如 春节"})
+        days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+        with self._tx() as s:
+            for day in days:
+                row = s.get(CalendarDay, day)
+                old = None if row is None else row.kind
+                if row is None:
+                    s.add(CalendarDay(day=day, kind=kind, name=name.strip()[:50],
+                                      updated_by=self.user.username, updated_at=utcnow()))
+                else:
+                    row.kind, row.name = kind, name.strip()[:50]
+                    row.updated_by, row.updated_at = self.user.username, utcnow()
+                s.add(self._audit_row("calendar", changes={day.isoformat(): [old, kind]},
+                                      detail=name.strip()))
+        self._calendar = None
+        return len(days)
+
+    def clear_calendar_day(self, day: dt.date) -> None:
+        """Drop this window's edit of one day (the shipped table applies again)."""
+        self._require_role("admin", what="编辑节假日")
+        with self._tx() as s:
+            row = s.get(CalendarDay, day)
+            if row is None:
+                return
+            s.add(self._audit_row("calendar", changes={day.isoformat(): [row.kind, None]},
+                                  detail=f"删除 {row.name}"))
+            s.delete(row)
+        self._calendar = None
+
+    def calendar_warning(self, today: dt.date | None = None, days_ahead: int = 60) -> str | None:
+        """"2027年节假日安排尚未录入" when deadlines set in the next `days_ahead` days can fall
+        in a year the holiday table does not cover (deadlines there only skip weekends)."""
+        start = today or today_cst()
+        return self.calendar().coverage_warning(start, start + dt.timedelta(days=days_ahead))
 
     # --- records: create ---------------------------------------------------------------------
     def defaults(self, kind_key: str) -> dict[str, Any]:
@@ -1111,10 +1209,34 @@ class Desk:
             target = target / f"xingan-desk-{stamp}.sqlite3"
         try:
             dbmod.backup_file(self._engine, target)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"备份失败：无法写入 {target}（{exc}）") from exc
+        except OSError as exc:
+            raise OutputFileError(f"备份失败：无法写入 {target}（{file_error_reason(exc)}）") from exc
+        except sqlite3.Error as exc:
+            raise StoreError(f"备份失败：{target}（{exc}）") from exc
         with self._tx() as s:
             s.add(self._audit_row("backup", detail=str(target)))
+        return target
+
+    def backups(self) -> list[tuple[Path, dt.datetime, int]]:
+        """Backups in this window's backup folder, newest first: (file, time, bytes)."""
+        folder = backups_dir(self.directory)
+        found = []
+        for p in folder.glob("xingan-desk-*.sqlite3") if folder.is_dir() else ():
+            st = p.stat()
+            found.append((p, dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC), st.st_size))
+        return sorted(found, key=lambda t: t[1], reverse=True)
+
+    def auto_backup(self, *, every_hours: float = 20, keep: int = AUTO_BACKUPS_KEPT
+                    ) -> Path | None:
+        """The daily backup: one copy when the newest is older than `every_hours`, and only
+        the newest `keep` automatic copies are kept. Returns the new file, or None."""
+        existing = self.backups()
+        if existing and utcnow() - existing[0][1] < dt.timedelta(hours=every_hours):
+            return None
+        target = self.backup()
+        for old, _, _ in self.backups()[keep:]:
+            with suppress(OSError):
+                old.unlink()
         return target
 
     def check(self) -> list[str]:
@@ -1237,6 +1359,16 @@ def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
 
 
 # --- conversions --------------------------------------------------------------------------------
+
+
+def _redact(value: Any) -> Any:
+    """Settings as the audit log keeps them: passwords and other secrets blanked."""
+    if isinstance(value, Mapping):
+        return {k: ("******" if any(w in str(k).lower() for w in ("password", "secret"))
+                    and v else _redact(v)) for k, v in value.items()}
+    if isinstance(value, str) and "://" in value and "@" in value:
+        return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:******@", value)  # URL passwords
+    return value
 
 
 def _to_db(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
