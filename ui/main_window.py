@@ -624,11 +624,25 @@ class MainWindow(QMainWindow):
             layout = "a4"
             if doc is None:  # receipts follow the window's paper (A4 or an 80 mm roll)
                 layout = str(self.desk.setting("receipt_layout") or "a4")
-            return render(self.desk, rec.receipt_no, out, document=doc, layout=layout)
+            return render(self.desk, rec.receipt_no, out, document=doc, layout=layout, log=False)
 
-        self.runner.run(work,
-                        lane="io", progress="正在生成打印文件…",
-                        on_done=lambda path: self._preview(Path(str(path or out))))
+        self.runner.run(work, lane="io", progress="正在生成打印文件…",
+                        on_done=lambda path: self._preview(Path(str(path or out)),
+                                                           rec.receipt_no, doc))
+
+    def _preview(self, path: Any, receipt_no: str | None = None,
+                 document: str | None = None) -> None:
+        from .print_preview import PrintPreview
+
+        def output() -> None:  # printed or saved: now it is a print (补打 from the second)
+            from xingan_desk.printing import log_output
+
+            if receipt_no is not None:
+                self.runner.run(lambda: log_output(self.desk, receipt_no, document=document),
+                                on_done=lambda _n: self._reshow())
+
+        self.preview = PrintPreview(path, self, on_output=output)
+        self.preview.open()
 
     def open_admin(self, tab: str | None = None) -> Any:
         """系统管理 (admins and supervisors)."""
@@ -642,11 +656,7 @@ class MainWindow(QMainWindow):
         dlg.open()
         return dlg
 
-    def _preview(self, path: Any) -> None:
-        from .print_preview import PrintPreview
-
-        self.preview = PrintPreview(path, self)
-        self.preview.open()
+    def _reshow(self) -> None:
         if self.detail.record is not None:
             self.show_record(self.detail.record.id)  # the print is in the history now
 

@@ -1,15 +1,17 @@
 """PDF preview (QtPdf): zoom, page navigation, print through QPrinter, save as PDF.
 
-The PDF was already written (and the print logged, 补打 stamped on reprints) by
-`xingan_desk.printing.render`; this dialog only shows and sends it.
+The PDF was written by `xingan_desk.printing.render(..., log=False)` (补打 already stamped on
+a reprint); the print is logged through `on_output` only when the paper is printed or saved.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -25,15 +27,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.errors import file_error_reason
+
 ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+PRINT_DPI = 300  # pages are rasterised at this resolution for the printer
 
 
 class PrintPreview(QDialog):
-    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+    """`on_output()` is called once the paper really leaves the program (printed or saved), so
+    a preview the clerk closes unprinted is not logged as a print."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None,
+                 on_output: Callable[[], None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("print_preview")
         self.setWindowTitle(f"打印预览 — {path.name}")
         self.path = path
+        self.on_output = on_output
         self.doc = QPdfDocument(self)
         self.doc.load(str(path))
         lay = QVBoxLayout(self)
@@ -130,9 +140,14 @@ class PrintPreview(QDialog):
         try:
             shutil.copyfile(self.path, target)
         except OSError as exc:
-            QMessageBox.warning(self, "无法保存", f"无法写入 {target}：{exc.strerror or exc}")
+            QMessageBox.warning(self, "无法保存", f"无法写入 {target}：{file_error_reason(exc)}")
             return False
+        self._output()
         return True
+
+    def _output(self) -> None:
+        if self.on_output is not None:
+            self.on_output()
 
     def print_document(self) -> None:
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
@@ -143,18 +158,44 @@ class PrintPreview(QDialog):
                 "本机没有可用的打印机。请检查打印机连接，或点“另存为PDF…”保存后到其他电脑打印。")
             return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self.prepare(printer)
         dlg = QPrintDialog(printer, self)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        painter = QPainter(printer)
+        if self.print_to(printer):
+            self._output()
+            self.accept()
+
+    def prepare(self, printer: Any) -> None:
+        """The paper of the PDF (A4 or the 80 mm roll), no extra margins."""
+        from PySide6.QtCore import QMarginsF
+        from PySide6.QtGui import QPageLayout, QPageSize
+
+        if self.doc.pageCount():
+            size = QPageSize(self.doc.pagePointSize(0), QPageSize.Unit.Point, "",
+                             QPageSize.SizeMatchPolicy.FuzzyMatch)
+            printer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait,
+                                              QMarginsF(0, 0, 0, 0)))
+        printer.setFullPage(True)
+        printer.setDocName(self.path.stem)
+
+    def print_to(self, printer: Any) -> bool:
+        """Paint every page onto `printer`, each rasterised at PRINT_DPI (a page at the
+        printer's own 1200 dpi would need half a gigabyte of memory)."""
+        painter = QPainter()
+        if not painter.begin(printer):
+            QMessageBox.warning(self, "无法打印", "打印机没有响应，请检查打印机后重试。")
+            return False
         try:
             for i in range(self.doc.pageCount()):
                 if i:
                     printer.newPage()
-                rect = painter.viewport()
-                size = self.doc.pagePointSize(i).toSize().scaled(
-                    rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QPointF(0, 0), self.doc.render(i, size))
+                points = self.doc.pagePointSize(i)
+                image = self.doc.render(i, QSize(round(points.width() * PRINT_DPI / 72),
+                                                 round(points.height() * PRINT_DPI / 72)))
+                target = QRectF(painter.viewport())
+                scaled = points.scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                painter.drawImage(QRectF(QPointF(0, 0), scaled), image)
         finally:
             painter.end()
-        self.accept()
+        return True

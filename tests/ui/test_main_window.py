@@ -148,7 +148,34 @@ def test_ctrl_p_prints_receipt_to_preview(qtbot: Any, desk: Any, runner: Any) ->
     assert win.preview.doc.pageCount() >= 1
     assert win.preview.path.read_bytes().startswith(b"%PDF")
     win.preview.close()
+    assert desk.get(rec.id).print_count == 0  # looked at, not printed: no print logged
+
+
+def test_print_is_logged_when_saved_and_the_next_one_is_a_reprint(
+        qtbot: Any, desk: Any, runner: Any, tmp_path: Any) -> None:
+    from pypdf import PdfReader
+
+    rec, _ = desk.create("consultation", GOOD_CONSULTATION)
+    win = _window(qtbot, desk, runner)
+    win.show_record(rec.id)
+    qtbot.waitUntil(lambda: win.detail.record is not None, timeout=3000)
+
+    def preview() -> Any:
+        win.preview = None
+        win.print_record(None)
+        qtbot.waitUntil(lambda: win.preview is not None, timeout=15000)
+        return win.preview
+
+    first = preview()
+    assert "补打" not in PdfReader(str(first.path)).pages[0].extract_text()
+    assert first.save_to(tmp_path / "回执")
+    qtbot.waitUntil(lambda: desk.get(rec.id).print_count == 1, timeout=3000)
+    first.close()
+    second = preview()
+    assert "补打" in PdfReader(str(second.path)).pages[0].extract_text()
+    second.close()
     assert desk.get(rec.id).print_count == 1
+    win.close()
 
 
 def test_filters_status_county_date_and_clerk(qtbot: Any, desk: Any, runner: Any) -> None:

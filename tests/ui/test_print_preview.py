@@ -59,3 +59,31 @@ def test_no_printer_is_said_in_chinese_and_keeps_the_preview(
     dlg.btn_print.click()
     assert shown and "没有可用的打印机" in shown[0] and "另存为PDF" in shown[0]
     assert dlg.isVisible()
+
+
+def test_printing_paints_every_page_on_the_documents_paper(qtbot: Any, desk: Any,
+                                                           tmp_path: Path) -> None:
+    """What goes to the printer: every page, on the PDF's own paper size, without margins,
+    and the print is reported once (so it gets logged)."""
+    from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter
+
+    from ui.print_preview import PrintPreview
+
+    pdf = _long_application(desk, tmp_path)
+    printed: list[int] = []
+    dlg = PrintPreview(pdf, on_output=lambda: printed.append(1))
+    qtbot.addWidget(dlg)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    dlg.prepare(printer)
+    assert dlg.print_to(printer)
+    original, result = PdfReader(str(pdf)), PdfReader(str(out))
+    assert len(result.pages) == len(original.pages) >= 2
+    for a, b in zip(original.pages, result.pages, strict=True):
+        assert abs(float(a.mediabox.width) - float(b.mediabox.width)) < 2
+        assert abs(float(a.mediabox.height) - float(b.mediabox.height)) < 2
+    assert out.stat().st_size > 50_000  # real page images, not blank pages
+    assert printed == []  # print_to alone does not log; print_document reports the output

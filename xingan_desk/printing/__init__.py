@@ -164,9 +164,13 @@ def render(
     document: str | None = None,
     layout: str = "a4",
     reveal: bool = False,
+    log: bool = True,
 ) -> Path:
     """Print the receipt (``document=None``) or a document of the record ``receipt_no`` to the
     PDF file ``out`` and log the print. Returns ``out``.
+
+    ``log=False`` makes the same paper for a preview without logging it (a reprint still shows
+    补打, as it will print); call `log_output` once the clerk really prints or saves it.
 
     ``layout`` is "a4" or "roll80" (80 mm roll, receipts only). ``reveal`` prints full ID and
     phone numbers on the two documents that may legally need them (人民调解申请书, 人民调解协议书);
@@ -208,5 +212,14 @@ def render(
         render_document(desk, record, document, buffer, reprint=reprint, reveal=reveal)
     path = Path(out)
     logged = title + (REVEAL_SUFFIX if reveal else "")
-    _write_atomically(path, buffer.getvalue(), lambda: desk.log_print(record.id, logged))
+    _write_atomically(path, buffer.getvalue(),
+                      (lambda: desk.log_print(record.id, logged)) if log else (lambda: None))
     return path
+
+
+def log_output(desk: Any, receipt_no: str, *, document: str | None = None,
+               reveal: bool = False) -> int:
+    """Log a previewed paper as printed (or saved); returns the record's print count."""
+    record = desk.get_by_receipt(receipt_no)
+    return int(desk.log_print(record.id, print_title(record, document)
+                              + (REVEAL_SUFFIX if reveal else "")))
