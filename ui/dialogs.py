@@ -257,3 +257,61 @@ class DraftsDialog(QDialog):
         self.list.takeItem(self.list.currentRow())
         if self.list.count() == 0:
             self.accept()
+
+
+class PasswordDialog(QDialog):
+    """The logged-in clerk changes their own password (old one checked by the core)."""
+
+    def __init__(self, desk: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.setObjectName("password_dialog")
+        self.setWindowTitle("修改密码")
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(f"账号：{desk.user.username}（{desk.user.display_name}）"))
+        form = QFormLayout()
+        self.old = self._field("old_password")
+        self.new = self._field("password")
+        self.new2 = self._field("password2")
+        form.addRow("原密码", self.old)
+        form.addRow("新密码", self.new)
+        form.addRow("再次输入新密码", self.new2)
+        lay.addLayout(form)
+        hint = QLabel("新密码至少8位，须同时含字母和数字。")
+        hint.setProperty("role", "hint")
+        lay.addWidget(hint)
+        self.error = _error_label("password_error")
+        lay.addWidget(self.error)
+        box = QDialogButtonBox()
+        ok = box.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setObjectName("btn_password_ok")
+        ok.setProperty("primary", True)
+        box.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        box.accepted.connect(self.submit)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.setMinimumWidth(420)
+
+    def _field(self, name: str) -> QLineEdit:
+        e = QLineEdit()
+        e.setObjectName(name)
+        e.setEchoMode(QLineEdit.EchoMode.Password)
+        return e
+
+    def submit(self) -> None:
+        if self.new.text() != self.new2.text():
+            _set_error(self.error, "两次输入的新密码不一致")
+            self.new2.setFocus()
+            return
+        try:
+            self.desk.change_own_password(self.old.text(), self.new.text())
+        except ValidationFailed as exc:
+            _set_error(self.error, str(exc))
+            field = {"old_password": self.old}.get(next(iter(exc.errors)), self.new)
+            field.selectAll()
+            field.setFocus()
+            return
+        except Exception as exc:
+            show_error(self, exc, "密码未修改")
+            return
+        self.accept()

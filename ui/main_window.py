@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -106,6 +108,17 @@ class MainWindow(QMainWindow):
         self.btn_admin.clicked.connect(lambda: self.open_admin())
         self.btn_admin.setVisible(desk.user.role in ("admin", "supervisor"))
         tl.addWidget(self.btn_admin)
+        self.btn_account = QToolButton()
+        self.btn_account.setObjectName("btn_account")
+        self.btn_account.setText("我的账号")
+        self.btn_account.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        account_menu = QMenu(self.btn_account)
+        self.act_password = account_menu.addAction("修改密码…", self.change_password)
+        self.act_password.setObjectName("act_password")
+        self.act_lock = account_menu.addAction("锁定 / 切换用户（Ctrl+L）", self.lock)
+        self.act_lock.setObjectName("act_lock")
+        self.btn_account.setMenu(account_menu)
+        tl.addWidget(self.btn_account)
         outer.addWidget(top)
 
         # --- left | middle | right
@@ -225,6 +238,7 @@ class MainWindow(QMainWindow):
                              lambda: self.print_record(None))
         self.act_print.setEnabled(False)
         self.act_cancel = act("act_cancel", "取消", "Esc", self.cancel)
+        act("act_lock_key", "锁定", "Ctrl+L", self.lock)
         for i, (key, _title) in enumerate(AREAS, start=1):
             act(f"act_area_{key}", _title, f"Ctrl+{i}",
                 lambda _c=False, r=i - 1: self.nav.setCurrentRow(r))
@@ -655,6 +669,45 @@ class MainWindow(QMainWindow):
         self.admin_dialog = dlg
         dlg.open()
         return dlg
+
+    # --- the clerk's own account ---------------------------------------------------------------
+    def change_password(self) -> None:
+        from .dialogs import PasswordDialog
+
+        dlg = PasswordDialog(self.desk, self)
+        dlg.accepted.connect(lambda: self.statusBar().showMessage("密码已修改", 8000))
+        self.password_dialog = dlg
+        dlg.open()
+
+    def lock(self) -> None:
+        """Leave the window: an open form is kept as the clerk's draft, the account is logged
+        out and the login dialog asks who continues (退出 closes the program)."""
+        from .dialogs import LoginDialog
+
+        if self.form is not None:
+            try:
+                self.form.autosave(wait=True)
+            except Exception:
+                log.exception("draft not saved on lock")
+            self._close_form()
+        previous = self.desk.user.username
+        self.desk.logout()
+        self.detail.clear()
+        dlg = LoginDialog(self.desk, self, username=previous)
+        dlg.setWindowTitle("已锁定 — 请登录")
+        dlg.accepted.connect(self._user_changed)
+        dlg.rejected.connect(self.close)
+        self.login_dialog = dlg
+        dlg.open()
+
+    def _user_changed(self) -> None:
+        user = self.desk.user
+        self.status_user.setText(f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）")
+        self.btn_admin.setVisible(user.role in ("admin", "supervisor"))
+        self.filters.set_users(self._users())
+        self.run_search()
+        self.refresh_counts()
+        self.offer_drafts()
 
     def _reshow(self) -> None:
         if self.detail.record is not None:

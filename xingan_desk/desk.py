@@ -78,6 +78,8 @@ log = logging.getLogger(__name__)
 
 SYSTEM_USER = "system"
 AUTO_BACKUPS_KEPT = 14  # daily copies kept in the backup folder
+LOGIN_MAX_FAILURES = 5  # wrong passwords in a row before the account waits
+LOGIN_LOCK_MINUTES = 15
 USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
@@ -226,12 +228,29 @@ class Desk:
             raise PermissionDenied("请先登录")
         return self._user
 
+    def _recent_login_failures(self, username: str) -> int:
+        """Wrong passwords for `username` within LOGIN_LOCK_MINUTES, since its last good login
+        (the audit log is the counter: nothing to reset, nothing to tamper with)."""
+        name = username[:50]
+        with self._ro() as s:
+            since = utcnow() - dt.timedelta(minutes=LOGIN_LOCK_MINUTES)
+            last_ok = s.scalar(select(func.max(AuditEntry.at)).where(
+                or_(and_(AuditEntry.action == "login", AuditEntry.username == name),
+                    and_(AuditEntry.action == "set_password", AuditEntry.detail == name)),
+                AuditEntry.at >= since))
+            return s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "login_failed", AuditEntry.username == name,
+                AuditEntry.at > (last_ok or since))) or 0
+
     def login(self, username: str, password: str) -> UserView:
+        if self._recent_login_failures(username.strip()) >= LOGIN_MAX_FAILURES:
+            raise PermissionDenied(f"密码连续输错{LOGIN_MAX_FAILURES}次，请{LOGIN_LOCK_MINUTES}分钟后再试，"
+                                   "或请管理员重置密码")
         with self._tx() as s:
             acc = s.scalar(select(UserAccount).where(UserAccount.username == username.strip()))
             if acc is None or not acc.active or not verify_password(password, acc.password_hash):
-                s.add(self._audit_row("login_failed", detail=f"用户名 {username}",
-                                      username=username[:50]))
+                s.add(self._audit_row("login_failed", detail=f"用户名 {username.strip()}",
+                                      username=username.strip()[:50]))
                 ok = False
             else:
                 acc.last_login_at = utcnow()
@@ -337,6 +356,18 @@ class Desk:
     def _active_admins(s: Session) -> int:
         return s.scalar(select(func.count()).select_from(UserAccount).where(
             UserAccount.role == "admin", UserAccount.active.is_(True))) or 0
+
+    def change_own_password(self, old: str, new: str) -> None:
+        """The logged-in clerk changes their password (the old one is checked)."""
+        me = self.user.username
+        with self._ro() as s:
+            acc = s.scalar(select(UserAccount).where(UserAccount.username == me))
+            ok = acc is not None and verify_password(old, acc.password_hash)
+        if not ok:
+            raise ValidationFailed({"old_password": "原密码不正确"})
+        if new == old:
+            raise ValidationFailed({"password": "新密码不能与原密码相同"})
+        self.set_password(me, new)
 
     def list_users(self) -> list[UserView]:
         with self._ro() as s:

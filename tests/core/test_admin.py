@@ -112,3 +112,28 @@ def test_settings_audit_never_keeps_a_password(desk: Desk) -> None:
     assert entry.changes["sync"][1]["password"] == "******"
     assert entry.changes["sync"][1]["url"] == "postgresql://xw_1:******@central/db"
     assert desk.setting("sync")["password"] == "s3cret-pw"  # the setting itself is intact
+
+
+def test_five_wrong_passwords_make_the_account_wait_until_reset(desk: Desk) -> None:
+    from xingan_desk.errors import PermissionDenied as Denied
+
+    desk.add_user("lina", "李娜", "clerk", PW)
+    for _ in range(5):
+        with pytest.raises(Denied, match="用户名或密码不正确"):
+            desk.login("lina", "guess-1234")
+    with pytest.raises(Denied, match="连续输错5次"):
+        desk.login("lina", PW)  # even the right password waits now
+    desk.use_account("admin")
+    desk.set_password("lina", "Clerk2027b")  # the admin resets it: the wait is over
+    assert desk.login("lina", "Clerk2027b").username == "lina"
+
+
+def test_clerk_changes_own_password_with_the_old_one(desk: Desk) -> None:
+    desk.add_user("lina", "李娜", "clerk", PW)
+    desk.login("lina", PW)
+    with pytest.raises(ValidationFailed, match="原密码不正确"):
+        desk.change_own_password("wrong", "Clerk2027b")
+    with pytest.raises(ValidationFailed, match="不能与原密码相同"):
+        desk.change_own_password(PW, PW)
+    desk.change_own_password(PW, "Clerk2027b")
+    assert desk.login("lina", "Clerk2027b").username == "lina"

@@ -249,3 +249,42 @@ def test_detail_shows_status_history_and_audit_trail(qtbot: Any, desk: Any,
     assert "受理" in audit[0] and "状态 已登记→已受理" in audit[0] and "调解员 →包银山" in audit[0]
     assert "修改" in audit[1] and "申请事项" in audit[1] and "→请求赔偿损失5万元。" in audit[1]
     assert "登记" in audit[2] and "admin@152223-02" in audit[2]
+
+
+def test_lock_keeps_the_form_as_draft_and_the_next_clerk_logs_in(qtbot: Any, desk: Any,
+                                                                  runner: Any) -> None:
+    desk.add_user("lina", "李娜", "clerk", "Clerk2026a")
+    win = _window(qtbot, desk, runner)
+    form = win.new_record("consultation")
+    type_chinese(child(form, QLineEdit, "field_visitor_name"), "王芳")
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dlg = win.login_dialog
+    assert dlg.isVisible() and win.form is None
+    dlg.username.setText("lina")
+    dlg.password.setText("Clerk2026a")
+    dlg.submit()
+    qtbot.waitUntil(lambda: child(win, QLabel, "status_user").text() == "李娜（窗口人员）",
+                    timeout=3000)
+    assert not child(win, QPushButton, "btn_admin").isVisible()
+    assert desk.drafts() == []  # lina does not get the admin's draft …
+    win.close()
+    desk.use_account("admin")  # … which waits for the admin
+    assert [d[3]["raw"]["visitor_name"] for d in desk.drafts()] == ["王芳"]
+
+
+def test_clerk_changes_own_password(qtbot: Any, desk: Any, runner: Any) -> None:
+    desk.add_user("lina", "李娜", "clerk", "Clerk2026a")
+    desk.login("lina", "Clerk2026a")
+    win = _window(qtbot, desk, runner)
+    win.change_password()
+    dlg = win.password_dialog
+    dlg.old.setText("wrong")
+    dlg.new.setText("Clerk2027b")
+    dlg.new2.setText("Clerk2027b")
+    dlg.submit()
+    assert child(dlg, QLabel, "password_error").text() == "原密码不正确"
+    dlg.old.setText("Clerk2026a")
+    with qtbot.waitSignal(dlg.accepted, timeout=3000):
+        dlg.submit()
+    assert desk.login("lina", "Clerk2027b").username == "lina"
+    win.close()
