@@ -57,6 +57,7 @@ AREAS: tuple[tuple[str, str], ...] = (
 )
 DUE_WITHIN_WORKDAYS = 3
 SEARCH_DEBOUNCE_MS = 150
+SEARCH_LIMIT = 500  # a search shows the newest 500 matches; browsing shows everything
 NAV_WIDTH = 168
 
 
@@ -288,8 +289,10 @@ class MainWindow(QMainWindow):
             order = q.order_by if q.order_by != "created_at" or q.due_before else "due_date"
             desc = q.descending if q.due_before else False
             return self.filters.apply(dataclasses.replace(
-                q, kind=None, text=text, due_before=limit, order_by=order, descending=desc))
-        return self.filters.apply(dataclasses.replace(q, kind=self.area, text=text))
+                q, kind=None, text=text, due_before=limit, order_by=order, descending=desc,
+                limit=SEARCH_LIMIT if text else None))
+        return self.filters.apply(dataclasses.replace(q, kind=self.area, text=text,
+                                                      limit=SEARCH_LIMIT if text else None))
 
     def _users(self) -> list[Any]:
         try:
@@ -313,10 +316,12 @@ class MainWindow(QMainWindow):
             keep = self._select_after or self._current_id()
             self._select_after = None
             model.set_ids(q, ids)
-            note = "（搜索结果）" if q.text else ""
+            head, note = f"共 {len(ids)} 条", "（搜索结果）" if q.text else ""
+            if q.limit and len(ids) >= q.limit:
+                head, note = f"显示最近 {len(ids)} 条", "（结果较多，请输入更完整的关键词）"
             if self.filters.active:
                 note += "（已筛选）"
-            self.count_label.setText(f"共 {len(ids)} 条{note}")
+            self.count_label.setText(head + note)
             self._fit_columns()
             if keep:
                 self.select_record(keep)

@@ -11,6 +11,7 @@ the UI serialises writes on its single DB lane.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -80,6 +81,7 @@ SYSTEM_USER = "system"
 AUTO_BACKUPS_KEPT = 14  # daily copies kept in the backup folder
 LOGIN_MAX_FAILURES = 5  # wrong passwords in a row before the account waits
 LOGIN_LOCK_MINUTES = 15
+DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is used
 USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
@@ -1081,8 +1083,32 @@ class Desk:
             cond = and_(fts, Record.search_text.like(like))
         return or_(cond, Record.receipt_no == no)
 
+    def _dense_text_ids(self, q: Query) -> list[str] | None:
+        """Search text that matches many records (a credit-code prefix, a common surname):
+        walk the newest records in list order and keep the first `q.limit` whose text contains
+        the needle, instead of collecting tens of thousands of index hits and sorting them.
+        None when the needle is not dense enough; the caller then uses the search index."""
+        needle = q.text.strip()
+        if (not q.limit or q.order_by != "created_at" or q.extra or " " in needle
+                or parse_receipt_no(normalize_receipt_no(needle)) is not None
+                or search.match_query(needle) is None):
+            return None
+        order = (Record.created_at.desc(), Record.pk.desc()) if q.descending else (
+            Record.created_at.asc(), Record.pk.asc())
+        newest = (self._filtered(dataclasses.replace(q, text=""))
+                  .add_columns(Record.search_text).order_by(*order)
+                  .limit(DENSE_SEARCH_WINDOW).subquery())
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        stmt = select(newest.c.id).where(newest.c.search_text.like(like)).limit(q.limit)
+        with self._ro() as s:
+            ids = list(s.scalars(stmt))
+        return ids if len(ids) == q.limit else None
+
     def find_ids(self, q: Query) -> list[str]:
         """Record ids matching the query, sorted in SQL (for the lazy table model)."""
+        dense = self._dense_text_ids(q) if q.text.strip() else None
+        if dense is not None:
+            return dense
         stmt = self._filtered(q)
         order_col: Any
         if q.order_by in ENVELOPE_ORDER:

@@ -348,3 +348,31 @@ def test_due_list_contains_overdue_and_soon(desk: Desk) -> None:
     rec, _ = desk.create("mediation", {**GOOD_MEDIATION, "applied_on": "2025-01-02"})
     due = desk.due(3)
     assert [r.id for r in due] == [rec.id]  # long overdue acceptance decision
+
+
+def test_dense_and_sparse_searches_give_the_newest_matches_in_order(desk: Desk) -> None:
+    """A needle most records contain (a credit-code prefix) takes the fast path through the
+    newest records; a rare one the search index; both return the newest matches first."""
+    from xingan_desk import desk as desk_mod
+
+    made = []
+    for i in range(30):
+        uscc = "91152201MA0N12340P" if i % 3 else "93152223MA0R5K6L3R"
+        rec, _ = desk.create("consultation", {**GOOD_CONSULTATION, "enterprise_uscc": uscc,
+                                              "visitor_name": "王芳" if i == 7 else "李娜"},
+                             register_enterprise=False)
+        made.append(rec)
+    newest_first = [r.id for r in reversed(made)]
+    dense = [r.id for r in reversed(made) if r.values["enterprise_uscc"].startswith("9115")]
+    old_window = desk_mod.DENSE_SEARCH_WINDOW
+    try:
+        for window in (old_window, 5):  # the dense path, then a window too small for it
+            desk_mod.DENSE_SEARCH_WINDOW = window
+            got = desk.find_ids(Query(kind="consultation", text="911522", limit=5))
+            assert got == dense[:5]
+            assert desk.find_ids(Query(kind="consultation", text="王芳", limit=5)) == [
+                made[7].id]
+            assert desk.find_ids(Query(kind="consultation", text="李娜", limit=3)) == [
+                i for i in newest_first if i != made[7].id][:3]
+    finally:
+        desk_mod.DENSE_SEARCH_WINDOW = old_window
