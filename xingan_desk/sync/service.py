@@ -65,7 +65,7 @@ class SyncState:
     def status_text(self) -> str:
         """The status bar's words: 在线 · 已同步 · 上次同步 14:05, 离线 · 待上传 3 条, …"""
         if not self.configured:
-            return "未设置同步"
+            return f"未设置同步 · 待上传 {self.pending} 条" if self.pending else "未设置同步"
         head = {"busy": "中心繁忙", "upgrade": "需升级程序", "refused": "同步被拒绝",
                 "stalled": "同步停滞", "settings": "同步设置有误", "error": "同步出错"}.get(
             self.error_kind, "在线" if self.online else "离线")
