@@ -39,7 +39,7 @@ from xingan_desk.views import Changes
 from .tasks import TaskRunner, error_text
 
 BUTTONS = ("keep", "reapply", "confirm", "act", "retry", "discard")
-BUTTON_TEXT = {"keep": "保留现值", "reapply": "恢复落选值", "confirm": "维持现状，标记已处理",
+BUTTON_TEXT = {"keep": "保留现值", "reapply": "恢复落选值", "confirm": "标记已处理",
                "act": "办理…", "retry": "重新上传", "discard": "放弃上传"}
 
 
@@ -198,6 +198,8 @@ class ReviewDialog(QDialog):
         self.note.setVisible(item is not None)
         self.hint.setVisible(item is not None)
         self.title.setText(item.title if item else "")
+        confirm = {"status_conflict": "维持当前状态", "void_conflict": "确认作废"}
+        self.buttons["confirm"].setText(confirm.get(item.category if item else "", "标记已处理"))
         for key, b in self.buttons.items():
             b.setVisible(item is not None and key in item.actions)
             b.setEnabled(self.can_resolve)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -69,10 +70,9 @@ class SyncSettingsDialog(QDialog):
         self.host = QLineEdit(cur.host if cur else "")
         self.host.setObjectName("sync_host")
         self.host.setPlaceholderText("如 10.15.2.20 或 sync.xam.gov.cn")
-        self.port = QSpinBox()
+        self.port = QLineEdit(str(cur.port if cur else 5432))
         self.port.setObjectName("sync_port")
-        self.port.setRange(1, 65535)
-        self.port.setValue(cur.port if cur else 5432)
+        self.port.setValidator(QIntValidator(1, 65535, self.port))
         self.port.setMaximumWidth(110)
         self.dbname = QLineEdit(cur.dbname if cur else "")
         self.dbname.setObjectName("sync_dbname")
@@ -92,7 +92,8 @@ class SyncSettingsDialog(QDialog):
         self.sslrootcert = QLineEdit(cur.sslrootcert if cur else "")
         self.sslrootcert.setObjectName("sync_sslrootcert")
         self.sslrootcert.setPlaceholderText("验证服务器证书时使用的根证书（CA）文件")
-        self.btn_browse = QPushButton("选择…")
+        self.btn_browse = QToolButton()
+        self.btn_browse.setText("选择…")
         self.btn_browse.setObjectName("btn_sync_browse")
         self.btn_browse.clicked.connect(self._browse)
         cert_row = QWidget()
@@ -150,11 +151,10 @@ class SyncSettingsDialog(QDialog):
         lay.addLayout(row)
 
         self.sslmode.currentIndexChanged.connect(lambda _i: self._cert_enabled())
-        for key in ("host", "dbname", "user", "password", "sslrootcert"):  # typing clears
+        for key in ("host", "port", "dbname", "user", "password", "sslrootcert"):  # typing clears
             edit = self.inputs[key]
             assert isinstance(edit, QLineEdit)
             edit.textChanged.connect(lambda _t, k=key: self._clear_one(k))
-        self.port.valueChanged.connect(lambda _v: self._clear_one("port"))
         self.sslmode.currentIndexChanged.connect(lambda _i: self._clear_one("sslrootcert"))
         for w in (self.host, self.port, self.dbname, self.user, self.password):
             w.setEnabled(self.is_admin)
@@ -187,7 +187,8 @@ class SyncSettingsDialog(QDialog):
     def settings(self) -> ss.SyncSettings:
         cert = self.sslrootcert.text().strip() if self.sslmode.currentData() == "verify-full" \
             else ""
-        return ss.SyncSettings(host=self.host.text().strip(), port=int(self.port.value()),
+        port = int(self.port.text()) if self.port.text().strip().isdigit() else 0
+        return ss.SyncSettings(host=self.host.text().strip(), port=port,
                                dbname=self.dbname.text().strip(), user=self.user.text().strip(),
                                sslmode=str(self.sslmode.currentData()), sslrootcert=cert)
 

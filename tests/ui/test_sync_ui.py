@@ -188,7 +188,7 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     child(dlg, QPushButton, "btn_sync_test").click()  # nothing filled in
     assert child(dlg, QLabel, "sync_error_host").text() == "请填写中心数据库服务器地址"
     qtbot.keyClicks(child(dlg, QLineEdit, "sync_host"), creds.host)
-    dlg.port.setValue(_free_port())
+    dlg.port.setText(str(_free_port()))
     qtbot.keyClicks(child(dlg, QLineEdit, "sync_dbname"), creds.dbname)
     qtbot.keyClicks(child(dlg, QLineEdit, "sync_user"), creds.user)
     qtbot.keyClicks(child(dlg, QLineEdit, "sync_password"), pw)
@@ -197,7 +197,7 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     child(dlg, QPushButton, "btn_sync_test").click()
     qtbot.waitUntil(lambda: "服务器拒绝连接" in result.text(), timeout=10000)
     assert result.property("role") == "error"
-    dlg.port.setValue(creds.port)
+    dlg.port.setText(str(creds.port))
     dlg.sslmode.setCurrentIndex(dlg.sslmode.findData("require"))
     child(dlg, QPushButton, "btn_sync_test").click()
     qtbot.waitUntil(lambda: "没有启用加密连接" in result.text(), timeout=10000)
@@ -280,3 +280,54 @@ def test_review_list_resolves_a_conflict_between_two_windows(qtbot: Any, runner:
     state = b_sync.run_once()
     assert state.attention == 0
     assert b.desk.get(rec.id).values["handed_over_to"] == "YS-152223-02-2026-000009-A"
+
+
+def test_status_conflict_resolved_by_a_new_action_that_syncs(qtbot: Any, runner: Any,
+                                                             make_window: Any,
+                                                             central_url: str) -> None:
+    from tests.conftest import GOOD_MEDIATION
+
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    med, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+    a_sync = SyncService(a.desk, url=a.creds.url, client_options={"machine_id": a.machine_id})
+    b_first = SyncService(b.desk, url=b.creds.url, client_options={"machine_id": b.machine_id})
+    a_sync.run_once()
+    b_first.run_once()
+    a.desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
+    time.sleep(0.01)
+    b.desk.act(med.id, "refuse", {"refusal_reason": "out_of_scope"})  # offline at b
+    a_sync.run_once()
+    _configure(b)
+    win = _window(qtbot, b, runner, interval_ms=3_600_000)
+    win.sync.start()
+    qtbot.waitUntil(lambda: win.sync_state.attention == 1 and not win.sync_state.running,
+                    timeout=10000)
+    dlg = win.open_review()
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    assert child(dlg, QLabel, "review_title").text() == "办理冲突：未生效的“不予受理”"
+    assert child(dlg, QLabel, "review_fact_当前状态").text() == "已受理"
+    assert child(dlg, QPushButton, "btn_review_confirm").text() == "维持当前状态"
+    dlg.note.setPlainText("申请人已撤回")
+    qtbot.mouseClick(child(dlg, QPushButton, "btn_review_act"), Qt.MouseButton.LeftButton)
+    menu = dlg.act_menu
+    withdraw = next(x for x in menu.actions() if x.text() == "申请人撤回")
+    withdraw.trigger()
+    menu.close()
+    action = dlg.action_dialog
+    qtbot.waitUntil(lambda: action.isVisible(), timeout=3000)
+    qtbot.mouseClick(child(action, QPushButton, "btn_action_ok"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: not win.sync_state.running and b.desk.pending_outbox() == 0
+                    and win.sync_state.attention == 0, timeout=10000)
+    dlg.accept()
+    win.sync.stop()
+    runner.wait_idle(10000)
+    with psycopg.connect(central_url) as conn:
+        assert conn.execute("SELECT status FROM sync.record WHERE id = %s",
+                            (med.id,)).fetchone() == ("withdrawn",)
+        assert conn.execute("SELECT item_kind, action, note FROM sync.review_resolution"
+                            ).fetchall() == [("status_conflict", "act",
+                                              "已办理“申请人撤回”：申请人已撤回")]
+    assert a_sync.run_once().attention == 0
+    assert a.desk.get(med.id).status == "withdrawn"

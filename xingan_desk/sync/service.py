@@ -39,7 +39,7 @@ from .client import SyncClient, SyncRefused, SyncReport, SyncUnavailable, _shutd
 log = logging.getLogger(__name__)
 
 STALL_AFTER_S = 60.0
-PAGE = 200  # outbox batch and pull page size for the window application
+PAGE = 100  # outbox batch and pull page size for the window application (bench_sync_ui.py)
 PHASES = (("sync.status", "检查"), ("sync.push", "上传"), ("sync.pull", "下载"),
           ("sync.digest", "核对"), ("sync.review_items", "核查事项"),
           ("sync.resolve_reviews", "核查事项"))
