@@ -118,3 +118,17 @@ def make_window(central_url: str, tmp_path: Path) -> Iterator[Callable[..., Wind
     yield make
     for w in made:
         w.desk.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_os_keyring() -> Iterator[None]:
+    """Tests never touch a developer's real keyring: `keyring` gets its always-failing backend,
+    so sync settings keep the password in the store (as on a PC without a keyring); tests of
+    the keyring path install their own in-memory backend."""
+    import keyring
+    from keyring.backends import fail
+
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(old)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import psycopg
+import psycopg.types.json
 import pytest
 from sqlalchemy import select, update
 
@@ -194,3 +195,32 @@ def test_refused_change_retried_after_central_fixed_and_poison_discarded(
                               "FROM sync.review_resolution ORDER BY id")
     assert rows == [("retry", "中心已升级", "event"), ("discard", "数据错误，已线下核实", "event")]
     assert _audit(a.desk, "review_discard")
+
+
+def test_review_items_and_resolutions_are_scoped_like_the_pull(make_window,
+                                                              central_url) -> None:
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    c = make_window("152224", "01")  # another county
+    med, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+    _cycle(a)
+    _cycle(b)
+    a.desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
+    time.sleep(0.01)
+    b.desk.act(med.id, "refuse", {"refusal_reason": "out_of_scope"})
+    for w in (a, b, a, c):
+        _cycle(w)
+    assert [i.category for i in review.attention_items(a.desk)] == ["status_conflict"]
+    assert review.attention_items(c.desk) == []  # not c's county: not even listed
+    (key,) = _rows(central_url, "SELECT item_key FROM sync.review_item")[0]
+    with psycopg.connect(c.creds.url, autocommit=True) as conn:
+        resp = conn.execute("SELECT sync.resolve_reviews(%s)", (psycopg.types.json.Jsonb({
+            "resolutions": [{"mutation_id": "forged-1", "item_kind": "status_conflict",
+                             "item_key": key, "record_id": med.id, "action": "confirm",
+                             "note": "越权处理"}]}),)).fetchone()[0]
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT * FROM sync.review_resolution")
+    assert resp["results"][0]["status"] == "rejected"
+    assert "不在本窗口的数据范围内" in resp["results"][0]["reason"]
+    _cycle(a)
+    assert [i.category for i in review.attention_items(a.desk)] == ["status_conflict"]

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import keyring
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
@@ -28,18 +26,6 @@ from xingan_desk.sync import settings as ss
 from xingan_desk.sync.service import SyncService
 
 pytestmark = pytest.mark.pg
-
-
-@pytest.fixture(autouse=True)
-def _no_os_keyring() -> Iterator[None]:
-    """Hermetic: never touch a developer's real keyring (the hall PCs use Windows Credential
-    Locker; this box has none, so the password is kept in the store, as the dialog says)."""
-    from keyring.backends import fail
-
-    old = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(old)
 
 
 def _target(url: str) -> tuple[str, int]:
