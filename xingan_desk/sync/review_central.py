@@ -46,11 +46,11 @@ CREATE INDEX IF NOT EXISTS review_resolution_item_ix
 -- Is a review item (or a record) within what window c may read?
 CREATE OR REPLACE FUNCTION sync._review_in_scope(c sync.client, rid text, detail jsonb)
 RETURNS boolean LANGUAGE sql STABLE AS $f$
-    SELECT c.county_code = '152200'
+    SELECT coalesce(c.county_code = '152200'
         OR EXISTS (SELECT 1 FROM sync.record r
                    WHERE r.id = rid AND r.stream = ANY (sync._streams(c)))
         OR coalesce(detail->>'window', detail->>'origin', detail->>'lost_origin')
-           = c.window_code
+           = c.window_code, false)  -- never NULL: NOT NULL would let a check pass
 $f$;
 
 CREATE OR REPLACE FUNCTION sync.review_items(p_lim integer) RETURNS jsonb
