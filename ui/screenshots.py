@@ -154,9 +154,32 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
 def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
     """The status bar with sync problems, the settings dialog (a real, failing connection
     test against a closed local port) and the supervisor's review list."""
+    import shutil
+    import tempfile
+
+    from xingan_desk.desk import Desk
+    from xingan_desk.paths import db_path
+    from xingan_desk.storage.db import backup_file
+
+    saved: list[Path] = []
+    # the sample review items go into a copy of the store, never into the store itself
+    tmp = Path(tempfile.mkdtemp(prefix="xingan-shots-"))
+    backup_file(desk._engine, db_path(tmp))
+    copy = Desk.open(tmp)
+    copy.use_account(desk.user.username)
+    try:
+        saved += _sync_shots(desk, copy, runner, win, out)
+    finally:
+        copy.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return saved
+
+
+def _sync_shots(desk: Any, copy: Any, runner: Any, win: Any, out: Path) -> list[Path]:
     import datetime as dt
     import socket
 
+    from xingan_desk.sync.review import attention_items
     from xingan_desk.sync.service import SyncState
 
     from .review_dialog import ReviewDialog
@@ -164,8 +187,8 @@ def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
     from .sync_settings import SyncSettingsDialog
 
     saved: list[Path] = []
-    sample_sync_items(desk)
-    n = len(__import__("xingan_desk.sync.review", fromlist=["x"]).attention_items(desk))
+    sample_sync_items(copy)
+    n = len(attention_items(copy))
     win.show_sync_state(SyncState(
         configured=True, online=False, pending=desk.pending_outbox(), attention=n,
         last_success=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=42),
@@ -191,7 +214,7 @@ def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
     saved.append(_save(dlg, out, "sync_settings"))
     dlg.deleteLater()
 
-    review = ReviewDialog(desk, runner, win)
+    review = ReviewDialog(copy, runner, win)
     review.show()
     _pump(lambda: not runner.busy and review.table.rowCount() > 0)
     for row in range(review.table.rowCount()):
