@@ -105,11 +105,26 @@ def cmd_sync(args: argparse.Namespace) -> int:
                     _out(f"  {stream}：已接收至 {cursor} / {head}")
                 for seq, reason in report.rejections:
                     _out(f"  被拒绝（本地序号 {seq}）：{reason}")
+                _reviews(desk, client)
             if args.once:
                 return 0
             time.sleep(max(1, args.interval))
     finally:
         desk.close()
+
+
+def _reviews(desk: Any, client: Any) -> None:
+    """Resolutions made in the window application go to central; the review list is
+    refreshed (sync/service.review_step)."""
+    from .review import attention_count
+    from .service import review_step
+
+    warning = review_step(desk, client)
+    if warning:
+        _out(f"  {warning}")
+    n = attention_count(desk)
+    if n:
+        _out(f"  需处理事项：{n} 项（请主管在程序中处理）")
 
 
 def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.ArgumentParser) -> None:

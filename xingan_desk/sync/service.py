@@ -335,19 +335,22 @@ class SyncService:
             summary=report.summary if report is not None else prev.summary)
 
     def _review_step(self, client: _WatchedClient) -> str:
-        """Push resolutions and refresh the review list. A central without the review
-        functions (older schema) is a warning, not a failed sync."""
-        try:
-            with client._central() as conn:
-                def call(query: str, params: tuple[Any, ...]) -> Any:
-                    return client._call(conn, query, params)
+        return review_step(self.desk, client)
 
-                review.push_resolutions(self.desk, call)
-                review.refresh_mirror(self.desk, call)
-        except (pgerrors.UndefinedFunction, pgerrors.InvalidSchemaName):
-            return "中心数据库版本较旧，核查事项暂不能同步（请中心管理员运行 xingan-desk central init）"
-        except SyncRefused as exc:
-            return f"核查事项未能同步：{exc}"
-        except SyncUnavailable as exc:
-            return f"核查事项未能同步：{exc}"
-        return ""
+
+def review_step(desk: Any, client: SyncClient) -> str:
+    """Push the supervisor's resolutions and refresh the copy of central's review list (one
+    connection). Returns a Chinese warning, or "" — a central without the review functions
+    (older schema) or a failure here does not make the sync itself fail."""
+    try:
+        with client._central() as conn:
+            def call(query: str, params: tuple[Any, ...]) -> Any:
+                return client._call(conn, query, params)
+
+            review.push_resolutions(desk, call)
+            review.refresh_mirror(desk, call)
+    except (pgerrors.UndefinedFunction, pgerrors.InvalidSchemaName):
+        return "中心数据库版本较旧，核查事项暂不能同步（请中心管理员运行 xingan-desk central init）"
+    except (SyncRefused, SyncUnavailable) as exc:
+        return f"核查事项未能同步：{exc}"
+    return ""
