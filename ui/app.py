@@ -94,6 +94,10 @@ def main(data_dir: str | None = None) -> int:
         return 0
     runner = TaskRunner()
     window = MainWindow(desk, runner)
+    from .sync_controller import SyncController
+
+    sync = SyncController(desk, runner, parent=window)
+    window.attach_sync(sync)
     screen = app.primaryScreen()
     avail = screen.availableGeometry() if screen is not None else None
     if avail is not None and (avail.width() < 1366 or avail.height() < 768):
@@ -103,6 +107,8 @@ def main(data_dir: str | None = None) -> int:
         window.showMaximized()
     log.info("main window shown in %.0f ms", (time.perf_counter() - started) * 1000)
     QTimer.singleShot(0, window.offer_drafts)
+    QTimer.singleShot(0, sync.start)  # background sync when this PC has sync settings
+
     # The daily backup, in the background (the first start of the day makes one copy).
     def backup_failed(exc: BaseException) -> None:
         log.warning("daily backup failed: %s", exc)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import ROLE_LABELS
+from xingan_desk.sync.service import SyncState
 from xingan_desk.timeutil import today_cst
 from xingan_desk.views import Changes, Query, RecordView
 
@@ -59,6 +60,48 @@ DUE_WITHIN_WORKDAYS = 3
 SEARCH_DEBOUNCE_MS = 150
 SEARCH_LIMIT = 500  # a search shows the newest 500 matches; browsing shows everything
 NAV_WIDTH = 168
+
+
+class ClickableLabel(QLabel):
+    """A status bar label that opens something when clicked."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(ev)
+
+
+class ElidedLabel(QLabel):
+    """One line that shortens itself with … to the width it gets (full text in the tooltip)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setMinimumWidth(0)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, ev: QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.width() - 22)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                   width) if self._full else "")
+
+    def minimumSizeHint(self) -> Any:
+        hint = super().minimumSizeHint()
+        hint.setWidth(0)
+        return hint
 
 
 class MainWindow(QMainWindow):
@@ -193,9 +236,21 @@ class MainWindow(QMainWindow):
         user = desk.user
         self.status_user = QLabel(f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）")
         self.status_user.setObjectName("status_user")
-        self.status_sync = QLabel("离线")
+        self.status_sync_error = ElidedLabel()
+        self.status_sync_error.setObjectName("status_sync_error")
+        self.status_sync_error.hide()
+        self.status_sync = ClickableLabel("未设置同步")
         self.status_sync.setObjectName("status_sync")
         self.status_sync.setProperty("offline", True)
+        self.status_sync.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.status_sync.clicked.connect(self.show_sync_menu)
+        self.btn_attention = QPushButton()
+        self.btn_attention.setObjectName("btn_attention")
+        self.btn_attention.setToolTip("打开需处理事项（同步冲突、被拒绝的上传等）")
+        self.btn_attention.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.btn_attention.clicked.connect(self.open_review)
+        self.btn_attention.hide()
+        sb.addWidget(self.status_sync_error, 1)
         self.status_calendar = QPushButton()
         self.status_calendar.setObjectName("status_calendar")
         self.status_calendar.setFlat(True)
@@ -206,6 +261,12 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.status_window)
         sb.addPermanentWidget(self.status_user)
         sb.addPermanentWidget(self.status_sync)
+        sb.addPermanentWidget(self.btn_attention)
+        self.sync: Any = None  # ui.sync_controller.SyncController, attached by the app
+        self.sync_state = SyncState()
+        self.sync_menu: QMenu | None = None
+        self.sync_settings_dialog: Any = None
+        self.review_dialog: Any = None
 
         # --- timers and shortcuts
         self._search_timer = QTimer(self)
@@ -243,6 +304,9 @@ class MainWindow(QMainWindow):
         for i, (key, _title) in enumerate(AREAS, start=1):
             act(f"act_area_{key}", _title, f"Ctrl+{i}",
                 lambda _c=False, r=i - 1: self.nav.setCurrentRow(r))
+        self.act_sync_now = act("act_sync_now", "立即同步", "F9", self.sync_now)
+        self.act_sync_settings = act("act_sync_settings", "同步设置…", "", self.open_sync_settings)
+        self.act_review = act("act_review", "需处理事项…", "", self.open_review)
 
     def _probe_printing(self) -> None:
         """Printing is optional until xingan_desk.printing provides `render`."""
@@ -416,15 +480,23 @@ class MainWindow(QMainWindow):
         """Due counts in the navigation and pending uploads in the status bar."""
         desk = self.desk
 
-        def load() -> tuple[dict[str, int], int, int, str | None]:
+        sync = self.sync
+
+        def load() -> tuple[dict[str, int], int, SyncState, str | None]:
             limit = desk.calendar().add_workdays(today_cst(), DUE_WITHIN_WORKDAYS)
             counts = {k: desk.count(Query(kind=k, due_before=limit))
                       for k, _ in AREAS if k != DUE}
-            return (counts, desk.count(Query(due_before=limit)), desk.pending_outbox(),
-                    desk.calendar_warning())
+            if sync is not None:
+                state = sync.service.refresh_counts()
+            else:
+                from xingan_desk.sync.review import attention_count
 
-        def done(result: tuple[dict[str, int], int, int, str | None]) -> None:
-            counts, total, pending, calendar_warning = result
+                state = dataclasses.replace(self.sync_state, pending=desk.pending_outbox(),
+                                            attention=attention_count(desk))
+            return counts, desk.count(Query(due_before=limit)), state, desk.calendar_warning()
+
+        def done(result: tuple[dict[str, int], int, SyncState, str | None]) -> None:
+            counts, total, state, calendar_warning = result
             self.status_calendar.setVisible(bool(calendar_warning))
             if calendar_warning:
                 self.status_calendar.setText(f"⚠ {calendar_warning}")
@@ -437,9 +509,99 @@ class MainWindow(QMainWindow):
                 item.setText(f"{title}　{n}" if n else title)
                 item.setToolTip(f"{title}：{n}件需在{DUE_WITHIN_WORKDAYS}个工作日内办理或已超期"
                                 if n else title)
-            self.status_sync.setText(f"离线 · 待上传 {pending} 条")
+            # the controller may have been attached (and started a cycle) meanwhile
+            now = self.sync
+            self.show_sync_state(now.state if now is not None else state)
 
         self.runner.run(load, on_done=done)
+
+    # --- sync in the status bar ------------------------------------------------------------
+    def attach_sync(self, controller: Any) -> None:
+        """Show the controller's state in the status bar; ask it to sync after each save."""
+        self.sync = controller
+        controller.state_changed.connect(self.show_sync_state)
+        controller.records_changed.connect(self._synced_records)
+        self.show_sync_state(controller.state)
+
+    def show_sync_state(self, state: SyncState) -> None:
+        self.sync_state = state
+        self.status_sync.setText(state.status_text)
+        self.status_sync.setToolTip(state.tooltip + "\n（单击：立即同步、同步设置、需处理事项）")
+        problem = state.error_kind not in ("", "offline")
+        for prop, value in (("offline", not state.online or not state.configured),
+                            ("problem", problem)):
+            if self.status_sync.property(prop) != value:
+                self.status_sync.setProperty(prop, value)
+                self.status_sync.style().unpolish(self.status_sync)
+                self.status_sync.style().polish(self.status_sync)
+        self.btn_attention.setText(state.attention_text)
+        self.btn_attention.setVisible(bool(state.attention))
+        self.status_sync_error.set_full_text(state.error if problem else "")
+        self.status_sync_error.setVisible(problem)
+        self.act_sync_now.setEnabled(self.sync is not None and state.configured)
+
+    def show_sync_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("sync_menu")
+        menu.addAction(self.act_sync_now)
+        menu.addAction(self.act_sync_settings)
+        menu.addAction(self.act_review)
+        self.sync_menu = menu
+        menu.popup(self.status_sync.mapToGlobal(self.status_sync.rect().topLeft()))
+        return menu
+
+    def sync_now(self) -> None:
+        if self.sync is not None:
+            self.sync.request()
+            self.statusBar().showMessage("正在与中心数据库同步…", 3000)
+
+    def _local_change(self) -> None:
+        """A save, an action or a void was written: push it soon."""
+        if self.sync is not None:
+            self.sync.request()
+
+    def _synced_records(self) -> None:
+        """A sync brought records or events in: refresh the list, counts and the detail."""
+        self.run_search()
+        self.refresh_counts()
+        if self.detail.record is not None and self.form is None:
+            self.show_record(self.detail.record.id)
+
+    def open_sync_settings(self) -> Any:
+        from .sync_settings import SyncSettingsDialog
+
+        dlg = SyncSettingsDialog(self.desk, self.runner, self)
+        self.sync_settings_dialog = dlg
+
+        def saved(where: str) -> None:
+            self.statusBar().showMessage(f"同步设置已保存。{where}", 10000)
+            if self.sync is not None:
+                self.sync.reload_settings()
+
+        dlg.saved.connect(saved)
+        dlg.finished.connect(lambda _r: dlg.deleteLater())
+        dlg.open()
+        return dlg
+
+    def open_review(self) -> Any:
+        from .review_dialog import ReviewDialog
+
+        dlg = ReviewDialog(self.desk, self.runner, self)
+        self.review_dialog = dlg
+
+        def resolved(changes: Changes) -> None:
+            if changes.records:
+                self.apply_changes(changes)
+            else:
+                self.refresh_counts()
+            if self.detail.record is not None and self.detail.record.id in changes.records:
+                self.show_record(self.detail.record.id)
+            self._local_change()
+
+        dlg.resolved.connect(resolved)
+        dlg.finished.connect(lambda _r: (dlg.deleteLater(), self.refresh_counts()))
+        dlg.open()
+        return dlg
 
     def apply_changes(self, changes: Changes) -> None:
         if self.model is not None and self.model.apply_changes(changes):
@@ -511,6 +673,7 @@ class MainWindow(QMainWindow):
 
     def _form_saved(self, view: RecordView, changes: Changes) -> None:
         self._close_form()
+        self._local_change()
         self.statusBar().showMessage(f"已保存：{view.kind_title} {view.receipt_no}", 8000)
         if self.search.text():  # the saved record must be in the list, not filtered out
             self.search.blockSignals(True)
@@ -590,6 +753,7 @@ class MainWindow(QMainWindow):
         if dlg.result_view is None or dlg.changes is None:
             return
         view = dlg.result_view
+        self._local_change()
         self.statusBar().showMessage(f"已办理：{dlg.action.label} {view.receipt_no}", 8000)
         self._select_after = view.id
         self.apply_changes(dlg.changes)
@@ -625,7 +789,7 @@ class MainWindow(QMainWindow):
             return
         self.runner.run(lambda: self.desk.void(rec.id, reason),
                         on_done=lambda res: (self.apply_changes(res[1]),
-                                             self.show_record(rec.id)))
+                                             self.show_record(rec.id), self._local_change()))
 
     def print_record(self, document: str | None = None) -> None:
         """Render the receipt (or a document) to PDF on the I/O lane, then preview it."""
@@ -734,6 +898,8 @@ class MainWindow(QMainWindow):
         dlg.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.sync is not None:
+            self.sync.stop()  # no new cycles; a running one is cut short (nothing is lost)
         if self.form is not None:
             try:
                 self.form.autosave(wait=True)  # kept as a draft, offered back next time
@@ -743,6 +909,8 @@ class MainWindow(QMainWindow):
         if not self.runner.closed and self.runner.busy and not self.runner.wait_idle(5000):
             answer = QMessageBox.question(self, "正在保存", "仍有操作在进行，确定退出吗？")
             if answer != QMessageBox.StandardButton.Yes:
+                if self.sync is not None:
+                    self.sync.resume()
                 event.ignore()
                 return
         event.accept()

@@ -142,12 +142,92 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
         drafts.show()
         saved.append(_save(drafts, out, "drafts"))
         drafts.deleteLater()
+
+        saved += _sync_screens(desk, runner, win, out)
     finally:
         win.close()
         runner.shutdown()
         win.deleteLater()
         _pump()
         desk.close()
+    return saved
+
+
+def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
+    """The status bar with sync problems, the settings dialog (a real, failing connection
+    test against a closed local port) and the supervisor's review list."""
+    import shutil
+    import tempfile
+
+    from xingan_desk.desk import Desk
+    from xingan_desk.paths import db_path
+    from xingan_desk.storage.db import backup_file
+
+    saved: list[Path] = []
+    # the sample review items go into a copy of the store, never into the store itself
+    tmp = Path(tempfile.mkdtemp(prefix="xingan-shots-"))
+    backup_file(desk._engine, db_path(tmp))
+    copy = Desk.open(tmp)
+    copy.use_account(desk.user.username)
+    try:
+        saved += _sync_shots(desk, copy, runner, win, out)
+    finally:
+        copy.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return saved
+
+
+def _sync_shots(desk: Any, copy: Any, runner: Any, win: Any, out: Path) -> list[Path]:
+    import datetime as dt
+    import socket
+
+    from xingan_desk.sync.review import attention_items
+    from xingan_desk.sync.service import SyncState
+
+    from .review_dialog import ReviewDialog
+    from .sample_data import sample_sync_items
+    from .sync_settings import SyncSettingsDialog
+
+    saved: list[Path] = []
+    sample_sync_items(copy)
+    n = len(attention_items(copy))
+    win.show_sync_state(SyncState(
+        configured=True, online=False, pending=desk.pending_outbox(), attention=n,
+        last_success=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=42),
+        error_kind="stalled", error="同步在“下载”阶段60秒没有进展，已中止，稍后会自动重试（本地数据不受影响）"))
+    saved.append(_save(win, out, "main_sync_problem"))
+    win.show_sync_state(SyncState(configured=True, online=True, pending=0, attention=n,
+                                  last_success=dt.datetime.now(dt.UTC)))
+    saved.append(_save(win, out, "main_sync_online"))
+
+    dlg = SyncSettingsDialog(desk, runner, win)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dlg.host.setText("127.0.0.1")
+    dlg.port.setText(str(port))
+    dlg.dbname.setText("xingan_central")
+    dlg.user.setText(f"xw_{desk.identity.county_code}_{desk.identity.window_no}_xingan_central")
+    dlg.password.setText("demo-password")
+    dlg.sslmode.setCurrentIndex(dlg.sslmode.findData("verify-full"))
+    dlg.show()
+    dlg.test_connection()
+    _pump(lambda: not runner.busy and not dlg.result.text().startswith("正在"))
+    saved.append(_save(dlg, out, "sync_settings"))
+    dlg.deleteLater()
+
+    review = ReviewDialog(copy, runner, win)
+    review.show()
+    _pump(lambda: not runner.busy and review.table.rowCount() > 0)
+    for row in range(review.table.rowCount()):
+        if review.items[row].category == "field_conflict":
+            review.table.setCurrentCell(row, 0)
+    saved.append(_save(review, out, "review"))
+    for row in range(review.table.rowCount()):
+        if review.items[row].category == "refused":
+            review.table.setCurrentCell(row, 0)
+    saved.append(_save(review, out, "review_refused"))
+    review.deleteLater()
     return saved
 
 

@@ -117,6 +117,7 @@ class Desk:
         self._user: UserView | None = None
         self._identity: Identity | None = None
         self._calendar: Any = None
+        self._write_gate = dbmod.WriteGate()  # saves and background sync take turns
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod
@@ -199,7 +200,7 @@ class Desk:
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         try:
-            with self._write.begin() as s:
+            with self._write_gate, self._write.begin() as s:
                 yield s
         except OperationalError as exc:
             raise dbmod.explain_db_error(exc, self.path) from exc

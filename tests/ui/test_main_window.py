@@ -36,7 +36,7 @@ def test_layout_areas_and_status_bar(qtbot: Any, desk: Any, runner: Any) -> None
     assert [nav.item(i).text().split("　")[0] for i in range(nav.count())] == titles
     qtbot.waitUntil(lambda: nav.item(4).text() == "调解受理　1", timeout=3000)
     assert nav.item(6).text() == "待办/到期　1"
-    assert child(win, QLabel, "status_sync").text().startswith("离线 · 待上传 ")
+    assert child(win, QLabel, "status_sync").text().startswith("未设置同步 · 待上传 ")
     assert win.width() <= 1366 and win.height() <= 768
     assert win.minimumSizeHint().width() <= 1366 and win.minimumSizeHint().height() <= 768
     # Ctrl+5 goes to 调解受理, Ctrl+7 to the due list

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..errors import StoreError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0002"  # must equal the newest revision in migrations/versions (tested)
+SCHEMA_HEAD = "0003"  # must equal the newest revision in migrations/versions (tested)
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -51,6 +52,44 @@ def make_engine(path: Path) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+class WriteGate:
+    """Writers of this process take turns in arrival order (FIFO), re-entrant per thread.
+
+    SQLite's busy handler polls a locked database with growing sleeps (up to 100 ms), so a
+    stream of back-to-back write transactions from the sync thread could keep a clerk's save
+    waiting far longer than any single transaction; with the gate a save waits for at most
+    the one transaction in progress. Other processes (a scheduled `xingan-desk sync`) still
+    meet SQLite's busy timeout."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+        self._owner: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> WriteGate:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            ticket = self._next
+            self._next += 1
+            while ticket != self._serving:
+                self._cond.wait()
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._cond.notify_all()
 
 
 def writer(engine: Engine) -> Engine:

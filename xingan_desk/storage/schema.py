@@ -254,6 +254,39 @@ sync_conflict = Table(
     Column("lost_value", JSON),
     Column("lost_hlc", String(48)),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime()),  # a supervisor kept or re-applied (sync_resolution)
+)
+
+# Central's open review items in this window's scope (sync.review_items), replaced on each
+# refresh, so the supervisor's list also works offline.
+sync_review = Table(
+    "sync_review", Base.metadata,
+    Column("central_id", Integer, primary_key=True, autoincrement=False),
+    Column("record_id", String(36)),
+    Column("item_kind", String(32), nullable=False),
+    Column("item_key", String(160), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("fetched_at", UTCDateTime(), nullable=False),
+)
+
+# Every resolution of an item needing attention (kept for the audit; pushed to central's
+# sync.review_resolution, which closes the central review item). `detail` keeps what was
+# resolved, e.g. the payload of a refused change that was given up.
+sync_resolution = Table(
+    "sync_resolution", Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mutation_id", String(36), nullable=False, unique=True),
+    Column("item_kind", String(32), nullable=False),
+    Column("item_key", String(160), nullable=False, index=True),
+    Column("record_id", String(36)),
+    Column("action", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("resolved_by", String(50), nullable=False),
+    Column("resolved_at", UTCDateTime(), nullable=False),
+    Column("pushed_at", UTCDateTime()),
+    Column("push_error", Text),
 )
 
 

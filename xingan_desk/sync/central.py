@@ -39,7 +39,7 @@ from psycopg.types.json import Jsonb
 from ..catalogs import COUNTY_CODES, LEAGUE_CODE
 from ..errors import DeskError
 from ..records.kinds import KINDS
-from . import PROTOCOL_VERSION
+from . import PROTOCOL_VERSION, review_central
 
 SCHEMA_VERSION = 1
 WINDOW_FUNCTIONS = ("sync.push(jsonb)", "sync.pull(text, bigint, integer)", "sync.status()",
@@ -692,6 +692,7 @@ def init_central(url: str) -> int:
                 f"中心数据库结构版本（{version}）高于本程序支持的版本（{SCHEMA_VERSION}），请升级程序"
             )
         conn.execute(FUNCTIONS)
+        review_central.install(conn)  # the supervisor's review list (review_central.py)
         conn.execute(
             "INSERT INTO sync.config (key, value) VALUES ('protocol', %s) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -735,6 +736,7 @@ def _grant(conn: psycopg.Connection[Any], role: str) -> None:
     for fn in WINDOW_FUNCTIONS:
         conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(
             sql.SQL(fn), sql.Identifier(role)))
+    review_central.grant(conn, role)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import os
 import time
 from typing import Any
 
-from ..errors import DeskError, NotFound
+from ..errors import DeskError
 
 URL_ENV = "XINGAN_CENTRAL_URL"
 
@@ -64,24 +64,26 @@ def cmd_add_window(args: argparse.Namespace) -> int:
             if desk.identity.window_code != creds.window_code:
                 raise SyncSetupError(
                     f"数据目录是 {desk.identity.window_code} 窗口，与登记的 {creds.window_code} 不符")
-            # TODO: keep the password in the OS keyring (DPAPI on Windows), not in the store.
-            desk.set_setting("sync", {**creds.as_setting(), "keyring": False})
+            from .settings import SyncSettings, save
+
+            settings, _pw = SyncSettings.from_url(creds.url)
+            _saved, where = save(desk, settings, creds.password)  # password → OS keyring
         finally:
             desk.close()
         _out("已把连接设置写入本机数据目录，可运行：xingan-desk sync --once")
+        _out(f"  {where}")
     else:
         _out("请在该窗口电脑上用 --data-dir 重新登记，或手工保存以上连接设置")
     return 0
 
 
 def sync_url(desk: Any, override: str | None = None) -> str:
+    """The connection string: --url, else the settings (password from the OS keyring)."""
     if override:
         return override
-    setting = desk.setting("sync") or {}
-    url = setting.get("url")
-    if not url:
-        raise NotFound("本机尚未设置同步（请管理员运行 xingan-desk add-window --data-dir …）")
-    return str(url)
+    from .settings import connection_url
+
+    return connection_url(desk)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -103,11 +105,26 @@ def cmd_sync(args: argparse.Namespace) -> int:
                     _out(f"  {stream}：已接收至 {cursor} / {head}")
                 for seq, reason in report.rejections:
                     _out(f"  被拒绝（本地序号 {seq}）：{reason}")
+                _reviews(desk, client)
             if args.once:
                 return 0
             time.sleep(max(1, args.interval))
     finally:
         desk.close()
+
+
+def _reviews(desk: Any, client: Any) -> None:
+    """Resolutions made in the window application go to central; the review list is
+    refreshed (sync/service.review_step)."""
+    from .review import attention_count
+    from .service import review_step
+
+    warning = review_step(desk, client)
+    if warning:
+        _out(f"  {warning}")
+    n = attention_count(desk)
+    if n:
+        _out(f"  需处理事项：{n} 项（请主管在程序中处理）")
 
 
 def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.ArgumentParser) -> None:

@@ -1,0 +1,313 @@
+"""Connection settings for sync: central's address, the window's database account, TLS.
+
+The settings (without the password) are the desk setting "sync". The password goes to the OS
+keyring through the `keyring` package (Windows Credential Locker on the hall PCs). A machine
+without a usable keyring backend (a headless Linux box) keeps it in the local store instead,
+explicitly: `save()` says so, the settings dialog shows where, and the setting records
+`password_store = "local"`. Older stores written by `central add-window` kept the password
+inside the "sync" setting (with a `url`); `load()` still reads those ("setting").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ..errors import DeskError, NotFound, ValidationFailed
+from ..timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+SETTING_KEY = "sync"
+LOCAL_SECRET_KEY = "sync_password"  # used only when the PC has no keyring backend
+KEYRING_SERVICE = "xingan-desk-sync"
+SSL_MODES: tuple[tuple[str, str], ...] = (
+    ("disable", "不加密"),
+    ("prefer", "尽量加密（服务器支持时加密）"),
+    ("require", "必须加密"),
+    ("verify-full", "必须加密并验证服务器证书"),
+)
+CONNECT_TIMEOUT_S = 5
+
+
+class SyncSettingsError(DeskError):
+    english = "sync settings problem"
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    host: str
+    port: int = 5432
+    dbname: str = ""
+    user: str = ""
+    sslmode: str = "prefer"
+    sslrootcert: str = ""  # CA file for verify-full (empty: libpq's default root.crt)
+    password_store: str = "keyring"  # keyring | local | setting (legacy)
+
+    def validate(self) -> dict[str, str]:
+        """Chinese messages per field (host, port, dbname, user, sslmode, sslrootcert)."""
+        errors: dict[str, str] = {}
+        host = self.host.strip()
+        if not host:
+            errors["host"] = "请填写中心数据库服务器地址"
+        elif any(ch.isspace() for ch in host) or len(host) > 255:
+            errors["host"] = "服务器地址不能含空格"
+        if not 1 <= int(self.port) <= 65535:
+            errors["port"] = "端口应为1到65535之间的数字"
+        if not self.dbname.strip():
+            errors["dbname"] = "请填写数据库名"
+        if not self.user.strip():
+            errors["user"] = "请填写本窗口的数据库账号"
+        if self.sslmode not in dict(SSL_MODES):
+            errors["sslmode"] = "请选择加密方式"
+        if self.sslrootcert and self.sslmode != "verify-full":
+            errors["sslrootcert"] = "只有“验证服务器证书”时才需要根证书文件"
+        elif self.sslrootcert:
+            from pathlib import Path
+
+            if not Path(self.sslrootcert).is_file():
+                errors["sslrootcert"] = f"找不到根证书文件：{self.sslrootcert}"
+        return errors
+
+    def conninfo(self, password: str | None) -> str:
+        params: dict[str, Any] = {
+            "host": self.host.strip(), "port": str(int(self.port)), "dbname": self.dbname.strip(),
+            "user": self.user.strip(), "sslmode": self.sslmode,
+        }
+        if password:
+            params["password"] = password
+        if self.sslrootcert and self.sslmode == "verify-full":
+            params["sslrootcert"] = self.sslrootcert
+        return make_conninfo("", **params)
+
+    @property
+    def keyring_user(self) -> str:
+        return f"{self.user.strip()}@{self.host.strip()}:{int(self.port)}/{self.dbname.strip()}"
+
+    def as_setting(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_url(cls, url: str, **overrides: Any) -> tuple[SyncSettings, str | None]:
+        """(settings, password) from a libpq URL or key=value string."""
+        info = conninfo_to_dict(url)
+        s = cls(host=str(info.get("host") or "127.0.0.1"), port=int(info.get("port") or 5432),
+                dbname=str(info.get("dbname") or info.get("user") or ""),
+                user=str(info.get("user") or ""), sslmode=str(info.get("sslmode") or "prefer"),
+                sslrootcert=str(info.get("sslrootcert") or ""))
+        if overrides:
+            s = cls(**{**asdict(s), **overrides})
+        pw = info.get("password")
+        return s, (str(pw) if pw else None)
+
+
+# --- the keyring ----------------------------------------------------------------------------
+def keyring_backend() -> Any | None:
+    """The OS keyring backend, or None when this PC has none that works (the `keyring`
+    package falls back to a backend that fails every call, priority 0)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except Exception:  # pragma: no cover - keyring is a dependency; a broken install
+        log.exception("keyring unavailable")
+        return None
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # pragma: no cover
+        log.exception("keyring backend failed to load")
+        return None
+    if isinstance(backend, fail.Keyring) or float(getattr(backend, "priority", 0) or 0) <= 0:
+        return None
+    return backend
+
+
+def keyring_name() -> str | None:
+    backend = keyring_backend()
+    if backend is None:
+        return None
+    name = type(backend).__name__
+    return {"WinVaultKeyring": "Windows 凭据管理器", "Keyring": "系统密码库"}.get(
+        name, f"系统密码库（{getattr(backend, 'name', name)}）")
+
+
+# --- load / save ------------------------------------------------------------------------------
+def load(desk: Any) -> SyncSettings | None:
+    raw = desk.setting(SETTING_KEY)
+    if not raw:
+        return None
+    if not raw.get("host") and raw.get("url"):  # written by an older `central add-window`
+        s, _pw = SyncSettings.from_url(str(raw["url"]), password_store="setting")
+        return s
+    fields = {k: raw[k] for k in ("host", "port", "dbname", "user", "sslmode", "sslrootcert",
+                                  "password_store") if k in raw}
+    try:
+        return SyncSettings(**fields)
+    except (TypeError, ValueError):
+        return None
+
+
+def read_password(desk: Any, s: SyncSettings) -> str | None:
+    if s.password_store == "keyring":
+        backend = keyring_backend()
+        if backend is None:
+            return None
+        try:
+            return backend.get_password(KEYRING_SERVICE, s.keyring_user)
+        except Exception as exc:
+            raise SyncSettingsError(f"无法从系统密码库读取同步密码：{exc}") from exc
+    if s.password_store == "local":
+        secret = desk.setting(LOCAL_SECRET_KEY) or {}
+        return secret.get("password") if secret.get("user") == s.keyring_user else None
+    if s.password_store == "setting":
+        raw = desk.setting(SETTING_KEY) or {}
+        if raw.get("password"):
+            return str(raw["password"])
+        _s, pw = SyncSettings.from_url(str(raw.get("url") or ""))
+        return pw
+    return None
+
+
+def where_stored(desk: Any, s: SyncSettings | None) -> str:
+    """One sentence for the settings dialog: where the password is kept."""
+    if s is not None and s.password_store == "local":
+        return (f"本机没有可用的系统密码库，密码保存在本机数据文件中（{desk.path}）；"
+                "请确保只有管理员能读取该文件和它的备份。")
+    if s is not None and s.password_store == "setting":
+        return "密码目前保存在本机数据文件的同步设置中（旧版本写入），保存一次即可移到系统密码库。"
+    name = keyring_name()
+    if name is None:
+        return (f"本机没有可用的系统密码库，保存后密码将存放在本机数据文件中（{desk.path}）；"
+                "请确保只有管理员能读取该文件和它的备份。")
+    return f"密码保存在{name}中，不写入数据文件。"
+
+
+def save(desk: Any, s: SyncSettings, password: str | None) -> tuple[SyncSettings, str]:
+    """Store the settings (admins only) and the password; returns the stored settings and a
+    Chinese sentence telling where the password went. An empty password keeps the stored one
+    (when there is one for the same account)."""
+    desk._require_role("admin", what="修改同步设置")
+    s = SyncSettings(**{**asdict(s), "host": s.host.strip(), "dbname": s.dbname.strip(),
+                        "user": s.user.strip(), "sslrootcert": s.sslrootcert.strip()})
+    errors = s.validate()
+    if errors:
+        raise ValidationFailed(errors)
+    if not password:
+        old = load(desk)
+        password = read_password(desk, old) if old and old.keyring_user == s.keyring_user \
+            else None
+        if not password:
+            raise ValidationFailed({"password": "请填写密码"})
+    backend = keyring_backend()
+    if backend is not None:
+        try:
+            backend.set_password(KEYRING_SERVICE, s.keyring_user, password)
+        except Exception as exc:
+            raise SyncSettingsError(f"无法把密码保存到系统密码库：{exc}") from exc
+        s = SyncSettings(**{**asdict(s), "password_store": "keyring"})
+        _write_local_secret(desk, None)
+    else:
+        s = SyncSettings(**{**asdict(s), "password_store": "local"})
+        _write_local_secret(desk, {"user": s.keyring_user, "password": password})
+    value = {**s.as_setting(), "window_code": desk.identity.window_code}
+    desk.set_setting(SETTING_KEY, value)  # audited; the password is not in it
+    return s, where_stored(desk, s)
+
+
+def _write_local_secret(desk: Any, secret: dict[str, str] | None) -> None:
+    """The password in the local store (no keyring on this PC). Written directly, so the
+    audit log records that it was set but never the password itself."""
+    from ..storage.schema import Setting
+
+    with desk._tx() as session:
+        row = session.get(Setting, LOCAL_SECRET_KEY)
+        if secret is None:
+            if row is not None:
+                session.delete(row)
+                session.add(desk._audit_row("sync_password", detail="已从本机数据文件删除同步密码"))
+            return
+        if row is None:
+            session.add(Setting(key=LOCAL_SECRET_KEY, value=secret, updated_at=utcnow(),
+                                updated_by=desk.user.username))
+        else:
+            row.value, row.updated_at, row.updated_by = secret, utcnow(), desk.user.username
+        session.add(desk._audit_row(
+            "sync_password", detail="同步密码已保存在本机数据文件（本机没有可用的系统密码库）"))
+
+
+def connection_url(desk: Any) -> str:
+    """The libpq connection string for this window's sync (settings + password)."""
+    s = load(desk)
+    if s is None:
+        raise NotFound("本机尚未设置同步（请管理员在“同步设置”中填写，或运行 xingan-desk central "
+                       "add-window --data-dir …）")
+    password = read_password(desk, s)
+    if not password:
+        raise SyncSettingsError("找不到同步密码（系统密码库中没有），请管理员在“同步设置”中重新输入密码")
+    return s.conninfo(password)
+
+
+# --- testing a connection -----------------------------------------------------------------------
+def explain_connect_error(exc: BaseException, s: SyncSettings) -> str:
+    """libpq's English connection errors as one Chinese sentence."""
+    msg = str(exc).strip()
+    low = msg.lower()
+    where = f"{s.host}:{s.port}"
+    if "password authentication failed" in low or "no password supplied" in low:
+        return "用户名或密码不正确"
+    if "role" in low and "does not exist" in low:
+        return f"中心数据库中没有账号“{s.user}”，请核对账号"
+    if "database" in low and "does not exist" in low:
+        return f"中心数据库服务器上没有名为“{s.dbname}”的数据库"
+    if "does not support ssl" in low or "ssl is not enabled" in low:
+        return "服务器没有启用加密连接（SSL）：请选择“不加密”或“尽量加密”，或请管理员为服务器启用 SSL"
+    if "certificate" in low or ("ssl" in low and "verify" in low):
+        return f"无法验证服务器证书：{msg.splitlines()[-1]}"
+    if "no pg_hba.conf entry" in low:
+        return "服务器不允许本机以该账号连接（pg_hba.conf），请联系中心数据库管理员"
+    if "could not translate host name" in low or "name or service not known" in low:
+        return f"找不到服务器“{s.host}”，请核对服务器地址"
+    if "connection refused" in low:
+        return f"无法连接 {where}：服务器拒绝连接（服务未启动或端口不对）"
+    if "timeout" in low or "timed out" in low:
+        return f"连接 {where} 超时，请检查网络或服务器地址"
+    first = msg.splitlines()[0] if msg else type(exc).__name__
+    return f"无法连接中心数据库（{where}）：{first}"
+
+
+def check_connection(s: SyncSettings, password: str | None, expected_window: str) -> str:
+    """Connect as the window role and ask central who we are. Returns a Chinese success
+    sentence; raises SyncSettingsError (or ValidationFailed) with the reason in Chinese."""
+    import psycopg
+    from psycopg import errors as pgerrors
+
+    errors = s.validate()
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        conn = psycopg.connect(s.conninfo(password), autocommit=True,
+                               connect_timeout=CONNECT_TIMEOUT_S,
+                               application_name="xingan-desk settings test")
+    except psycopg.OperationalError as exc:
+        raise SyncSettingsError(explain_connect_error(exc, s)) from exc
+    try:
+        row = conn.execute("SELECT sync.status()").fetchone()
+        encrypted = bool(conn.pgconn.ssl_in_use)
+    except pgerrors.InsufficientPrivilege as exc:
+        raise SyncSettingsError(
+            f"已连接，但该账号不是已登记的窗口同步账号：{exc.diag.message_primary}") from exc
+    except (pgerrors.UndefinedFunction, pgerrors.InvalidSchemaName) as exc:
+        raise SyncSettingsError(
+            "已连接，但该数据库还没有同步结构（请中心管理员运行 xingan-desk central init）") from exc
+    except psycopg.Error as exc:
+        raise SyncSettingsError(f"已连接，但查询失败：{exc}") from exc
+    finally:
+        conn.close()
+    status = row[0] if row else {}
+    window = str(status.get("window_code") or "")
+    if window != expected_window:
+        raise SyncSettingsError(f"已连接，但该账号属于 {window} 窗口，与本机（{expected_window}）不符")
+    how = "加密连接" if encrypted else "未加密连接"
+    return f"连接成功：中心数据库识别本机为 {window} 窗口（{how}）"
