@@ -109,6 +109,7 @@ class Record(Base):
         Index("ix_record_kind_created", "kind", "created_at"),
         Index("ix_record_kind_status", "kind", "status"),
         Index("ix_record_county_created", "county_code", "created_at"),
+        Index("ix_record_created", "created_at"),  # newest-first lists over all kinds
         Index("ix_record_due", "due_date"),
         Index("ix_record_uscc", "enterprise_uscc"),
     )
