@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import math
 import re
 import shutil
 import sqlite3
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import uuid6
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import Engine, and_, delete, func, insert, literal_column, or_, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,6 +83,7 @@ AUTO_BACKUPS_KEPT = 14  # daily copies kept in the backup folder
 LOGIN_MAX_FAILURES = 5  # wrong passwords in a row before the account waits
 LOGIN_LOCK_MINUTES = 15
 DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is used
+DENSE_SEARCH_MAX_WINDOW = 60_000  # … or more when the needle looks common (~30 ms of scanning)
 USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
@@ -1038,7 +1040,12 @@ class Desk:
     def _filtered(self, q: Query) -> Any:
         stmt = select(Record.id)
         conds: list[Any] = []
-        if q.kind:
+        needle = q.text.strip()
+        if q.kind and needle:
+            # With search text the search index drives (few candidates, sorted afterwards);
+            # "+kind" keeps SQLite from walking the whole kind index instead.
+            conds.append(literal_column("+record.kind") == q.kind)
+        elif q.kind:
             conds.append(Record.kind == q.kind)
         if not q.include_voided:
             conds.append(Record.voided.is_(False))
@@ -1058,7 +1065,6 @@ class Desk:
         if q.date_to:
             end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time(), CST)
             conds.append(Record.created_at < end)
-        needle = q.text.strip()
         if needle:
             conds.append(self._text_condition(needle))
         if q.extra and q.kind:
@@ -1079,10 +1085,9 @@ class Desk:
             select(text("rowid")).select_from(text("record_search"))
             .where(text("record_search MATCH :m")).params(m=match)
         )
-        cond = fts
         if search.needs_confirmation(needle):
-            cond = and_(fts, Record.search_text.like(like))
-        return or_(cond, Record.receipt_no == no)
+            return and_(fts, Record.search_text.like(like))
+        return fts
 
     def _dense_text_ids(self, q: Query) -> list[str] | None:
         """Search text that matches many records (a credit-code prefix, a common surname):
@@ -1096,13 +1101,25 @@ class Desk:
             return None
         order = (Record.created_at.desc(), Record.pk.desc()) if q.descending else (
             Record.created_at.asc(), Record.pk.asc())
-        newest = (self._filtered(dataclasses.replace(q, text=""))
-                  .add_columns(Record.search_text).order_by(*order)
-                  .limit(DENSE_SEARCH_WINDOW).subquery())
         like = f"%{needle.replace('%', '').replace('_', '')}%"
-        stmt = select(newest.c.id).where(newest.c.search_text.like(like)).limit(q.limit)
-        with self._ro() as s:
-            ids = list(s.scalars(stmt))
+        base = self._filtered(dataclasses.replace(q, text="")).add_columns(Record.search_text)
+
+        def probe(window: int) -> list[str]:
+            newest = base.order_by(*order).limit(window).subquery()
+            stmt = select(newest.c.id).where(newest.c.search_text.like(like)).limit(q.limit)
+            with self._ro() as s:
+                return list(s.scalars(stmt))
+
+        window = DENSE_SEARCH_WINDOW
+        ids = probe(window)
+        if 0 < len(ids) < q.limit:  # some density: a wider window may be enough
+            wider = math.ceil(window * q.limit / len(ids) * 1.25)
+            if wider <= DENSE_SEARCH_MAX_WINDOW:
+                ids = probe(wider)
+        elif not ids and needle.isascii():
+            # Codes and numbers: a prefix shared by many records is the index's slowest case
+            # (it merges one list per distinct code), so look further before using it.
+            ids = probe(DENSE_SEARCH_MAX_WINDOW)
         return ids if len(ids) == q.limit else None
 
     def find_ids(self, q: Query) -> list[str]:
