@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont
@@ -62,6 +63,7 @@ from xingan_desk.timeutil import today_cst
 from .tasks import TaskRunner, show_error
 
 STATS_AREA = "stats"
+AUTO_REFRESH_MS = 250
 PERIOD_KINDS = (("month", "月报"), ("quarter", "季报"), ("half", "半年报"), ("year", "年报"),
                 ("range", "自定义"))
 _GOOD = "#1e7b34"
@@ -347,7 +349,17 @@ class StatsView(QWidget):
         self.tabs.setObjectName("stats_tabs")
         outer.addWidget(self.tabs, 1)
 
+        # a changed choice recomputes by itself (once the area has been opened), debounced so
+        # that several picker signals in a row make one query
+        self._auto = QTimer(self)
+        self._auto.setSingleShot(True)
+        self._auto.setInterval(AUTO_REFRESH_MS)
+        self._auto.timeout.connect(self.refresh)
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        for signal in (self.kind.currentIndexChanged, self.year.valueChanged,
+                       self.part.currentIndexChanged, self.scope.currentIndexChanged,
+                       self.date_from.dateChanged, self.date_to.dateChanged):
+            signal.connect(self._choice_changed)
         self.btn_run.clicked.connect(self.refresh)
         self.btn_xlsx.clicked.connect(lambda: self.ask_export("xlsx"))
         self.btn_pdf.clicked.connect(lambda: self.ask_export("pdf"))
@@ -356,6 +368,10 @@ class StatsView(QWidget):
         self._set_busy(False)
 
     # --- period ----------------------------------------------------------------------------
+    def _choice_changed(self, *_args: Any) -> None:
+        if self.report is not None:
+            self._auto.start()
+
     def _kind_changed(self) -> None:
         key = self.kind.currentData()
         self.part.blockSignals(True)
@@ -420,6 +436,7 @@ class StatsView(QWidget):
         self.btn_pdf.setEnabled(has)
 
     def refresh(self) -> None:
+        self._auto.stop()
         try:
             period = self.period()
         except Exception as exc:  # a custom range that ends before it starts

@@ -128,7 +128,7 @@ class Period:
         def bad() -> ValidationFailed:
             return ValidationFailed({"period": f"统计期“{raw}”格式不对，{_PERIOD_HELP}"})
 
-        parts = re.split(r"\.\.|~|至|/", t)
+        parts = re.split(r"\.\.|~|至", t)
         if len(parts) == 2:
             try:
                 a, b = (_parse_day(p) for p in parts)
@@ -148,7 +148,8 @@ class Period:
         if m:
             return cls.half(int(m.group(1)), int(m.group(2)) if m.group(2) else
                             (1 if m.group(3) == "上" else 2))
-        m = re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})月?", t) or re.fullmatch(r"(\d{4})(\d{2})", t)
+        m = (re.fullmatch(r"(\d{4})(?:-|年|/|\.)(\d{1,2})月?", t)
+             or re.fullmatch(r"(\d{4})(\d{2})", t))
         if m:
             return cls.month(int(m.group(1)), int(m.group(2)))
         try:
@@ -699,7 +700,9 @@ class _Reader:
 
     def base(self, kind: str) -> tuple[Any, Any, list[Any]]:
         d = DETAIL[kind]
-        conds: list[Any] = [_R.c.voided.is_(False)]
+        # the kind condition lets SQLite walk the (kind, …) index of `record` for this kind's
+        # rows only, instead of every record of the store
+        conds: list[Any] = [_R.c.kind == kind, _R.c.voided.is_(False)]
         if self.county is not None:
             conds.append(_R.c.county_code == self.county)
         return d, _R.join(d, d.c.record_id == _R.c.id), conds

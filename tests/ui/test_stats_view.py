@@ -93,6 +93,14 @@ def test_supervisor_reads_march_and_exports_it(qtbot: Any, desk: Any, runner: An
     assert ("合计", 4, 3, 1) in [tuple(r[:4]) for r in sheet.iter_rows(values_only=True)]
     assert view.info.text() == f"已导出：{pdf}"
 
+    # changing a picker recomputes by itself: the first quarter at the county's scope
+    shown.clear()
+    view.kind.setCurrentIndex(1)  # 季报
+    view.part.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: bool(shown) and not runner.busy, timeout=5000)
+    assert len(shown) == 1 and shown[0].period == Period.quarter(2026, 1)
+    assert shown[0].mediation.accepted == 4  # January's M7 and March's three
+
     # back to a record area: the list and the search return
     nav.setCurrentRow(0)
     qtbot.waitUntil(lambda: not runner.busy, timeout=3000)
