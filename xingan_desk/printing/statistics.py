@@ -99,9 +99,10 @@ def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
     widths = list(natural)
     for c in text_cols:
         widths[c] = room * natural[c] / wanted if wanted > room else natural[c]
-    # a table narrower than the page: widen the text columns, up to 60 % of the page (short
-    # lists need not stretch across it)
-    spare = max(total * 0.6, sum(natural) * 1.15) - sum(widths)
+    # a table narrower than the page: widen the text columns, across the page for tables of
+    # more than three columns, to about 60 % of it for short lists
+    wide = cols > 3
+    spare = (total if wide else max(total * 0.6, sum(natural) * 1.15)) - sum(widths)
     if spare > 0:
         for c in text_cols:
             widths[c] += min(spare, total - sum(widths)) / len(text_cols)
