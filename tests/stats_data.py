@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
-from xingan_desk.demo import _uscc
+from xingan_desk.demo import _application_no, _grant_pub_no, _uscc
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
@@ -98,18 +98,26 @@ def build(desk: Any) -> dict[str, Any]:
     desk.act(recs["f3"].id, "submit", {"submitted_on": "2026-03-02"})
     desk.act(recs["f3"].id, "approve", {"result_on": "2026-04-02"})
 
-    # --- 预审案件: March: K1 合格, K2 不合格 (合格率 50%); K3 withdrawn (today); K4 合格 in April
-    def case(ptype: str, submitted: str) -> Any:
+    # --- 预审案件: March: K1 合格 (filed and granted in March, 高价值: strategic), K2 不合格
+    # (合格率 50%); K3 withdrawn (today); K4 合格 in April, granted in April (no category)
+    def case(ptype: str, submitted: str, **extra: Any) -> Any:
         title, ipc = (("一种玄武岩纤维增强复合材料", "C08K 3/04") if ptype == "invention"
                       else ("一种秸秆打捆装置", "A01F 15/08"))
         rec, _ = desk.create("preexam_case", {
             "filing_no": recs["f1"].receipt_no, "applicant_name": "兴安新材料有限公司",
-            "patent_type": ptype, "title": title, "ipc_main": ipc})
+            "patent_type": ptype, "title": title, "ipc_main": ipc, **extra})
         desk.act(rec.id, "submit", {"submitted_on": submitted})
         return rec
 
-    recs["k1"] = case("invention", "2026-03-01")
+    def grant(rec: Any, filed: str, granted: str) -> None:
+        desk.act(rec.id, "file", {"filed_on": filed,
+                                  "application_no": _application_no(rng, 2026, "invention")})
+        desk.act(rec.id, "grant", {"grant_pub_no": _grant_pub_no(rng, "invention"),
+                                   "granted_on": granted})
+
+    recs["k1"] = case("invention", "2026-03-01", high_value=["strategic"])
     desk.act(recs["k1"].id, "qualify", {"concluded_on": "2026-03-10"})
+    grant(recs["k1"], "2026-03-12", "2026-03-26")
     recs["k2"] = case("utility", "2026-03-02")
     desk.act(recs["k2"].id, "disqualify", {"concluded_on": "2026-03-12",
                                            "conclusion_reason": "主分类号不在备案领域内"})
@@ -117,6 +125,7 @@ def build(desk: Any) -> dict[str, Any]:
     desk.act(recs["k3"].id, "withdraw", {"conclusion_reason": "申请人撤回"})
     recs["k4"] = case("invention", "2026-03-04")
     desk.act(recs["k4"].id, "qualify", {"concluded_on": "2026-04-05"})
+    grant(recs["k4"], "2026-04-08", "2026-04-20")
     recs["k5_void"] = case("utility", "2026-03-05")
     desk.act(recs["k5_void"].id, "qualify", {"concluded_on": "2026-03-15"})
     desk.void(recs["k5_void"].id, "重复登记")

@@ -87,6 +87,19 @@ def test_preexam_cases_and_qualification_rate(march: Any) -> None:
     assert (c.qualified, c.unqualified, c.withdrawn) == (1, 1, 0)  # K4 concluded in April
     assert c.qualify_rate == Ratio(1, 2)
     assert c.mean_days_to_qualify == 9.0  # K1: 1 → 10 March
+    assert c.filed_by_type == {"invention": 1} and c.granted_by_type == {"invention": 1}
+    assert c.granted_high_value == {"strategic": 1}
+
+
+def test_granted_cases_without_a_category_add_none(store: Any) -> None:
+    desk, _ = store
+    year = compute(desk, Period.between(dt.date(2026, 1, 1), dt.date(2026, 6, 30))).cases
+    assert year.granted_by_type == {"invention": 2}  # K1 in March, K4 in April
+    assert year.granted_high_value == {"strategic": 1}  # K4 has no category
+    section = next(s for s in compute(desk, MARCH).sections() if s.key == "preexam_case")
+    rows = dict(section.tables[1].rows)
+    assert rows == {"战略性新兴产业发明专利": 1, "有海外同族专利": 0, "维持年限超过10年": 0,
+                    "质押融资金额较高": 0, "获国家科学技术奖或中国专利奖": 0}
 
 
 def test_qualification_rate_leaves_withdrawn_cases_out(store: Any) -> None:
