@@ -19,7 +19,7 @@ import pytest
 from tests import stats_data
 from tests.conftest import ADMIN_PASSWORD
 from xingan_desk.desk import Desk
-from xingan_desk.errors import StoreError, ValidationFailed
+from xingan_desk.errors import DeskError, ValidationFailed
 from xingan_desk.printing import MissingGlyphError
 from xingan_desk.stats import Period, compute
 from xingan_desk.stats_export import default_filename, export_report
@@ -158,7 +158,7 @@ def test_bad_format_and_unwritable_target(exported: Any, tmp_path: Path) -> None
     desk, report, *_ = exported
     with pytest.raises(ValidationFailed, match="xlsx 或 pdf"):
         export_report(desk, report, "csv", tmp_path / "a.csv")
-    with pytest.raises(StoreError, match="文件夹不存在"):
+    with pytest.raises(DeskError, match="文件夹不存在"):  # the export's file error
         export_report(desk, report, "xlsx", tmp_path / "missing" / "a.xlsx")
     assert default_filename(report, "xlsx") == "统计报表_2026-03_全盟.xlsx"
 
