@@ -4,7 +4,9 @@ Usage: python tools/print_samples.py [OUTPUT_DIR]     (default docs/print-sample
 
 The store is a throw-away one in a temporary directory (window 152223-02, 扎赉特旗). The PNGs
 are for people to look at: bilingual header, alignment, seal areas, masking. Names are
-"receipt-<kind>.png", "receipt-<kind>-roll80.png" and "<document key>.png".
+"receipt-<kind>.png", "receipt-<kind>-roll80.png" and "<document key>.png"; the League's
+statistics report for last month (a League window with demo data) is "statistics-report.png"
+(page 1) and "statistics-report-p2.png".
 """
 
 from __future__ import annotations
@@ -142,6 +144,31 @@ def build_sample_store(directory: Path) -> tuple[Desk, list[tuple[str, str, str 
     return desk, jobs
 
 
+def statistics_sample(directory: Path, out_dir: Path) -> list[Path]:
+    """The League's statistics report for last month (demo data, League window 152200):
+    pages 1 and 2 as statistics-report.png and statistics-report-p2.png."""
+    from xingan_desk.demo import generate
+    from xingan_desk.stats import Period, compute
+    from xingan_desk.stats_export import export_report
+
+    desk = Desk.initialise(directory, "152200", "01", admin_password=PASSWORD,
+                           admin_name="孙伟")
+    try:
+        desk.use_account("admin")
+        generate(desk, 1500, seed=2026)
+        last = today_cst().replace(day=1) - dt.timedelta(days=1)
+        report = compute(desk, Period.month(last.year, last.month))
+        pdf = export_report(desk, report, "pdf", directory / "statistics.pdf")
+    finally:
+        desk.close()
+    paths = []
+    for page, name in ((1, "statistics-report"), (2, "statistics-report-p2")):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page),
+                        "-singlefile", str(pdf), str(out_dir / name)], check=True)
+        paths.append(out_dir / f"{name}.png")
+    return paths
+
+
 def main() -> None:
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "print-samples"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +185,8 @@ def main() -> None:
                 print(out_dir / f"{name}.png")
         finally:
             desk.close()
+        for path in statistics_sample(Path(tmp) / "league", out_dir):
+            print(path)
 
 
 if __name__ == "__main__":

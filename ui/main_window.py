@@ -275,6 +275,10 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.run_search)
         self._make_actions()
 
+        from .stats_view import attach_stats_area
+
+        self.stats_view = attach_stats_area(self)  # 统计, for supervisors and admins
+
         self.model: RecordTableModel | None = None
         self.resize(1366, 768)
         self.splitter.setSizes([NAV_WIDTH, 640, 558])
@@ -321,7 +325,7 @@ class MainWindow(QMainWindow):
 
     # --- areas and the list ---------------------------------------------------------------
     def _area_changed(self, row: int) -> None:
-        if row < 0:
+        if row < 0 or row >= len(AREAS):  # rows after the record areas: 统计 (stats_view.py)
             return
         key, title = AREAS[row]
         self.area = key

@@ -86,6 +86,26 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 _pump(lambda: win.detail.record is not None and not runner.busy)
             saved.append(_save(win, out, f"main_{key}"))
 
+        if win.stats_view is not None:  # 统计: the year so far, targets and each section
+            from xingan_desk.stats import Period
+            from xingan_desk.timeutil import today_cst
+
+            view = win.stats_view
+            shown: list[object] = []
+            view.report_shown.connect(shown.append)
+            win.nav.setCurrentRow(len(AREAS))
+            _pump(lambda: bool(shown) and not runner.busy)
+            view.set_period(Period.year(today_cst().year))
+            shown.clear()
+            view.refresh()
+            _pump(lambda: bool(shown) and not runner.busy)
+            view.report_shown.disconnect(shown.append)
+            for i, name in ((1, "main_stats"), (5, "main_stats_mediation")):
+                view.tabs.setCurrentIndex(i)
+                saved.append(_save(win, out, name))
+            win.nav.setCurrentRow(0)
+            _pump(lambda: not runner.busy)
+
         for i, (key, _title) in enumerate(AREAS):
             if key == "due":
                 continue

@@ -128,6 +128,37 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .catalogs import code_of
+    from .errors import ValidationFailed
+    from .stats import Period, compute
+    from .stats_export import export_report
+
+    out = Path(args.out)
+    fmt = args.format or ("pdf" if out.suffix.lower() == ".pdf" else "xlsx")
+    try:
+        period = Period.parse(args.period)
+    except ValidationFailed as exc:
+        raise UsageError(str(exc)) from None
+    county: str | None = None
+    if args.county and args.county.strip() not in ("全盟", "league"):
+        county = code_of("counties", args.county) or code_of("county_short_names", args.county)
+        if county is None:
+            raise UsageError(f"--county “{args.county}”不是兴安盟的旗县市代码或名称")
+    desk = _open(args)
+    report = compute(desk, period, county)
+    export_report(desk, report, fmt, out)
+    _out(f"已导出统计报表（{report.period.label}，{report.scope_label}）到 {out}")
+    m = report.mediation
+    _out(f"咨询 {report.consultations.total} 人次；评价 {report.ratings.total} 条，好评率 "
+         f"{report.ratings.good_rate.text}，差评 {report.ratings.bad} 条；预审合格率 "
+         f"{report.cases.qualify_rate.text}；调解受理 {m.accepted} 件，调解成功 {m.settled} 件")
+    for progress in report.targets:
+        _out(f"目标：{progress.text}，{progress.status}")
+    desk.close()
+    return EXIT_OK
+
+
 def cmd_print(args: argparse.Namespace) -> int:
     from .printing import render
 
@@ -253,6 +284,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--layout", choices=("a4", "roll80"), default="a4")
     s.add_argument("--out", required=True, help="输出 PDF 文件")
     s.set_defaults(func=cmd_print)
+
+    s = sub.add_parser("stats", parents=[common, as_user],
+                       help="统计报表：导出 Excel 或 PDF（需主管或管理员）")
+    s.add_argument("--period", required=True,
+                   help="统计期：2026-03（月）、2026-Q1（季度）、2026-H1（半年）、2026（年）"
+                        "或 2026-01-01..2026-03-15")
+    s.add_argument("--county", help="旗县市代码或名称（盟本级窗口默认全盟；旗县市窗口只能统计本旗县市）")
+    s.add_argument("--format", choices=("xlsx", "pdf"), help="默认按 --out 的扩展名")
+    s.add_argument("--out", required=True, help="输出文件")
+    s.set_defaults(func=cmd_stats)
 
     s = sub.add_parser("check", parents=[common], help="检查数据文件完整性")
     s.set_defaults(func=cmd_check)

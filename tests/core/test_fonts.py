@@ -150,6 +150,11 @@ def test_runs_and_markup() -> None:
     assert F.markup("王" + MONGOLIAN, base=fonts.mongolian) == (
         f'<font name="{fonts.han}">王</font>{MONGOLIAN}'
     )
+    # ASCII brackets inside a Mongolian name stay in the Mongolian run: a switch to the Han
+    # font there made ReportLab draw the next word as boxes (the League office's header)
+    bracketed = f"{MONGOLIAN} ({MONGOLIAN})"
+    assert F.split_runs(bracketed) == [(fonts.mongolian, bracketed)]
+    assert F.split_runs("（乌(") == [(fonts.han, "（乌(")]
 
 
 def _gb2312_hanzi() -> list[str]:

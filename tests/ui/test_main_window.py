@@ -32,7 +32,7 @@ def test_layout_areas_and_status_bar(qtbot: Any, desk: Any, runner: Any) -> None
     desk.create("mediation", {**GOOD_MEDIATION, "applied_on": today})  # 受理审查 due soon
     win = _window(qtbot, desk, runner)
     nav = child(win, QListWidget, "nav")
-    titles = [t for _, t in AREAS]
+    titles = [t for _, t in AREAS] + ["统计"]  # 统计: supervisors and admins (stats_view.py)
     assert [nav.item(i).text().split("　")[0] for i in range(nav.count())] == titles
     qtbot.waitUntil(lambda: nav.item(4).text() == "调解受理　1", timeout=3000)
     assert nav.item(6).text() == "待办/到期　1"

@@ -124,8 +124,11 @@ def _is_mongolian(cp: int) -> bool:
 
 
 def _is_neutral(ch: str) -> bool:
-    """Characters that should stay in the current run (spaces, joiners, combining marks)."""
-    return _is_blank_ok(ord(ch)) or unicodedata.category(ch) in ("Mn", "Me")
+    """Characters that should stay in the current run (spaces, joiners, combining marks, ASCII
+    punctuation). A "(" switched to the Han font inside a Mongolian name broke HarfBuzz shaping
+    of the next word: ReportLab drew it as .notdef boxes (the League office's header)."""
+    return (_is_blank_ok(ord(ch)) or unicodedata.category(ch) in ("Mn", "Me")
+            or (ch.isascii() and unicodedata.category(ch)[0] == "P"))
 
 
 def _face_coverage(font: TTFont) -> frozenset[int]:

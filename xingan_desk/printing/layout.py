@@ -530,12 +530,14 @@ def build_pdf(
     receipt_no: str,
     title: str,
     reprint: int = 0,
+    footer: str | None = None,
 ) -> None:
     """Lay out ``story`` below the repeating bilingual header and write the PDF to ``out``.
 
     Every page gets the office header (Mongolian above Chinese), a rule, the receipt number
-    and "第N页 共M页" at the foot (on roll paper only when there is more than one page), and, for
-    a reprint, a red "补打（第N次）" stamp (top right on A4; in the text on roll paper).
+    (or ``footer``, for papers that are not about one record) and "第N页 共M页" at the foot
+    (on roll paper only when there is more than one page), and, for a reprint, a red
+    "补打（第N次）" stamp (top right on A4; in the text on roll paper).
     """
     from functools import partial
 
@@ -601,7 +603,8 @@ def build_pdf(
             if total > 1:
                 canvas.drawCentredString(lay.page_width / 2, y, f"第{number}页 共{total}页")
         else:
-            canvas.drawString(lay.margin_x, y, f"编号：{receipt_no}")
+            canvas.drawString(lay.margin_x, y,
+                              footer if footer is not None else f"编号：{receipt_no}")
             canvas.drawRightString(lay.page_width - lay.margin_x, y, f"第{number}页 共{total}页")
         canvas.restoreState()
 
