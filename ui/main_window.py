@@ -877,10 +877,25 @@ class MainWindow(QMainWindow):
         user = self.desk.user
         self.status_user.setText(f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）")
         self.btn_admin.setVisible(user.role in ("admin", "supervisor"))
+        self._stats_for_role()
         self.filters.set_users(self._users())
         self.run_search()
         self.refresh_counts()
         self.offer_drafts()
+
+    def _stats_for_role(self) -> None:
+        """统计 follows the logged-in role (a clerk after a supervisor does not keep it)."""
+        from .stats_view import STATS_ROLES, attach_stats_area
+
+        allowed = self.desk.user.role in STATS_ROLES
+        if self.stats_view is None:
+            if allowed:
+                self.stats_view = attach_stats_area(self)
+            return
+        row = self.nav.count() - 1
+        self.nav.item(row).setHidden(not allowed)
+        if not allowed and self.nav.currentRow() == row:
+            self.nav.setCurrentRow(0)
 
     def _reshow(self) -> None:
         if self.detail.record is not None:

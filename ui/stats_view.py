@@ -596,6 +596,6 @@ def attach_stats_area(win: Any) -> StatsView | None:
     act.setObjectName("act_area_stats")
     act.setShortcut("Ctrl+8")
     act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    act.triggered.connect(lambda: win.nav.setCurrentRow(row))
+    act.triggered.connect(lambda: win.nav.item(row).isHidden() or win.nav.setCurrentRow(row))
     win.addAction(act)
     return view

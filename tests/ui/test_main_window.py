@@ -266,6 +266,10 @@ def test_lock_keeps_the_form_as_draft_and_the_next_clerk_logs_in(qtbot: Any, des
     qtbot.waitUntil(lambda: child(win, QLabel, "status_user").text() == "李娜（窗口人员）",
                     timeout=3000)
     assert not child(win, QPushButton, "btn_admin").isVisible()
+    stats_row = win.nav.count() - 1
+    assert win.nav.item(stats_row).text() == "统计" and win.nav.item(stats_row).isHidden()
+    qtbot.keyClick(win, Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier)
+    assert win.nav.currentRow() != stats_row  # a clerk's Ctrl+8 does nothing
     assert desk.drafts() == []  # lina does not get the admin's draft …
     win.close()
     desk.use_account("admin")  # … which waits for the admin
