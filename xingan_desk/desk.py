@@ -1099,8 +1099,8 @@ class Desk:
                 or parse_receipt_no(normalize_receipt_no(needle)) is not None
                 or search.match_query(needle) is None):
             return None
-        order = (Record.created_at.desc(), Record.pk.desc()) if q.descending else (
-            Record.created_at.asc(), Record.pk.asc())
+        order = (Record.created_at.desc(), Record.id.desc()) if q.descending else (
+            Record.created_at.asc(), Record.id.asc())
         like = f"%{needle.replace('%', '').replace('_', '')}%"
         base = self._filtered(dataclasses.replace(q, text="")).add_columns(Record.search_text)
 
@@ -1139,7 +1139,9 @@ class Desk:
         else:
             raise ValueError(f"cannot order by {q.order_by!r}")
         stmt = stmt.order_by(order_col.desc() if q.descending else order_col.asc(),
-                             Record.pk.desc() if q.descending else Record.pk.asc())
+                             # ties by id (UUIDv7, time-ordered): the covering indexes'
+                             # order, so a plain list is read from the index alone
+                             Record.id.desc() if q.descending else Record.id.asc())
         if q.limit:
             stmt = stmt.limit(q.limit)
         with self._ro() as s:

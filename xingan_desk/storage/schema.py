@@ -106,10 +106,11 @@ class Record(Base):
     print_count: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
-        Index("ix_record_kind_created", "kind", "created_at"),
+        # (…, created_at, id, voided) cover the newest-first lists: ids come from the index
+        Index("ix_record_kind_created", "kind", "created_at", "id", "voided"),
         Index("ix_record_kind_status", "kind", "status"),
         Index("ix_record_county_created", "county_code", "created_at"),
-        Index("ix_record_created", "created_at"),  # newest-first lists over all kinds
+        Index("ix_record_created", "created_at", "id", "voided"),  # … over all kinds
         Index("ix_record_due", "due_date"),
         Index("ix_record_uscc", "enterprise_uscc"),
     )

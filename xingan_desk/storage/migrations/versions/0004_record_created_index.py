@@ -1,4 +1,4 @@
-"""index record.created_at for newest-first searches over all kinds
+"""covering indexes for newest-first lists: (kind, created_at, id, voided), (created_at, id, voided)
 
 Revision ID: 0004
 Revises: 0003
@@ -19,9 +19,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # A plain CREATE INDEX (no batch table copy: the record table can be large).
-    op.create_index('ix_record_created', 'record', ['created_at'], unique=False)
+    # Plain CREATE/DROP INDEX (no batch table copy: the record table can be large).
+    op.drop_index('ix_record_kind_created', table_name='record')
+    op.create_index('ix_record_kind_created', 'record', ['kind', 'created_at', 'id', 'voided'],
+                    unique=False)
+    op.create_index('ix_record_created', 'record', ['created_at', 'id', 'voided'], unique=False)
 
 
 def downgrade() -> None:
     op.drop_index('ix_record_created', table_name='record')
+    op.drop_index('ix_record_kind_created', table_name='record')
+    op.create_index('ix_record_kind_created', 'record', ['kind', 'created_at'], unique=False)
