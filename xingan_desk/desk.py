@@ -565,7 +565,7 @@ class Desk:
         )
         s.add(rec)
         s.flush()
-        s.execute(insert(DETAIL[kind.key]).values(record_id=rec_id, **_to_db(kind, full)))
+        s.execute(insert(DETAIL[kind.key]), {"record_id": rec_id, **_to_db(kind, full)})
         changes = Changes(frozenset({rec_id}), frozenset({kind.key}))
         self._outbox(s, "record", rec_id, "create", {
             "kind": kind.key, "id": rec_id, "receipt_no": receipt_no, "owner": rec.owner,
@@ -629,7 +629,7 @@ class Desk:
         )
         s.add(rec)
         s.flush()
-        s.execute(insert(DETAIL["enterprise"]).values(record_id=rec_id, **_to_db(kind, full)))
+        s.execute(insert(DETAIL["enterprise"]), {"record_id": rec_id, **_to_db(kind, full)})
         self._outbox(s, "record", rec_id, "create", {
             "kind": "enterprise", "id": rec_id, "receipt_no": rec.receipt_no, "owner": rec.owner,
             "county_code": rec.county_code, "created_by": rec.created_by,
@@ -835,7 +835,7 @@ class Desk:
         stamp = self._tick(s)
         ev_id, now = new_id(), utcnow()
         actor, owner = self.user.username, self.identity.window_code
-        s.execute(insert(RecordEvent.__table__).values(
+        s.execute(insert(RecordEvent.__table__), dict(
             id=ev_id, record_id=rec.id, action=action.key, from_status=status,
             to_status=action.target, payload=payload, hlc=stamp, actor=actor, owner=owner,
             created_at=now, applied=True))
@@ -929,14 +929,14 @@ class Desk:
 
     def _outbox(self, s: Session, entity: str, entity_id: str, op: str,
                 payload: dict[str, Any], stamp: str) -> None:
-        s.execute(insert(OutboxEntry.__table__).values(
+        s.execute(insert(OutboxEntry.__table__), dict(
             mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op, payload=payload,
             hlc=stamp, created_at=utcnow(), state="pending", attempts=0))
 
     def _audit(self, s: Session, action: str, rec: Record | None = None, *,
                changes: dict[str, Any] | None = None, detail: str = "") -> None:
         row = self._audit_row(action, rec, changes=changes, detail=detail)
-        s.execute(insert(AuditEntry.__table__).values(
+        s.execute(insert(AuditEntry.__table__), dict(
             at=row.at, username=row.username, window_code=row.window_code, action=row.action,
             record_id=row.record_id, kind=row.kind, receipt_no=row.receipt_no,
             changes=row.changes, detail=row.detail))
