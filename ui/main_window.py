@@ -622,7 +622,8 @@ class MainWindow(QMainWindow):
         form.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.right.addWidget(form)
         self.right.setCurrentWidget(form)
-        self.splitter.setSizes([NAV_WIDTH, 420, 778])
+        self.filters.hide()  # the form needs the width; the list keeps its filters
+        self.splitter.setSizes([NAV_WIDTH, 380, 818])
         first = next(iter(form.editors.values()), None)
         if first is not None:
             first.focus()
@@ -702,6 +703,7 @@ class MainWindow(QMainWindow):
             self.right.removeWidget(form)
             form.deleteLater()
         self.right.setCurrentWidget(self.detail)
+        self.filters.show()
         self.splitter.setSizes([NAV_WIDTH, 640, 558])
 
     def _goto_area(self, kind_key: str) -> None:

@@ -163,6 +163,15 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
         saved.append(_save(drafts, out, "drafts"))
         drafts.deleteLater()
 
+        from .admin import AdminDialog
+
+        for tab in ("users", "calendar", "audit"):  # 系统管理
+            admin = AdminDialog(desk, runner, win, tab=tab)
+            admin.show()
+            _pump(lambda: not runner.busy)
+            saved.append(_save(admin, out, f"admin_{tab}"))
+            admin.deleteLater()
+
         saved += _sync_screens(desk, runner, win, out)
     finally:
         win.close()
