@@ -59,9 +59,21 @@ def _checks(tmp: Path) -> list[tuple[str, Callable[[], None]]]:
         rec = desk.search(Query(kind="mediation"))[0]  # type: ignore[attr-defined]
         out = render(desk, rec.receipt_no, tmp / "receipt.pdf")  # type: ignore[arg-type]
         assert out.stat().st_size > 1000
+        state["pdf"] = out
+
+    def window() -> None:
+        import importlib
+
+        try:  # the Qt layer, looked up by name (the core never imports it)
+            check = importlib.import_module("ui.selfcheck")
+        except ModuleNotFoundError as exc:
+            if exc.name in ("ui", "ui.selfcheck"):
+                return  # a core-only installation
+            raise
+        check.check_window(state["desk"], state.get("pdf"))
 
     return [("数据库与迁移", store), ("校验规则", validators), ("登记与编号", records),
-            ("导出", export), ("打印", printing)]
+            ("导出", export), ("打印", printing), ("界面", window)]
 
 
 def run(out: Callable[[str], None] = print) -> int:
