@@ -516,10 +516,11 @@ class Desk:
         s.execute(update(table).where(table.c.record_id == source_id).values(handed_over_to=new))
         src.row_version += 1
         src.updated_at, src.updated_by, src.hlc = utcnow(), self.user.username, stamp
+        base = {"handed_over_to": (src.field_hlc or {}).get("handed_over_to")}
         src.field_hlc = {**src.field_hlc, "handed_over_to": stamp}
         self._outbox(s, "record", source_id, "update", {
             "kind": "consultation", "id": source_id, "hlc": stamp,
-            "values": {"handed_over_to": new}, "row_version": src.row_version,
+            "values": {"handed_over_to": new}, "row_version": src.row_version, "base_hlc": base,
         }, stamp)
         s.add(self._audit_row("handover", src, changes={"handed_over_to": [old, new]}))
         return Changes(frozenset({source_id}), frozenset({"consultation"}))
@@ -606,6 +607,9 @@ class Desk:
             full = {**current, **changed}
             rec.row_version += 1
             rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
+            # base_hlc: the versions this edit was made on, so central can tell an edit that
+            # overwrites a value its writer never saw (a conflict) from an ordinary one
+            base = {k: (rec.field_hlc or {}).get(k) for k in changed}
             rec.field_hlc = {**rec.field_hlc, **{k: stamp for k in changed}}
             rec.title = kind.title_of(full)
             rec.enterprise_uscc = _uscc_of(full)
@@ -614,6 +618,7 @@ class Desk:
             self._outbox(s, "record", record_id, "update", {
                 "kind": kind.key, "id": record_id, "hlc": stamp,
                 "values": kind.to_json(changed), "row_version": rec.row_version,
+                "base_hlc": base,
             }, stamp)
             before = kind.to_json({k: current.get(k) for k in changed})
             after = kind.to_json(changed)
@@ -642,8 +647,12 @@ class Desk:
             rec.row_version += 1
             rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
             rec.due_date = rec.due_label = None
+            # what this void was decided on: central lists actions and edits it had not seen
+            seen = sorted(s.scalars(select(RecordEvent.id)
+                                    .where(RecordEvent.record_id == record_id)))
             self._outbox(s, "record", record_id, "void",
-                         {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason}, stamp)
+                         {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason,
+                          "seen_events": seen, "base_hlc": dict(rec.field_hlc or {})}, stamp)
             s.add(self._audit_row("void", rec, changes={"voided": [False, True]}, detail=reason))
             view = self._view(s, rec)
         return view, Changes(frozenset({record_id}), frozenset({rec.kind}), 1)
