@@ -16,6 +16,7 @@ outbox rows leave only in the ack transaction and the cursor only moves with app
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,10 +38,12 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from .. import desk as desk_mod
 from .. import hlc as hlc_mod
-from ..desk import Desk, _uscc_of
+from ..desk import Desk, _from_db, _uscc_of
 from ..errors import DeskError
 from ..records.fields import GroupField
 from ..records.kinds import KINDS
+from ..records.workflow import EventLike
+from ..storage import search
 from ..storage.schema import DETAIL, Installation, OutboxEntry, Record, RecordEvent
 from ..storage.types import UTCDateTime
 from ..timeutil import utcnow
@@ -142,7 +145,9 @@ class SyncClient:
         self._force = False
         self._page_recs: dict[str, Record] = {}
         self._page_events: set[str] = set()
-        self._page_details: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._page_values: dict[str, dict[str, Any]] = {}
+        self._page_new: set[str] = set()
+        self._page_event_rows: list[dict[str, Any]] = []
         self._tables_ready = False
 
     # --- plumbing ------------------------------------------------------------------------
@@ -458,7 +463,9 @@ class SyncClient:
                 select(Record).where(Record.id.in_(rec_ids)))} if rec_ids else {}
             self._page_events = set(s.scalars(select(RecordEvent.id).where(
                 RecordEvent.id.in_(ev_ids)))) if ev_ids else set()
-            self._page_details = {}
+            self._page_new = set()
+            self._page_event_rows = []
+            self._page_values = self._load_values(s, self._page_recs.values())
             for ch in changes:
                 p = ch["payload"]
                 if ch["entity"] == "record":
@@ -468,12 +475,30 @@ class SyncClient:
                 else:
                     raise SyncError(f"无法识别的变更类型“{ch['entity']}”，请升级本程序")
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
-            self._flush_new(s)  # the desk's write sessions do not autoflush
-            for rid in touched:
+            # records new to this window: folded, indexed and inserted in bulk (with the
+            # page's events); then what changed in records it had: refolded and re-indexed
+            # with their values and events loaded for the whole page at once
+            self._insert_new(s)
+            existing = [rid for rid in touched if rid not in self._page_new]
+            events: dict[str, list[EventLike]] = {}
+            applied: dict[str, bool] = {}
+            for i in range(0, len(existing), 500):
+                for e in s.execute(select(
+                        RecordEvent.record_id, RecordEvent.id, RecordEvent.hlc,
+                        RecordEvent.action, RecordEvent.from_status, RecordEvent.payload,
+                        RecordEvent.applied).where(
+                            RecordEvent.record_id.in_(existing[i:i + 500]))):
+                    events.setdefault(e.record_id, []).append(
+                        EventLike(e.id, e.hlc, e.action, e.from_status, e.payload))
+                    applied[e.id] = bool(e.applied)
+            for rid in existing:
                 rec = self._page_recs.get(rid) or desk._load(s, rid)
                 kind = KINDS[rec.kind]
-                desk._refold(s, kind, rec)
-                desk._index(s, kind, rec)
+                values = self._page_values.get(rid)
+                if values is None:
+                    values = desk._values(s, kind, rid)
+                after = desk._refold(s, kind, rec, values, events.get(rid, []), applied)
+                desk._index(s, kind, rec, after)
             if top_hlc:
                 inst = s.get(Installation, 1)
                 assert inst is not None
@@ -489,16 +514,59 @@ class SyncClient:
         if changes:
             self._fault("after_apply")
 
-    def _flush_new(self, s: Session) -> None:
-        """Insert the records created in this page (one flush) and their detail rows (one
-        executemany per kind)."""
-        s.flush()
-        by_kind: dict[str, list[dict[str, Any]]] = {}
-        for kind_key, row in self._page_details.values():
-            by_kind.setdefault(kind_key, []).append(row)
-        for kind_key, rows in by_kind.items():
+    @staticmethod
+    def _load_values(s: Session, recs: Collection[Record]) -> dict[str, dict[str, Any]]:
+        """The detail values of these local records (one query per kind)."""
+        by_kind: dict[str, list[str]] = {}
+        for r in recs:
+            by_kind.setdefault(r.kind, []).append(r.id)
+        out: dict[str, dict[str, Any]] = {}
+        for kind_key, ids in by_kind.items():
+            kind, table = KINDS[kind_key], DETAIL[kind_key]
+            for i in range(0, len(ids), 500):
+                for row in s.execute(select(table).where(
+                        table.c.record_id.in_(ids[i:i + 500]))).mappings():
+                    out[row["record_id"]] = _from_db(kind, row)
+        return out
+
+    def _insert_new(self, s: Session) -> None:
+        """Insert the records this page created (not yet in the session), each folded over
+        its events with Desk._fold_into, with their detail rows, search tokens and the page's
+        events: one executemany per table."""
+        desk = self.desk
+        new = [self._page_recs[rid] for rid in self._page_new]
+        page_events: dict[str, list[dict[str, Any]]] = {}
+        for row in self._page_event_rows:
+            page_events.setdefault(row["record_id"], []).append(row)
+        pk = s.scalar(select(func.max(Record.pk))) or 0
+        rec_rows, tokens = [], []
+        details: dict[str, list[dict[str, Any]]] = {}
+        for rec in new:
+            kind = KINDS[rec.kind]
+            values = self._page_values[rec.id]
+            rows = page_events.get(rec.id, [])
+            applied, _ = desk._fold_into(kind, rec, values, [
+                EventLike(e["id"], e["hlc"], e["action"], e["from_status"], e["payload"])
+                for e in rows])
+            for e in rows:
+                e["applied"] = e["id"] in applied
+            rec.search_text = desk._search_text(kind, rec, values)
+            pk += 1
+            rec_rows.append({"pk": pk, **{c: getattr(rec, c) for c in _NEW_COLS}})
+            details.setdefault(kind.key, []).append({"record_id": rec.id,
+                                                     **_to_db(kind, values)})
+            tokens.append({"pk": pk, "t": search.tokens_for(rec.search_text)})
+        if rec_rows:
+            s.execute(insert(Record.__table__), rec_rows)
+        for kind_key, rows in details.items():
             s.execute(insert(DETAIL[kind_key]), rows)
-        self._page_details = {}
+        if self._page_event_rows:
+            s.execute(insert(RecordEvent.__table__), self._page_event_rows)
+        if tokens:
+            s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"), tokens)
+        for rec in new:
+            self._page_recs.pop(rec.id, None)  # transient copies: not to be flushed
+        self._page_event_rows = []
 
     @staticmethod
     def _pending_fields(s: Session, record_id: str) -> set[str]:
@@ -517,34 +585,34 @@ class SyncClient:
         rid = snap["id"]
         rvals: dict[str, Any] = snap.get("values") or {}
         rfh: dict[str, str] = snap.get("field_hlc") or {}
-        if rid in self._page_details:
-            self._flush_new(s)  # created earlier in this page: its detail row must exist now
         rec = self._page_recs.get(rid)
         now = utcnow()
         if rec is None:
             full = {f.key: None for f in kind.fields}
             full.update(kind.from_json({k: v for k, v in rvals.items() if kind.has_field(k)}))
-            rec = Record(
+            rec = _NewRecord(  # type: ignore[assignment]  # inserted at the end of the page
                 id=rid, kind=kind.key, receipt_no=snap["receipt_no"], status="",
                 needs_review=False, owner=snap["owner"], county_code=snap["county_code"],
                 created_by=snap["created_by"], created_at=_parse_time(snap["created_at"]),
                 updated_at=now, updated_by=snap["created_by"], hlc=snap["hlc"],
                 field_hlc=dict(rfh), row_version=int(snap.get("row_version") or 1),
                 voided=bool(snap.get("voided")), void_reason=snap.get("void_reason"),
-                title=kind.title_of(full), enterprise_uscc=_uscc_of(full), print_count=0,
-            )
-            s.add(rec)
+                title=kind.title_of(full), enterprise_uscc=_uscc_of(full))
             self._page_recs[rid] = rec
-            self._page_details[rid] = (kind.key, {"record_id": rid, **_to_db(kind, full)})
+            self._page_values[rid] = full
+            self._page_new.add(rid)
             touched[rid] = None
             report.records_applied += 1
             return
-        local = self.desk._values(s, kind, rid)
+        local = self._page_values.get(rid)
+        if local is None:
+            local = self.desk._values(s, kind, rid)
         local_json = kind.to_json(local)
         lfh = dict(rec.field_hlc or {})
-        pending = self._pending_fields(s, rid)
+        is_new = rid in self._page_new  # created earlier in this page, still in memory
+        pending = set() if is_new else self._pending_fields(s, rid)
         changed: dict[str, Any] = {}
-        force = self._force and not pending and not self._has_pending(s, rid)
+        force = self._force and not is_new and not pending and not self._has_pending(s, rid)
         for k, rh in rfh.items():
             if not kind.has_field(k):
                 continue
@@ -566,10 +634,12 @@ class SyncClient:
             lfh[k] = rh
         dirty = bool(changed)
         if changed:
-            table = DETAIL[kind.key]
-            s.execute(update(table).where(table.c.record_id == rid)
-                      .values(**_to_db(kind, kind.from_json(changed))))
+            if not is_new:
+                table = DETAIL[kind.key]
+                s.execute(update(table).where(table.c.record_id == rid)
+                          .values(**_to_db(kind, kind.from_json(changed))))
             full = {**local, **kind.from_json(changed)}
+            self._page_values[rid] = full
             rec.title = kind.title_of(full)
             rec.enterprise_uscc = _uscc_of(full)
             if kind.key == "enterprise" and full.get("county_code"):
@@ -694,17 +764,49 @@ class SyncClient:
         rec = self._page_recs.get(p["record_id"])
         if rec is None:
             raise SyncError("收到的办理记录找不到对应的登记（数据顺序异常），同步已停止，请联系管理员")
-        s.add(RecordEvent(
+        self._page_event_rows.append(dict(
             id=p["id"], record_id=p["record_id"], action=p["action"],
             from_status=p["from_status"], to_status=p["to_status"], payload=p.get("payload") or {},
             hlc=p["hlc"], actor=p.get("actor") or "", owner=p.get("owner") or "",
             created_at=_parse_time(p.get("created_at")), applied=True,
-        ))
+        ))  # inserted with the page's new records (_insert_new), one executemany
         rec.row_version += 1
         if p["hlc"] > rec.hlc:
             rec.hlc = p["hlc"]
         touched[rec.id] = None
         report.events_applied += 1
+
+
+@dataclass(slots=True)
+class _NewRecord:
+    """A record arriving in a pull page, held until the page is inserted (the columns of
+    storage.schema.Record but pk; Desk._fold_into and _search_text work on it as on one)."""
+
+    id: str
+    kind: str
+    receipt_no: str
+    status: str
+    needs_review: bool
+    owner: str
+    county_code: str
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by: str
+    hlc: str
+    field_hlc: dict[str, Any]
+    row_version: int
+    voided: bool
+    void_reason: str | None
+    title: str
+    enterprise_uscc: str | None
+    search_text: str = ""
+    due_date: dt.date | None = None
+    due_label: str | None = None
+    print_count: int = 0
+
+
+_NEW_COLS = tuple(f.name for f in dataclasses.fields(_NewRecord))
 
 
 def _stream_of(rec: Record) -> str:
