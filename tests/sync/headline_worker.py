@@ -98,6 +98,7 @@ class Worker:
         self.client = SyncClient(
             self.desk, cfg["url"], machine_id=cfg["machine_id"],
             batch_size=self.rng.choice((25, 60, 150, 500)), page_size=self.rng.choice((40, 200)),
+            apply_batch=self.rng.choice((1, 100, 4000)),
             connect_timeout=2, statement_timeout_ms=4000, network_grace_s=1.0)
         self._log({"t": "start", "run": self.runs, "pid": os.getpid()})
         self._journal_new(recovered=True)  # committed before the last kill, not journaled

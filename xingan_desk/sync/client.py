@@ -40,7 +40,7 @@ from .. import desk as desk_mod
 from .. import hlc as hlc_mod
 from ..desk import Desk, _from_db, _uscc_of
 from ..errors import DeskError
-from ..records.fields import GroupField
+from ..records.fields import Field, GroupField
 from ..records.kinds import KINDS
 from ..records.workflow import EventLike
 from ..storage import search
@@ -124,6 +124,7 @@ class SyncClient:
         *,
         batch_size: int = MAX_BATCH,
         page_size: int = 500,
+        apply_batch: int = 4000,
         connect_timeout: int = 5,
         statement_timeout_ms: int = 30_000,
         machine_id: str | None = None,
@@ -135,6 +136,7 @@ class SyncClient:
         self.url = url
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.page_size = max(1, min(page_size, 1000))
+        self.apply_batch = max(1, apply_batch)
         self.connect_timeout = connect_timeout
         self.statement_timeout_ms = statement_timeout_ms
         self.machine_id = machine_id or default_machine_id()
@@ -410,11 +412,20 @@ class SyncClient:
 
     def _pull_stream(self, conn: psycopg.Connection[Any], stream: str,
                      report: SyncReport) -> None:
+        """Pages of `seq > cursor` until the head. Up to `apply_batch` changes (several
+        pages) are applied in one local transaction with their cursor, while the next page is
+        already being fetched (central's time overlaps the local apply)."""
+        pages = _Prefetch(self, conn, stream)
+        try:
+            self._pull_pages(pages, stream, report)
+        finally:
+            pages.close()
+
+    def _pull_pages(self, pages: _Prefetch, stream: str, report: SyncReport) -> None:
         rebaselined = False
+        cursor, epoch = self._cursor(stream)
         while True:
-            cursor, epoch = self._cursor(stream)
-            page = self._call(conn, "SELECT sync.pull(%s, %s, %s)",
-                              (stream, cursor, self.page_size))
+            page = pages.get(cursor)
             head = int(page["head"])
             if (epoch and page["epoch"] and epoch != page["epoch"]) or cursor > head:
                 if rebaselined:
@@ -423,18 +434,32 @@ class SyncClient:
                 # (apply is idempotent; the outbox is untouched)
                 self._set_cursor_only(stream, 0, page["epoch"], head)
                 rebaselined = True
+                cursor, epoch = 0, page["epoch"]
                 continue
-            changes = page["changes"]
-            seqs = [int(c["seq"]) for c in changes]
-            if seqs != list(range(cursor + 1, cursor + 1 + len(seqs))):
-                raise SyncError(f"从中心数据库收到的变更序号不连续（{stream}），同步已停止，请联系管理员")
+            page_epoch = page["epoch"]
+            changes: list[dict[str, Any]] = []
+            at = cursor
+            while True:
+                seqs = [int(c["seq"]) for c in page["changes"]]
+                if seqs != list(range(at + 1, at + 1 + len(seqs))):
+                    raise SyncError(f"从中心数据库收到的变更序号不连续（{stream}），同步已停止，请联系管理员")
+                changes.extend(page["changes"])
+                at = seqs[-1] if seqs else at
+                if not seqs or at >= head or len(changes) >= self.apply_batch:
+                    break
+                page = pages.get(at)
+                if page["epoch"] != page_epoch:
+                    break  # apply what came before; the next round sees the new epoch
+                head = max(head, int(page["head"]))
+            if changes and at < head:
+                pages.start(at)  # fetch the next page while this batch is applied
             self._fault("before_apply")
-            new_cursor = seqs[-1] if seqs else cursor
-            if seqs or not epoch:
-                self._apply_page(stream, changes, new_cursor, page["epoch"], head, report)
-            report.streams[stream] = (new_cursor, head)
-            if not seqs or new_cursor >= head:
+            if changes or not epoch:
+                self._apply_page(stream, changes, at, page_epoch, head, report)
+            report.streams[stream] = (at, head)
+            if not changes or at >= head:
                 return
+            cursor, epoch = at, page_epoch
 
     def _set_cursor_only(self, stream: str, seq: int, epoch: str | None, head: int) -> None:
         with self.desk._tx() as s:
@@ -693,17 +718,19 @@ class SyncClient:
                             Record.field_hlc.label("_fh"), table)
                      .join(table, table.c.record_id == Record.id)
                      .where(Record.kind == kind.key))
-                for row in s.execute(q).mappings():
-                    rid = row["_rid"]
-                    stream = "global" if kind.key == "enterprise" else \
-                        f"county:{row['_county']}"
+                res = s.execute(q.execution_options(yield_per=2000))
+                at = {k: i for i, k in enumerate(res.keys())}
+                for row in res:
+                    rid = row[0]
+                    stream = "global" if kind.key == "enterprise" else f"county:{row[1]}"
                     stream_of[rid] = stream
                     acc = sums.setdefault(stream, [0, 0, 0])
                     acc[0] += 1
-                    acc[2] += _h60(_line(rid, bool(row["_voided"]), row["_status"],
-                                         row["_fh"] or {}, kind, row))
+                    acc[2] += _h60(_line(rid, bool(row[2]), row[3], row[4] or {}, kind,
+                                         row, at))
             for rid, eid, ehlc in s.execute(select(RecordEvent.record_id, RecordEvent.id,
-                                                   RecordEvent.hlc)):
+                                                   RecordEvent.hlc)
+                                            .execution_options(yield_per=5000)):
                 stream = stream_of.get(rid)
                 if stream is None:
                     continue
@@ -809,8 +836,55 @@ class _NewRecord:
 _NEW_COLS = tuple(f.name for f in dataclasses.fields(_NewRecord))
 
 
+class _Prefetch:
+    """Fetches one sync.pull page in a background thread. The connection is used by one
+    thread at a time: `get` waits for a fetch in flight before anything else is sent."""
+
+    def __init__(self, client: SyncClient, conn: psycopg.Connection[Any], stream: str) -> None:
+        self.client, self.conn, self.stream = client, conn, stream
+        self._thread: threading.Thread | None = None
+        self._cursor = -1
+        self._result: Any = None
+        self._error: BaseException | None = None
+
+    def _fetch(self, cursor: int) -> Any:
+        return self.client._call(self.conn, "SELECT sync.pull(%s, %s, %s)",
+                                 (self.stream, cursor, self.client.page_size))
+
+    def start(self, cursor: int) -> None:
+        self.close()
+        self._cursor, self._result, self._error = cursor, None, None
+
+        def run() -> None:
+            try:
+                self._result = self._fetch(cursor)
+            except BaseException as exc:  # handed to the main thread by get()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def get(self, cursor: int) -> Any:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+            if self._cursor == cursor:
+                if self._error is not None:
+                    raise self._error
+                return self._result
+        return self._fetch(cursor)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
 def _stream_of(rec: Record) -> str:
     return "global" if rec.kind == "enterprise" else f"county:{rec.county_code}"
+
+
+_json_str = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (as jsonb prints)
 
 
 def jsonb_text(value: Any) -> str:
@@ -824,7 +898,7 @@ def jsonb_text(value: Any) -> str:
     if isinstance(value, int | float):
         return json.dumps(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _json_str(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(jsonb_text(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -843,18 +917,43 @@ def record_line(rec: Record, values_json: dict[str, Any]) -> str:
 
 
 def _line(rid: str, voided: bool, status: str, fh: dict[str, str], kind: Any,
-          row: Any) -> str:
-    """record_line from a detail row as stored (only the fields with an HLC are converted)."""
+          row: Any, at: dict[str, int]) -> str:
+    """record_line from a detail row as stored (`at`: column positions in the row; only the
+    fields with an HLC are converted)."""
+    conv = _converters(kind)
+    md5 = hashlib.md5
     parts = []
     for k in sorted(fh):
-        f = kind.field(k) if kind.has_field(k) else None
-        v = row.get(k) if f is not None else None
-        if f is not None and v is not None:
-            if isinstance(v, str) and isinstance(f, GroupField):
-                v = json.loads(v)
-            v = f.to_json(f.from_json(v) if isinstance(f, GroupField) else v)
-        parts.append(f"{k}={fh[k]}={hashlib.md5(jsonb_text(v).encode()).hexdigest()}")
+        v = row[at[k]] if k in conv else None
+        if v is not None:
+            f = conv[k]
+            if f is not None:
+                v = f(v)
+            text_ = _json_str(v) if type(v) is str else jsonb_text(v)
+        else:
+            text_ = "null"
+        parts.append(f"{k}={fh[k]}={md5(text_.encode()).hexdigest()}")
     return f"{rid}|{'t' if voided else 'f'}|{status}|{';'.join(parts)}"
+
+
+_CONVERTERS: dict[str, dict[str, Any]] = {}
+
+
+def _converters(kind: Any) -> dict[str, Any]:
+    """Per field of a kind: how a stored value becomes its JSON form (None: as it is)."""
+    conv = _CONVERTERS.get(kind.key)
+    if conv is None:
+        conv = {}
+        for f in kind.fields:
+            if isinstance(f, GroupField):
+                conv[f.key] = (lambda v, f=f: f.to_json(f.from_json(
+                    json.loads(v) if isinstance(v, str) else v)))
+            elif type(f).to_json is not Field.to_json:
+                conv[f.key] = f.to_json
+            else:
+                conv[f.key] = None
+        _CONVERTERS[kind.key] = conv
+    return conv
 
 
 def _h60(line: str) -> int:
