@@ -78,8 +78,8 @@ def pct(values: list[float], p: float) -> float:
     return v[min(len(v) - 1, round(p / 100 * (len(v) - 1)))]
 
 
-def new_desk(tmp: Path, name: str, window: str) -> Desk:
-    d = Desk.initialise(tmp / name, COUNTY, window, admin_password=PASSWORD)
+def new_desk(tmp: Path, name: str, window: str, county: str = COUNTY) -> Desk:
+    d = Desk.initialise(tmp / name, county, window, admin_password=PASSWORD)
     d.use_account("admin")
     return d
 
@@ -248,8 +248,11 @@ def bench_pull(url: str, tmp: Path, rows: int, records: int | None) -> None:
 def bench_propagation(url: str, tmp: Path, seconds: float, interval: float = 2.0) -> None:
     print(f"3. propagation window A -> window B of one county (both polling every "
           f"{interval:.0f} s)", flush=True)
-    ca, cb = add_window(url, COUNTY, "04"), add_window(url, COUNTY, "05")
-    a, b = new_desk(tmp, "prop-a", "04"), new_desk(tmp, "prop-b", "05")
+    county = "152224"  # not the county the pull figure filled
+    ca, cb = add_window(url, county, "01"), add_window(url, county, "02")
+    a, b = new_desk(tmp, "prop-a", "01", county), new_desk(tmp, "prop-b", "02", county)
+    SyncClient(a, ca.url, machine_id="bench-a").run_once()
+    SyncClient(b, cb.url, machine_id="bench-b").run_once()  # both online and caught up
     made: dict[str, float] = {}
     seen: dict[str, float] = {}
     stop = threading.Event()
