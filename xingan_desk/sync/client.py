@@ -59,6 +59,8 @@ FAULT_ENV = "XINGAN_SYNC_FAULT"
 CLOCK_SKEW_LIMIT_S = 300
 FAULT_POINTS = ("before_push", "after_push_before_ack", "mid_ack", "before_apply",
                 "mid_apply", "after_apply")
+# only reached when a stream's digest differs from central's (a damaged local row)
+REBASELINE_FAULT = "mid_rebaseline"
 
 
 class SyncError(DeskError):
@@ -764,6 +766,7 @@ class SyncClient:
                 continue
             report.rebaselined.append(stream)
             self._set_cursor_only(stream, 0, self._cursor(stream)[1], int(central["head"]))
+            self._fault(REBASELINE_FAULT)
             self._force = True
             try:
                 self._pull_stream(conn, stream, report)
