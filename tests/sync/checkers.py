@@ -146,11 +146,11 @@ def check_replicas(url: str, windows: Sequence[WindowUnderTest]) -> list[str]:
                             f"missing, {len(extra)} extra, {len(differ)} different "
                             f"(e.g. {(sorted(differ) or sorted(missing) or sorted(extra))[:1]})")
         with w.desk._ro() as s:
-            pending = s.scalar(select(OutboxEntry.local_seq).where(
-                OutboxEntry.state == "pending").limit(1))
+            left = Counter(f"{r.state}:{r.last_error or ''}"[:60]
+                           for r in s.scalars(select(OutboxEntry)))
             needs = {r.id: r.needs_review for r in s.scalars(select(Record))}
-        if pending is not None:
-            problems.append(f"{w.window_code}: outbox not empty")
+        if left:
+            problems.append(f"{w.window_code}: outbox not empty: {dict(left)}")
         with psycopg.connect(url) as conn:
             nr = dict(conn.execute("SELECT id, needs_review FROM sync.record").fetchall())
         if needs != {k: nr[k] for k in central if k in nr}:
@@ -282,7 +282,7 @@ def check_duplicates(c: Central, windows: Sequence[WindowUnderTest]) -> list[str
     return problems
 
 
-def check_folds_and_reviews(c: Central) -> list[str]:
+def check_folds_and_reviews(c: Central, stats: dict[str, int] | None = None) -> list[str]:
     problems: list[str] = []
     evs: dict[str, list[EventLike]] = defaultdict(list)
     for e in c.events.values():
@@ -301,6 +301,8 @@ def check_folds_and_reviews(c: Central) -> list[str]:
                 c.events[e]["applied"] for e in f.conflicts):
             problems.append(f"FOLD: {rid} applied flags differ from the fold")
         expected_conflicts.update(f.conflicts)
+    if stats is not None:
+        stats["status_conflicts"] = len(expected_conflicts)
     items = Counter((i["item_kind"], i["item_key"]) for i in c.review)
     problems.extend(f"REVIEW: {k} listed {n} times" for k, n in items.items() if n > 1)
     open_status = [i["item_key"] for i in c.review
@@ -317,7 +319,8 @@ def check_folds_and_reviews(c: Central) -> list[str]:
     return problems
 
 
-def check_real_conflicts(c: Central, windows: Sequence[WindowUnderTest]) -> list[str]:
+def check_real_conflicts(c: Central, windows: Sequence[WindowUnderTest],
+                         stats: dict[str, int] | None = None) -> list[str]:
     """Conflicts judged from what each window had seen when it wrote (the journal's `base`
     field HLCs and `seen_events`, noted by the test before the action), not from the order in
     which central happened to receive the writes:
@@ -350,9 +353,13 @@ def check_real_conflicts(c: Central, windows: Sequence[WindowUnderTest]) -> list
                 accepted_events.add(m["eid"])
     listed_fields = {(i["record_id"], i["detail"].get("field")) for i in c.review
                      if i["item_kind"] == "field_conflict"}
+    stats = stats if stats is not None else {}
+    for key in ("concurrent_field_writes", "actions_racing_void", "edits_racing_void"):
+        stats.setdefault(key, 0)
     for (rid, k), ws in writes.items():
         concurrent = any(a != b and (b_base or "") < a and (a_base or "") < b
                          for a, a_base in ws for b, b_base in ws)
+        stats["concurrent_field_writes"] += concurrent
         if concurrent and (rid, k) not in listed_fields:
             problems.append(f"REVIEW: concurrent writes to {rid}.{k} not listed")
     listed = defaultdict(set)
@@ -364,13 +371,15 @@ def check_real_conflicts(c: Central, windows: Sequence[WindowUnderTest]) -> list
     for rid, v in voids.items():
         seen = set(v["seen_events"])
         for eid in events_of[rid]:
-            if eid not in seen and eid in accepted_events \
-                    and eid not in listed["event_after_void"]:
-                problems.append(f"REVIEW: action {eid} racing the void of {rid} not listed")
+            if eid not in seen and eid in accepted_events:
+                stats["actions_racing_void"] += 1
+                if eid not in listed["event_after_void"]:
+                    problems.append(f"REVIEW: action {eid} racing the void of {rid} not listed")
         vbase = v.get("base") or {}
         for u in updates[rid]:
             racing = [k for k in u.get("fields", ()) if (vbase.get(k) or "") < u["hlc"]]
             keys = {u["mid"], *(f"{v['mid']}:{k}" for k in racing)}
+            stats["edits_racing_void"] += bool(racing)
             if racing and not keys & listed["edit_after_void"]:
                 problems.append(f"REVIEW: edit {u['mid']} racing the void of {rid} not listed")
     return problems
@@ -393,14 +402,16 @@ def check_sync_log(windows: Sequence[WindowUnderTest], logs: dict[str, list[dict
 
 
 def check_all(url: str, windows: Sequence[WindowUnderTest],
-              logs: dict[str, list[dict[str, Any]]] | None = None) -> list[str]:
+              logs: dict[str, list[dict[str, Any]]] | None = None,
+              stats: dict[str, int] | None = None) -> list[str]:
+    """Every check; `stats` (if given) receives how many real conflicts there were to find."""
     c = Central.read(url)
     return [
         *check_replicas(url, windows),
         *check_stores(windows),
         *check_acknowledged(c, windows),
         *check_duplicates(c, windows),
-        *check_folds_and_reviews(c),
-        *check_real_conflicts(c, windows),
+        *check_folds_and_reviews(c, stats),
+        *check_real_conflicts(c, windows, stats),
         *check_sync_log(windows, logs or {}),
     ]

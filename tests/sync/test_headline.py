@@ -240,7 +240,8 @@ def test_seven_county_windows_converge_under_kills_and_cuts(central_url, tmp_pat
         logs = {p.code: _read_journal(p.journal) for p in procs}
         windows = [WindowUnderTest(desks[p.code], p.code, journal_mutations(logs[p.code]))
                    for p in procs]
-        problems = check_all(central_url, windows, logs)
+        stats: dict[str, int] = {}
+        problems = check_all(central_url, windows, logs, stats)
         n_mut = sum(len(w.journal) for w in windows)
         n_ops = sum(sum(1 for e in logs[p.code] if e["t"] == "op") for p in procs)
         n_sync = [e for p in procs for e in logs[p.code] if e["t"] == "sync"]
@@ -254,6 +255,7 @@ def test_seven_county_windows_converge_under_kills_and_cuts(central_url, tmp_pat
               f"replies, {sum(p.proxy.dropped_requests for p in procs)} dropped requests; "
               f"chaos {t_chaos:.0f} s, total {time.perf_counter() - t_start:.0f} s")
         _print_conflicts(central_url)
+        print(f"real conflicts the checkers looked for: {stats}")
         assert not problems, "\n".join(problems[:40])
         assert kills + fault_deaths >= 5  # the nemesis really ran
     finally:
