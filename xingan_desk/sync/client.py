@@ -16,11 +16,13 @@ outbox rows leave only in the ack transaction and the cursor only moves with app
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import socket
 import threading
 import uuid
@@ -415,8 +417,8 @@ class SyncClient:
     def _pull_stream(self, conn: psycopg.Connection[Any], stream: str,
                      report: SyncReport) -> None:
         """Pages of `seq > cursor` until the head. Up to `apply_batch` changes (several
-        pages) are applied in one local transaction with their cursor, while the next page is
-        already being fetched (central's time overlaps the local apply)."""
+        pages) are applied in one local transaction with their cursor, while the next pages
+        are already being read (central's time overlaps the local apply)."""
         pages = _Prefetch(self, conn, stream)
         try:
             self._pull_pages(pages, stream, report)
@@ -453,8 +455,6 @@ class SyncClient:
                 if page["epoch"] != page_epoch:
                     break  # apply what came before; the next round sees the new epoch
                 head = max(head, int(page["head"]))
-            if changes and at < head:
-                pages.start(at)  # fetch the next page while this batch is applied
             self._fault("before_apply")
             if changes or not epoch:
                 self._apply_page(stream, changes, at, page_epoch, head, report)
@@ -840,47 +840,62 @@ _NEW_COLS = tuple(f.name for f in dataclasses.fields(_NewRecord))
 
 
 class _Prefetch:
-    """Fetches one sync.pull page in a background thread. The connection is used by one
-    thread at a time: `get` waits for a fetch in flight before anything else is sent."""
+    """Reads sync.pull pages ahead in a background thread (up to `depth` pages), so central's
+    time overlaps the local apply. While that reader runs, only it uses the connection; `get`
+    returns the page for a cursor (restarting the reader if it was reading elsewhere) and
+    `close` stops it before anything else is sent."""
 
-    def __init__(self, client: SyncClient, conn: psycopg.Connection[Any], stream: str) -> None:
-        self.client, self.conn, self.stream = client, conn, stream
+    def __init__(self, client: SyncClient, conn: psycopg.Connection[Any], stream: str,
+                 depth: int = 6) -> None:
+        self.client, self.conn, self.stream, self.depth = client, conn, stream, depth
         self._thread: threading.Thread | None = None
-        self._cursor = -1
-        self._result: Any = None
-        self._error: BaseException | None = None
+        self._stop = threading.Event()
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(depth)
+        self._next = -1  # the cursor the next queued page starts from
 
-    def _fetch(self, cursor: int) -> Any:
-        return self.client._call(self.conn, "SELECT sync.pull(%s, %s, %s)",
-                                 (self.stream, cursor, self.client.page_size))
-
-    def start(self, cursor: int) -> None:
-        self.close()
-        self._cursor, self._result, self._error = cursor, None, None
-
-        def run() -> None:
-            try:
-                self._result = self._fetch(cursor)
-            except BaseException as exc:  # handed to the main thread by get()
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
+    def _read(self, cursor: int, q: queue.Queue[tuple[Any, BaseException | None]],
+              stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                page = self.client._call(self.conn, "SELECT sync.pull(%s, %s, %s)",
+                                         (self.stream, cursor, self.client.page_size))
+                while not stop.is_set():
+                    try:
+                        q.put((page, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                changes = page["changes"]
+                if not changes or int(changes[-1]["seq"]) >= int(page["head"]):
+                    return
+                cursor = int(changes[-1]["seq"])
+        except BaseException as exc:  # handed to the main thread by get()
+            q.put((None, exc))
 
     def get(self, cursor: int) -> Any:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-            if self._cursor == cursor:
-                if self._error is not None:
-                    raise self._error
-                return self._result
-        return self._fetch(cursor)
+        if self._thread is None or self._next != cursor:
+            self.close()
+            self._stop = threading.Event()
+            self._queue = queue.Queue(self.depth)
+            self._thread = threading.Thread(target=self._read, daemon=True,
+                                            args=(cursor, self._queue, self._stop))
+            self._thread.start()
+        page, error = self._queue.get()
+        if error is not None:
+            self.close()
+            raise error
+        changes = page["changes"]
+        self._next = int(changes[-1]["seq"]) if changes else -1
+        return page
 
     def close(self) -> None:
         if self._thread is not None:
-            self._thread.join()
+            self._stop.set()
+            while self._thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    self._queue.get(timeout=0.05)  # unblock a reader waiting to put
             self._thread = None
+        self._next = -1
 
 
 def _stream_of(rec: Record) -> str:
