@@ -752,13 +752,30 @@ class SyncClient:
             waiting = s.scalar(select(OutboxEntry.local_seq).limit(1))
         if waiting is not None:
             return
-        locals_: dict[str, dict[str, Any]] | None = None
-        for stream in sorted(report.streams):
-            central = self._call(conn, "SELECT sync.digest(%s)", (stream,))
+        streams = sorted(report.streams)
+        # central computes its digests while this window computes its own
+        centrals: dict[str, Any] = {}
+        failed: list[BaseException] = []
+
+        def ask() -> None:
+            try:
+                for stream in streams:
+                    centrals[stream] = self._call(conn, "SELECT sync.digest(%s)", (stream,))
+            except BaseException as exc:  # re-raised below, in this thread
+                failed.append(exc)
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        try:
+            locals_ = self.local_digests()
+        finally:
+            asking.join()
+        if failed:
+            raise failed[0]
+        for stream in streams:
+            central = centrals[stream]
             if self._cursor(stream)[0] != int(central["head"]):
                 continue  # others pushed meanwhile; check next time
-            if locals_ is None:
-                locals_ = self.local_digests()
             local = locals_.get(stream, {"records": 0, "events": 0, "hash": "0"})
             same = all(str(local[k]) == str(central[k]) for k in ("records", "events", "hash"))
             if same:
@@ -772,7 +789,6 @@ class SyncClient:
                 self._pull_stream(conn, stream, report)
             finally:
                 self._force = False
-            locals_ = None
             central = self._call(conn, "SELECT sync.digest(%s)", (stream,))
             local = self.local_digest(stream)
             if all(str(local[k]) == str(central[k]) for k in ("records", "events", "hash")):
