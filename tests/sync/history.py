@@ -2,26 +2,23 @@
 
 Used by the Hypothesis convergence test (S2 in-process, faults injected at the named points)
 and by the negative controls (S0), which run the same histories against deliberately broken
-builds. `fresh_central` gives a new central database per example (cloned from the session
-template); window stores are copied from a per-session template per window identity, because
+builds. `CentralForRuns` empties one central database between runs (cheaper than a database
+per run); window stores are copied from a per-session template per window identity, because
 initialising a store (migrations, password hashing) costs far more than the history itself.
 """
 
 from __future__ import annotations
 
+import atexit
 import random
-import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import make_conninfo
 from sqlalchemy import select
 
 from tests.conftest import ADMIN_PASSWORD, GOOD_CONSULTATION, GOOD_MEDIATION
@@ -32,28 +29,16 @@ from xingan_desk.sync.central import add_window
 from xingan_desk.sync.client import InjectedFault, SyncClient, SyncUnavailable
 
 from .checkers import WindowUnderTest, new_mutations
-from .conftest import ADMIN_URL, _admin, _drop
 from .headline_worker import action_values
 
 _STORE_TEMPLATES: dict[tuple[str, str], Path] = {}
 _TEMPLATE_ROOT = Path(tempfile.mkdtemp(prefix="xingan-store-templates-"))
+atexit.register(shutil.rmtree, _TEMPLATE_ROOT, True)
 
 
-@contextmanager
-def fresh_central(pg_template: str) -> Iterator[str]:
-    name = f"xingan_test_{secrets.token_hex(5)}"
-    with _admin() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(pg_template)))
-    try:
-        yield make_conninfo(ADMIN_URL, dbname=name)
-    finally:
-        _drop(name)
-
-
+KEPT_TABLES = ("client", "stream_head", "schema_version", "config", "workflow",
+               "workflow_action")  # everything else in schema sync is data, emptied
 RESET_CENTRAL = """
-TRUNCATE sync.change_log, sync.applied_mutation, sync.event, sync.record, sync.conflict_log,
-         sync.review_item, sync.alert;
 UPDATE sync.stream_head SET last_seq = 0, epoch = gen_random_uuid();
 UPDATE sync.client SET installation_id = NULL, machine_id = NULL, generation = NULL,
     last_local_seq = 0, last_seen_at = NULL, app_version = NULL;
@@ -79,6 +64,11 @@ class CentralForRuns:
 
     def reset(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
+            tables = [t for (t,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'sync'")
+                if t not in KEPT_TABLES]
+            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(
+                sql.Identifier("sync", t) for t in tables)))
             conn.execute(RESET_CENTRAL)
 
     def windows(self, tmp: Path, codes: list[tuple[str, str]]) -> list[LocalWindow]:
@@ -138,15 +128,6 @@ class LocalWindow:
 
     def under_test(self) -> WindowUnderTest:
         return WindowUnderTest(self.desk, self.code, self.journal)
-
-
-def make_windows(central_url: str, tmp: Path, codes: list[tuple[str, str]]) -> list[LocalWindow]:
-    out = []
-    for county, window in codes:
-        desk = store_copy(county, window, tmp / f"{county}-{window}")
-        creds = add_window(central_url, county, window)
-        out.append(LocalWindow(desk, creds.url, creds.window_code))
-    return out
 
 
 OPS = ("consultation", "consultation", "mediation", "act", "act", "act", "edit", "handover",
