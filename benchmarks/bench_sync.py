@@ -9,7 +9,8 @@ ratio to it (ratio <= 1 meets the goal).
    5,000 payloads into an unindexed table (the floor for moving those bytes into PostgreSQL).
 2. pull: a county scope of 200,000 change rows (records and their status events, ~80,000
    records) into an empty window: pull + apply + refold + search index + digest
-   verification, in a child process whose peak RSS is measured; goals <= 60 s and <= 300 MB
+   verification (pages of 1,000, 4,000 changes per local transaction: an initial sync), in a
+   child process whose peak RSS is measured; goals <= 60 s and <= 300 MB
    (reference §8: ">= 5,000 rows/s into SQLite; 200k-row county baseline in <= 60 s"). The
    scope is built at central from 600 realistic demo records pushed by a window, replicated
    with new ids and receipt numbers. --pull-records 200000 pulls 200,000 records instead.
@@ -19,8 +20,8 @@ ratio to it (ratio <= 1 meets the goal).
 4. outbox overhead: one local save (Desk.create of a consultation) with the outbox row vs
    the same save without it (the outbox insert switched off); goal <= 1.5x.
 
-Options: --only push,pull,prop,save  --pull-rows N | --pull-records N  --changes N
-         --prop-seconds S  --saves N
+Options: --only push,pull,prop,save  --pull-rows N | --pull-records N  --pull-page N
+         --pull-apply N  --changes N  --prop-seconds S  --saves N
 """
 
 from __future__ import annotations
@@ -209,12 +210,13 @@ def _db(v: Any) -> Any:
     return Jsonb(v) if isinstance(v, dict | list) else v
 
 
-def pull_child(data_dir: str, url: str) -> None:
+def pull_child(data_dir: str, url: str, page: int, apply: int) -> None:
     """Runs in a child process: one sync into the empty store at data_dir; prints JSON."""
     desk = Desk.open(data_dir)
     desk.use_account("admin")
     t0 = time.perf_counter()
-    rep = SyncClient(desk, url, machine_id="bench-pull", page_size=1000).run_once()
+    rep = SyncClient(desk, url, machine_id="bench-pull", page_size=page,
+                     apply_batch=apply).run_once()
     seconds = time.perf_counter() - t0
     with desk._ro() as s:
         n = len(list(s.scalars(select(Record.id))))
@@ -224,7 +226,8 @@ def pull_child(data_dir: str, url: str) -> None:
                       "verified": rep.verified, "rebaselined": rep.rebaselined}))
 
 
-def bench_pull(url: str, tmp: Path, rows: int, records: int | None) -> None:
+def bench_pull(url: str, tmp: Path, rows: int, records: int | None, page: int,
+               apply: int) -> None:
     what = f"{records:,}-record" if records else f"{rows:,}-row"
     print(f"2. pull of a {what} county scope into an empty window", flush=True)
     t0 = time.perf_counter()
@@ -234,10 +237,12 @@ def bench_pull(url: str, tmp: Path, rows: int, records: int | None) -> None:
     creds = add_window(url, COUNTY, "03")
     new_desk(tmp, "pull", "03").close()
     out = subprocess.run([sys.executable, __file__, "--pull-child", str(tmp / "pull"),
-                          creds.url], capture_output=True, text=True, check=True)
+                          creds.url, str(page), str(apply)],
+                         capture_output=True, text=True, check=True)
     res = json.loads(out.stdout.strip().splitlines()[-1])
     assert res["records"] >= n_rec and not res["rebaselined"], res
     assert f"county:{COUNTY}" in res["verified"], res
+    print(f"  (pages of {page:,} changes, {apply:,} per local transaction)")
     line(f"pull {res['pulled']:,} changes ({res['records']:,} records), apply, index, verify",
          res["seconds"], "s", 60.0, "<= 60 s")
     line("  throughput", res["pulled"] / res["seconds"], "chg/s")
@@ -349,10 +354,14 @@ def main() -> int:
     ap.add_argument("--prop-seconds", type=float, default=40.0)
     ap.add_argument("--saves", type=int, default=300)
     ap.add_argument("--only", default="push,pull,prop,save")
-    ap.add_argument("--pull-child", nargs=2, metavar=("DATA_DIR", "URL"))
+    ap.add_argument("--pull-page", type=int, default=1000, help="changes per sync.pull call")
+    ap.add_argument("--pull-apply", type=int, default=4000,
+                    help="changes per local transaction (the window app uses 100 and 100)")
+    ap.add_argument("--pull-child", nargs=4, metavar=("DATA_DIR", "URL", "PAGE", "APPLY"))
     args = ap.parse_args()
     if args.pull_child:
-        pull_child(*args.pull_child)
+        d, u, page, apply = args.pull_child
+        pull_child(d, u, int(page), int(apply))
         return 0
     only = set(args.only.split(","))
     db = f"xingan_bench_{secrets.token_hex(4)}"
@@ -367,7 +376,8 @@ def main() -> int:
             if "push" in only:
                 bench_push(url, tmp, args.changes)
             if "pull" in only:
-                bench_pull(url, tmp, args.pull_rows, args.pull_records)
+                bench_pull(url, tmp, args.pull_rows, args.pull_records, args.pull_page,
+                           args.pull_apply)
             if "prop" in only:
                 bench_propagation(url, tmp, args.prop_seconds)
             if "save" in only:

@@ -128,7 +128,7 @@ class SyncClient:
         *,
         batch_size: int = MAX_BATCH,
         page_size: int = 500,
-        apply_batch: int = 4000,
+        apply_batch: int | None = None,
         connect_timeout: int = 5,
         statement_timeout_ms: int = 30_000,
         machine_id: str | None = None,
@@ -140,7 +140,9 @@ class SyncClient:
         self.url = url
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.page_size = max(1, min(page_size, 1000))
-        self.apply_batch = max(1, apply_batch)
+        # changes per local transaction: one page by default (a clerk's save waits for at
+        # most one such transaction); an initial sync may take several pages at once
+        self.apply_batch = max(1, apply_batch) if apply_batch else self.page_size
         self.connect_timeout = connect_timeout
         self.statement_timeout_ms = statement_timeout_ms
         self.machine_id = machine_id or default_machine_id()
