@@ -650,10 +650,11 @@ class Desk:
         s.execute(update(table).where(table.c.record_id == source_id).values(handed_over_to=new))
         src.row_version += 1
         src.updated_at, src.updated_by, src.hlc = utcnow(), self.user.username, stamp
+        base = {"handed_over_to": (src.field_hlc or {}).get("handed_over_to")}
         src.field_hlc = {**src.field_hlc, "handed_over_to": stamp}
         self._outbox(s, "record", source_id, "update", {
             "kind": "consultation", "id": source_id, "hlc": stamp,
-            "values": {"handed_over_to": new}, "row_version": src.row_version,
+            "values": {"handed_over_to": new}, "row_version": src.row_version, "base_hlc": base,
         }, stamp)
         s.add(self._audit_row("handover", src, changes={"handed_over_to": [old, new]}))
         return Changes(frozenset({source_id}), frozenset({"consultation"}))
@@ -740,6 +741,9 @@ class Desk:
             full = {**current, **changed}
             rec.row_version += 1
             rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
+            # base_hlc: the versions this edit was made on, so central can tell an edit that
+            # overwrites a value its writer never saw (a conflict) from an ordinary one
+            base = {k: (rec.field_hlc or {}).get(k) for k in changed}
             rec.field_hlc = {**rec.field_hlc, **{k: stamp for k in changed}}
             rec.title = kind.title_of(full)
             rec.enterprise_uscc = _uscc_of(full)
@@ -748,6 +752,7 @@ class Desk:
             self._outbox(s, "record", record_id, "update", {
                 "kind": kind.key, "id": record_id, "hlc": stamp,
                 "values": kind.to_json(changed), "row_version": rec.row_version,
+                "base_hlc": base,
             }, stamp)
             before = kind.to_json({k: current.get(k) for k in changed})
             after = kind.to_json(changed)
@@ -776,8 +781,12 @@ class Desk:
             rec.row_version += 1
             rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
             rec.due_date = rec.due_label = None
+            # what this void was decided on: central lists actions and edits it had not seen
+            seen = sorted(s.scalars(select(RecordEvent.id)
+                                    .where(RecordEvent.record_id == record_id)))
             self._outbox(s, "record", record_id, "void",
-                         {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason}, stamp)
+                         {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason,
+                          "seen_events": seen, "base_hlc": dict(rec.field_hlc or {})}, stamp)
             s.add(self._audit_row("void", rec, changes={"voided": [False, True]}, detail=reason))
             view = self._view(s, rec)
         return view, Changes(frozenset({record_id}), frozenset({rec.kind}), 1)
@@ -855,16 +864,16 @@ class Desk:
 
     def _refold(self, s: Session, kind: RecordKind, rec: Record,
                 values: Mapping[str, Any] | None = None,
-                events: list[EventLike] | None = None) -> dict[str, Any]:
+                events: list[EventLike] | None = None,
+                was_applied: Mapping[str, bool] | None = None) -> dict[str, Any]:
         """Recompute status (and the values events recorded) from the event list.
 
-        `values` (the record's current values) and `events` (all of its events) may be given
-        when the caller already has them, to save the round trips. Returns the values after
-        the fold."""
-        wf = kind.workflow
+        `values` (the record's current values) and `events` (all of its events, with their
+        stored `was_applied` flags; new events count as applied) may be given when the caller
+        already has them, to save the round trips. Returns the values after the fold."""
         current = dict(values) if values is not None else self._values(s, kind, rec.id)
-        if wf is None:
-            self._set_due(s, kind, rec, "", current)
+        if kind.workflow is None:
+            self._fold_into(kind, rec, current, [])
             return current
         if events is None:
             rows = list(s.execute(select(RecordEvent.id, RecordEvent.hlc, RecordEvent.action,
@@ -873,14 +882,30 @@ class Desk:
                                   .where(RecordEvent.record_id == rec.id)))
             events = [EventLike(r.id, r.hlc, r.action, r.from_status, r.payload) for r in rows]
             was_applied = {r.id: r.applied for r in rows}
-        else:
+        elif was_applied is None:
             was_applied = {e.id: True for e in events}
-        result = fold(wf, events)
-        applied = set(result.applied)
+        applied, changes = self._fold_into(kind, rec, current, events)
         flips = [e.id for e in events if (e.id in applied) != was_applied.get(e.id, True)]
         for ev_id in flips:
             s.execute(update(RecordEvent.__table__).where(RecordEvent.id == ev_id)
                       .values(applied=ev_id in applied))
+        if changes:
+            table = DETAIL[kind.key]
+            s.execute(update(table).where(table.c.record_id == rec.id)
+                      .values(**_to_db(kind, changes)))
+        return current
+
+    def _fold_into(self, kind: RecordKind, rec: Record, current: dict[str, Any],
+                   events: Sequence[EventLike]) -> tuple[set[str], dict[str, Any]]:
+        """The part of _refold that touches no table (bulk pulls use it before inserting):
+        sets rec.status, needs_review and the due date from the events, updates `current`
+        with the values the applied events recorded, and returns (ids of the applied events,
+        the detail values that changed)."""
+        wf = kind.workflow
+        if wf is None:
+            self._set_due(None, kind, rec, "", current)
+            return set(), {}
+        result = fold(wf, events)
         rec.status = result.status
         rec.needs_review = bool(result.conflicts)
         # Project what the applied events recorded onto the detail columns; action-stage
@@ -891,15 +916,11 @@ class Desk:
         changes = {k: None for k in resettable - mentioned}
         changes.update(projected)
         changes = {k: v for k, v in changes.items() if current.get(k) != v}
-        if changes:
-            table = DETAIL[kind.key]
-            s.execute(update(table).where(table.c.record_id == rec.id)
-                      .values(**_to_db(kind, changes)))
-            current.update(changes)
-        self._set_due(s, kind, rec, rec.status, current)
-        return current
+        current.update(changes)
+        self._set_due(None, kind, rec, rec.status, current)
+        return set(result.applied), changes
 
-    def _set_due(self, s: Session, kind: RecordKind, rec: Record, status: str,
+    def _set_due(self, s: Session | None, kind: RecordKind, rec: Record, status: str,
                  values: Mapping[str, Any]) -> None:
         deadlines = [] if rec.voided else kind.deadlines(status, values, self.calendar())
         if deadlines:
@@ -981,6 +1002,16 @@ class Desk:
                values: Mapping[str, Any] | None = None, *, new: bool = False) -> None:
         if values is None:
             values = self._values(s, kind, rec.id)
+        text_ = self._search_text(kind, rec, values)
+        rec.search_text = text_
+        if not new:
+            s.execute(text("DELETE FROM record_search WHERE rowid = :pk"), {"pk": rec.pk})
+        s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
+                  {"pk": rec.pk, "t": search.tokens_for(text_)})
+
+    @staticmethod
+    def _search_text(kind: RecordKind, rec: Record, values: Mapping[str, Any]) -> str:
+        """The text a record is found by (its tokens go into record_search)."""
         parts = [rec.receipt_no, rec.title]
         for f in kind.fields:
             v = values.get(f.key)
@@ -991,12 +1022,7 @@ class Desk:
                     parts.extend(str(row.get(sub.key) or "") for sub in f.fields if sub.searchable)
             elif f.searchable:
                 parts.append(str(v))
-        text_ = " ".join(p for p in parts if p)
-        rec.search_text = text_
-        if not new:
-            s.execute(text("DELETE FROM record_search WHERE rowid = :pk"), {"pk": rec.pk})
-        s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
-                  {"pk": rec.pk, "t": search.tokens_for(text_)})
+        return " ".join(p for p in parts if p)
 
     # --- reading -----------------------------------------------------------------------------
     def _load(self, s: Session, record_id: str) -> Record:

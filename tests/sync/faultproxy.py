@@ -8,6 +8,10 @@ Modes:
   without delivering the reply: the classic lost response.
 * `blackhole_on` — once a request containing this marker is seen, swallow everything after it
   on that connection (a half-open connection mid-statement).
+* `drop_request` — with probability p per sync call, cut the connection instead of forwarding
+  the request (it never reaches central).
+* `delay` — up to this many seconds of latency (uniform) before each chunk from the server.
+* `cut()` — close every open connection now (a cable pulled mid-sync).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import random
 import socket
 import threading
+import time
 
 READY_FOR_QUERY = b"Z\x00\x00\x00\x05"
 
@@ -25,6 +30,9 @@ class FaultProxy:
         self.target = target
         self.mode = "pass"
         self.drop_push_reply = 0.0
+        self.drop_request = 0.0
+        self.delay = 0.0
+        self.dropped_requests = 0
         self.blackhole_on: bytes | None = None
         self.dropped_replies = 0
         self.rng = random.Random(seed)
@@ -39,6 +47,12 @@ class FaultProxy:
         self._closed = True
         self._server.close()
         for s in list(self._socks):
+            _close(s)
+
+    def cut(self) -> None:
+        """Close every connection open now (new ones are accepted as usual)."""
+        socks, self._socks = self._socks, []
+        for s in socks:
             _close(s)
 
     def _accept(self) -> None:
@@ -68,6 +82,12 @@ class FaultProxy:
                     state["hole"] = True
                 if state["hole"] or self.mode == "blackhole":
                     continue
+                if b"sync." in data and self.drop_request:
+                    with self._lock:
+                        drop = self.rng.random() < self.drop_request
+                        self.dropped_requests += drop
+                    if drop:
+                        break
                 if b"sync.push" in data:
                     with self._lock:
                         state["armed"] = self.rng.random() < self.drop_push_reply
@@ -84,6 +104,10 @@ class FaultProxy:
             while data := src.recv(65536):
                 if state["hole"] or self.mode == "blackhole":
                     continue
+                if self.delay:
+                    with self._lock:
+                        pause = self.rng.uniform(0, self.delay)
+                    time.sleep(pause)
                 if state["armed"]:
                     held += data
                     if READY_FOR_QUERY in held:  # committed; now lose the reply

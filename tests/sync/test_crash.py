@@ -14,10 +14,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import update
 
-from tests.conftest import GOOD_CONSULTATION
+from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
 from xingan_desk.desk import Desk
-from xingan_desk.sync.client import FAULT_ENV, FAULT_POINTS
+from xingan_desk.storage.schema import DETAIL
+from xingan_desk.sync.client import FAULT_ENV, FAULT_POINTS, REBASELINE_FAULT
 
 from .helpers import central_state, local_state, outbox_count, scope_of
 
@@ -74,6 +76,35 @@ def test_s3_kill_at_fault_point(make_window, central_url, fault: str) -> None:
         assert row is not None and row[0] == row[1]  # creates and events only: none twice
         n_applied = conn.execute("SELECT count(*) FROM sync.applied_mutation").fetchone()
     assert n_applied == (row[0],)
+
+
+def test_s3_kill_mid_rebaseline(make_window, central_url) -> None:
+    """A damaged local row makes the digest differ; the window dies after resetting the
+    stream's cursor for the re-baseline, before reading it again. After a restart the next
+    sync repairs the row; the outbox is untouched."""
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+    a.sync()
+    b.sync()
+    b.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)  # pending
+    with b.desk._tx() as s:
+        s.execute(update(DETAIL["mediation"]).where(DETAIL["mediation"].c.record_id == rec.id)
+                  .values(facts="被篡改的事实"))
+    n = outbox_count(b.desk)
+    b.desk.close()
+    assert _worker(b.desk.directory, b.creds.url, 0, b.machine_id, REBASELINE_FAULT) == 137
+    b.desk = Desk.open(b.desk.directory)
+    b.desk.use_account("admin")
+    _integrity_ok(b.desk)
+    assert outbox_count(b.desk) == 0 < n  # pushed before the digest check
+    rep = b.sync()
+    assert rep.rebaselined == ["county:152223"] and not rep.digest_mismatch
+    assert b.desk.get(rec.id).values["facts"] == GOOD_MEDIATION["facts"]
+    central = central_state(central_url, scope_of("152223"))
+    assert local_state(a.desk) != central  # a has not pulled b's consultation yet
+    a.sync()
+    assert local_state(a.desk) == central == local_state(b.desk)
 
 
 def test_s5_writes_during_sync(make_window, central_url) -> None:

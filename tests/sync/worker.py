@@ -27,7 +27,8 @@ def main(argv: list[str]) -> int:
         desk.create("consultation", {**GOOD_CONSULTATION,
                                      "visitor_name": "访客" + NAMES[i % len(NAMES)]},
                     register_enterprise=False)
-    client = SyncClient(desk, url, machine_id=machine_id, page_size=page, batch_size=batch)
+    client = SyncClient(desk, url, machine_id=machine_id, page_size=page, batch_size=batch,
+                        apply_batch=page)
     for _ in range(rounds):
         client.run_once()
     desk.close()

@@ -198,6 +198,12 @@ LANGUAGE sql STABLE AS $f$
     FROM sync.record r WHERE r.id = rid
 $f$;
 
+-- [sync-headline fix] the window code in an HLC ("<ms>-<counter>-<window>")
+CREATE OR REPLACE FUNCTION sync._hlc_node(h text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $f$
+    SELECT substring(h from '^[0-9]+-[0-9]+-(.*)$')
+$f$;
+
 CREATE OR REPLACE FUNCTION sync._review(rid text, item_kind text, item_key text, detail jsonb)
 RETURNS void LANGUAGE sql AS $f$
     INSERT INTO sync.review_item (record_id, item_kind, item_key, detail)
@@ -323,6 +329,19 @@ BEGIN
         FOR k, v IN SELECT key, value FROM jsonb_each(coalesce(p->'values', '{}')) LOOP
             cur_h := r.field_hlc->>k;
             IF cur_h IS NULL OR m_hlc COLLATE "C" > cur_h COLLATE "C" THEN
+                -- [sync-headline fix] the writer had not seen the value it overwrites (its
+                -- base is older): a concurrent edit that only arrived second by chance; the
+                -- overwritten value is logged and listed like a write that lost
+                IF cur_h IS NOT NULL AND p ? 'base_hlc'
+                   AND coalesce(p->'base_hlc'->>k, '') COLLATE "C" < cur_h COLLATE "C"
+                   AND (r.doc->k) IS DISTINCT FROM v THEN
+                    INSERT INTO sync.conflict_log (record_id, field, kept_value, kept_hlc,
+                                                   lost_value, lost_hlc, lost_origin)
+                    VALUES (r.id, k, v, m_hlc, r.doc->k, cur_h, sync._hlc_node(cur_h));
+                    PERFORM sync._review(r.id, 'field_conflict', (m->>'mutation_id') || ':' || k,
+                        jsonb_build_object('field', k, 'kept', v, 'lost', r.doc->k,
+                                           'lost_origin', sync._hlc_node(cur_h)));
+                END IF;
                 new_doc := jsonb_set(new_doc, ARRAY[k], v);
                 new_fh := jsonb_set(new_fh, ARRAY[k], to_jsonb(m_hlc));
             ELSIF m_hlc COLLATE "C" < cur_h COLLATE "C"
@@ -357,6 +376,20 @@ BEGIN
             row_version = row_version + 1, hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"),
             updated_at = now()
         WHERE id = r.id;
+        -- [sync-headline fix] actions and edits from other windows that reached central
+        -- before this void but were not seen by it: listed like those arriving after it
+        IF p ? 'seen_events' THEN
+            PERFORM sync._review(r.id, 'event_after_void', e.id,
+                                 jsonb_build_object('origin', e.owner))
+            FROM sync.event e
+            WHERE e.record_id = r.id AND NOT (p->'seen_events' ? e.id);
+        END IF;
+        IF p ? 'base_hlc' THEN
+            PERFORM sync._review(r.id, 'edit_after_void', (m->>'mutation_id') || ':' || f.key,
+                                 jsonb_build_object('origin', sync._hlc_node(f.value)))
+            FROM jsonb_each_text(r.field_hlc) f
+            WHERE coalesce(p->'base_hlc'->>f.key, '') COLLATE "C" < f.value COLLATE "C";
+        END IF;
         RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'record',
             'entity_id', r.id, 'op', 'upsert', 'payload', sync._snapshot(r.id)));
     END IF;

@@ -16,10 +16,13 @@ outbox rows leave only in the ack transaction and the cursor only moves with app
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
+import queue
 import socket
 import threading
 import uuid
@@ -37,9 +40,12 @@ from sqlalchemy.orm import Session
 from .. import __version__
 from .. import desk as desk_mod
 from .. import hlc as hlc_mod
-from ..desk import Desk, _uscc_of
+from ..desk import Desk, _from_db, _uscc_of
 from ..errors import DeskError
+from ..records.fields import Field, GroupField
 from ..records.kinds import KINDS
+from ..records.workflow import EventLike
+from ..storage import search
 from ..storage.schema import DETAIL, Installation, OutboxEntry, Record, RecordEvent
 from ..storage.types import UTCDateTime
 from ..timeutil import utcnow
@@ -55,6 +61,8 @@ FAULT_ENV = "XINGAN_SYNC_FAULT"
 CLOCK_SKEW_LIMIT_S = 300
 FAULT_POINTS = ("before_push", "after_push_before_ack", "mid_ack", "before_apply",
                 "mid_apply", "after_apply")
+# only reached when a stream's digest differs from central's (a damaged local row)
+REBASELINE_FAULT = "mid_rebaseline"
 
 
 class SyncError(DeskError):
@@ -120,6 +128,7 @@ class SyncClient:
         *,
         batch_size: int = MAX_BATCH,
         page_size: int = 500,
+        apply_batch: int | None = None,
         connect_timeout: int = 5,
         statement_timeout_ms: int = 30_000,
         machine_id: str | None = None,
@@ -131,6 +140,9 @@ class SyncClient:
         self.url = url
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
         self.page_size = max(1, min(page_size, 1000))
+        # changes per local transaction: one page by default (a clerk's save waits for at
+        # most one such transaction); an initial sync may take several pages at once
+        self.apply_batch = max(1, apply_batch) if apply_batch else self.page_size
         self.connect_timeout = connect_timeout
         self.statement_timeout_ms = statement_timeout_ms
         self.machine_id = machine_id or default_machine_id()
@@ -141,7 +153,9 @@ class SyncClient:
         self._force = False
         self._page_recs: dict[str, Record] = {}
         self._page_events: set[str] = set()
-        self._page_details: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._page_values: dict[str, dict[str, Any]] = {}
+        self._page_new: set[str] = set()
+        self._page_event_rows: list[dict[str, Any]] = []
         self._tables_ready = False
 
     # --- plumbing ------------------------------------------------------------------------
@@ -404,11 +418,20 @@ class SyncClient:
 
     def _pull_stream(self, conn: psycopg.Connection[Any], stream: str,
                      report: SyncReport) -> None:
+        """Pages of `seq > cursor` until the head. Up to `apply_batch` changes (several
+        pages) are applied in one local transaction with their cursor, while the next pages
+        are already being read (central's time overlaps the local apply)."""
+        pages = _Prefetch(self, conn, stream)
+        try:
+            self._pull_pages(pages, stream, report)
+        finally:
+            pages.close()
+
+    def _pull_pages(self, pages: _Prefetch, stream: str, report: SyncReport) -> None:
         rebaselined = False
+        cursor, epoch = self._cursor(stream)
         while True:
-            cursor, epoch = self._cursor(stream)
-            page = self._call(conn, "SELECT sync.pull(%s, %s, %s)",
-                              (stream, cursor, self.page_size))
+            page = pages.get(cursor)
             head = int(page["head"])
             if (epoch and page["epoch"] and epoch != page["epoch"]) or cursor > head:
                 if rebaselined:
@@ -417,18 +440,30 @@ class SyncClient:
                 # (apply is idempotent; the outbox is untouched)
                 self._set_cursor_only(stream, 0, page["epoch"], head)
                 rebaselined = True
+                cursor, epoch = 0, page["epoch"]
                 continue
-            changes = page["changes"]
-            seqs = [int(c["seq"]) for c in changes]
-            if seqs != list(range(cursor + 1, cursor + 1 + len(seqs))):
-                raise SyncError(f"从中心数据库收到的变更序号不连续（{stream}），同步已停止，请联系管理员")
+            page_epoch = page["epoch"]
+            changes: list[dict[str, Any]] = []
+            at = cursor
+            while True:
+                seqs = [int(c["seq"]) for c in page["changes"]]
+                if seqs != list(range(at + 1, at + 1 + len(seqs))):
+                    raise SyncError(f"从中心数据库收到的变更序号不连续（{stream}），同步已停止，请联系管理员")
+                changes.extend(page["changes"])
+                at = seqs[-1] if seqs else at
+                if not seqs or at >= head or len(changes) >= self.apply_batch:
+                    break
+                page = pages.get(at)
+                if page["epoch"] != page_epoch:
+                    break  # apply what came before; the next round sees the new epoch
+                head = max(head, int(page["head"]))
             self._fault("before_apply")
-            new_cursor = seqs[-1] if seqs else cursor
-            if seqs or not epoch:
-                self._apply_page(stream, changes, new_cursor, page["epoch"], head, report)
-            report.streams[stream] = (new_cursor, head)
-            if not seqs or new_cursor >= head:
+            if changes or not epoch:
+                self._apply_page(stream, changes, at, page_epoch, head, report)
+            report.streams[stream] = (at, head)
+            if not changes or at >= head:
                 return
+            cursor, epoch = at, page_epoch
 
     def _set_cursor_only(self, stream: str, seq: int, epoch: str | None, head: int) -> None:
         with self.desk._tx() as s:
@@ -457,7 +492,9 @@ class SyncClient:
                 select(Record).where(Record.id.in_(rec_ids)))} if rec_ids else {}
             self._page_events = set(s.scalars(select(RecordEvent.id).where(
                 RecordEvent.id.in_(ev_ids)))) if ev_ids else set()
-            self._page_details = {}
+            self._page_new = set()
+            self._page_event_rows = []
+            self._page_values = self._load_values(s, self._page_recs.values())
             for ch in changes:
                 p = ch["payload"]
                 if ch["entity"] == "record":
@@ -467,12 +504,30 @@ class SyncClient:
                 else:
                     raise SyncError(f"无法识别的变更类型“{ch['entity']}”，请升级本程序")
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
-            self._flush_new(s)  # the desk's write sessions do not autoflush
-            for rid in touched:
+            # records new to this window: folded, indexed and inserted in bulk (with the
+            # page's events); then what changed in records it had: refolded and re-indexed
+            # with their values and events loaded for the whole page at once
+            self._insert_new(s)
+            existing = [rid for rid in touched if rid not in self._page_new]
+            events: dict[str, list[EventLike]] = {}
+            applied: dict[str, bool] = {}
+            for i in range(0, len(existing), 500):
+                for e in s.execute(select(
+                        RecordEvent.record_id, RecordEvent.id, RecordEvent.hlc,
+                        RecordEvent.action, RecordEvent.from_status, RecordEvent.payload,
+                        RecordEvent.applied).where(
+                            RecordEvent.record_id.in_(existing[i:i + 500]))):
+                    events.setdefault(e.record_id, []).append(
+                        EventLike(e.id, e.hlc, e.action, e.from_status, e.payload))
+                    applied[e.id] = bool(e.applied)
+            for rid in existing:
                 rec = self._page_recs.get(rid) or desk._load(s, rid)
                 kind = KINDS[rec.kind]
-                desk._refold(s, kind, rec)
-                desk._index(s, kind, rec)
+                values = self._page_values.get(rid)
+                if values is None:
+                    values = desk._values(s, kind, rid)
+                after = desk._refold(s, kind, rec, values, events.get(rid, []), applied)
+                desk._index(s, kind, rec, after)
             if top_hlc:
                 inst = s.get(Installation, 1)
                 assert inst is not None
@@ -488,16 +543,59 @@ class SyncClient:
         if changes:
             self._fault("after_apply")
 
-    def _flush_new(self, s: Session) -> None:
-        """Insert the records created in this page (one flush) and their detail rows (one
-        executemany per kind)."""
-        s.flush()
-        by_kind: dict[str, list[dict[str, Any]]] = {}
-        for kind_key, row in self._page_details.values():
-            by_kind.setdefault(kind_key, []).append(row)
-        for kind_key, rows in by_kind.items():
+    @staticmethod
+    def _load_values(s: Session, recs: Collection[Record]) -> dict[str, dict[str, Any]]:
+        """The detail values of these local records (one query per kind)."""
+        by_kind: dict[str, list[str]] = {}
+        for r in recs:
+            by_kind.setdefault(r.kind, []).append(r.id)
+        out: dict[str, dict[str, Any]] = {}
+        for kind_key, ids in by_kind.items():
+            kind, table = KINDS[kind_key], DETAIL[kind_key]
+            for i in range(0, len(ids), 500):
+                for row in s.execute(select(table).where(
+                        table.c.record_id.in_(ids[i:i + 500]))).mappings():
+                    out[row["record_id"]] = _from_db(kind, row)
+        return out
+
+    def _insert_new(self, s: Session) -> None:
+        """Insert the records this page created (not yet in the session), each folded over
+        its events with Desk._fold_into, with their detail rows, search tokens and the page's
+        events: one executemany per table."""
+        desk = self.desk
+        new = [self._page_recs[rid] for rid in self._page_new]
+        page_events: dict[str, list[dict[str, Any]]] = {}
+        for row in self._page_event_rows:
+            page_events.setdefault(row["record_id"], []).append(row)
+        pk = s.scalar(select(func.max(Record.pk))) or 0
+        rec_rows, tokens = [], []
+        details: dict[str, list[dict[str, Any]]] = {}
+        for rec in new:
+            kind = KINDS[rec.kind]
+            values = self._page_values[rec.id]
+            rows = page_events.get(rec.id, [])
+            applied, _ = desk._fold_into(kind, rec, values, [
+                EventLike(e["id"], e["hlc"], e["action"], e["from_status"], e["payload"])
+                for e in rows])
+            for e in rows:
+                e["applied"] = e["id"] in applied
+            rec.search_text = desk._search_text(kind, rec, values)
+            pk += 1
+            rec_rows.append({"pk": pk, **{c: getattr(rec, c) for c in _NEW_COLS}})
+            details.setdefault(kind.key, []).append({"record_id": rec.id,
+                                                     **_to_db(kind, values)})
+            tokens.append({"pk": pk, "t": search.tokens_for(rec.search_text)})
+        if rec_rows:
+            s.execute(insert(Record.__table__), rec_rows)
+        for kind_key, rows in details.items():
             s.execute(insert(DETAIL[kind_key]), rows)
-        self._page_details = {}
+        if self._page_event_rows:
+            s.execute(insert(RecordEvent.__table__), self._page_event_rows)
+        if tokens:
+            s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"), tokens)
+        for rec in new:
+            self._page_recs.pop(rec.id, None)  # transient copies: not to be flushed
+        self._page_event_rows = []
 
     @staticmethod
     def _pending_fields(s: Session, record_id: str) -> set[str]:
@@ -516,34 +614,34 @@ class SyncClient:
         rid = snap["id"]
         rvals: dict[str, Any] = snap.get("values") or {}
         rfh: dict[str, str] = snap.get("field_hlc") or {}
-        if rid in self._page_details:
-            self._flush_new(s)  # created earlier in this page: its detail row must exist now
         rec = self._page_recs.get(rid)
         now = utcnow()
         if rec is None:
             full = {f.key: None for f in kind.fields}
             full.update(kind.from_json({k: v for k, v in rvals.items() if kind.has_field(k)}))
-            rec = Record(
+            rec = _NewRecord(  # type: ignore[assignment]  # inserted at the end of the page
                 id=rid, kind=kind.key, receipt_no=snap["receipt_no"], status="",
                 needs_review=False, owner=snap["owner"], county_code=snap["county_code"],
                 created_by=snap["created_by"], created_at=_parse_time(snap["created_at"]),
                 updated_at=now, updated_by=snap["created_by"], hlc=snap["hlc"],
                 field_hlc=dict(rfh), row_version=int(snap.get("row_version") or 1),
                 voided=bool(snap.get("voided")), void_reason=snap.get("void_reason"),
-                title=kind.title_of(full), enterprise_uscc=_uscc_of(full), print_count=0,
-            )
-            s.add(rec)
+                title=kind.title_of(full), enterprise_uscc=_uscc_of(full))
             self._page_recs[rid] = rec
-            self._page_details[rid] = (kind.key, {"record_id": rid, **_to_db(kind, full)})
+            self._page_values[rid] = full
+            self._page_new.add(rid)
             touched[rid] = None
             report.records_applied += 1
             return
-        local = self.desk._values(s, kind, rid)
+        local = self._page_values.get(rid)
+        if local is None:
+            local = self.desk._values(s, kind, rid)
         local_json = kind.to_json(local)
         lfh = dict(rec.field_hlc or {})
-        pending = self._pending_fields(s, rid)
+        is_new = rid in self._page_new  # created earlier in this page, still in memory
+        pending = set() if is_new else self._pending_fields(s, rid)
         changed: dict[str, Any] = {}
-        force = self._force and not pending and not self._has_pending(s, rid)
+        force = self._force and not is_new and not pending and not self._has_pending(s, rid)
         for k, rh in rfh.items():
             if not kind.has_field(k):
                 continue
@@ -565,10 +663,12 @@ class SyncClient:
             lfh[k] = rh
         dirty = bool(changed)
         if changed:
-            table = DETAIL[kind.key]
-            s.execute(update(table).where(table.c.record_id == rid)
-                      .values(**_to_db(kind, kind.from_json(changed))))
+            if not is_new:
+                table = DETAIL[kind.key]
+                s.execute(update(table).where(table.c.record_id == rid)
+                          .values(**_to_db(kind, kind.from_json(changed))))
             full = {**local, **kind.from_json(changed)}
+            self._page_values[rid] = full
             rec.title = kind.title_of(full)
             rec.enterprise_uscc = _uscc_of(full)
             if kind.key == "enterprise" and full.get("county_code"):
@@ -606,24 +706,42 @@ class SyncClient:
     def local_digest(self, stream: str) -> dict[str, Any]:
         """The same count + additive hash central's sync.digest computes, over the local rows
         of one stream."""
-        total = 0
-        n_rec = n_ev = 0
+        return self.local_digests().get(stream, {"records": 0, "events": 0, "hash": "0"})
+
+    def local_digests(self) -> dict[str, dict[str, Any]]:
+        """`local_digest` for every stream in one pass: one query per kind (record envelope
+        joined to its detail row) and one over the events, streamed, so a 200,000-record
+        store is checked in seconds and without holding its rows in memory."""
+        sums: dict[str, list[int]] = {}  # stream: [records, events, hash]
+        stream_of: dict[str, str] = {}
         with self.desk._ro() as s:
-            recs = list(s.scalars(select(Record)))
-            events: dict[str, list[tuple[str, str]]] = {}
+            for kind in KINDS.values():
+                table = DETAIL[kind.key]
+                q = (select(Record.id.label("_rid"), Record.county_code.label("_county"),
+                            Record.voided.label("_voided"), Record.status.label("_status"),
+                            Record.field_hlc.label("_fh"), table)
+                     .join(table, table.c.record_id == Record.id)
+                     .where(Record.kind == kind.key))
+                res = s.execute(q.execution_options(yield_per=2000))
+                at = {k: i for i, k in enumerate(res.keys())}
+                for row in res:
+                    rid = row[0]
+                    stream = "global" if kind.key == "enterprise" else f"county:{row[1]}"
+                    stream_of[rid] = stream
+                    acc = sums.setdefault(stream, [0, 0, 0])
+                    acc[0] += 1
+                    acc[2] += _h60(_line(rid, bool(row[2]), row[3], row[4] or {}, kind,
+                                         row, at))
             for rid, eid, ehlc in s.execute(select(RecordEvent.record_id, RecordEvent.id,
-                                                   RecordEvent.hlc)):
-                events.setdefault(rid, []).append((eid, ehlc))
-            for rec in recs:
-                if _stream_of(rec) != stream:
+                                                   RecordEvent.hlc)
+                                            .execution_options(yield_per=5000)):
+                stream = stream_of.get(rid)
+                if stream is None:
                     continue
-                kind = KINDS[rec.kind]
-                n_rec += 1
-                total += _h60(record_line(rec, kind.to_json(self.desk._values(s, kind, rec.id))))
-                for eid, ehlc in events.get(rec.id, ()):
-                    n_ev += 1
-                    total += _h60(f"{eid}|{rec.id}|{ehlc}")
-        return {"records": n_rec, "events": n_ev, "hash": str(total)}
+                acc = sums[stream]
+                acc[1] += 1
+                acc[2] += _h60(f"{eid}|{rid}|{ehlc}")
+        return {k: {"records": v[0], "events": v[1], "hash": str(v[2])} for k, v in sums.items()}
 
     def verify_digests(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
         """After a pull, compare each stream's digest with central (only when the outbox is
@@ -636,17 +754,38 @@ class SyncClient:
             waiting = s.scalar(select(OutboxEntry.local_seq).limit(1))
         if waiting is not None:
             return
-        for stream in sorted(report.streams):
-            central = self._call(conn, "SELECT sync.digest(%s)", (stream,))
+        streams = sorted(report.streams)
+        # central computes its digests while this window computes its own
+        centrals: dict[str, Any] = {}
+        failed: list[BaseException] = []
+
+        def ask() -> None:
+            try:
+                for stream in streams:
+                    centrals[stream] = self._call(conn, "SELECT sync.digest(%s)", (stream,))
+            except BaseException as exc:  # re-raised below, in this thread
+                failed.append(exc)
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        try:
+            locals_ = self.local_digests()
+        finally:
+            asking.join()
+        if failed:
+            raise failed[0]
+        for stream in streams:
+            central = centrals[stream]
             if self._cursor(stream)[0] != int(central["head"]):
                 continue  # others pushed meanwhile; check next time
-            local = self.local_digest(stream)
+            local = locals_.get(stream, {"records": 0, "events": 0, "hash": "0"})
             same = all(str(local[k]) == str(central[k]) for k in ("records", "events", "hash"))
             if same:
                 report.verified.append(stream)
                 continue
             report.rebaselined.append(stream)
             self._set_cursor_only(stream, 0, self._cursor(stream)[1], int(central["head"]))
+            self._fault(REBASELINE_FAULT)
             self._force = True
             try:
                 self._pull_stream(conn, stream, report)
@@ -673,12 +812,12 @@ class SyncClient:
         rec = self._page_recs.get(p["record_id"])
         if rec is None:
             raise SyncError("收到的办理记录找不到对应的登记（数据顺序异常），同步已停止，请联系管理员")
-        s.add(RecordEvent(
+        self._page_event_rows.append(dict(
             id=p["id"], record_id=p["record_id"], action=p["action"],
             from_status=p["from_status"], to_status=p["to_status"], payload=p.get("payload") or {},
             hlc=p["hlc"], actor=p.get("actor") or "", owner=p.get("owner") or "",
             created_at=_parse_time(p.get("created_at")), applied=True,
-        ))
+        ))  # inserted with the page's new records (_insert_new), one executemany
         rec.row_version += 1
         if p["hlc"] > rec.hlc:
             rec.hlc = p["hlc"]
@@ -686,8 +825,102 @@ class SyncClient:
         report.events_applied += 1
 
 
+@dataclass(slots=True)
+class _NewRecord:
+    """A record arriving in a pull page, held until the page is inserted (the columns of
+    storage.schema.Record but pk; Desk._fold_into and _search_text work on it as on one)."""
+
+    id: str
+    kind: str
+    receipt_no: str
+    status: str
+    needs_review: bool
+    owner: str
+    county_code: str
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by: str
+    hlc: str
+    field_hlc: dict[str, Any]
+    row_version: int
+    voided: bool
+    void_reason: str | None
+    title: str
+    enterprise_uscc: str | None
+    search_text: str = ""
+    due_date: dt.date | None = None
+    due_label: str | None = None
+    print_count: int = 0
+
+
+_NEW_COLS = tuple(f.name for f in dataclasses.fields(_NewRecord))
+
+
+class _Prefetch:
+    """Reads sync.pull pages ahead in a background thread (up to `depth` pages), so central's
+    time overlaps the local apply. While that reader runs, only it uses the connection; `get`
+    returns the page for a cursor (restarting the reader if it was reading elsewhere) and
+    `close` stops it before anything else is sent."""
+
+    def __init__(self, client: SyncClient, conn: psycopg.Connection[Any], stream: str,
+                 depth: int = 6) -> None:
+        self.client, self.conn, self.stream, self.depth = client, conn, stream, depth
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(depth)
+        self._next = -1  # the cursor the next queued page starts from
+
+    def _read(self, cursor: int, q: queue.Queue[tuple[Any, BaseException | None]],
+              stop: threading.Event) -> None:
+        try:
+            while not stop.is_set():
+                page = self.client._call(self.conn, "SELECT sync.pull(%s, %s, %s)",
+                                         (self.stream, cursor, self.client.page_size))
+                while not stop.is_set():
+                    try:
+                        q.put((page, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                changes = page["changes"]
+                if not changes or int(changes[-1]["seq"]) >= int(page["head"]):
+                    return
+                cursor = int(changes[-1]["seq"])
+        except BaseException as exc:  # handed to the main thread by get()
+            q.put((None, exc))
+
+    def get(self, cursor: int) -> Any:
+        if self._thread is None or self._next != cursor:
+            self.close()
+            self._stop = threading.Event()
+            self._queue = queue.Queue(self.depth)
+            self._thread = threading.Thread(target=self._read, daemon=True,
+                                            args=(cursor, self._queue, self._stop))
+            self._thread.start()
+        page, error = self._queue.get()
+        if error is not None:
+            self.close()
+            raise error
+        changes = page["changes"]
+        self._next = int(changes[-1]["seq"]) if changes else -1
+        return page
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            while self._thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    self._queue.get(timeout=0.05)  # unblock a reader waiting to put
+            self._thread = None
+        self._next = -1
+
+
 def _stream_of(rec: Record) -> str:
     return "global" if rec.kind == "enterprise" else f"county:{rec.county_code}"
+
+
+_json_str = json.encoder.encode_basestring  # a str as JSON, non-ASCII kept (as jsonb prints)
 
 
 def jsonb_text(value: Any) -> str:
@@ -701,7 +934,7 @@ def jsonb_text(value: Any) -> str:
     if isinstance(value, int | float):
         return json.dumps(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _json_str(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(jsonb_text(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -717,6 +950,46 @@ def record_line(rec: Record, values_json: dict[str, Any]) -> str:
         f"{k}={fh[k]}={hashlib.md5(jsonb_text(values_json.get(k)).encode()).hexdigest()}"
         for k in sorted(fh))
     return f"{rec.id}|{'t' if rec.voided else 'f'}|{rec.status}|{fields}"
+
+
+def _line(rid: str, voided: bool, status: str, fh: dict[str, str], kind: Any,
+          row: Any, at: dict[str, int]) -> str:
+    """record_line from a detail row as stored (`at`: column positions in the row; only the
+    fields with an HLC are converted)."""
+    conv = _converters(kind)
+    md5 = hashlib.md5
+    parts = []
+    for k in sorted(fh):
+        v = row[at[k]] if k in conv else None
+        if v is not None:
+            f = conv[k]
+            if f is not None:
+                v = f(v)
+            text_ = _json_str(v) if type(v) is str else jsonb_text(v)
+        else:
+            text_ = "null"
+        parts.append(f"{k}={fh[k]}={md5(text_.encode()).hexdigest()}")
+    return f"{rid}|{'t' if voided else 'f'}|{status}|{';'.join(parts)}"
+
+
+_CONVERTERS: dict[str, dict[str, Any]] = {}
+
+
+def _converters(kind: Any) -> dict[str, Any]:
+    """Per field of a kind: how a stored value becomes its JSON form (None: as it is)."""
+    conv = _CONVERTERS.get(kind.key)
+    if conv is None:
+        conv = {}
+        for f in kind.fields:
+            if isinstance(f, GroupField):
+                conv[f.key] = (lambda v, f=f: f.to_json(f.from_json(
+                    json.loads(v) if isinstance(v, str) else v)))
+            elif type(f).to_json is not Field.to_json:
+                conv[f.key] = f.to_json
+            else:
+                conv[f.key] = None
+        _CONVERTERS[kind.key] = conv
+    return conv
 
 
 def _h60(line: str) -> int:
