@@ -565,6 +565,44 @@ class AuditTab(_Tab):
             self.table.setRowHidden(r, bool(needle) and not any(needle in t for t in texts))
 
 
+class SyncTab(_Tab):
+    """Where central is, and the way to its settings dialog (ui/sync_settings.py)."""
+
+    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+        super().__init__(desk, runner)
+        self.open_settings: Callable[[], Any] | None = None
+        lay = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setObjectName("sync_summary")
+        self.summary.setWordWrap(True)
+        lay.addWidget(self.summary)
+        self.btn_settings = QPushButton("同步设置…")
+        self.btn_settings.setObjectName("btn_sync_settings")
+        self.btn_settings.clicked.connect(lambda: self.open_settings and self.open_settings())
+        row = QHBoxLayout()
+        row.addWidget(self.btn_settings)
+        row.addStretch(1)
+        lay.addLayout(row)
+        hint = QLabel("中心数据库的地址、窗口账号和密码由盟局管理员登记窗口时生成"
+                      "（xingan-desk central add-window）。同步每30秒一次，保存后也会立即同步。")
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        lay.addStretch(1)
+
+    def refresh(self) -> None:
+        def load() -> str:
+            from xingan_desk.sync import settings as ss
+
+            current = ss.load(self.desk)
+            if current is None:
+                return "本窗口尚未设置同步，数据只保存在本机。"
+            return (f"中心数据库：{current.host}:{current.port}/{current.dbname}"
+                    f"　窗口账号：{current.user}　加密方式：{current.sslmode}")
+
+        self.run(load, self.summary.setText)
+
+
 class AdminDialog(QDialog):
     """系统管理 (admins: every tab; supervisors: print settings and the audit log)."""
 
@@ -584,6 +622,7 @@ class AdminDialog(QDialog):
             ("calendar", "节假日安排", CalendarTab, ("admin",)),
             ("print", "打印设置", PrintTab, ("admin", "supervisor")),
             ("backup", "数据备份", BackupTab, ("admin",)),
+            ("sync", "中心同步", SyncTab, ("admin",)),
             ("audit", "审计日志", AuditTab, ("admin", "supervisor")),
         ]
         for key, title, cls, roles in specs:
@@ -592,6 +631,8 @@ class AdminDialog(QDialog):
                 page.setObjectName(f"admin_{key}")
                 self.pages[key] = page
                 self.tabs.addTab(page, title)
+        if "sync" in self.pages and parent is not None and hasattr(parent, "open_sync_settings"):
+            self.pages["sync"].open_settings = parent.open_sync_settings  # type: ignore[attr-defined]
         lay.addWidget(self.tabs, 1)
         close = QPushButton("关闭（Esc）")
         close.setObjectName("btn_admin_close")

@@ -158,7 +158,7 @@ def test_audit_log_and_who_sees_what(qtbot: Any, desk: Any, runner: Any) -> None
     visible = [r for r in range(page.table.rowCount()) if not page.table.isRowHidden(r)]
     assert visible and all(page.table.item(r, 2).text() == rec.receipt_no for r in visible)
     assert [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())] == [
-        "账号管理", "节假日安排", "打印设置", "数据备份", "审计日志"]
+        "账号管理", "节假日安排", "打印设置", "数据备份", "中心同步", "审计日志"]
     dlg.accept()
 
     desk.add_user("boss", "王主任", "supervisor", "Super2026x")
@@ -173,4 +173,20 @@ def test_audit_log_and_who_sees_what(qtbot: Any, desk: Any, runner: Any) -> None
     win.show()
     assert not child(win, QPushButton, "btn_admin").isVisible()
     assert win.open_admin() is None
+    win.close()
+
+
+def test_sync_tab_says_not_configured_and_opens_the_settings(qtbot: Any, desk: Any,
+                                                             runner: Any) -> None:
+    win = MainWindow(desk, runner)
+    qtbot.addWidget(win)
+    win.show()
+    dlg = win.open_admin("sync")
+    qtbot.waitUntil(lambda: not runner.busy, timeout=3000)
+    page = dlg.page("sync")
+    assert "尚未设置同步" in child(page, QLabel, "sync_summary").text()
+    child(page, QPushButton, "btn_sync_settings").click()
+    assert win.sync_settings_dialog.isVisible()
+    win.sync_settings_dialog.close()
+    dlg.accept()
     win.close()
