@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import hlc as hlc_mod
 from .auth import check_password_strength, hash_password, verify_password
-from .catalogs import COUNTY_CODES, LEAGUE_CODE
+from .catalogs import COUNTY_CODES, LEAGUE_CODE, county_name
 from .errors import (
     Conflict,
     IllegalTransition,
@@ -712,7 +712,7 @@ class Desk:
         with self._tx() as s:
             rec = self._load(s, record_id)
             kind = KINDS[rec.kind]
-            self._check_owner(rec, "修改")
+            self._check_editor(rec)
             if rec.voided:
                 raise IllegalTransition("该记录已作废，不能修改")
             if rec.row_version != expected_version:
@@ -730,6 +730,12 @@ class Desk:
             self._check_refs(s, kind, values, errors)
             if kind.key == "enterprise" and values.get("uscc") not in (None, current.get("uscc")):
                 errors["uscc"] = "统一社会信用代码是企业库的主键，不能修改；如有误请作废后重新登记"
+            ident = self.identity
+            if (rec.owner != ident.window_code and not ident.is_league
+                    and values.get("county_code") not in (None, current.get("county_code"),
+                                                          ident.county_code)):
+                errors["county_code"] = (f"本窗口只能维护{ident.county_name}的记录，不能改到其他旗县市"
+                                         "（可由盟本级窗口或登记窗口修改）")
             if errors:
                 raise ValidationFailed(errors, _label_map(kind))
             changed = {k: v for k, v in values.items() if v != current.get(k)}
@@ -997,6 +1003,26 @@ class Desk:
             raise PermissionDenied(
                 f"该记录由 {rec.owner} 窗口登记，本窗口不能{what}（可以办理状态操作或联系登记窗口）"
             )
+
+    def can_edit(self, rec: Record | RecordView) -> bool:
+        """May this window edit the record's intake fields? Its owner window may; a kind
+        declared `shared_edit` (the enterprise registry) may also be edited by any window
+        whose scope covers the record's county: a League window (152200) every county, a
+        county window its own. Central checks the same on push."""
+        ident = self.identity
+        if rec.owner == ident.window_code:
+            return True
+        return KINDS[rec.kind].shared_edit and (ident.is_league
+                                                or rec.county_code == ident.county_code)
+
+    def _check_editor(self, rec: Record) -> None:
+        if self.can_edit(rec):
+            return
+        if KINDS[rec.kind].shared_edit:
+            raise PermissionDenied(
+                f"该{KINDS[rec.kind].title}记录属于{county_name(rec.county_code)}，本窗口不能修改"
+                "（可由盟本级窗口或所在旗县市的窗口修改）")
+        self._check_owner(rec, "修改")
 
     def _index(self, s: Session, kind: RecordKind, rec: Record,
                values: Mapping[str, Any] | None = None, *, new: bool = False) -> None:

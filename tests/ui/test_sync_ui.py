@@ -317,3 +317,42 @@ def test_status_conflict_resolved_by_a_new_action_that_syncs(qtbot: Any, runner:
                                               "已办理“申请人撤回”：申请人已撤回")]
     assert a_sync.run_once().attention == 0
     assert a.desk.get(med.id).status == "withdrawn"
+
+
+def test_the_hall_edits_a_county_company_through_the_form(qtbot: Any, runner: Any,
+                                                          make_window: Any,
+                                                          central_url: str) -> None:
+    """Shared reference data: 修改 shows on a company 扎赉特旗 registered, and the form's save
+    reaches 扎赉特旗; on the county's consultation (not shared) the button is not offered."""
+    county = make_window("152223", "02")
+    hall = make_window("152200", "01")
+    ent, _ = county.desk.create("enterprise", {
+        "uscc": "93152223MA0R5K6L3R", "name": "扎赉特旗丰收农机制造有限公司",
+        "county_code": "152223", "contact_phone": "0482-6012345"})
+    con, _ = county.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    county.sync()
+    hall.sync()
+    win = MainWindow(hall.desk, runner)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    win.show_record(con.id)
+    qtbot.waitUntil(lambda: win.detail.record is not None and win.detail.record.id == con.id,
+                    timeout=5000)
+    assert win.detail.findChild(QPushButton, "btn_edit") is None
+    win.show_record(ent.id)
+    qtbot.waitUntil(lambda: win.detail.record is not None and win.detail.record.id == ent.id,
+                    timeout=5000)
+    edit = child(win.detail, QPushButton, "btn_edit")
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    form = win.form
+    assert form is not None and form.record is not None
+    form.editors["contact_phone"].set("13904821234")
+    form.save()
+    qtbot.waitUntil(lambda: win.form is None, timeout=5000)
+    assert hall.desk.get(ent.id).values["contact_phone"] == "13904821234"
+    runner.wait_idle(5000)
+    assert hall.sync().accepted == 1
+    county.sync()
+    assert county.desk.get(ent.id).values["contact_phone"] == "13904821234"

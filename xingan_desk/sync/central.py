@@ -105,6 +105,8 @@ CREATE TABLE IF NOT EXISTS sync.applied_mutation (
     PRIMARY KEY (client_id, local_seq)
 );
 CREATE TABLE IF NOT EXISTS sync.workflow (kind text PRIMARY KEY, initial text);
+-- RecordKind.shared_edit: windows in the record's county scope may edit it, not only its owner
+ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS shared_edit boolean NOT NULL DEFAULT false;
 CREATE TABLE IF NOT EXISTS sync.workflow_action (
     kind text NOT NULL REFERENCES sync.workflow,
     action text NOT NULL,
@@ -322,7 +324,17 @@ BEGIN
         IF r.owner <> c.window_code AND EXISTS (
             SELECT 1 FROM jsonb_object_keys(coalesce(p->'values', '{}')) x
             WHERE x <> 'handed_over_to') THEN
-            PERFORM sync._reject('NOT_OWNER', format('该记录由 %s 窗口登记，本窗口不能修改', r.owner));
+            -- shared reference data (RecordKind.shared_edit): any window whose scope covers
+            -- the record's county may edit it; it may not move it out of its own county
+            IF NOT EXISTS (SELECT 1 FROM sync.workflow w WHERE w.kind = r.kind AND w.shared_edit)
+               OR NOT (league OR coalesce(r.doc->>'county_code', r.county_code) = c.county_code)
+            THEN
+                PERFORM sync._reject('NOT_OWNER', format('该记录由 %s 窗口登记，本窗口不能修改', r.owner));
+            END IF;
+            IF NOT league AND p->'values' ? 'county_code'
+               AND p->'values'->>'county_code' IS DISTINCT FROM c.county_code THEN
+                PERFORM sync._reject('OUT_OF_COUNTY', '不能把记录改到其他县市');
+            END IF;
         END IF;
         new_doc := r.doc;
         new_fh := r.field_hlc;
@@ -359,7 +371,10 @@ BEGIN
                                  jsonb_build_object('origin', c.window_code));
         END IF;
         UPDATE sync.record SET doc = new_doc, field_hlc = new_fh, row_version = row_version + 1,
-            hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now()
+            hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now(),
+            -- an enterprise's county is its registered county (a field of the record)
+            county_code = CASE WHEN r.stream = 'global' AND new_doc->>'county_code' IS NOT NULL
+                               THEN new_doc->>'county_code' ELSE r.county_code END
         WHERE id = r.id;
         RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'record',
             'entity_id', r.id, 'op', 'upsert', 'payload', sync._snapshot(r.id)));
@@ -749,9 +764,10 @@ def _load_workflows(conn: psycopg.Connection[Any]) -> None:
     for key, kind in KINDS.items():
         wf = kind.workflow
         conn.execute(
-            "INSERT INTO sync.workflow (kind, initial) VALUES (%s, %s) "
-            "ON CONFLICT (kind) DO UPDATE SET initial = excluded.initial",
-            (key, wf.initial if wf else None),
+            "INSERT INTO sync.workflow (kind, initial, shared_edit) VALUES (%s, %s, %s) "
+            "ON CONFLICT (kind) DO UPDATE SET initial = excluded.initial, "
+            "shared_edit = excluded.shared_edit",
+            (key, wf.initial if wf else None, kind.shared_edit),
         )
         if wf is None:
             continue

@@ -204,13 +204,14 @@ class _Records:
 
 def _can_reapply(desk: Any, rec: Record | None, fkey: str) -> bool:
     """A losing value can be written again here if this window may edit that field: the
-    owner window for every field, any window for the hand-over link."""
+    owner window (and, for shared reference data, the windows in its county's scope) for
+    every field, any window for the hand-over link."""
     if rec is None or rec.voided:
         return False
     kind = KINDS[rec.kind]
     if not kind.has_field(fkey):
         return False
-    return rec.owner == desk.identity.window_code or fkey == "handed_over_to"
+    return desk.can_edit(rec) or fkey == "handed_over_to"
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -346,7 +347,7 @@ def _field_item(desk: Any, recs: _Records, *, key: str, rid: str, fkey: str,
     lost_text = recs.value_text(rid, fkey, lost)
     can = _can_reapply(desk, rec, fkey) and current != lost
     hint = "保留现值：不再改动；恢复落选值：把落选的值作为一次新的修改保存并同步到各窗口。"
-    if not can and rec is not None and rec.owner != desk.identity.window_code:
+    if not can and rec is not None and not desk.can_edit(rec):
         hint = f"该记录由 {rec.owner} 窗口登记，落选值只能在登记窗口恢复；本窗口可保留现值。"
     return AttentionItem(
         key=key, category="field_conflict", title=f"字段冲突：{flabel}",
