@@ -174,3 +174,41 @@ def test_another_county_may_not_edit_and_only_the_owner_may_void(make_window: An
     late.sync()
     assert late.desk.get(rid).county_code == "152224"
     _converged(central_url, hall, county, other, late)
+
+
+def test_same_company_registered_offline_at_two_windows_is_listed_for_a_supervisor(
+        make_window: Any, central_url: str) -> None:
+    county = make_window("152223", "02", role="supervisor")
+    hall = make_window("152200", "01", role="supervisor")
+    other = make_window("152224", "01")
+    first, _ = county.desk.create("enterprise", COMPANY)  # neither has heard of the other's
+    second, _ = hall.desk.create("enterprise", {**COMPANY, "name": "丰收农机制造有限公司"})
+    assert county.sync().accepted == 1  # both are accepted: each has its number already
+    assert hall.sync().accepted == 1
+    for w in (county, hall, other):
+        w.sync()
+    items = _rows(central_url, "SELECT item_kind, record_id, detail->>'other_receipt_no' "
+                               "FROM sync.review_item")
+    assert items == [("duplicate_enterprise", second.id, first.receipt_no)]
+    for w in (county, hall):
+        assert review_step(w.desk, w.client()) == ""
+        (item,) = attention_items(w.desk)
+        assert item.category_label == "企业重复登记"
+        assert first.receipt_no in item.summary and second.receipt_no in item.summary
+        assert COMPANY["uscc"] in item.summary
+        assert dict(item.lines)["后登记"].startswith(f"{second.receipt_no}（丰收农机制造有限公司")
+    assert review_step(other.desk, other.client()) == ""
+    assert attention_items(other.desk) == []  # another county's company
+    # replays and more cycles list it once; the hall voids its copy and the item closes
+    for w in (county, hall):
+        w.sync()
+    hall.desk.void(second.id, f"重复登记，保留 {first.receipt_no}")
+    hall.sync()
+    county.sync()
+    assert _rows(central_url, "SELECT count(*) FROM sync.review_item "
+                              "WHERE resolved_at IS NULL")[0][0] == 0
+    for w in (county, hall):
+        assert review_step(w.desk, w.client()) == ""
+        assert attention_items(w.desk) == []
+        assert w.desk.enterprise_by_uscc(COMPANY["uscc"]).id == first.id
+    _converged(central_url, county, hall)

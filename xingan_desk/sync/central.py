@@ -137,6 +137,9 @@ CREATE TABLE IF NOT EXISTS sync.record (
     CONSTRAINT record_receipt_no_key UNIQUE (receipt_no)
 );
 CREATE INDEX IF NOT EXISTS record_stream_ix ON sync.record (stream);
+-- the enterprise registry by credit code (duplicates registered offline are listed)
+CREATE INDEX IF NOT EXISTS record_enterprise_uscc_ix ON sync.record ((doc->>'uscc'))
+    WHERE kind = 'enterprise';
 CREATE TABLE IF NOT EXISTS sync.event (
     id text PRIMARY KEY,
     record_id text NOT NULL REFERENCES sync.record,
@@ -268,6 +271,7 @@ DECLARE
     stream text;
     n integer;
     old_ev sync.event%ROWTYPE;
+    dup sync.record%ROWTYPE;
 BEGIN
     IF m_hlc IS NULL OR m_hlc !~ '^\d{13}-\d{5}-' THEN
         PERFORM sync._reject('BAD_PAYLOAD', '变更缺少有效的时间戳（HLC）');
@@ -306,6 +310,22 @@ BEGIN
         VALUES (p->>'id', p->>'kind', p->>'receipt_no', p->>'county_code', stream, p->>'owner',
                 p->>'created_by', p->>'created_at', m_hlc, new_fh, coalesce(p->'values', '{}'));
         PERFORM sync._refold(p->>'id');
+        -- two windows registered the same company offline: both are kept (each has its
+        -- number and may be referred to), a supervisor is asked to void one
+        IF p->>'kind' = 'enterprise' AND coalesce(p->'values'->>'uscc', '') <> '' THEN
+            SELECT * INTO dup FROM sync.record
+            WHERE kind = 'enterprise' AND doc->>'uscc' = p->'values'->>'uscc' AND NOT voided
+              AND id <> p->>'id'
+            ORDER BY created_at COLLATE "C", id COLLATE "C" LIMIT 1;
+            IF FOUND THEN
+                PERFORM sync._review(p->>'id', 'duplicate_enterprise', p->>'id',
+                    jsonb_build_object('uscc', p->'values'->>'uscc',
+                        'name', p->'values'->>'name', 'receipt_no', p->>'receipt_no',
+                        'origin', c.window_code, 'other_id', dup.id,
+                        'other_name', dup.doc->>'name', 'other_receipt_no', dup.receipt_no,
+                        'other_origin', dup.owner));
+            END IF;
+        END IF;
         RETURN jsonb_build_array(jsonb_build_object('stream', stream, 'entity', 'record',
             'entity_id', p->>'id', 'op', 'upsert', 'payload', sync._snapshot(p->>'id')));
     END IF;
@@ -391,6 +411,14 @@ BEGIN
             row_version = row_version + 1, hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"),
             updated_at = now()
         WHERE id = r.id;
+        -- a duplicate enterprise voided: its review items close once one record is left
+        IF r.kind = 'enterprise' AND coalesce(r.doc->>'uscc', '') <> ''
+           AND (SELECT count(*) FROM sync.record x WHERE x.kind = 'enterprise'
+                AND x.doc->>'uscc' = r.doc->>'uscc' AND NOT x.voided) <= 1 THEN
+            UPDATE sync.review_item SET resolved_at = now()
+            WHERE item_kind = 'duplicate_enterprise' AND resolved_at IS NULL
+              AND detail->>'uscc' = r.doc->>'uscc';
+        END IF;
         -- [sync-headline fix] actions and edits from other windows that reached central
         -- before this void but were not seen by it: listed like those arriving after it
         IF p ? 'seen_events' THEN

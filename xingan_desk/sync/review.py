@@ -7,7 +7,8 @@ The list (`attention_items`) is built from the local store only, so it also work
 * this window's edits that lost a per-field merge on pull (`sync_conflict`);
 * central's open review items for this window's scope (`sync_review`, the mirror of
   `sync.review_items`, refreshed after each sync): field conflicts, status events kept but not
-  applied by the fold, edits and events after a void, duplicate numbers, clock skew;
+  applied by the fold, edits and events after a void, duplicate numbers, enterprises
+  registered twice offline (same credit code), clock skew;
 * records the local fold marked `needs_review` whose conflicting events central does not know
   yet (made offline).
 The same conflict seen locally and at central is listed once.
@@ -67,6 +68,7 @@ CATEGORY_LABELS = {
     "status_conflict": "办理冲突",
     "void_conflict": "作废后又有改动",
     "duplicate": "编号重复",
+    "duplicate_enterprise": "企业重复登记",
     "window": "同步问题",
     "clock": "时钟偏差",
     "other": "其他",
@@ -453,6 +455,20 @@ def _central_item(desk: Any, recs: _Records, row: Any) -> AttentionItem | None:
             lines=(("编号", str(d.get("receipt_no") or "")), ("来源窗口", origin),
                    ("说明", "中心拒绝了编号重复的登记，请核查该窗口是否使用了复制的数据")),
             hint="核查后标记已处理。", **common)
+    if kind == "duplicate_enterprise":
+        uscc = str(d.get("uscc") or "")
+        first = (f"{d.get('other_receipt_no') or ''}（{d.get('other_name') or ''}，"
+                 f"{d.get('other_origin') or ''} 窗口）")
+        second = f"{d.get('receipt_no') or ''}（{d.get('name') or ''}，{origin} 窗口）"
+        return AttentionItem(
+            category="duplicate_enterprise", title="企业库重复登记",
+            summary=(f"统一社会信用代码 {uscc} 登记了两次：{d.get('other_receipt_no') or ''}"
+                     f"（{d.get('other_origin') or ''} 窗口）和 {d.get('receipt_no') or ''}"
+                     f"（{origin} 窗口）"),
+            lines=(("统一社会信用代码", uscc), ("先登记", first), ("后登记", second),
+                   ("说明", "两个窗口离线时登记了同一家企业，两条记录都已保留")),
+            hint=("请核实后由登记窗口作废重复的一条（作废原因写明保留的编号）；"
+                  "只剩一条时本事项自动关闭，也可核实后标记已处理。"), **common)
     if kind == "clock_skew":
         minutes = round(float(d.get("ahead_ms") or 0) / 60000)
         return AttentionItem(
