@@ -217,7 +217,7 @@ sync_cursor = Table(
 )
 
 # Outbox rows central acknowledged (moved here in the ack transaction; kept for central-restore
-# safety, pruning after N days is a later step).
+# safety, dropped after the setting acked_log_retention_days, default 30, by SyncClient).
 acked_log = Table(
     "acked_log", Base.metadata,
     Column("local_seq", Integer, primary_key=True),

@@ -9,6 +9,8 @@
    one local transaction together with the new cursor (and the HLC merge). Records merge per
    field by HLC (a losing pending local edit is kept in `sync_conflict`); events are a union;
    status is refolded with `Desk._refold` and the search index rebuilt with `Desk._index`.
+3. Verify the stream digests; then drop acknowledged changes older than the retention
+   (`acked_log_retention_days`, default 30) from `acked_log`.
 
 A dead network raises `SyncUnavailable` (Chinese message); nothing local is lost, because the
 outbox rows leave only in the ack transaction and the cursor only moves with applied rows.
@@ -53,6 +55,10 @@ from . import PROTOCOL_VERSION, local_schema
 from .local_schema import acked_log, sync_conflict, sync_cursor, sync_issue
 
 MAX_BATCH = 500
+# Acknowledged changes are kept this many days (desk setting ACKED_RETENTION_SETTING), so they
+# can be pushed again if central is restored from an older backup (reference §7 S14).
+ACKED_RETENTION_DAYS = 30
+ACKED_RETENTION_SETTING = "acked_log_retention_days"
 
 # How the desk stores detail values (repeating groups as JSON). Private to desk.py; the
 # fallback keeps working with a desk that stores Python values as they are.
@@ -105,6 +111,7 @@ class SyncReport:
     rebaselined: list[str] = field(default_factory=list)
     clock_skew_s: float = 0.0  # this PC's clock minus central's
     requeued: int = 0  # acknowledged changes central lost (restore) and that were re-sent
+    pruned: int = 0  # acknowledged changes older than the retention, dropped from acked_log
     digest_mismatch: list[str] = field(default_factory=list)  # still different after repair
 
     @property
@@ -216,7 +223,35 @@ class SyncClient:
             self.pull(conn, report)
             if self.verify:
                 self.verify_digests(conn, report)
+        self.prune_acked(report)
         return report
+
+    def acked_retention_days(self) -> int:
+        """How long acknowledged changes stay in acked_log (setting, default 30 days)."""
+        try:
+            days = int(self.desk.setting(ACKED_RETENTION_SETTING, ACKED_RETENTION_DAYS))
+        except (TypeError, ValueError):
+            return ACKED_RETENTION_DAYS
+        return max(1, days)
+
+    def prune_acked(self, report: SyncReport | None = None,
+                    now: dt.datetime | None = None) -> int:
+        """After a successful cycle: drop acknowledged changes older than the retention. A
+        central restored from a backup younger than that loses nothing (they are re-pushed by
+        `requeue_lost_acks`); older backups are outside the promise. Only the oldest row is
+        read on a normal cycle (by primary key), so this costs nothing until rows age out."""
+        cutoff = (now or utcnow()) - dt.timedelta(days=self.acked_retention_days())
+        with self.desk._ro() as s:
+            oldest = s.scalar(select(acked_log.c.acked_at).order_by(acked_log.c.local_seq)
+                              .limit(1))
+        if oldest is None or oldest >= cutoff:
+            return 0
+        with self.desk._tx() as s:
+            n = int(s.execute(delete(acked_log).where(acked_log.c.acked_at < cutoff))
+                    .rowcount or 0)  # type: ignore[attr-defined]
+        if report is not None:
+            report.pruned += n
+        return n
 
     def status(self) -> dict[str, Any]:
         with self._central() as conn:
