@@ -13,7 +13,8 @@ Protocol (reference/sync.md §6):
   counter row (`sync.stream_head`) is bumped (row lock held to COMMIT), which makes the per-stream
   sequence dense and commit-ordered, so a puller reading `seq > cursor` never skips a row.
 * Streams: `county:<code>` for a county's records and events, `global` for league-wide reference
-  data (the enterprise registry). A county window reads its county and `global`; the League
+  data (the enterprise registry, and the League's holiday table: `sync.calendar_day`, entered
+  at League windows, op `calendar`). A county window reads its county and `global`; the League
   (152200) reads everything.
 * Records are JSONB documents with a per-field HLC map (last writer wins per field; the losing
   value goes to `sync.conflict_log` and a review item). Status is the fold of the events
@@ -175,6 +176,17 @@ CREATE TABLE IF NOT EXISTS sync.review_item (
     created_at timestamptz NOT NULL DEFAULT now(),
     resolved_at timestamptz,
     UNIQUE (item_kind, item_key)
+);
+-- The League's holiday table (entered at League windows, pulled by every window through the
+-- `global` stream): one row per day, the latest HLC wins; kind NULL = entry withdrawn.
+CREATE TABLE IF NOT EXISTS sync.calendar_day (
+    day date PRIMARY KEY,
+    kind text CHECK (kind IN ('holiday', 'workday', 'normal')),
+    name text NOT NULL DEFAULT '',
+    hlc text NOT NULL,
+    updated_by text NOT NULL DEFAULT '',
+    origin text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS sync.alert (
     id bigserial PRIMARY KEY,
@@ -484,6 +496,33 @@ BEGIN
                 'owner', e.owner, 'created_at', e.created_at)
                 FROM sync.event e WHERE e.id = p->>'id')));
     END IF;
+    IF op = 'calendar' THEN
+        -- one day of the League's holiday table; a county window's edits stay local
+        IF NOT league THEN
+            PERFORM sync._reject('NOT_LEAGUE', '只有盟本级窗口录入的节假日安排才同步到全盟（旗县市窗口的录入只在本窗口生效）');
+        END IF;
+        IF coalesce(p->>'day', '') !~ '^\d{4}-\d{2}-\d{2}$'
+           OR coalesce(p->>'kind', 'holiday') NOT IN ('holiday', 'workday', 'normal') THEN
+            PERFORM sync._reject('BAD_PAYLOAD', '节假日安排的日期或类型不正确');
+        END IF;
+        INSERT INTO sync.calendar_day AS d (day, kind, name, hlc, updated_by, origin)
+        VALUES ((p->>'day')::date, p->>'kind', left(coalesce(p->>'name', ''), 50), m_hlc,
+                left(coalesce(p->>'updated_by', ''), 50), c.window_code)
+        ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+            hlc = excluded.hlc, updated_by = excluded.updated_by, origin = excluded.origin,
+            updated_at = now()
+        WHERE d.hlc COLLATE "C" < excluded.hlc COLLATE "C";
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n = 0 THEN
+            RETURN '[]'::jsonb;  -- a later entry for the day is already here (or a replay)
+        END IF;
+        RETURN jsonb_build_array(jsonb_build_object('stream', 'global', 'entity', 'calendar',
+            'entity_id', p->>'day', 'op', 'upsert',
+            'payload', (SELECT jsonb_build_object('day', to_char(d.day, 'YYYY-MM-DD'),
+                'kind', d.kind, 'name', d.name, 'hlc', d.hlc, 'updated_by', d.updated_by,
+                'origin', d.origin)
+                FROM sync.calendar_day d WHERE d.day = (p->>'day')::date)));
+    END IF;
     PERFORM sync._reject('BAD_PAYLOAD', format('未知的变更类型“%s”', op));
     RETURN NULL;
 END $f$;
@@ -742,7 +781,11 @@ BEGIN
                   FROM sync.record r WHERE r.stream = p_stream)
                + (SELECT coalesce(sum(sync._h60(e.id || '|' || e.record_id || '|' || e.hlc)), 0)
                   FROM sync.event e JOIN sync.record r ON r.id = e.record_id
-                  WHERE r.stream = p_stream))::text);
+                  WHERE r.stream = p_stream)
+               -- the League's holiday table travels in `global` (client.calendar_line)
+               + (SELECT coalesce(sum(sync._h60('cal|' || to_char(d.day, 'YYYY-MM-DD') || '|'
+                                                 || coalesce(d.kind, '-') || '|' || d.hlc)), 0)
+                  FROM sync.calendar_day d WHERE p_stream = 'global'))::text);
 END $f$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC;

@@ -48,7 +48,14 @@ from ..records.fields import Field, GroupField
 from ..records.kinds import KINDS
 from ..records.workflow import EventLike
 from ..storage import search
-from ..storage.schema import DETAIL, Installation, OutboxEntry, Record, RecordEvent
+from ..storage.schema import (
+    DETAIL,
+    Installation,
+    LeagueCalendarDay,
+    OutboxEntry,
+    Record,
+    RecordEvent,
+)
 from ..storage.types import UTCDateTime
 from ..timeutil import utcnow
 from . import PROTOCOL_VERSION, local_schema
@@ -104,6 +111,7 @@ class SyncReport:
     pulled: int = 0
     records_applied: int = 0
     events_applied: int = 0
+    calendar_applied: int = 0  # days of the League's holiday table that changed here
     conflicts: int = 0
     rejections: list[tuple[int, str]] = field(default_factory=list)
     streams: dict[str, tuple[int, int]] = field(default_factory=dict)  # stream: (cursor, head)
@@ -516,12 +524,14 @@ class SyncClient:
                     epoch: str | None, head: int, report: SyncReport) -> None:
         desk = self.desk
         ident = desk.identity
+        calendar_changed = False
         with desk._tx() as s:
             touched: dict[str, None] = {}
             top_hlc = ""
             # one query each for the records and events this page already has locally
             rec_ids = {c["payload"]["id"] if c["entity"] == "record"
-                       else c["payload"].get("record_id") for c in changes}
+                       else c["payload"].get("record_id") for c in changes
+                       if c["entity"] in ("record", "event")}
             ev_ids = [c["payload"]["id"] for c in changes if c["entity"] == "event"]
             self._page_recs = {r.id: r for r in s.scalars(
                 select(Record).where(Record.id.in_(rec_ids)))} if rec_ids else {}
@@ -536,6 +546,10 @@ class SyncClient:
                     self._apply_record(s, p, touched, report)
                 elif ch["entity"] == "event":
                     self._apply_event(s, p, touched, report)
+                elif ch["entity"] == "calendar":
+                    if self._apply_calendar(s, p):
+                        calendar_changed = True
+                        report.calendar_applied += 1
                 else:
                     raise SyncError(f"无法识别的变更类型“{ch['entity']}”，请升级本程序")
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
@@ -574,9 +588,35 @@ class SyncClient:
             if changes:
                 s.add(desk._audit_row("sync_pull", detail=(
                     f"同步：从{stream}接收{len(changes)}条变更（至{new_cursor}）")))
+        if calendar_changed:
+            desk._calendar = None  # deadlines from now on use the new holiday table
         report.pulled += len(changes)
         if changes:
             self._fault("after_apply")
+
+    def _apply_calendar(self, s: Session, p: dict[str, Any]) -> bool:
+        """One day of the League's holiday table: the entry with the later HLC wins (a
+        League window's own newer edit, still waiting to be pushed, stays); on a
+        re-baseline central's entry repairs the local one. Returns whether it changed."""
+        day = dt.date.fromisoformat(str(p["day"]))
+        kind, name, stamp = p.get("kind"), str(p.get("name") or ""), str(p["hlc"])
+        entry = s.get(LeagueCalendarDay, day)
+        if entry is not None:
+            same = (entry.kind, entry.name, entry.hlc) == (kind, name, stamp)
+            if same or (entry.hlc >= stamp and not self._force):
+                return False
+        old = None if entry is None else entry.kind
+        if entry is None:
+            entry = LeagueCalendarDay(day=day)
+            s.add(entry)
+        entry.kind, entry.name, entry.hlc = kind, name, stamp
+        entry.updated_by = str(p.get("updated_by") or "")[:50]
+        entry.origin = str(p.get("origin") or "")[:20]
+        entry.updated_at = utcnow()
+        s.add(self.desk._audit_row(
+            "calendar", changes={day.isoformat(): [old, kind]},
+            detail=f"全盟统一安排（{entry.origin} 窗口录入）" + (f"：{name}" if name else "")))
+        return True
 
     @staticmethod
     def _load_values(s: Session, recs: Collection[Record]) -> dict[str, dict[str, Any]]:
@@ -776,6 +816,11 @@ class SyncClient:
                 acc = sums[stream]
                 acc[1] += 1
                 acc[2] += _h60(f"{eid}|{rid}|{ehlc}")
+            for day, kind, ehlc in s.execute(select(LeagueCalendarDay.day,
+                                                    LeagueCalendarDay.kind,
+                                                    LeagueCalendarDay.hlc)):
+                acc = sums.setdefault("global", [0, 0, 0])
+                acc[2] += _h60(calendar_line(day, kind, ehlc))
         return {k: {"records": v[0], "events": v[1], "hash": str(v[2])} for k, v in sums.items()}
 
     def verify_digests(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
@@ -985,6 +1030,12 @@ def record_line(rec: Record, values_json: dict[str, Any]) -> str:
         f"{k}={fh[k]}={hashlib.md5(jsonb_text(values_json.get(k)).encode()).hexdigest()}"
         for k in sorted(fh))
     return f"{rec.id}|{'t' if rec.voided else 'f'}|{rec.status}|{fields}"
+
+
+def calendar_line(day: dt.date, kind: str | None, stamp: str) -> str:
+    """Canonical text of a League holiday-table entry for the `global` digest (mirrors
+    sync.digest)."""
+    return f"cal|{day.isoformat()}|{kind or '-'}|{stamp}"
 
 
 def _line(rid: str, voided: bool, status: str, fh: dict[str, str], kind: Any,

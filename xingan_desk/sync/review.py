@@ -43,6 +43,7 @@ from ..hlc import HLC
 from ..records.kinds import KINDS
 from ..storage.schema import (
     DETAIL,
+    LeagueCalendarDay,
     OutboxEntry,
     Record,
     RecordEvent,
@@ -81,7 +82,7 @@ ACTION_LABELS = {
     "retry": "重新上传",
     "discard": "放弃上传",
 }
-OP_LABELS = {"create": "新建登记", "update": "修改", "void": "作废"}
+OP_LABELS = {"create": "新建登记", "update": "修改", "void": "作废", "calendar": "节假日安排"}
 WINDOW_ISSUES = {
     "CLONED_INSTALLATION": "本机被中心拒绝同步（数据目录可能被复制）",
     "UPGRADE_REQUIRED": "需要升级本程序",
@@ -266,6 +267,8 @@ def _refused_items(s: Session, recs: _Records, covered: set[tuple[str, str]]
         if rid is None and r["entity"] == "event":
             rid = s.scalar(select(RecordEvent.record_id).where(RecordEvent.id == r["entity_id"]))
         no, kind_key, label = recs.label(rid)
+        if r["entity"] == "calendar":
+            label = f"节假日安排 {r['entity_id']}"
         op = ob.op if ob is not None else ""
         if r["entity"] == "event":
             wf = KINDS[kind_key].workflow if kind_key in KINDS else None
@@ -636,6 +639,13 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
             full = desk._refold(s, kind, rec)
             desk._index(s, kind, rec, full)
             changes = Changes(frozenset({rec.id}), frozenset({rec.kind}))
+    elif row.op == "calendar":
+        # the League entry this window made goes; the next integrity check brings back
+        # central's entry for the day, if it has one
+        s.execute(delete(LeagueCalendarDay).where(
+            LeagueCalendarDay.day == dt.date.fromisoformat(row.entity_id),
+            LeagueCalendarDay.hlc == row.hlc))
+        desk._calendar = None
     elif row.op == "create":
         rec = s.scalar(select(Record).where(Record.id == row.entity_id))
         if rec is not None and not rec.voided:
