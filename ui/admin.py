@@ -298,7 +298,8 @@ class CalendarTab(_Tab):
         self.btn_add = QPushButton("录入")
         self.btn_add.setObjectName("btn_calendar_add")
         self.btn_add.setProperty("primary", True)
-        self.btn_remove = QPushButton("删除所选的本机录入")
+        league = desk.identity.is_league
+        self.btn_remove = QPushButton("删除所选的全盟录入" if league else "删除所选的本机录入")
         self.btn_remove.setObjectName("btn_calendar_remove")
         for w in (QLabel("从"), self.start, QLabel("到"), self.end, self.kind, self.name,
                   self.btn_add, self.btn_remove):
@@ -307,7 +308,10 @@ class CalendarTab(_Tab):
         self.error = _error_label("calendar_error")
         lay.addWidget(self.error)
         hint = QLabel("依据国务院办公厅每年发布的节假日安排通知录入整段假期（含周末）和调休上班日；"
-                      "录入后，所有按工作日计算的期限立即按新安排计算。")
+                      "录入后，所有按工作日计算的期限立即按新安排计算。"
+                      + ("本窗口属盟本级，录入的安排同步到全盟各窗口。" if league else
+                         "盟本级录入的安排会同步到本窗口；本窗口的录入只在本窗口生效，"
+                         "并优先于盟本级的安排。"))
         hint.setProperty("role", "hint")
         hint.setWordWrap(True)
         lay.addWidget(hint)
@@ -325,22 +329,30 @@ class CalendarTab(_Tab):
     def refresh(self) -> None:
         year = self.year.value()
 
-        def load() -> tuple[Any, list[Any], str | None]:
+        league = self.desk.identity.is_league
+
+        def load() -> tuple[Any, dict[Any, Any], dict[Any, str], str | None]:
             cal = self.desk.calendar()
             local = {d: (k, n, who) for d, k, n, who in self.desk.calendar_edits(year)}
-            return cal, sorted(local.items()), cal.coverage_warning(dt.date(year, 1, 1))
+            synced = {d: origin for d, _k, _n, origin in self.desk.league_calendar(year)}
+            return cal, local, synced, cal.coverage_warning(dt.date(year, 1, 1))
 
-        def done(result: tuple[Any, list[Any], str | None]) -> None:
-            cal, local, warning = result
-            local_days = dict(local)
+        def done(result: tuple[Any, dict[Any, Any], dict[Any, str], str | None]) -> None:
+            cal, local_days, synced, warning = result
             rows, keys = [], []
             for sd in cal.special_days():
                 if sd.day.year != year:
                     continue
                 mine = local_days.get(sd.day)
+                if mine:
+                    source = f"{'全盟录入' if league else '本机录入'}（{mine[2]}）"
+                elif sd.day in synced:
+                    source = f"全盟统一（{synced[sd.day]} 窗口录入）"
+                else:
+                    source = "系统内置"
                 rows.append([sd.day.isoformat(), "一二三四五六日"[sd.day.weekday()],
                              "放假" if sd.kind == "holiday" else "调休上班", sd.name or "",
-                             f"本机录入（{mine[2]}）" if mine else "系统内置"])
+                             source])
                 keys.append((sd.day, bool(mine)))
             _fill(self.table, rows, keys)
             if warning:
@@ -376,10 +388,10 @@ class CalendarTab(_Tab):
             return
         day, mine = item.data(Qt.ItemDataRole.UserRole)
         if not mine:
-            _say(self.error, "系统内置的安排不能删除，可录入新的安排覆盖它")
+            _say(self.error, "系统内置和盟本级统一录入的安排不能在本窗口删除，可录入新的安排覆盖它")
             return
         self.run(lambda: self.desk.clear_calendar_day(day),
-                 lambda _r: (_say(self.error, f"已删除 {day.isoformat()} 的本机录入", ok=True),
+                 lambda _r: (_say(self.error, f"已删除 {day.isoformat()} 的录入", ok=True),
                              self.refresh()), self.error)
 
 

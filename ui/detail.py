@@ -129,7 +129,9 @@ class DetailPanel(QWidget):
     def show_record(self, rec: RecordView, actions: tuple[Action, ...],
                     events: list[EventView], *, can_print: bool = False,
                     documents: list[tuple[str, str]] | None = None,
-                    audit: list[AuditView] | None = None) -> None:
+                    audit: list[AuditView] | None = None, can_edit: bool = True) -> None:
+        """`can_edit`: this window may edit the record (its owner, or a window in the county
+        scope of shared reference data such as the enterprise registry; Desk.can_edit)."""
         self._clear_layouts()
         self.record = rec
         kind = KINDS[rec.kind]
@@ -153,7 +155,7 @@ class DetailPanel(QWidget):
         for i, a in enumerate(actions):
             self._button(f"btn_action_{a.key}", a.label,
                          lambda _c=False, k=a.key: self.action_requested.emit(k), primary=i == 0)
-        if not rec.voided:
+        if not rec.voided and can_edit:
             self._button("btn_edit", "修改", self.edit_requested.emit)
         if rec.kind == "consultation" and not rec.voided:
             self._button("btn_handover_preexam_filing", "转预审备案",

@@ -460,7 +460,7 @@ class MainWindow(QMainWindow):
 
         printing = self._printing is not None
 
-        def load() -> tuple[RecordView, Any, Any, Any, list[tuple[str, str]]]:
+        def load() -> tuple[RecordView, Any, Any, Any, list[tuple[str, str]], bool]:
             rec = self.desk.get(record_id)
             docs: list[tuple[str, str]] = []
             if printing:
@@ -468,14 +468,16 @@ class MainWindow(QMainWindow):
 
                 docs = [(d.key, d.title) for d in documents_for(rec)]
             events, audit = self.desk.history(record_id)
-            return rec, self.desk.actions_for(record_id), events, audit, docs
+            return (rec, self.desk.actions_for(record_id), events, audit, docs,
+                    self.desk.can_edit(rec))
 
-        def done(result: tuple[RecordView, Any, Any, Any, list[tuple[str, str]]]) -> None:
+        def done(result: tuple[RecordView, Any, Any, Any, list[tuple[str, str]], bool]
+                 ) -> None:
             if gen != self._detail_gen:
                 return
-            rec, actions, events, audit, docs = result
+            rec, actions, events, audit, docs, can_edit = result
             self.detail.show_record(rec, actions, events, can_print=printing, documents=docs,
-                                    audit=audit)
+                                    audit=audit, can_edit=can_edit)
             self.record_shown.emit(record_id)
 
         self.runner.run(load, on_done=done)

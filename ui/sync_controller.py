@@ -92,7 +92,8 @@ class SyncController(QObject):
     def _cycle_done(self, state: SyncState) -> None:
         self.cycles += 1
         report = self.service.last_report
-        if report is not None and (report.records_applied or report.events_applied):
+        if report is not None and (report.records_applied or report.events_applied
+                                   or report.calendar_applied):
             self.records_changed.emit()
         self.state_changed.emit(state)
         if self.service.gate.finish():

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import hlc as hlc_mod
 from .auth import check_password_strength, hash_password, verify_password
-from .catalogs import COUNTY_CODES, LEAGUE_CODE
+from .catalogs import COUNTY_CODES, LEAGUE_CODE, county_name
 from .errors import (
     Conflict,
     IllegalTransition,
@@ -58,6 +58,7 @@ from .storage.schema import (
     CalendarDay,
     Draft,
     Installation,
+    LeagueCalendarDay,
     OutboxEntry,
     ReceiptCounter,
     Record,
@@ -397,45 +398,100 @@ class Desk:
             s.add(self._audit_row("setting", changes={key: [_redact(old), _redact(value)]}))
 
     def calendar(self) -> Any:
-        """The working-day calendar: shipped holiday table plus this window's admin edits."""
+        """The working-day calendar: the shipped holiday table, then the League's entries
+        (entered at a League window and synced to every window), then this window's own
+        edits (a county window's edits stay local and win for that window)."""
         if self._calendar is None:
             from .workdays import Calendar
 
             with self._ro() as s:
+                league = [(r.day, r.kind, r.name) for r in s.scalars(
+                    select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None)))]
                 rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
-            years = {d.year for d, _, _ in rows}
-            self._calendar = Calendar.default().with_overrides(rows, covered_years=years)
+            cal = Calendar.default()
+            if league:
+                cal = cal.with_overrides(league, covered_years={d.year for d, _, _ in league})
+            self._calendar = cal.with_overrides(rows, covered_years={d.year for d, _, _ in rows})
         return self._calendar
+
+    def _put_calendar_day(self, s: Session, day: dt.date, kind: str | None, name: str) -> str | None:
+        """Write one day of the holiday table (kind None: drop the entry); returns the kind it
+        had. A League window's entry is League-wide: it goes to `league_calendar_day` with an
+        HLC and an outbox row (sync pushes it, central keeps the latest per day, every window
+        pulls it); a county window's stays in its own `calendar_day`."""
+        local = s.get(CalendarDay, day)
+        old = None if local is None else local.kind
+        if local is not None and (kind is None or self.identity.is_league):
+            s.delete(local)  # a League window's edit replaces its older local-only one
+        if not self.identity.is_league:
+            if kind is not None:
+                if local is None:
+                    s.add(CalendarDay(day=day, kind=kind, name=name,
+                                      updated_by=self.user.username, updated_at=utcnow()))
+                else:
+                    local.kind, local.name = kind, name
+                    local.updated_by, local.updated_at = self.user.username, utcnow()
+            return old
+        entry = s.get(LeagueCalendarDay, day)
+        if old is None and entry is not None:
+            old = entry.kind
+        if kind is None and (entry is None or entry.kind is None):
+            return old
+        stamp, now, window = self._tick(s), utcnow(), self.identity.window_code
+        if entry is None:
+            entry = LeagueCalendarDay(day=day)
+            s.add(entry)
+        entry.kind, entry.name, entry.hlc = kind, name if kind else "", stamp
+        entry.updated_by, entry.origin, entry.updated_at = self.user.username, window, now
+        self._outbox(s, "calendar", day.isoformat(), "calendar", {
+            "day": day.isoformat(), "kind": kind, "name": entry.name, "hlc": stamp,
+            "updated_by": self.user.username, "origin": window}, stamp)
+        return old
 
     def set_calendar_day(self, day: dt.date, kind: str, name: str = "") -> None:
         self._require_role("admin", what="编辑节假日")
         if kind not in ("holiday", "workday", "normal"):
             raise ValidationFailed({"kind": "类型应为 holiday（放假）、workday（调休上班）或 normal"})
         with self._tx() as s:
-            row = s.get(CalendarDay, day)
-            old = None if row is None else row.kind
-            if row is None:
-                s.add(CalendarDay(day=day, kind=kind, name=name[:50],
-                                  updated_by=self.user.username, updated_at=utcnow()))
-            else:
-                row.kind, row.name = kind, name[:50]
-                row.updated_by, row.updated_at = self.user.username, utcnow()
+            old = self._put_calendar_day(s, day, kind, name[:50])
             s.add(self._audit_row("calendar", changes={day.isoformat(): [old, kind]},
                                   detail=name))
         self._calendar = None
 
     def calendar_edits(self, year: int | None = None) -> list[tuple[dt.date, str, str, str]]:
-        """This window's own holiday-table edits: (day, kind, name, edited by)."""
+        """The holiday-table entries this window may change or remove: (day, kind, name,
+        edited by). A county window: its own edits; a League window: the League's entries
+        (synced to every window)."""
         with self._ro() as s:
-            q = select(CalendarDay).order_by(CalendarDay.day)
+            if self.identity.is_league:
+                q = select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None))
+                col = LeagueCalendarDay.day
+            else:
+                q, col = select(CalendarDay), CalendarDay.day
             if year is not None:
-                q = q.where(CalendarDay.day >= dt.date(year, 1, 1),
-                            CalendarDay.day <= dt.date(year, 12, 31))
-            return [(r.day, r.kind, r.name, r.updated_by) for r in s.scalars(q)]
+                q = q.where(col >= dt.date(year, 1, 1), col <= dt.date(year, 12, 31))
+            rows = {r.day: (r.day, str(r.kind), r.name, r.updated_by)
+                    for r in s.scalars(q.order_by(col))}
+            if self.identity.is_league:  # local edits from before the League's were synced
+                for r in s.scalars(select(CalendarDay)):
+                    if year is None or r.day.year == year:
+                        rows[r.day] = (r.day, r.kind, r.name, r.updated_by)
+            return [rows[d] for d in sorted(rows)]
+
+    def league_calendar(self, year: int | None = None) -> list[tuple[dt.date, str, str, str]]:
+        """The League's holiday-table entries as synced here: (day, kind, name, window)."""
+        with self._ro() as s:
+            q = select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None))
+            if year is not None:
+                q = q.where(LeagueCalendarDay.day >= dt.date(year, 1, 1),
+                            LeagueCalendarDay.day <= dt.date(year, 12, 31))
+            return [(r.day, str(r.kind), r.name, r.origin)
+                    for r in s.scalars(q.order_by(LeagueCalendarDay.day))]
 
     def set_calendar_range(self, start: dt.date, end: dt.date, kind: str, name: str) -> int:
         """Mark start..end (inclusive, at most 31 days) as holiday or 调休 workday in one
-        transaction, e.g. a whole 春节 break; returns the number of days."""
+        transaction, e.g. a whole 春节 break; returns the number of days. At a League window
+        the entries are League-wide (they sync to every window)."""
         self._require_role("admin", what="编辑节假日")
         if end < start:
             raise ValidationFailed({"end": "结束日期不能早于开始日期"})
@@ -448,29 +504,26 @@ class Desk:
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
         with self._tx() as s:
             for day in days:
-                row = s.get(CalendarDay, day)
-                old = None if row is None else row.kind
-                if row is None:
-                    s.add(CalendarDay(day=day, kind=kind, name=name.strip()[:50],
-                                      updated_by=self.user.username, updated_at=utcnow()))
-                else:
-                    row.kind, row.name = kind, name.strip()[:50]
-                    row.updated_by, row.updated_at = self.user.username, utcnow()
+                old = self._put_calendar_day(s, day, kind, name.strip()[:50])
                 s.add(self._audit_row("calendar", changes={day.isoformat(): [old, kind]},
                                       detail=name.strip()))
         self._calendar = None
         return len(days)
 
     def clear_calendar_day(self, day: dt.date) -> None:
-        """Drop this window's edit of one day (the shipped table applies again)."""
+        """Drop this window's edit of one day (a League window: the League's entry, for every
+        window); the shipped table (or, at a county window, the League's entry) applies
+        again."""
         self._require_role("admin", what="编辑节假日")
         with self._tx() as s:
-            row = s.get(CalendarDay, day)
-            if row is None:
+            local = s.get(CalendarDay, day)
+            entry = s.get(LeagueCalendarDay, day) if self.identity.is_league else None
+            name = local.name if local is not None else entry.name if entry is not None else ""
+            old = self._put_calendar_day(s, day, None, "")
+            if old is None:
                 return
-            s.add(self._audit_row("calendar", changes={day.isoformat(): [row.kind, None]},
-                                  detail=f"删除 {row.name}"))
-            s.delete(row)
+            s.add(self._audit_row("calendar", changes={day.isoformat(): [old, None]},
+                                  detail=f"删除 {name}"))
         self._calendar = None
 
     def calendar_warning(self, today: dt.date | None = None, days_ahead: int = 60) -> str | None:
@@ -712,7 +765,7 @@ class Desk:
         with self._tx() as s:
             rec = self._load(s, record_id)
             kind = KINDS[rec.kind]
-            self._check_owner(rec, "修改")
+            self._check_editor(rec)
             if rec.voided:
                 raise IllegalTransition("该记录已作废，不能修改")
             if rec.row_version != expected_version:
@@ -730,6 +783,12 @@ class Desk:
             self._check_refs(s, kind, values, errors)
             if kind.key == "enterprise" and values.get("uscc") not in (None, current.get("uscc")):
                 errors["uscc"] = "统一社会信用代码是企业库的主键，不能修改；如有误请作废后重新登记"
+            ident = self.identity
+            if (rec.owner != ident.window_code and not ident.is_league
+                    and values.get("county_code") not in (None, current.get("county_code"),
+                                                          ident.county_code)):
+                errors["county_code"] = (f"本窗口只能维护{ident.county_name}的记录，不能改到其他旗县市"
+                                         "（可由盟本级窗口或登记窗口修改）")
             if errors:
                 raise ValidationFailed(errors, _label_map(kind))
             changed = {k: v for k, v in values.items() if v != current.get(k)}
@@ -997,6 +1056,26 @@ class Desk:
             raise PermissionDenied(
                 f"该记录由 {rec.owner} 窗口登记，本窗口不能{what}（可以办理状态操作或联系登记窗口）"
             )
+
+    def can_edit(self, rec: Record | RecordView) -> bool:
+        """May this window edit the record's intake fields? Its owner window may; a kind
+        declared `shared_edit` (the enterprise registry) may also be edited by any window
+        whose scope covers the record's county: a League window (152200) every county, a
+        county window its own. Central checks the same on push."""
+        ident = self.identity
+        if rec.owner == ident.window_code:
+            return True
+        return KINDS[rec.kind].shared_edit and (ident.is_league
+                                                or rec.county_code == ident.county_code)
+
+    def _check_editor(self, rec: Record) -> None:
+        if self.can_edit(rec):
+            return
+        if KINDS[rec.kind].shared_edit:
+            raise PermissionDenied(
+                f"该{KINDS[rec.kind].title}记录属于{county_name(rec.county_code)}，本窗口不能修改"
+                "（可由盟本级窗口或所在旗县市的窗口修改）")
+        self._check_owner(rec, "修改")
 
     def _index(self, s: Session, kind: RecordKind, rec: Record,
                values: Mapping[str, Any] | None = None, *, new: bool = False) -> None:

@@ -3,13 +3,19 @@ re-read their streams and push again what central lost; nothing acknowledged is 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from sqlalchemy import select, update
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
+from xingan_desk.storage.schema import acked_log
 from xingan_desk.sync.central import new_epoch
+from xingan_desk.sync.client import ACKED_RETENTION_SETTING
+from xingan_desk.timeutil import utcnow
 
 from .conftest import ADMIN_URL
 from .helpers import central_state, local_state, outbox_count, scope_of
@@ -62,6 +68,58 @@ def test_s14_central_restore_loses_nothing(make_window, central_url) -> None:
     assert after == before
     assert local_state(a.desk) == after == local_state(b.desk)
     assert outbox_count(a.desk) == outbox_count(b.desk) == 0
+
+
+def test_acked_log_pruned_after_the_retention_and_a_restore_within_it_loses_nothing(
+        make_window, central_url) -> None:
+    name = str(conninfo_to_dict(central_url)["dbname"])
+    backup = name + "_bak"
+    a = make_window("152223", "02")
+
+    def consult(who: str) -> None:
+        a.desk.create("consultation", {**GOOD_CONSULTATION, "visitor_name": who},
+                      register_enterprise=False)
+
+    def acked() -> list[int]:
+        with a.desk._ro() as s:
+            return list(s.scalars(select(acked_log.c.local_seq).order_by(acked_log.c.local_seq)))
+
+    for who in ("访客甲", "访客乙", "访客丙"):
+        consult(who)
+    a.sync()
+    old = acked()
+    with a.desk._tx() as s:  # acknowledged 40 days ago
+        s.execute(update(acked_log).values(acked_at=utcnow() - dt.timedelta(days=40)))
+    try:
+        _copy_db(name, backup)  # central's backup of last night: it has the old changes
+        med, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+        a.desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
+        consult("访客丁")
+        rep = a.sync()
+        assert old and rep.pruned == len(old)  # older than 30 days: gone after the cycle
+        recent = acked()
+        assert recent and not set(recent) & set(old)
+        assert a.sync().pruned == 0  # nothing else is old enough
+        before = central_state(central_url, scope_of("152223"))
+        _copy_db(backup, name)  # central restored: today's changes are gone there
+        new_epoch(central_url)
+        rep = a.sync()
+        a.sync()
+        assert rep.requeued == len(recent)  # all still in the retention: pushed again
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(backup)))
+    after = central_state(central_url, scope_of("152223"))
+    assert after == before and local_state(a.desk) == after
+    assert outbox_count(a.desk) == 0
+    # the retention is a setting of the window
+    a.desk.set_setting(ACKED_RETENTION_SETTING, 7)
+    client = a.client()
+    assert client.acked_retention_days() == 7
+    assert client.prune_acked(now=utcnow() + dt.timedelta(days=6)) == 0
+    assert client.prune_acked(now=utcnow() + dt.timedelta(days=8)) == len(recent)
+    assert acked() == []
 
 
 def test_epoch_change_rereads_stream(make_window, central_url) -> None:

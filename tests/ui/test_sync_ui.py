@@ -317,3 +317,79 @@ def test_status_conflict_resolved_by_a_new_action_that_syncs(qtbot: Any, runner:
                                               "已办理“申请人撤回”：申请人已撤回")]
     assert a_sync.run_once().attention == 0
     assert a.desk.get(med.id).status == "withdrawn"
+
+
+def test_the_hall_edits_a_county_company_through_the_form(qtbot: Any, runner: Any,
+                                                          make_window: Any,
+                                                          central_url: str) -> None:
+    """Shared reference data: 修改 shows on a company 扎赉特旗 registered, and the form's save
+    reaches 扎赉特旗; on the county's consultation (not shared) the button is not offered."""
+    county = make_window("152223", "02")
+    hall = make_window("152200", "01")
+    ent, _ = county.desk.create("enterprise", {
+        "uscc": "93152223MA0R5K6L3R", "name": "扎赉特旗丰收农机制造有限公司",
+        "county_code": "152223", "contact_phone": "0482-6012345"})
+    con, _ = county.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    county.sync()
+    hall.sync()
+    win = MainWindow(hall.desk, runner)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    win.show_record(con.id)
+    qtbot.waitUntil(lambda: win.detail.record is not None and win.detail.record.id == con.id,
+                    timeout=5000)
+    assert win.detail.findChild(QPushButton, "btn_edit") is None
+    win.show_record(ent.id)
+    qtbot.waitUntil(lambda: win.detail.record is not None and win.detail.record.id == ent.id,
+                    timeout=5000)
+    edit = child(win.detail, QPushButton, "btn_edit")
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    form = win.form
+    assert form is not None and form.record is not None
+    form.editors["contact_phone"].set("13904821234")
+    form.save()
+    qtbot.waitUntil(lambda: win.form is None, timeout=5000)
+    assert hall.desk.get(ent.id).values["contact_phone"] == "13904821234"
+    runner.wait_idle(5000)
+    assert hall.sync().accepted == 1
+    county.sync()
+    assert county.desk.get(ent.id).values["contact_phone"] == "13904821234"
+
+
+def test_the_leagues_holidays_clear_a_county_windows_warning_and_show_in_its_calendar_tab(
+        qtbot: Any, runner: Any, make_window: Any, monkeypatch: Any) -> None:
+    import datetime as dt
+
+    from PySide6.QtWidgets import QSpinBox
+
+    import xingan_desk.desk as desk_mod
+    from ui.admin import AdminDialog
+
+    monkeypatch.setattr(desk_mod, "today_cst", lambda: dt.date(2026, 12, 2))
+    hall = make_window("152200", "01")
+    county = make_window("152223", "02")
+    _configure(county)
+    win = _window(qtbot, county, runner, interval_ms=3_600_000)
+    warn = child(win, QPushButton, "status_calendar")
+    qtbot.waitUntil(lambda: warn.isVisible(), timeout=5000)
+    assert "2027年节假日安排尚未录入" in warn.text()
+    hall.desk.set_calendar_range(dt.date(2027, 1, 1), dt.date(2027, 1, 3), "holiday", "元旦")
+    hall.sync()
+    win.sync.start()  # the county window's next cycle brings the League's entries
+    qtbot.waitUntil(lambda: not warn.isVisible(), timeout=10000)
+    win.sync.stop()
+    runner.wait_idle(10000)
+    dlg = AdminDialog(county.desk, runner, tab="calendar")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    page = dlg.page("calendar")
+    child(page, QSpinBox, "calendar_year").setValue(2027)
+    qtbot.waitUntil(lambda: page.table.rowCount() == 3, timeout=5000)
+    assert page.table.item(0, 4).text() == "全盟统一（152200-01 窗口录入）"
+    assert "已录入" in child(page, QLabel, "calendar_coverage").text()
+    page.table.setCurrentCell(0, 0)
+    child(page, QPushButton, "btn_calendar_remove").click()
+    assert "盟本级统一录入的安排不能在本窗口删除" in child(page, QLabel, "calendar_error").text()
+    assert county.desk.calendar().is_holiday(dt.date(2027, 1, 1))

@@ -52,6 +52,10 @@ class RecordKind:
     auto_actions: AutoActions = _no_auto
     derive: Derive = _no_derive
     icon: str = ""
+    # Shared reference data: besides its owner window, any window whose scope covers the
+    # record's county may edit its intake fields (League windows every county, a county window
+    # its own); concurrent edits merge per field by HLC. Voiding stays with the owner.
+    shared_edit: bool = False
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

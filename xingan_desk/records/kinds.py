@@ -234,6 +234,7 @@ ENTERPRISE = RecordKind(
         long_text("notes", "备注", 2000, group="帮扶"),
     ),
     checks=(_enterprise_checks,),
+    shared_edit=True,  # the League hall and the company's county both keep it up to date
 )
 
 # --- 预审备案 -------------------------------------------------------------------------------------

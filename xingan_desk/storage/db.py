@@ -24,7 +24,7 @@ from ..errors import StoreError
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0004"  # must equal the newest revision in migrations/versions (tested)
+SCHEMA_HEAD = "0005"  # must equal the newest revision in migrations/versions (tested)
 BUSY_TIMEOUT_MS = 10_000
 
 

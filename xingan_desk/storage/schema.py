@@ -183,13 +183,30 @@ class ReceiptCounter(Base):
 
 
 class CalendarDay(Base):
-    """Local admin edits of the holiday table (on top of resources/catalogs/holidays.toml)."""
+    """This window's own edits of the holiday table (on top of resources/catalogs/holidays.toml
+    and the League's entries, `LeagueCalendarDay`); not synced."""
 
     __tablename__ = "calendar_day"
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # holiday | workday
     name: Mapped[str] = mapped_column(String(50), default="")
     updated_by: Mapped[str] = mapped_column(String(50))
+    updated_at: Mapped[dt.datetime]
+
+
+class LeagueCalendarDay(Base):
+    """The League's holiday-table entries (entered at a League window, 152200, and synced to
+    every window through the `global` stream). One row per day, last writer wins by HLC;
+    `kind` None means the League withdrew its entry for the day. A window's own edits
+    (`calendar_day`) apply on top of these."""
+
+    __tablename__ = "league_calendar_day"
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(10))  # holiday | workday | normal | None
+    name: Mapped[str] = mapped_column(String(50), default="")
+    hlc: Mapped[str] = mapped_column(String(48))
+    updated_by: Mapped[str] = mapped_column(String(50))
+    origin: Mapped[str] = mapped_column(String(20))  # the League window that entered it
     updated_at: Mapped[dt.datetime]
 
 
@@ -217,7 +234,7 @@ sync_cursor = Table(
 )
 
 # Outbox rows central acknowledged (moved here in the ack transaction; kept for central-restore
-# safety, pruning after N days is a later step).
+# safety, dropped after the setting acked_log_retention_days, default 30, by SyncClient).
 acked_log = Table(
     "acked_log", Base.metadata,
     Column("local_seq", Integer, primary_key=True),

@@ -13,7 +13,8 @@ Protocol (reference/sync.md §6):
   counter row (`sync.stream_head`) is bumped (row lock held to COMMIT), which makes the per-stream
   sequence dense and commit-ordered, so a puller reading `seq > cursor` never skips a row.
 * Streams: `county:<code>` for a county's records and events, `global` for league-wide reference
-  data (the enterprise registry). A county window reads its county and `global`; the League
+  data (the enterprise registry, and the League's holiday table: `sync.calendar_day`, entered
+  at League windows, op `calendar`). A county window reads its county and `global`; the League
   (152200) reads everything.
 * Records are JSONB documents with a per-field HLC map (last writer wins per field; the losing
   value goes to `sync.conflict_log` and a review item). Status is the fold of the events
@@ -105,6 +106,8 @@ CREATE TABLE IF NOT EXISTS sync.applied_mutation (
     PRIMARY KEY (client_id, local_seq)
 );
 CREATE TABLE IF NOT EXISTS sync.workflow (kind text PRIMARY KEY, initial text);
+-- RecordKind.shared_edit: windows in the record's county scope may edit it, not only its owner
+ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS shared_edit boolean NOT NULL DEFAULT false;
 CREATE TABLE IF NOT EXISTS sync.workflow_action (
     kind text NOT NULL REFERENCES sync.workflow,
     action text NOT NULL,
@@ -135,6 +138,9 @@ CREATE TABLE IF NOT EXISTS sync.record (
     CONSTRAINT record_receipt_no_key UNIQUE (receipt_no)
 );
 CREATE INDEX IF NOT EXISTS record_stream_ix ON sync.record (stream);
+-- the enterprise registry by credit code (duplicates registered offline are listed)
+CREATE INDEX IF NOT EXISTS record_enterprise_uscc_ix ON sync.record ((doc->>'uscc'))
+    WHERE kind = 'enterprise';
 CREATE TABLE IF NOT EXISTS sync.event (
     id text PRIMARY KEY,
     record_id text NOT NULL REFERENCES sync.record,
@@ -170,6 +176,17 @@ CREATE TABLE IF NOT EXISTS sync.review_item (
     created_at timestamptz NOT NULL DEFAULT now(),
     resolved_at timestamptz,
     UNIQUE (item_kind, item_key)
+);
+-- The League's holiday table (entered at League windows, pulled by every window through the
+-- `global` stream): one row per day, the latest HLC wins; kind NULL = entry withdrawn.
+CREATE TABLE IF NOT EXISTS sync.calendar_day (
+    day date PRIMARY KEY,
+    kind text CHECK (kind IN ('holiday', 'workday', 'normal')),
+    name text NOT NULL DEFAULT '',
+    hlc text NOT NULL,
+    updated_by text NOT NULL DEFAULT '',
+    origin text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE IF NOT EXISTS sync.alert (
     id bigserial PRIMARY KEY,
@@ -266,6 +283,7 @@ DECLARE
     stream text;
     n integer;
     old_ev sync.event%ROWTYPE;
+    dup sync.record%ROWTYPE;
 BEGIN
     IF m_hlc IS NULL OR m_hlc !~ '^\d{13}-\d{5}-' THEN
         PERFORM sync._reject('BAD_PAYLOAD', '变更缺少有效的时间戳（HLC）');
@@ -304,6 +322,22 @@ BEGIN
         VALUES (p->>'id', p->>'kind', p->>'receipt_no', p->>'county_code', stream, p->>'owner',
                 p->>'created_by', p->>'created_at', m_hlc, new_fh, coalesce(p->'values', '{}'));
         PERFORM sync._refold(p->>'id');
+        -- two windows registered the same company offline: both are kept (each has its
+        -- number and may be referred to), a supervisor is asked to void one
+        IF p->>'kind' = 'enterprise' AND coalesce(p->'values'->>'uscc', '') <> '' THEN
+            SELECT * INTO dup FROM sync.record
+            WHERE kind = 'enterprise' AND doc->>'uscc' = p->'values'->>'uscc' AND NOT voided
+              AND id <> p->>'id'
+            ORDER BY created_at COLLATE "C", id COLLATE "C" LIMIT 1;
+            IF FOUND THEN
+                PERFORM sync._review(p->>'id', 'duplicate_enterprise', p->>'id',
+                    jsonb_build_object('uscc', p->'values'->>'uscc',
+                        'name', p->'values'->>'name', 'receipt_no', p->>'receipt_no',
+                        'origin', c.window_code, 'other_id', dup.id,
+                        'other_name', dup.doc->>'name', 'other_receipt_no', dup.receipt_no,
+                        'other_origin', dup.owner));
+            END IF;
+        END IF;
         RETURN jsonb_build_array(jsonb_build_object('stream', stream, 'entity', 'record',
             'entity_id', p->>'id', 'op', 'upsert', 'payload', sync._snapshot(p->>'id')));
     END IF;
@@ -322,7 +356,17 @@ BEGIN
         IF r.owner <> c.window_code AND EXISTS (
             SELECT 1 FROM jsonb_object_keys(coalesce(p->'values', '{}')) x
             WHERE x <> 'handed_over_to') THEN
-            PERFORM sync._reject('NOT_OWNER', format('该记录由 %s 窗口登记，本窗口不能修改', r.owner));
+            -- shared reference data (RecordKind.shared_edit): any window whose scope covers
+            -- the record's county may edit it; it may not move it out of its own county
+            IF NOT EXISTS (SELECT 1 FROM sync.workflow w WHERE w.kind = r.kind AND w.shared_edit)
+               OR NOT (league OR coalesce(r.doc->>'county_code', r.county_code) = c.county_code)
+            THEN
+                PERFORM sync._reject('NOT_OWNER', format('该记录由 %s 窗口登记，本窗口不能修改', r.owner));
+            END IF;
+            IF NOT league AND p->'values' ? 'county_code'
+               AND p->'values'->>'county_code' IS DISTINCT FROM c.county_code THEN
+                PERFORM sync._reject('OUT_OF_COUNTY', '不能把记录改到其他县市');
+            END IF;
         END IF;
         new_doc := r.doc;
         new_fh := r.field_hlc;
@@ -359,7 +403,10 @@ BEGIN
                                  jsonb_build_object('origin', c.window_code));
         END IF;
         UPDATE sync.record SET doc = new_doc, field_hlc = new_fh, row_version = row_version + 1,
-            hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now()
+            hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now(),
+            -- an enterprise's county is its registered county (a field of the record)
+            county_code = CASE WHEN r.stream = 'global' AND new_doc->>'county_code' IS NOT NULL
+                               THEN new_doc->>'county_code' ELSE r.county_code END
         WHERE id = r.id;
         RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'record',
             'entity_id', r.id, 'op', 'upsert', 'payload', sync._snapshot(r.id)));
@@ -376,6 +423,14 @@ BEGIN
             row_version = row_version + 1, hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"),
             updated_at = now()
         WHERE id = r.id;
+        -- a duplicate enterprise voided: its review items close once one record is left
+        IF r.kind = 'enterprise' AND coalesce(r.doc->>'uscc', '') <> ''
+           AND (SELECT count(*) FROM sync.record x WHERE x.kind = 'enterprise'
+                AND x.doc->>'uscc' = r.doc->>'uscc' AND NOT x.voided) <= 1 THEN
+            UPDATE sync.review_item SET resolved_at = now()
+            WHERE item_kind = 'duplicate_enterprise' AND resolved_at IS NULL
+              AND detail->>'uscc' = r.doc->>'uscc';
+        END IF;
         -- [sync-headline fix] actions and edits from other windows that reached central
         -- before this void but were not seen by it: listed like those arriving after it
         IF p ? 'seen_events' THEN
@@ -440,6 +495,33 @@ BEGIN
                 'to_status', e.to_status, 'payload', e.payload, 'hlc', e.hlc, 'actor', e.actor,
                 'owner', e.owner, 'created_at', e.created_at)
                 FROM sync.event e WHERE e.id = p->>'id')));
+    END IF;
+    IF op = 'calendar' THEN
+        -- one day of the League's holiday table; a county window's edits stay local
+        IF NOT league THEN
+            PERFORM sync._reject('NOT_LEAGUE', '只有盟本级窗口录入的节假日安排才同步到全盟（旗县市窗口的录入只在本窗口生效）');
+        END IF;
+        IF coalesce(p->>'day', '') !~ '^\d{4}-\d{2}-\d{2}$'
+           OR coalesce(p->>'kind', 'holiday') NOT IN ('holiday', 'workday', 'normal') THEN
+            PERFORM sync._reject('BAD_PAYLOAD', '节假日安排的日期或类型不正确');
+        END IF;
+        INSERT INTO sync.calendar_day AS d (day, kind, name, hlc, updated_by, origin)
+        VALUES ((p->>'day')::date, p->>'kind', left(coalesce(p->>'name', ''), 50), m_hlc,
+                left(coalesce(p->>'updated_by', ''), 50), c.window_code)
+        ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+            hlc = excluded.hlc, updated_by = excluded.updated_by, origin = excluded.origin,
+            updated_at = now()
+        WHERE d.hlc COLLATE "C" < excluded.hlc COLLATE "C";
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n = 0 THEN
+            RETURN '[]'::jsonb;  -- a later entry for the day is already here (or a replay)
+        END IF;
+        RETURN jsonb_build_array(jsonb_build_object('stream', 'global', 'entity', 'calendar',
+            'entity_id', p->>'day', 'op', 'upsert',
+            'payload', (SELECT jsonb_build_object('day', to_char(d.day, 'YYYY-MM-DD'),
+                'kind', d.kind, 'name', d.name, 'hlc', d.hlc, 'updated_by', d.updated_by,
+                'origin', d.origin)
+                FROM sync.calendar_day d WHERE d.day = (p->>'day')::date)));
     END IF;
     PERFORM sync._reject('BAD_PAYLOAD', format('未知的变更类型“%s”', op));
     RETURN NULL;
@@ -699,7 +781,11 @@ BEGIN
                   FROM sync.record r WHERE r.stream = p_stream)
                + (SELECT coalesce(sum(sync._h60(e.id || '|' || e.record_id || '|' || e.hlc)), 0)
                   FROM sync.event e JOIN sync.record r ON r.id = e.record_id
-                  WHERE r.stream = p_stream))::text);
+                  WHERE r.stream = p_stream)
+               -- the League's holiday table travels in `global` (client.calendar_line)
+               + (SELECT coalesce(sum(sync._h60('cal|' || to_char(d.day, 'YYYY-MM-DD') || '|'
+                                                 || coalesce(d.kind, '-') || '|' || d.hlc)), 0)
+                  FROM sync.calendar_day d WHERE p_stream = 'global'))::text);
 END $f$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC;
@@ -749,9 +835,10 @@ def _load_workflows(conn: psycopg.Connection[Any]) -> None:
     for key, kind in KINDS.items():
         wf = kind.workflow
         conn.execute(
-            "INSERT INTO sync.workflow (kind, initial) VALUES (%s, %s) "
-            "ON CONFLICT (kind) DO UPDATE SET initial = excluded.initial",
-            (key, wf.initial if wf else None),
+            "INSERT INTO sync.workflow (kind, initial, shared_edit) VALUES (%s, %s, %s) "
+            "ON CONFLICT (kind) DO UPDATE SET initial = excluded.initial, "
+            "shared_edit = excluded.shared_edit",
+            (key, wf.initial if wf else None, kind.shared_edit),
         )
         if wf is None:
             continue

@@ -9,6 +9,8 @@
    one local transaction together with the new cursor (and the HLC merge). Records merge per
    field by HLC (a losing pending local edit is kept in `sync_conflict`); events are a union;
    status is refolded with `Desk._refold` and the search index rebuilt with `Desk._index`.
+3. Verify the stream digests; then drop acknowledged changes older than the retention
+   (`acked_log_retention_days`, default 30) from `acked_log`.
 
 A dead network raises `SyncUnavailable` (Chinese message); nothing local is lost, because the
 outbox rows leave only in the ack transaction and the cursor only moves with applied rows.
@@ -46,13 +48,24 @@ from ..records.fields import Field, GroupField
 from ..records.kinds import KINDS
 from ..records.workflow import EventLike
 from ..storage import search
-from ..storage.schema import DETAIL, Installation, OutboxEntry, Record, RecordEvent
+from ..storage.schema import (
+    DETAIL,
+    Installation,
+    LeagueCalendarDay,
+    OutboxEntry,
+    Record,
+    RecordEvent,
+)
 from ..storage.types import UTCDateTime
 from ..timeutil import utcnow
 from . import PROTOCOL_VERSION, local_schema
 from .local_schema import acked_log, sync_conflict, sync_cursor, sync_issue
 
 MAX_BATCH = 500
+# Acknowledged changes are kept this many days (desk setting ACKED_RETENTION_SETTING), so they
+# can be pushed again if central is restored from an older backup (reference §7 S14).
+ACKED_RETENTION_DAYS = 30
+ACKED_RETENTION_SETTING = "acked_log_retention_days"
 
 # How the desk stores detail values (repeating groups as JSON). Private to desk.py; the
 # fallback keeps working with a desk that stores Python values as they are.
@@ -98,6 +111,7 @@ class SyncReport:
     pulled: int = 0
     records_applied: int = 0
     events_applied: int = 0
+    calendar_applied: int = 0  # days of the League's holiday table that changed here
     conflicts: int = 0
     rejections: list[tuple[int, str]] = field(default_factory=list)
     streams: dict[str, tuple[int, int]] = field(default_factory=dict)  # stream: (cursor, head)
@@ -105,6 +119,7 @@ class SyncReport:
     rebaselined: list[str] = field(default_factory=list)
     clock_skew_s: float = 0.0  # this PC's clock minus central's
     requeued: int = 0  # acknowledged changes central lost (restore) and that were re-sent
+    pruned: int = 0  # acknowledged changes older than the retention, dropped from acked_log
     digest_mismatch: list[str] = field(default_factory=list)  # still different after repair
 
     @property
@@ -216,7 +231,35 @@ class SyncClient:
             self.pull(conn, report)
             if self.verify:
                 self.verify_digests(conn, report)
+        self.prune_acked(report)
         return report
+
+    def acked_retention_days(self) -> int:
+        """How long acknowledged changes stay in acked_log (setting, default 30 days)."""
+        try:
+            days = int(self.desk.setting(ACKED_RETENTION_SETTING, ACKED_RETENTION_DAYS))
+        except (TypeError, ValueError):
+            return ACKED_RETENTION_DAYS
+        return max(1, days)
+
+    def prune_acked(self, report: SyncReport | None = None,
+                    now: dt.datetime | None = None) -> int:
+        """After a successful cycle: drop acknowledged changes older than the retention. A
+        central restored from a backup younger than that loses nothing (they are re-pushed by
+        `requeue_lost_acks`); older backups are outside the promise. Only the oldest row is
+        read on a normal cycle (by primary key), so this costs nothing until rows age out."""
+        cutoff = (now or utcnow()) - dt.timedelta(days=self.acked_retention_days())
+        with self.desk._ro() as s:
+            oldest = s.scalar(select(acked_log.c.acked_at).order_by(acked_log.c.local_seq)
+                              .limit(1))
+        if oldest is None or oldest >= cutoff:
+            return 0
+        with self.desk._tx() as s:
+            n = int(s.execute(delete(acked_log).where(acked_log.c.acked_at < cutoff))
+                    .rowcount or 0)  # type: ignore[attr-defined]
+        if report is not None:
+            report.pruned += n
+        return n
 
     def status(self) -> dict[str, Any]:
         with self._central() as conn:
@@ -481,12 +524,14 @@ class SyncClient:
                     epoch: str | None, head: int, report: SyncReport) -> None:
         desk = self.desk
         ident = desk.identity
+        calendar_changed = False
         with desk._tx() as s:
             touched: dict[str, None] = {}
             top_hlc = ""
             # one query each for the records and events this page already has locally
             rec_ids = {c["payload"]["id"] if c["entity"] == "record"
-                       else c["payload"].get("record_id") for c in changes}
+                       else c["payload"].get("record_id") for c in changes
+                       if c["entity"] in ("record", "event")}
             ev_ids = [c["payload"]["id"] for c in changes if c["entity"] == "event"]
             self._page_recs = {r.id: r for r in s.scalars(
                 select(Record).where(Record.id.in_(rec_ids)))} if rec_ids else {}
@@ -501,6 +546,10 @@ class SyncClient:
                     self._apply_record(s, p, touched, report)
                 elif ch["entity"] == "event":
                     self._apply_event(s, p, touched, report)
+                elif ch["entity"] == "calendar":
+                    if self._apply_calendar(s, p):
+                        calendar_changed = True
+                        report.calendar_applied += 1
                 else:
                     raise SyncError(f"无法识别的变更类型“{ch['entity']}”，请升级本程序")
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
@@ -539,9 +588,35 @@ class SyncClient:
             if changes:
                 s.add(desk._audit_row("sync_pull", detail=(
                     f"同步：从{stream}接收{len(changes)}条变更（至{new_cursor}）")))
+        if calendar_changed:
+            desk._calendar = None  # deadlines from now on use the new holiday table
         report.pulled += len(changes)
         if changes:
             self._fault("after_apply")
+
+    def _apply_calendar(self, s: Session, p: dict[str, Any]) -> bool:
+        """One day of the League's holiday table: the entry with the later HLC wins (a
+        League window's own newer edit, still waiting to be pushed, stays); on a
+        re-baseline central's entry repairs the local one. Returns whether it changed."""
+        day = dt.date.fromisoformat(str(p["day"]))
+        kind, name, stamp = p.get("kind"), str(p.get("name") or ""), str(p["hlc"])
+        entry = s.get(LeagueCalendarDay, day)
+        if entry is not None:
+            same = (entry.kind, entry.name, entry.hlc) == (kind, name, stamp)
+            if same or (entry.hlc >= stamp and not self._force):
+                return False
+        old = None if entry is None else entry.kind
+        if entry is None:
+            entry = LeagueCalendarDay(day=day)
+            s.add(entry)
+        entry.kind, entry.name, entry.hlc = kind, name, stamp
+        entry.updated_by = str(p.get("updated_by") or "")[:50]
+        entry.origin = str(p.get("origin") or "")[:20]
+        entry.updated_at = utcnow()
+        s.add(self.desk._audit_row(
+            "calendar", changes={day.isoformat(): [old, kind]},
+            detail=f"全盟统一安排（{entry.origin} 窗口录入）" + (f"：{name}" if name else "")))
+        return True
 
     @staticmethod
     def _load_values(s: Session, recs: Collection[Record]) -> dict[str, dict[str, Any]]:
@@ -741,6 +816,11 @@ class SyncClient:
                 acc = sums[stream]
                 acc[1] += 1
                 acc[2] += _h60(f"{eid}|{rid}|{ehlc}")
+            for day, kind, ehlc in s.execute(select(LeagueCalendarDay.day,
+                                                    LeagueCalendarDay.kind,
+                                                    LeagueCalendarDay.hlc)):
+                acc = sums.setdefault("global", [0, 0, 0])
+                acc[2] += _h60(calendar_line(day, kind, ehlc))
         return {k: {"records": v[0], "events": v[1], "hash": str(v[2])} for k, v in sums.items()}
 
     def verify_digests(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
@@ -950,6 +1030,12 @@ def record_line(rec: Record, values_json: dict[str, Any]) -> str:
         f"{k}={fh[k]}={hashlib.md5(jsonb_text(values_json.get(k)).encode()).hexdigest()}"
         for k in sorted(fh))
     return f"{rec.id}|{'t' if rec.voided else 'f'}|{rec.status}|{fields}"
+
+
+def calendar_line(day: dt.date, kind: str | None, stamp: str) -> str:
+    """Canonical text of a League holiday-table entry for the `global` digest (mirrors
+    sync.digest)."""
+    return f"cal|{day.isoformat()}|{kind or '-'}|{stamp}"
 
 
 def _line(rid: str, voided: bool, status: str, fh: dict[str, str], kind: Any,

@@ -7,7 +7,8 @@ The list (`attention_items`) is built from the local store only, so it also work
 * this window's edits that lost a per-field merge on pull (`sync_conflict`);
 * central's open review items for this window's scope (`sync_review`, the mirror of
   `sync.review_items`, refreshed after each sync): field conflicts, status events kept but not
-  applied by the fold, edits and events after a void, duplicate numbers, clock skew;
+  applied by the fold, edits and events after a void, duplicate numbers, enterprises
+  registered twice offline (same credit code), clock skew;
 * records the local fold marked `needs_review` whose conflicting events central does not know
   yet (made offline).
 The same conflict seen locally and at central is listed once.
@@ -42,6 +43,7 @@ from ..hlc import HLC
 from ..records.kinds import KINDS
 from ..storage.schema import (
     DETAIL,
+    LeagueCalendarDay,
     OutboxEntry,
     Record,
     RecordEvent,
@@ -67,6 +69,7 @@ CATEGORY_LABELS = {
     "status_conflict": "办理冲突",
     "void_conflict": "作废后又有改动",
     "duplicate": "编号重复",
+    "duplicate_enterprise": "企业重复登记",
     "window": "同步问题",
     "clock": "时钟偏差",
     "other": "其他",
@@ -79,7 +82,7 @@ ACTION_LABELS = {
     "retry": "重新上传",
     "discard": "放弃上传",
 }
-OP_LABELS = {"create": "新建登记", "update": "修改", "void": "作废"}
+OP_LABELS = {"create": "新建登记", "update": "修改", "void": "作废", "calendar": "节假日安排"}
 WINDOW_ISSUES = {
     "CLONED_INSTALLATION": "本机被中心拒绝同步（数据目录可能被复制）",
     "UPGRADE_REQUIRED": "需要升级本程序",
@@ -204,13 +207,14 @@ class _Records:
 
 def _can_reapply(desk: Any, rec: Record | None, fkey: str) -> bool:
     """A losing value can be written again here if this window may edit that field: the
-    owner window for every field, any window for the hand-over link."""
+    owner window (and, for shared reference data, the windows in its county's scope) for
+    every field, any window for the hand-over link."""
     if rec is None or rec.voided:
         return False
     kind = KINDS[rec.kind]
     if not kind.has_field(fkey):
         return False
-    return rec.owner == desk.identity.window_code or fkey == "handed_over_to"
+    return desk.can_edit(rec) or fkey == "handed_over_to"
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -263,6 +267,8 @@ def _refused_items(s: Session, recs: _Records, covered: set[tuple[str, str]]
         if rid is None and r["entity"] == "event":
             rid = s.scalar(select(RecordEvent.record_id).where(RecordEvent.id == r["entity_id"]))
         no, kind_key, label = recs.label(rid)
+        if r["entity"] == "calendar":
+            label = f"节假日安排 {r['entity_id']}"
         op = ob.op if ob is not None else ""
         if r["entity"] == "event":
             wf = KINDS[kind_key].workflow if kind_key in KINDS else None
@@ -346,7 +352,7 @@ def _field_item(desk: Any, recs: _Records, *, key: str, rid: str, fkey: str,
     lost_text = recs.value_text(rid, fkey, lost)
     can = _can_reapply(desk, rec, fkey) and current != lost
     hint = "保留现值：不再改动；恢复落选值：把落选的值作为一次新的修改保存并同步到各窗口。"
-    if not can and rec is not None and rec.owner != desk.identity.window_code:
+    if not can and rec is not None and not desk.can_edit(rec):
         hint = f"该记录由 {rec.owner} 窗口登记，落选值只能在登记窗口恢复；本窗口可保留现值。"
     return AttentionItem(
         key=key, category="field_conflict", title=f"字段冲突：{flabel}",
@@ -452,6 +458,20 @@ def _central_item(desk: Any, recs: _Records, row: Any) -> AttentionItem | None:
             lines=(("编号", str(d.get("receipt_no") or "")), ("来源窗口", origin),
                    ("说明", "中心拒绝了编号重复的登记，请核查该窗口是否使用了复制的数据")),
             hint="核查后标记已处理。", **common)
+    if kind == "duplicate_enterprise":
+        uscc = str(d.get("uscc") or "")
+        first = (f"{d.get('other_receipt_no') or ''}（{d.get('other_name') or ''}，"
+                 f"{d.get('other_origin') or ''} 窗口）")
+        second = f"{d.get('receipt_no') or ''}（{d.get('name') or ''}，{origin} 窗口）"
+        return AttentionItem(
+            category="duplicate_enterprise", title="企业库重复登记",
+            summary=(f"统一社会信用代码 {uscc} 登记了两次：{d.get('other_receipt_no') or ''}"
+                     f"（{d.get('other_origin') or ''} 窗口）和 {d.get('receipt_no') or ''}"
+                     f"（{origin} 窗口）"),
+            lines=(("统一社会信用代码", uscc), ("先登记", first), ("后登记", second),
+                   ("说明", "两个窗口离线时登记了同一家企业，两条记录都已保留")),
+            hint=("请核实后由登记窗口作废重复的一条（作废原因写明保留的编号）；"
+                  "只剩一条时本事项自动关闭，也可核实后标记已处理。"), **common)
     if kind == "clock_skew":
         minutes = round(float(d.get("ahead_ms") or 0) / 60000)
         return AttentionItem(
@@ -619,6 +639,13 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
             full = desk._refold(s, kind, rec)
             desk._index(s, kind, rec, full)
             changes = Changes(frozenset({rec.id}), frozenset({rec.kind}))
+    elif row.op == "calendar":
+        # the League entry this window made goes; the next integrity check brings back
+        # central's entry for the day, if it has one
+        s.execute(delete(LeagueCalendarDay).where(
+            LeagueCalendarDay.day == dt.date.fromisoformat(row.entity_id),
+            LeagueCalendarDay.hlc == row.hlc))
+        desk._calendar = None
     elif row.op == "create":
         rec = s.scalar(select(Record).where(Record.id == row.entity_id))
         if rec is not None and not rec.voided:

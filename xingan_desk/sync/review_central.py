@@ -3,7 +3,8 @@
 Two more SECURITY DEFINER functions a window role may EXECUTE, scoped like `sync.pull` (the
 caller's county streams and `global`; the League, 152200, sees everything):
 
-* `sync.review_items(limit)` — the open `sync.review_item` rows in scope (field conflicts with
+* `sync.review_items(limit)` — the open `sync.review_item` rows in scope (for League-wide
+  records such as enterprises: the League and the record's county; field conflicts with
   the losing value, status events the fold kept but did not apply, edits and events after a
   void, duplicate receipt numbers, clock skew), with the record's number, kind and owner.
 * `sync.resolve_reviews(jsonb)` — a batch of resolutions made by a supervisor at a window
@@ -43,14 +44,20 @@ CREATE TABLE IF NOT EXISTS sync.review_resolution (
 CREATE INDEX IF NOT EXISTS review_resolution_item_ix
     ON sync.review_resolution (item_kind, item_key);
 
--- Is a review item (or a record) within what window c may read?
+-- Is a review item (or a record) within what window c may read and look after? League-wide
+-- records (stream `global`, the enterprise registry) are every window's to read, but their
+-- review items belong to the League and the record's own county (who may also edit them).
 CREATE OR REPLACE FUNCTION sync._review_in_scope(c sync.client, rid text, detail jsonb)
 RETURNS boolean LANGUAGE sql STABLE AS $f$
     SELECT coalesce(c.county_code = '152200'
         OR EXISTS (SELECT 1 FROM sync.record r
-                   WHERE r.id = rid AND r.stream = ANY (sync._streams(c)))
+                   WHERE r.id = rid AND r.stream = ANY (sync._streams(c))
+                     AND (r.stream <> 'global' OR r.county_code = c.county_code
+                          OR r.owner = c.window_code))
         OR coalesce(detail->>'window', detail->>'origin', detail->>'lost_origin')
-           = c.window_code, false)  -- never NULL: NOT NULL would let a check pass
+           = c.window_code
+        OR detail->>'other_origin' = c.window_code, false)  -- never NULL: NOT NULL would
+                                                           -- let a check pass
 $f$;
 
 CREATE OR REPLACE FUNCTION sync.review_items(p_lim integer) RETURNS jsonb
