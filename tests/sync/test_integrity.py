@@ -61,3 +61,25 @@ def test_damaged_local_row_detected_and_repaired(make_window, central_url, damag
     assert rep.rebaselined == ["county:152223"] and not rep.digest_mismatch
     assert local_state(b.desk) == central_state(central_url, scope_of("152223"))
     assert outbox_count(b.desk) == 0
+
+
+def test_paced_digest_check_in_the_window_app(make_window, central_url) -> None:
+    """The window app (verify_pacing) checks digests on its first cycle, then not again until
+    a minute (or ten times the check's own duration) has passed; a damaged row is then found
+    and repaired as before."""
+    a = make_window("152223", "02")
+    rec, _ = a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    now = [1000.0]
+    client = a.client(verify_pacing=True)
+    client._clock = lambda: now[0]
+    assert client.run_once().verified == ["county:152223", "global"]
+    now[0] += 30
+    assert client.run_once().verified == []  # paced: not yet
+    with a.desk._tx() as s:
+        table = DETAIL["consultation"]
+        s.execute(update(table).where(table.c.record_id == rec.id).values(answer="被篡改的答复"))
+    assert client.run_once().rebaselined == []  # not checked yet: a minute has not passed
+    now[0] += 31
+    report = client.run_once()
+    assert report.rebaselined == ["county:152223"] and not report.digest_mismatch
+    assert local_state(a.desk) == central_state(central_url, scope_of("152223"))

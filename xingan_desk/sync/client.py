@@ -27,6 +27,7 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -62,6 +63,8 @@ from . import PROTOCOL_VERSION, local_schema
 from .local_schema import acked_log, sync_conflict, sync_cursor, sync_issue
 
 MAX_BATCH = 500
+VERIFY_MIN_INTERVAL_S = 60.0  # paced digest checks (window app): at most once a minute …
+VERIFY_COST_FACTOR = 10.0  # … and at most a tenth of the time
 # Acknowledged changes are kept this many days (desk setting ACKED_RETENTION_SETTING), so they
 # can be pushed again if central is restored from an older backup (reference §7 S14).
 ACKED_RETENTION_DAYS = 30
@@ -150,6 +153,7 @@ class SyncClient:
         faults: Collection[str] = (),
         network_grace_s: float = 5.0,
         verify: bool = True,
+        verify_pacing: bool = False,
     ) -> None:
         self.desk = desk
         self.url = url
@@ -165,6 +169,12 @@ class SyncClient:
         self.network_grace_s = network_grace_s
         self._fault_hits: dict[str, int] = {}
         self.verify = verify
+        # The window app paces the digest check (it reads every record of the scope: seconds
+        # on a League store): at most every VERIFY_MIN_INTERVAL_S, and never more than a tenth
+        # of the time. The command line and the tests check after every cycle.
+        self.verify_pacing = verify_pacing
+        self._clock = time.monotonic
+        self._next_verify_at = 0.0
         self._force = False
         self._page_recs: dict[str, Record] = {}
         self._page_events: set[str] = set()
@@ -229,8 +239,12 @@ class SyncClient:
             self.requeue_lost_acks(conn, report)
             self.push(conn, report)
             self.pull(conn, report)
-            if self.verify:
+            if self.verify and (not self.verify_pacing or self._clock() >= self._next_verify_at):
+                started = self._clock()
                 self.verify_digests(conn, report)
+                took = self._clock() - started
+                self._next_verify_at = self._clock() + max(VERIFY_MIN_INTERVAL_S,
+                                                           VERIFY_COST_FACTOR * took)
         self.prune_acked(report)
         return report
 

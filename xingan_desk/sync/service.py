@@ -211,7 +211,8 @@ class SyncService:
         self.desk = desk
         self.stall_after_s = stall_after_s
         self._url = url
-        self.client_options = {"batch_size": PAGE, "page_size": PAGE, **(client_options or {})}
+        self.client_options = {"batch_size": PAGE, "page_size": PAGE, "verify_pacing": True,
+                               **(client_options or {})}
         self.on_change = on_change
         self.gate = RunGate()
         self._lock = threading.Lock()
