@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
 )
 
-from tests.ui.qt_helpers import child, type_chinese
+from tests.ui.qt_helpers import child, open_main_window, type_chinese
 from ui.dialogs import LoginDialog
 from ui.main_window import MainWindow
 from xingan_desk.timeutil import format_date, today_cst
@@ -27,14 +27,7 @@ MEDIATOR_PW = "Mediator2026"
 
 
 def _window(qtbot: Any, desk: Any, runner: Any) -> MainWindow:
-    win = MainWindow(desk, runner)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
-    return win
+    return open_main_window(qtbot, desk, runner)  # type: ignore[no-any-return]
 
 
 def _login(qtbot: Any, desk: Any, username: str, password: str) -> None:

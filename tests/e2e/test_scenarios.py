@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QPushButton
 
 from tests.conftest import ADMIN_PASSWORD, GOOD_MEDIATION
-from tests.ui.qt_helpers import child, leave, type_chinese
+from tests.ui.qt_helpers import child, leave, open_main_window, type_chinese
 from ui.main_window import MainWindow
 from xingan_desk.catalogs import active_choices
 from xingan_desk.desk import Desk
@@ -33,14 +33,7 @@ def _pdf_text(path: Path) -> str:
 
 
 def _window(qtbot: Any, desk: Any, runner: Any) -> MainWindow:
-    win = MainWindow(desk, runner)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
-    return win
+    return open_main_window(qtbot, desk, runner)  # type: ignore[no-any-return]
 
 
 def _print_via_menu(qtbot: Any, win: MainWindow, key: str) -> Path:

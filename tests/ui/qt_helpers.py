@@ -35,3 +35,17 @@ def leave(widget: QWidget) -> None:
 
         QApplication.sendEvent(widget, QFocusEvent(QEvent.Type.FocusOut,
                                                    Qt.FocusReason.TabFocusReason))
+
+
+def open_main_window(qtbot: Any, desk: Any, runner: Any) -> Any:
+    """The clerk's main window at the hall monitor's size, shown, its first list loaded."""
+    from ui.main_window import MainWindow
+
+    win = MainWindow(desk, runner)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
+    return win

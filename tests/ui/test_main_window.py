@@ -9,21 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
-from tests.ui.qt_helpers import child, type_chinese
+from tests.ui.qt_helpers import child, open_main_window, type_chinese
 from ui.dialogs import DraftsDialog, FirstRunDialog, LoginDialog
 from ui.main_window import AREAS, MainWindow
 from ui.record_form import RecordForm
 
 
 def _window(qtbot: Any, desk: Any, runner: Any) -> MainWindow:
-    win = MainWindow(desk, runner)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
-    return win
+    return open_main_window(qtbot, desk, runner)  # type: ignore[no-any-return]
 
 
 def test_layout_areas_and_status_bar(qtbot: Any, desk: Any, runner: Any) -> None:
