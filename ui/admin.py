@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,6 +39,7 @@ from xingan_desk.records.kinds import KIND_BY_PREFIX
 from xingan_desk.records.workflow import ROLE_LABELS
 from xingan_desk.timeutil import format_datetime, today_cst
 
+from .dialogs import error_label
 from .tasks import TaskRunner, show_error
 
 ROLE_ORDER = ("clerk", "mediator", "supervisor", "admin")
@@ -46,15 +47,6 @@ LAYOUTS = (("a4", "A4 纸"), ("roll80", "80毫米小票纸"))
 RECEIPT_LAYOUT_SETTING = "receipt_layout"
 NOTICE_DAYS_SETTING = "notice_days"
 OFFICE_TEXTS_SETTING = "office_texts"
-
-
-def _error_label(name: str) -> QLabel:
-    lab = QLabel()
-    lab.setObjectName(name)
-    lab.setProperty("role", "error")
-    lab.setWordWrap(True)
-    lab.hide()
-    return lab
 
 
 def _say(label: QLabel, text: str | None, *, ok: bool = False) -> None:
@@ -89,12 +81,6 @@ def _fill(table: QTableWidget, rows: list[list[str]], keys: list[Any] | None = N
             table.setItem(r, c, item)
 
 
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 class _Tab(QWidget):
@@ -144,7 +130,7 @@ class UsersTab(_Tab):
                   self.btn_password):
             row.addWidget(w)
         lay.addLayout(row)
-        self.row_error = _error_label("user_row_error")
+        self.row_error = error_label("user_row_error")
         lay.addWidget(self.row_error)
 
         box = QFormLayout()
@@ -173,7 +159,7 @@ class UsersTab(_Tab):
         box.addRow("再次输入密码", self.password2)
         box.addRow("", self.btn_add)
         lay.addLayout(box)
-        self.add_error = _error_label("user_add_error")
+        self.add_error = error_label("user_add_error")
         lay.addWidget(self.add_error)
 
         self.btn_add.clicked.connect(self.add_user)
@@ -281,9 +267,9 @@ class CalendarTab(_Tab):
 
         form = QHBoxLayout()
         today = today_cst()
-        self.start = QDateEdit(_qdate(today))
+        self.start = QDateEdit(today)
         self.start.setObjectName("calendar_start")
-        self.end = QDateEdit(_qdate(today))
+        self.end = QDateEdit(today)
         self.end.setObjectName("calendar_end")
         for d in (self.start, self.end):
             d.setDisplayFormat("yyyy-MM-dd")
@@ -305,7 +291,7 @@ class CalendarTab(_Tab):
                   self.btn_add, self.btn_remove):
             form.addWidget(w)
         lay.addLayout(form)
-        self.error = _error_label("calendar_error")
+        self.error = error_label("calendar_error")
         lay.addWidget(self.error)
         hint = QLabel("依据国务院办公厅每年发布的节假日安排通知录入整段假期（含周末）和调休上班日；"
                       "录入后，所有按工作日计算的期限立即按新安排计算。"
@@ -364,14 +350,14 @@ class CalendarTab(_Tab):
             self.coverage.style().unpolish(self.coverage)
             self.coverage.style().polish(self.coverage)
             d = dt.date(year, 1, 1) if today_cst().year != year else today_cst()
-            self.start.setDate(_qdate(d))
-            self.end.setDate(_qdate(d))
+            self.start.setDate(d)
+            self.end.setDate(d)
 
         self.run(load, done)
 
     def add(self) -> None:
         _say(self.error, None)
-        start, end = _pydate(self.start.date()), _pydate(self.end.date())
+        start, end = self.start.date().toPython(), self.end.date().toPython()
         kind, name = self.kind.currentData(), self.name.text()
 
         def done(n: int) -> None:
@@ -423,7 +409,7 @@ class PrintTab(_Tab):
         row.addWidget(self.btn_save)
         row.addStretch(1)
         lay.addLayout(row)
-        self.message = _error_label("print_message")
+        self.message = error_label("print_message")
         lay.addWidget(self.message)
         lay.addStretch(1)
         self.btn_save.clicked.connect(self.save)
@@ -495,7 +481,7 @@ class BackupTab(_Tab):
         row.addWidget(self.btn_to)
         row.addStretch(1)
         lay.addLayout(row)
-        self.message = _error_label("backup_message")
+        self.message = error_label("backup_message")
         lay.addWidget(self.message)
         self.btn_now.clicked.connect(lambda: self.backup_to(None))
         self.btn_to.clicked.connect(self._choose)

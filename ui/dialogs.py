@@ -30,7 +30,8 @@ from .tasks import show_error
 APP_TITLE = "兴安盟知识产权服务窗口系统"
 
 
-def _error_label(name: str) -> QLabel:
+def error_label(name: str) -> QLabel:
+    """A hidden red message line beside a field (shown by `_set_error`)."""
     lab = QLabel()
     lab.setObjectName(name)
     lab.setProperty("role", "error")
@@ -75,7 +76,7 @@ class FirstRunDialog(QDialog):
         self.password2 = QLineEdit()
         self.password2.setObjectName("setup_password2")
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
-        self.errors = {k: _error_label(f"error_{k}") for k in
+        self.errors = {k: error_label(f"error_{k}") for k in
                        ("county", "window", "admin_password")}
         form.addRow("旗县市＊", self._with_error(self.county, "county"))
         form.addRow("窗口号＊", self._with_error(self.window_no, "window"))
@@ -83,7 +84,7 @@ class FirstRunDialog(QDialog):
         form.addRow("管理员密码＊", self._with_error(self.password, "admin_password"))
         form.addRow("再次输入密码＊", self.password2)
         lay.addLayout(form)
-        self.general = _error_label("error_general")
+        self.general = error_label("error_general")
         lay.addWidget(self.general)
         box = QDialogButtonBox()
         ok = box.addButton("完成设置", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -153,7 +154,7 @@ class LoginDialog(QDialog):
         form.addRow("用户名", self.username)
         form.addRow("密码", self.password)
         lay.addLayout(form)
-        self.error = _error_label("login_error")
+        self.error = error_label("login_error")
         lay.addWidget(self.error)
         box = QDialogButtonBox()
         self.btn_login = box.addButton("登录", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -280,7 +281,7 @@ class PasswordDialog(QDialog):
         hint = QLabel("新密码至少8位，须同时含字母和数字。")
         hint.setProperty("role", "hint")
         lay.addWidget(hint)
-        self.error = _error_label("password_error")
+        self.error = error_label("password_error")
         lay.addWidget(self.error)
         box = QDialogButtonBox()
         ok = box.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)

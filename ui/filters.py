@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from xingan_desk.catalogs import COUNTY_CODES, county_name
@@ -43,12 +43,6 @@ def preset_range(key: str, today: dt.date) -> tuple[dt.date | None, dt.date | No
     return None, None
 
 
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 class FilterBar(QWidget):
@@ -105,7 +99,7 @@ class FilterBar(QWidget):
         return c
 
     def _date(self, name: str, value: dt.date) -> QDateEdit:
-        d = QDateEdit(_qdate(value))
+        d = QDateEdit(value)
         d.setObjectName(name)
         d.setDisplayFormat("yyyy-MM-dd")
         d.setCalendarPopup(True)
@@ -160,7 +154,7 @@ class FilterBar(QWidget):
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         key = self.dates.currentData() or ""
         if key == "custom":
-            a, b = _pydate(self.date_from.date()), _pydate(self.date_to.date())
+            a, b = self.date_from.date().toPython(), self.date_to.date().toPython()
             return (a, b) if a <= b else (b, a)
         return preset_range(key, today_cst())
 

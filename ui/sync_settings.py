@@ -24,18 +24,10 @@ from PySide6.QtWidgets import (
 from xingan_desk.errors import DeskError, ValidationFailed
 from xingan_desk.sync import settings as ss
 
+from .dialogs import error_label
 from .tasks import TaskRunner, error_text
 
 FIELDS = ("host", "port", "dbname", "user", "password", "sslmode", "sslrootcert")
-
-
-def _error_label(name: str) -> QLabel:
-    lab = QLabel()
-    lab.setObjectName(name)
-    lab.setProperty("role", "error")
-    lab.setWordWrap(True)
-    lab.hide()
-    return lab
 
 
 def _repolish(w: QWidget) -> None:
@@ -102,7 +94,7 @@ class SyncSettingsDialog(QDialog):
         cl.addWidget(self.sslrootcert, 1)
         cl.addWidget(self.btn_browse)
 
-        self.errors = {k: _error_label(f"sync_error_{k}") for k in FIELDS}
+        self.errors = {k: error_label(f"sync_error_{k}") for k in FIELDS}
         self.inputs: dict[str, QWidget] = {
             "host": self.host, "port": self.port, "dbname": self.dbname, "user": self.user,
             "password": self.password, "sslmode": self.sslmode, "sslrootcert": self.sslrootcert}
