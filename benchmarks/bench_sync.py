@@ -91,7 +91,7 @@ def bench_push(url: str, tmp: Path, changes: int) -> None:
     creds = add_window(url, COUNTY, "02")
     a = new_desk(tmp, "push", "02")
     a.create_many("consultation", [CONSULTATION] * (changes // 2))
-    with a._ro() as s:
+    with a.reading() as s:
         rows = list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.local_seq)))
     n = len(rows)
     client = SyncClient(a, creds.url, machine_id="bench-push")
@@ -218,7 +218,7 @@ def pull_child(data_dir: str, url: str, page: int, apply: int) -> None:
     rep = SyncClient(desk, url, machine_id="bench-pull", page_size=page,
                      apply_batch=apply).run_once()
     seconds = time.perf_counter() - t0
-    with desk._ro() as s:
+    with desk.reading() as s:
         n = len(list(s.scalars(select(Record.id))))
     desk.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -283,7 +283,7 @@ def bench_propagation(url: str, tmp: Path, seconds: float, interval: float = 2.0
             waiting = [rid for rid in made if rid not in seen]
         if not waiting:
             return
-        with b._ro() as s:
+        with b.reading() as s:
             got = set(s.scalars(select(Record.id).where(Record.id.in_(waiting))))
         now = time.perf_counter()
         with lock:

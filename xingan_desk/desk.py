@@ -209,7 +209,8 @@ class Desk:
             raise dbmod.explain_db_error(exc, self.path) from exc
 
     @contextmanager
-    def _ro(self) -> Iterator[Session]:
+    def reading(self) -> Iterator[Session]:
+        """A read-only session (no write lock); for core modules that query the store."""
         try:
             with self._read() as s:
                 yield s
@@ -220,7 +221,7 @@ class Desk:
     @property
     def identity(self) -> Identity:
         if self._identity is None:
-            with self._ro() as s:
+            with self.reading() as s:
                 row = s.get(Installation, 1)
                 if row is None:
                     raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
@@ -238,7 +239,7 @@ class Desk:
         """Wrong passwords for `username` within LOGIN_LOCK_MINUTES, since its last good login
         (the audit log is the counter: nothing to reset, nothing to tamper with)."""
         name = username[:50]
-        with self._ro() as s:
+        with self.reading() as s:
             since = utcnow() - dt.timedelta(minutes=LOGIN_LOCK_MINUTES)
             last_ok = s.scalar(select(func.max(AuditEntry.at)).where(
                 or_(and_(AuditEntry.action == "login", AuditEntry.username == name),
@@ -270,7 +271,7 @@ class Desk:
     def use_account(self, username: str) -> UserView:
         """Act as an existing account without a password (command line run by an admin of the
         PC, demo data, tests). Privileged actions still check the account's role."""
-        with self._ro() as s:
+        with self.reading() as s:
             acc = s.scalar(select(UserAccount).where(UserAccount.username == username))
             if acc is None or not acc.active:
                 raise NotFound(f"没有名为“{username}”的有效账号")
@@ -366,7 +367,7 @@ class Desk:
     def change_own_password(self, old: str, new: str) -> None:
         """The logged-in clerk changes their password (the old one is checked)."""
         me = self.user.username
-        with self._ro() as s:
+        with self.reading() as s:
             acc = s.scalar(select(UserAccount).where(UserAccount.username == me))
             ok = acc is not None and verify_password(old, acc.password_hash)
         if not ok:
@@ -376,12 +377,12 @@ class Desk:
         self.set_password(me, new)
 
     def list_users(self) -> list[UserView]:
-        with self._ro() as s:
+        with self.reading() as s:
             return [_user_view(a) for a in s.scalars(select(UserAccount).order_by(UserAccount.username))]
 
     # --- settings and calendar ---------------------------------------------------------------
     def setting(self, key: str, default: Any = None) -> Any:
-        with self._ro() as s:
+        with self.reading() as s:
             row = s.get(Setting, key)
             return default if row is None else row.value
 
@@ -404,7 +405,7 @@ class Desk:
         if self._calendar is None:
             from .workdays import Calendar
 
-            with self._ro() as s:
+            with self.reading() as s:
                 league = [(r.day, r.kind, r.name) for r in s.scalars(
                     select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None)))]
                 rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
@@ -462,7 +463,7 @@ class Desk:
         """The holiday-table entries this window may change or remove: (day, kind, name,
         edited by). A county window: its own edits; a League window: the League's entries
         (synced to every window)."""
-        with self._ro() as s:
+        with self.reading() as s:
             if self.identity.is_league:
                 q = select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None))
                 col = LeagueCalendarDay.day
@@ -480,7 +481,7 @@ class Desk:
 
     def league_calendar(self, year: int | None = None) -> list[tuple[dt.date, str, str, str]]:
         """The League's holiday-table entries as synced here: (day, kind, name, window)."""
-        with self._ro() as s:
+        with self.reading() as s:
             q = select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None))
             if year is not None:
                 q = q.where(LeagueCalendarDay.day >= dt.date(year, 1, 1),
@@ -1121,12 +1122,12 @@ class Desk:
         return _record_view(rec, vals)
 
     def get(self, record_id: str) -> RecordView:
-        with self._ro() as s:
+        with self.reading() as s:
             return self._view(s, self._load(s, record_id))
 
     def get_by_receipt(self, receipt_no: str) -> RecordView:
         no = normalize_receipt_no(receipt_no)
-        with self._ro() as s:
+        with self.reading() as s:
             rec = s.scalar(select(Record).where(Record.receipt_no == no))
             if rec is None:
                 raise NotFound(f"找不到编号为“{no}”的登记")
@@ -1136,7 +1137,7 @@ class Desk:
         from .validation import normalize_uscc
 
         code = normalize_uscc(uscc)
-        with self._ro() as s:
+        with self.reading() as s:
             rec = s.scalar(select(Record).where(Record.kind == "enterprise",
                                                 Record.enterprise_uscc == code,
                                                 Record.voided.is_(False)))
@@ -1212,7 +1213,7 @@ class Desk:
         def probe(window: int) -> list[str]:
             newest = base.order_by(*order).limit(window).subquery()
             stmt = select(newest.c.id).where(newest.c.search_text.like(like)).limit(q.limit)
-            with self._ro() as s:
+            with self.reading() as s:
                 return list(s.scalars(stmt))
 
         window = DENSE_SEARCH_WINDOW
@@ -1249,11 +1250,11 @@ class Desk:
                              Record.id.desc() if q.descending else Record.id.asc())
         if q.limit:
             stmt = stmt.limit(q.limit)
-        with self._ro() as s:
+        with self.reading() as s:
             return list(s.scalars(stmt))
 
     def count(self, q: Query) -> int:
-        with self._ro() as s:
+        with self.reading() as s:
             return s.scalar(select(func.count()).select_from(self._filtered(q).subquery())) or 0
 
     def rows_for_ids(self, ids: Sequence[str]) -> dict[str, RecordView]:
@@ -1261,7 +1262,7 @@ class Desk:
         out: dict[str, RecordView] = {}
         if not ids:
             return out
-        with self._ro() as s:
+        with self.reading() as s:
             recs = list(s.scalars(select(Record).where(Record.id.in_(list(ids)))))
             by_kind: dict[str, list[Record]] = {}
             for r in recs:
@@ -1286,7 +1287,7 @@ class Desk:
         return self.search(Query(due_before=limit, order_by="due_date", descending=False))
 
     def history(self, record_id: str) -> tuple[list[EventView], list[AuditView]]:
-        with self._ro() as s:
+        with self.reading() as s:
             rec = self._load(s, record_id)
             kind = KINDS[rec.kind]
             wf = kind.workflow
@@ -1303,17 +1304,17 @@ class Desk:
 
     def audit_trail(self, limit: int = 200) -> list[AuditView]:
         self._require_role("supervisor", "admin", what="查看审计日志")
-        with self._ro() as s:
+        with self.reading() as s:
             return [_audit_view(a) for a in s.scalars(
                 select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))]
 
     def pending_outbox(self) -> int:
-        with self._ro() as s:
+        with self.reading() as s:
             return s.scalar(select(func.count()).select_from(OutboxEntry)
                             .where(OutboxEntry.state == "pending")) or 0
 
     def counts_by_kind(self) -> dict[str, int]:
-        with self._ro() as s:
+        with self.reading() as s:
             rows = s.execute(select(Record.kind, func.count()).where(Record.voided.is_(False))
                              .group_by(Record.kind))
             return {k: n for k, n in rows}
@@ -1348,7 +1349,7 @@ class Desk:
                 row.payload, row.updated_at = data, utcnow()
 
     def drafts(self) -> list[tuple[str, str, str | None, dict[str, Any], dt.datetime]]:
-        with self._ro() as s:
+        with self.reading() as s:
             return [(d.id, d.kind, d.record_id, d.payload, d.updated_at) for d in s.scalars(
                 select(Draft).where(Draft.username == self.user.username)
                 .order_by(Draft.updated_at.desc()))]
@@ -1431,7 +1432,7 @@ class Desk:
             fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if fk:
                 problems.append(f"外键不一致：{len(fk)}处")
-        with self._ro() as s:
+        with self.reading() as s:
             for kind_key, table in DETAIL.items():
                 missing = s.scalar(select(func.count()).select_from(Record).where(
                     Record.kind == kind_key,

@@ -1101,7 +1101,7 @@ def compute(desk: Desk, period: Period, county: str | None = None, *,
     scope = resolve_scope(desk, county)
     catalog = load_targets()
     calendar = desk.calendar()
-    with desk._ro() as s:
+    with desk.reading() as s:
         r = _Reader(s, scope, period, today)
         consultations = r.consultations()
         ratings = r.ratings()

@@ -100,7 +100,7 @@ def new_mutations(desk: Any, after_seq: int, *, recovered: bool = False,
         "WHERE local_seq > :s UNION ALL "
         "SELECT local_seq, mutation_id, entity, entity_id, op, hlc, payload FROM acked_log "
         "WHERE local_seq > :s ORDER BY 1")
-    with desk._ro() as s:
+    with desk.reading() as s:
         rows = list(s.execute(q, {"s": after_seq}))
     out = []
     for seq, mid, entity, eid, op, hlc, payload in rows:
@@ -145,7 +145,7 @@ def check_replicas(url: str, windows: Sequence[WindowUnderTest]) -> list[str]:
             problems.append(f"{w.window_code}: replica differs from central: {len(missing)} "
                             f"missing, {len(extra)} extra, {len(differ)} different "
                             f"(e.g. {(sorted(differ) or sorted(missing) or sorted(extra))[:1]})")
-        with w.desk._ro() as s:
+        with w.desk.reading() as s:
             left = Counter(f"{r.state}:{r.last_error or ''}"[:60]
                            for r in s.scalars(select(OutboxEntry)))
             needs = {r.id: r.needs_review for r in s.scalars(select(Record))}
@@ -176,7 +176,7 @@ def check_acknowledged(c: Central, windows: Sequence[WindowUnderTest]) -> list[s
     """Zero acknowledged writes lost, nothing applied that the window never wrote."""
     problems: list[str] = []
     for w in windows:
-        with w.desk._ro() as s:
+        with w.desk.reading() as s:
             acked = {r.local_seq: r.mutation_id for r in s.execute(
                 select(acked_log.c.local_seq, acked_log.c.mutation_id))}
             outbox = {r.local_seq: (r.mutation_id, r.state) for r in s.scalars(
@@ -266,7 +266,7 @@ def check_duplicates(c: Central, windows: Sequence[WindowUnderTest]) -> list[str
                         f"applied twice (e.g. {bad[0]})")
     # receipt numbers: each window's are 1..last_no per year and generation, none missing
     for w in windows:
-        with w.desk._ro() as s:
+        with w.desk.reading() as s:
             counters = {(rc.year, rc.generation): rc.last_no
                         for rc in s.scalars(select(ReceiptCounter))}
         got: dict[tuple[int, int], list[int]] = defaultdict(list)

@@ -133,7 +133,7 @@ class Worker:
 
     # --- what this window can see ----------------------------------------------------------
     def _refresh(self) -> None:
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             rows = list(s.execute(select(Record.id, Record.kind, Record.owner, Record.voided)))
         self.actable = [r.id for r in rows if r.kind in ACTING_KINDS and not r.voided]
         self.mine = [(r.id, r.kind) for r in rows if r.owner == self.me and not r.voided]
@@ -229,7 +229,7 @@ class Worker:
         if not self.mine:
             return ""
         rid, _ = self.rng.choice(self.mine)
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             seen = sorted(s.scalars(select(RecordEvent.id).where(RecordEvent.record_id == rid)))
         base = self._field_hlc(rid)
         self.desk.void(rid, "登记有误")
@@ -237,7 +237,7 @@ class Worker:
         return "void"
 
     def _field_hlc(self, rid: str) -> dict[str, str]:
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             rec = s.scalar(select(Record).where(Record.id == rid))
             return dict(rec.field_hlc or {}) if rec else {}
 

@@ -30,7 +30,7 @@ def central_state(url: str, streams: list[str] | None = None) -> dict[str, Any]:
 
 def local_state(desk: Any) -> dict[str, Any]:
     out = {}
-    with desk._ro() as s:
+    with desk.reading() as s:
         recs = list(s.scalars(select(Record)))
         events: dict[str, set[str]] = {}
         for rid, eid in s.execute(select(RecordEvent.record_id, RecordEvent.id)):
@@ -47,7 +47,7 @@ def local_state(desk: Any) -> dict[str, Any]:
 
 
 def outbox_count(desk: Any, state: str = "pending") -> int:
-    with desk._ro() as s:
+    with desk.reading() as s:
         return len(list(s.scalars(select(OutboxEntry.local_seq)
                                   .where(OutboxEntry.state == state))))
 

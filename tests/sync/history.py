@@ -139,7 +139,7 @@ def step(w: LocalWindow, op: str, rng: random.Random) -> str:
     done, "" when nothing was committed (nothing to act on, or refused like a clerk would be)."""
     desk = w.desk
     about: dict[str, dict[str, Any]] = {}
-    with desk._ro() as s:
+    with desk.reading() as s:
         recs = [(r.id, r.kind, r.owner) for r in s.execute(
             select(Record.id, Record.kind, Record.owner).where(Record.voided.is_(False))
             .order_by(Record.receipt_no))]
@@ -182,7 +182,7 @@ def step(w: LocalWindow, op: str, rng: random.Random) -> str:
             if not mine:
                 return ""
             rid = rng.choice(mine)[0]
-            with desk._ro() as s:
+            with desk.reading() as s:
                 seen = sorted(s.scalars(select(RecordEvent.id)
                                         .where(RecordEvent.record_id == rid)))
             about[rid] = {"seen_events": seen, "base": _field_hlc(desk, rid)}
@@ -196,7 +196,7 @@ def step(w: LocalWindow, op: str, rng: random.Random) -> str:
 
 
 def _field_hlc(desk: Desk, rid: str) -> dict[str, str]:
-    with desk._ro() as s:
+    with desk.reading() as s:
         rec = s.scalar(select(Record).where(Record.id == rid))
         return dict(rec.field_hlc or {}) if rec else {}
 

@@ -31,7 +31,7 @@ def test_s15_window_clock_three_hours_ahead(make_window, central_url, monkeypatc
     rep = a.sync()
     monkeypatch.setattr(client_mod, "utcnow", real)
     assert rep.clock_skew_s > 3 * 3600 - 60
-    with a.desk._ro() as s:
+    with a.desk.reading() as s:
         issues = [r[0] for r in s.execute(select(sync_issue.c.reason)
                                           .where(sync_issue.c.code == "CLOCK_SKEW"))]
     assert len(issues) == 1 and "本机时钟" in issues[0]
@@ -42,7 +42,7 @@ def test_s15_window_clock_three_hours_ahead(make_window, central_url, monkeypatc
     assert items == [("clock_skew", "152223-02")]  # once, not per push
     # b's later edit still orders after a's (HLC merge on pull), whatever b's wall clock says
     b.sync()
-    with b.desk._ro() as s:
+    with b.desk.reading() as s:
         inst = s.get(Installation, 1)
         assert inst is not None and hlc_mod.HLC.parse(inst.hlc_last).millis >= ahead
     assert b.desk.get(rec.id).receipt_no == rec.receipt_no

@@ -69,7 +69,7 @@ def test_pending_local_edit_losing_on_pull_goes_to_local_conflict_log(make_windo
     with client._central() as conn:
         client.pull(conn, SyncReport())  # pull only: a's edit is still pending
     assert a.desk.get(rec.id).values["handed_over_to"] == "YS-B"
-    with a.desk._ro() as s:
+    with a.desk.reading() as s:
         rows = list(s.execute(select(sync_conflict.c.field, sync_conflict.c.kept_value,
                                      sync_conflict.c.lost_value)))
     assert rows == [("handed_over_to", "YS-B", "YS-A")]

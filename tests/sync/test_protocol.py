@@ -45,7 +45,7 @@ def test_s6_lost_response_is_applied_exactly_once(make_window, central_url) -> N
     changes = _central_rows(central_url, "SELECT count(*), count(DISTINCT entity_id) "
                                          "FROM sync.change_log")[0]
     assert changes == (n, n)  # one change row per mutation, none duplicated
-    with a.desk._ro() as s:
+    with a.desk.reading() as s:
         assert len(list(s.execute(select(acked_log.c.local_seq)))) == n
     assert local_state(a.desk) == central_state(central_url, scope_of("152223"))
 
@@ -77,7 +77,7 @@ def test_s10_poison_mutation_rejected_and_others_applied(make_window, central_ur
     assert rep.rejected == 1 and rep.accepted >= 2
     assert rep.rejections[0][0] == poison_seq
     assert "非法的状态变更" in rep.rejections[0][1]
-    with a.desk._ro() as s:
+    with a.desk.reading() as s:
         row = s.get(OutboxEntry, poison_seq)
         assert row is not None and row.state == "rejected" and "调解成功" in (row.last_error or "")
         issues = list(s.execute(select(sync_issue.c.code, sync_issue.c.reason)))
@@ -129,7 +129,7 @@ def test_s11_cloned_installation_rejected_on_other_pc(make_window, central_url,
         assert rows == []
         assert _central_rows(central_url, "SELECT code FROM sync.alert") == [
             ("CLONED_INSTALLATION",)]
-        with clone._ro() as s:
+        with clone.reading() as s:
             assert [r[0] for r in s.execute(select(sync_issue.c.code))] == [
                 "CLONED_INSTALLATION"]
         assert outbox_count(clone) > before  # kept: nothing lost, an admin decides

@@ -81,7 +81,7 @@ def test_acked_log_pruned_after_the_retention_and_a_restore_within_it_loses_noth
                       register_enterprise=False)
 
     def acked() -> list[int]:
-        with a.desk._ro() as s:
+        with a.desk.reading() as s:
             return list(s.scalars(select(acked_log.c.local_seq).order_by(acked_log.c.local_seq)))
 
     for who in ("访客甲", "访客乙", "访客丙"):

@@ -41,7 +41,7 @@ def _link(w, record_id: str, target: str) -> None:
 
 
 def _audit(desk, action: str) -> list[str]:
-    with desk._ro() as s:
+    with desk.reading() as s:
         return list(s.scalars(select(AuditEntry.detail).where(AuditEntry.action == action)))
 
 

@@ -206,7 +206,7 @@ def test_password_falls_back_to_the_store_without_a_keyring(make_window, no_keyr
     assert saved.password_store == "local"
     assert "本机没有可用的系统密码库" in where and str(a.desk.path) in where
     assert "password" not in a.desk.setting("sync")
-    with a.desk._ro() as session:
+    with a.desk.reading() as session:
         audit = " ".join(str(x.changes) + x.detail for x in session.scalars(select(AuditEntry)))
     assert pw not in audit  # the audit log says it was set, never what it is
     state = SyncService(a.desk, client_options={"machine_id": a.machine_id}).run_once()
@@ -226,7 +226,7 @@ def test_password_goes_to_the_os_keyring_not_the_store(make_window, memory_keyri
     saved, where = ss.save(a.desk, s, pw)
     assert saved.password_store == "keyring" and "系统密码库" in where
     assert memory_keyring.store == {(ss.KEYRING_SERVICE, s.keyring_user): pw}
-    with a.desk._ro() as session:
+    with a.desk.reading() as session:
         values = [str(r.value) for r in session.scalars(select(Setting))]
     assert not any(pw in v for v in values)
     assert ss.connection_url(a.desk) == s.conninfo(pw)

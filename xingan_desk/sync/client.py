@@ -263,7 +263,7 @@ class SyncClient:
         `requeue_lost_acks`); older backups are outside the promise. Only the oldest row is
         read on a normal cycle (by primary key), so this costs nothing until rows age out."""
         cutoff = (now or utcnow()) - dt.timedelta(days=self.acked_retention_days())
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             oldest = s.scalar(select(acked_log.c.acked_at).order_by(acked_log.c.local_seq)
                               .limit(1))
         if oldest is None or oldest >= cutoff:
@@ -378,7 +378,7 @@ class SyncClient:
     def push(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
         ident = self.desk.identity
         while True:
-            with self.desk._ro() as s:
+            with self.desk.reading() as s:
                 rows = list(s.scalars(
                     select(OutboxEntry).where(OutboxEntry.state == "pending")
                     .order_by(OutboxEntry.local_seq).limit(self.batch_size)))
@@ -468,7 +468,7 @@ class SyncClient:
             self._pull_stream(conn, stream, report)
 
     def _cursor(self, stream: str) -> tuple[int, str | None]:
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             row = s.execute(select(sync_cursor.c.seq, sync_cursor.c.epoch)
                             .where(sync_cursor.c.stream == stream)).first()
         return (0, None) if row is None else (int(row[0]), row[1])
@@ -803,7 +803,7 @@ class SyncClient:
         store is checked in seconds and without holding its rows in memory."""
         sums: dict[str, list[int]] = {}  # stream: [records, events, hash]
         stream_of: dict[str, str] = {}
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             for kind in KINDS.values():
                 table = DETAIL[kind.key]
                 q = (select(Record.id.label("_rid"), Record.county_code.label("_county"),
@@ -842,7 +842,7 @@ class SyncClient:
         empty and the cursor is at central's head). A mismatch re-baselines the stream: read
         it again from the start, letting central's values repair damaged local ones (the
         outbox is never touched). Still different → a sync_issue for the administrator."""
-        with self.desk._ro() as s:
+        with self.desk.reading() as s:
             # pending rows: not comparable yet; rejected rows: the local copy differs on
             # purpose and is already listed for the clerk (re-baselining would loop)
             waiting = s.scalar(select(OutboxEntry.local_seq).limit(1))

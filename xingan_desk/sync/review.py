@@ -221,7 +221,7 @@ def _can_reapply(desk: Any, rec: Record | None, fkey: str) -> bool:
 def attention_items(desk: Any) -> list[AttentionItem]:
     """Everything needing a supervisor's attention, oldest first."""
     items: list[AttentionItem] = []
-    with desk._ro() as s:
+    with desk.reading() as s:
         recs = _Records(s, desk)
         resolved = {(k, key) for k, key in s.execute(
             select(sync_resolution.c.item_kind, sync_resolution.c.item_key))}
@@ -667,7 +667,7 @@ def push_resolutions(desk: Any, call: Call, batch: int = 200) -> int:
     """Send resolutions not yet acknowledged; returns how many central accepted."""
     sent = 0
     while True:
-        with desk._ro() as s:
+        with desk.reading() as s:
             rows = list(s.execute(select(sync_resolution).where(
                 sync_resolution.c.pushed_at.is_(None)).order_by(sync_resolution.c.id)
                 .limit(batch)).mappings())
