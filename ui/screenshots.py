@@ -195,7 +195,7 @@ def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
     saved: list[Path] = []
     # the sample review items go into a copy of the store, never into the store itself
     tmp = Path(tempfile.mkdtemp(prefix="xingan-shots-"))
-    backup_file(desk._engine, db_path(tmp))
+    backup_file(desk.engine, db_path(tmp))
     copy = Desk.open(tmp)
     copy.use_account(desk.user.username)
     try:
@@ -211,10 +211,10 @@ def _sync_shots(desk: Any, copy: Any, runner: Any, win: Any, out: Path) -> list[
     import socket
 
     from xingan_desk.sync.review import attention_items
+    from xingan_desk.sync.review_samples import sample_sync_items
     from xingan_desk.sync.service import SyncState
 
     from .review_dialog import ReviewDialog
-    from .sample_data import sample_sync_items
     from .sync_settings import SyncSettingsDialog
 
     saved: list[Path] = []

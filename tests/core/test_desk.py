@@ -27,12 +27,12 @@ from xingan_desk.views import Query
 
 
 def _outbox(desk: Desk) -> list[tuple[int, str, str]]:
-    with desk._engine.connect() as c:
+    with desk.engine.connect() as c:
         return [tuple(r) for r in c.execute(text("SELECT local_seq, entity, op FROM outbox"))]
 
 
 def _audit(desk: Desk) -> list[tuple[str, str]]:
-    with desk._engine.connect() as c:
+    with desk.engine.connect() as c:
         return [tuple(r) for r in c.execute(text("SELECT action, username FROM audit_log"))]
 
 
@@ -261,7 +261,7 @@ def test_login_with_scrypt_hash_and_wrong_password_is_logged(desk: Desk) -> None
     with pytest.raises(PermissionDenied, match="用户名或密码不正确"):
         desk.login("zhaomin", "wrong-password1")
     assert desk.login("zhaomin", "Mediate2026").role == "mediator"
-    with desk._engine.connect() as c:
+    with desk.engine.connect() as c:
         stored = c.execute(text("SELECT password_hash FROM user_account "
                                 "WHERE username='zhaomin'")).scalar()
     assert stored.startswith("scrypt$") and "Mediate2026" not in stored
@@ -353,7 +353,7 @@ def test_due_list_contains_overdue_and_soon(desk: Desk) -> None:
 def test_dense_and_sparse_searches_give_the_newest_matches_in_order(desk: Desk) -> None:
     """A needle most records contain (a credit-code prefix) takes the fast path through the
     newest records; a rare one the search index; both return the newest matches first."""
-    from xingan_desk import desk as desk_mod
+    from xingan_desk import query as desk_mod
 
     made = []
     for i in range(30):

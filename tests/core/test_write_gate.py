@@ -17,7 +17,7 @@ def test_save_waits_for_one_transaction_not_for_a_stream_of_them(desk: Any) -> N
 
     def busy_sync() -> None:  # like pull pages applied one after the other
         while not stop.is_set():
-            with desk._tx():
+            with desk.writing():
                 t0 = time.perf_counter()
                 time.sleep(0.08)
                 held.append(time.perf_counter() - t0)

@@ -87,10 +87,11 @@ def test_league_holidays_reach_every_window_county_edits_stay_local(make_window:
         ("01-01", None), ("01-02", "holiday"), ("01-03", "holiday"), ("02-11", "workday")]
 
     # a damaged local entry is found by the digest of `global` and repaired from central
-    with county.desk._tx() as s:
+    with county.desk.writing() as w:
+        s = w.session
         s.execute(update(LeagueCalendarDay).where(LeagueCalendarDay.day == D(2027, 1, 2))
                   .values(kind="workday"))
-    county.desk._calendar = None
+    county.desk.calendars.invalidate()
     rep = county.sync()
     assert rep.rebaselined == ["global"] and "global" in rep.verified
     assert county.desk.calendar().kind_of(D(2027, 1, 2)) == "holiday"
@@ -100,7 +101,8 @@ def test_a_county_windows_calendar_change_is_refused_at_central(make_window: Any
                                                                 central_url: str) -> None:
     county = make_window("152223", "02")
     stamp = "1790000000000-00000-152223-02"
-    with county.desk._tx() as s:  # as an older or modified program would send it
+    with county.desk.writing() as w:
+        s = w.session  # as an older or modified program would send it
         s.execute(insert(OutboxEntry.__table__).values(
             mutation_id=new_id(), entity="calendar", entity_id="2027-01-01", op="calendar",
             payload={"day": "2027-01-01", "kind": "holiday", "name": "元旦", "hlc": stamp},

@@ -21,7 +21,8 @@ def test_s15_window_clock_three_hours_ahead(make_window, central_url, monkeypatc
     a = make_window("152223", "02")
     b = make_window("152223", "03")
     ahead = hlc_mod.now_millis() + 3 * 3600 * 1000
-    with a.desk._tx() as s:  # a's HLC was advanced by a PC clock 3 h fast
+    with a.desk.writing() as w:
+        s = w.session  # a's HLC was advanced by a PC clock 3 h fast
         inst = s.get(Installation, 1)
         assert inst is not None
         inst.hlc_last = str(hlc_mod.HLC(ahead, 0, "152223-02"))

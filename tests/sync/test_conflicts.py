@@ -23,8 +23,7 @@ def _rows(url: str, q: str) -> list[tuple]:
 
 
 def _link(w, record_id: str, target: str) -> None:
-    with w.desk._tx() as s:
-        w.desk._link_handover(s, record_id, target)
+    w.desk.link_handover(record_id, target)
 
 
 def test_field_lww_conflict_logged_once_and_replicas_converge(make_window, central_url) -> None:

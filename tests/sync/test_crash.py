@@ -88,7 +88,8 @@ def test_s3_kill_mid_rebaseline(make_window, central_url) -> None:
     a.sync()
     b.sync()
     b.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)  # pending
-    with b.desk._tx() as s:
+    with b.desk.writing() as w:
+        s = w.session
         s.execute(update(DETAIL["mediation"]).where(DETAIL["mediation"].c.record_id == rec.id)
                   .values(facts="被篡改的事实"))
     n = outbox_count(b.desk)

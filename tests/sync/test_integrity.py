@@ -49,7 +49,8 @@ def test_damaged_local_row_detected_and_repaired(make_window, central_url, damag
     a.desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
     a.sync()
     assert b.sync().verified == ["county:152223", "global"]
-    with b.desk._tx() as s:
+    with b.desk.writing() as w:
+        s = w.session
         if damage == "field":
             s.execute(update(DETAIL["mediation"]).where(
                 DETAIL["mediation"].c.record_id == med.id).values(facts="被篡改的事实"))
@@ -75,7 +76,8 @@ def test_paced_digest_check_in_the_window_app(make_window, central_url) -> None:
     assert client.run_once().verified == ["county:152223", "global"]
     now[0] += 30
     assert client.run_once().verified == []  # paced: not yet
-    with a.desk._tx() as s:
+    with a.desk.writing() as w:
+        s = w.session
         table = DETAIL["consultation"]
         s.execute(update(table).where(table.c.record_id == rec.id).values(answer="被篡改的答复"))
     assert client.run_once().rebaselined == []  # not checked yet: a minute has not passed

@@ -106,7 +106,8 @@ class RemoveOnSendClient(SyncClient):
     forgets what it sent)."""
 
     def push(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             rows = list(s.scalars(select(OutboxEntry).where(OutboxEntry.state == "pending")
                                   .order_by(OutboxEntry.local_seq)))
             s.execute(delete(OutboxEntry).where(OutboxEntry.state == "pending"))

@@ -66,7 +66,8 @@ def test_s10_poison_mutation_rejected_and_others_applied(make_window, central_ur
     med, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
     a.desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
     later, _ = a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
-    with a.desk._tx() as s:
+    with a.desk.writing() as w:
+        s = w.session
         ev = s.scalar(select(OutboxEntry).where(OutboxEntry.op == "event"))
         assert ev is not None
         poison_seq = ev.local_seq
@@ -162,13 +163,14 @@ def test_stale_generation_refused(make_window, central_url) -> None:
     a.desk.bump_generation("测试")
     a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
     a.sync()
-    with a.desk._tx() as s:
+    with a.desk.writing() as w:
+        s = w.session
         from xingan_desk.storage.schema import Installation
 
         inst = s.get(Installation, 1)
         assert inst is not None
         inst.generation = 1
-    a.desk._identity = None
+    a.desk.forget_identity()
     a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
     with pytest.raises(SyncRefused) as info:
         a.sync()

@@ -88,7 +88,8 @@ def test_acked_log_pruned_after_the_retention_and_a_restore_within_it_loses_noth
         consult(who)
     a.sync()
     old = acked()
-    with a.desk._tx() as s:  # acknowledged 40 days ago
+    with a.desk.writing() as w:
+        s = w.session  # acknowledged 40 days ago
         s.execute(update(acked_log).values(acked_at=utcnow() - dt.timedelta(days=40)))
     try:
         _copy_db(name, backup)  # central's backup of last night: it has the old changes

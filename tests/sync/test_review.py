@@ -36,8 +36,7 @@ def _cycle(w) -> SyncService:
 
 
 def _link(w, record_id: str, target: str) -> None:
-    with w.desk._tx() as s:
-        w.desk._link_handover(s, record_id, target)
+    w.desk.link_handover(record_id, target)
 
 
 def _audit(desk, action: str) -> list[str]:
@@ -178,7 +177,8 @@ def test_refused_change_retried_after_central_fixed_and_poison_discarded(
     # a change central will never take (an illegal transition) is given up with a reason
     med2, _ = a.desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
     a.desk.act(med2.id, "accept", {"accepted_on": "2026-03-03", "mediator": "张三"})
-    with a.desk._tx() as s:
+    with a.desk.writing() as w:
+        s = w.session
         ev = s.scalar(select(OutboxEntry).where(OutboxEntry.op == "event"))
         s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == ev.local_seq).values(
             payload={**ev.payload, "action": "settle", "to_status": "settled"}))

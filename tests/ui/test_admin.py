@@ -65,7 +65,7 @@ def test_next_years_holidays_entered_and_warning_cleared(qtbot: Any, desk: Any, 
                                                          monkeypatch: Any) -> None:
     """On 2026-12-02 the 2027 schedule is missing: the status bar says so; the admin enters
     元旦 in 节假日安排 and deadlines across it move."""
-    import xingan_desk.desk as desk_mod
+    import xingan_desk.calendar_book as desk_mod
 
     monkeypatch.setattr(desk_mod, "today_cst", lambda: dt.date(2026, 12, 2))
     win = MainWindow(desk, runner)

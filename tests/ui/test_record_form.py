@@ -273,7 +273,7 @@ def test_store_that_cannot_write_keeps_the_form_and_says_why(
                  values={**GOOD_CONSULTATION, "answer": long_answer})
     type_chinese(child(form, QLineEdit, "field_visitor_name"), "王芳芳")
     typed = form.raw()
-    engine = desk._engine
+    engine = desk.engine
 
     def refuse_writes(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.execute(f"PRAGMA {pragma}")

@@ -224,11 +224,10 @@ def test_review_list_resolves_a_conflict_between_two_windows(qtbot: Any, runner:
     a_first = SyncService(a.desk, url=a.creds.url, client_options={"machine_id": a.machine_id})
     a_first.run_once()
     b_sync.run_once()
-    with a.desk._tx() as s:  # both windows link the consultation to a different case
-        a.desk._link_handover(s, rec.id, "YS-152223-02-2026-000009-A")
+    # both windows link the consultation to a different case
+    a.desk.link_handover(rec.id, "YS-152223-02-2026-000009-A")
     time.sleep(0.01)
-    with b.desk._tx() as s:
-        b.desk._link_handover(s, rec.id, "YS-152223-03-2026-000004-B")
+    b.desk.link_handover(rec.id, "YS-152223-03-2026-000004-B")
     b_sync.run_once()
     _configure(a)
     win = _window(qtbot, a, runner, interval_ms=3_600_000)
@@ -364,7 +363,7 @@ def test_the_leagues_holidays_clear_a_county_windows_warning_and_show_in_its_cal
 
     from PySide6.QtWidgets import QSpinBox
 
-    import xingan_desk.desk as desk_mod
+    import xingan_desk.calendar_book as desk_mod
     from ui.admin import AdminDialog
 
     monkeypatch.setattr(desk_mod, "today_cst", lambda: dt.date(2026, 12, 2))

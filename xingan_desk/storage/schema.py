@@ -8,7 +8,7 @@ Every change to this module's metadata needs an Alembic revision in `migrations/
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -332,3 +332,9 @@ AUDIT_GUARDS = (
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
 )
+
+# The ORM classes' tables, typed as Core tables (for insert/update of many rows at once).
+record_table = cast(Table, Record.__table__)
+event_table = cast(Table, RecordEvent.__table__)
+outbox_table = cast(Table, OutboxEntry.__table__)
+audit_table = cast(Table, AuditEntry.__table__)

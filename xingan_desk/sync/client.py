@@ -41,14 +41,14 @@ from sqlalchemy import delete, func, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from .. import __version__
-from .. import desk as desk_mod
 from .. import hlc as hlc_mod
-from ..desk import Desk, _from_db, _uscc_of
+from ..desk import Desk
 from ..errors import DeskError
 from ..records.fields import Field, GroupField
 from ..records.kinds import KINDS
 from ..records.workflow import EventLike
 from ..storage import search
+from ..storage.rows import from_db, to_db, uscc_of
 from ..storage.schema import (
     DETAIL,
     Installation,
@@ -56,8 +56,11 @@ from ..storage.schema import (
     OutboxEntry,
     Record,
     RecordEvent,
+    event_table,
+    record_table,
 )
 from ..storage.types import UTCDateTime
+from ..storage.writer import Writer, search_text
 from ..timeutil import utcnow
 from . import PROTOCOL_VERSION, local_schema
 from .local_schema import acked_log, sync_conflict, sync_cursor, sync_issue
@@ -72,7 +75,6 @@ ACKED_RETENTION_SETTING = "acked_log_retention_days"
 
 # How the desk stores detail values (repeating groups as JSON). Private to desk.py; the
 # fallback keeps working with a desk that stores Python values as they are.
-_to_db: Any = getattr(desk_mod, "_to_db", lambda kind, values: dict(values))
 FAULT_ENV = "XINGAN_SYNC_FAULT"
 CLOCK_SKEW_LIMIT_S = 300
 FAULT_POINTS = ("before_push", "after_push_before_ack", "mid_ack", "before_apply",
@@ -227,7 +229,7 @@ class SyncClient:
 
     def _ensure_tables(self) -> None:
         if not self._tables_ready:
-            local_schema.ensure(self.desk._engine)
+            local_schema.ensure(self.desk.engine)
             self._tables_ready = True
 
     # --- the cycle -----------------------------------------------------------------------
@@ -268,7 +270,8 @@ class SyncClient:
                               .limit(1))
         if oldest is None or oldest >= cutoff:
             return 0
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             n = int(s.execute(delete(acked_log).where(acked_log.c.acked_at < cutoff))
                     .rowcount or 0)  # type: ignore[attr-defined]
         if report is not None:
@@ -305,7 +308,8 @@ class SyncClient:
         self._check_clock(status, report)
         high = int(status.get("last_local_seq") or 0)
         self._after_local_restore(status, high)
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             lost = list(s.execute(select(acked_log).where(acked_log.c.local_seq > high)
                                   .order_by(acked_log.c.local_seq)).mappings())
             if not lost:
@@ -334,7 +338,8 @@ class SyncClient:
         minutes = round(report.clock_skew_s / 60)
         reason = (f"本机时钟与中心数据库相差约{abs(minutes)}分钟（本机{'快' if minutes > 0 else '慢'}），"
                   "请校准电脑时间")
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             open_one = s.execute(select(sync_issue.c.id).where(
                 sync_issue.c.code == "CLOCK_SKEW", sync_issue.c.resolved_at.is_(None))).first()
             if open_one is None:
@@ -350,7 +355,8 @@ class SyncClient:
         central_gen = status.get("generation")
         if central_gen is None or self.desk.identity.generation <= int(central_gen):
             return
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             low = s.scalar(select(func.min(OutboxEntry.local_seq)))
             seq_row = s.execute(text(
                 "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")).first()
@@ -371,8 +377,8 @@ class SyncClient:
             else:
                 s.execute(text("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', :n)"),
                           {"n": new_counter})
-            s.add(self.desk._audit_row("sync_renumber", detail=(
-                f"本机从备份恢复：待上传变更的序号已排在中心记录（{high}）之后")))
+            w.audit("sync_renumber", detail=(
+                f"本机从备份恢复：待上传变更的序号已排在中心记录（{high}）之后"))
 
     # --- push ----------------------------------------------------------------------------
     def push(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
@@ -408,7 +414,8 @@ class SyncClient:
     def _refused(self, resp: dict[str, Any]) -> None:
         code = str(resp.get("code") or "REFUSED")
         reason = str(resp.get("reason") or "中心数据库拒绝了本窗口的同步请求")
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             open_same = s.execute(select(sync_issue.c.id).where(
                 sync_issue.c.code == code, sync_issue.c.resolved_at.is_(None),
                 sync_issue.c.local_seq.is_(None))).first()
@@ -436,7 +443,8 @@ class SyncClient:
                 accepted.append(row.local_seq)
             else:
                 rejected.append((row, res))
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             for chunk in _chunks(accepted, 500):
                 o = OutboxEntry
                 s.execute(insert(acked_log).prefix_with("OR IGNORE").from_select(
@@ -523,7 +531,8 @@ class SyncClient:
             cursor, epoch = at, page_epoch
 
     def _set_cursor_only(self, stream: str, seq: int, epoch: str | None, head: int) -> None:
-        with self.desk._tx() as s:
+        with self.desk.writing() as w:
+            s = w.session
             self._write_cursor(s, stream, seq, epoch, head)
 
     @staticmethod
@@ -539,7 +548,8 @@ class SyncClient:
         desk = self.desk
         ident = desk.identity
         calendar_changed = False
-        with desk._tx() as s:
+        with desk.writing() as w:
+            s = w.session
             touched: dict[str, None] = {}
             top_hlc = ""
             # one query each for the records and events this page already has locally
@@ -557,11 +567,11 @@ class SyncClient:
             for ch in changes:
                 p = ch["payload"]
                 if ch["entity"] == "record":
-                    self._apply_record(s, p, touched, report)
+                    self._apply_record(w, p, touched, report)
                 elif ch["entity"] == "event":
                     self._apply_event(s, p, touched, report)
                 elif ch["entity"] == "calendar":
-                    if self._apply_calendar(s, p):
+                    if self._apply_calendar(w, p):
                         calendar_changed = True
                         report.calendar_applied += 1
                 else:
@@ -570,7 +580,7 @@ class SyncClient:
             # records new to this window: folded, indexed and inserted in bulk (with the
             # page's events); then what changed in records it had: refolded and re-indexed
             # with their values and events loaded for the whole page at once
-            self._insert_new(s)
+            self._insert_new(w)
             existing = [rid for rid in touched if rid not in self._page_new]
             events: dict[str, list[EventLike]] = {}
             applied: dict[str, bool] = {}
@@ -584,13 +594,13 @@ class SyncClient:
                         EventLike(e.id, e.hlc, e.action, e.from_status, e.payload))
                     applied[e.id] = bool(e.applied)
             for rid in existing:
-                rec = self._page_recs.get(rid) or desk._load(s, rid)
+                rec = self._page_recs.get(rid) or w.load(rid)
                 kind = KINDS[rec.kind]
                 values = self._page_values.get(rid)
                 if values is None:
-                    values = desk._values(s, kind, rid)
-                after = desk._refold(s, kind, rec, values, events.get(rid, []), applied)
-                desk._index(s, kind, rec, after)
+                    values = w.values(kind, rid)
+                after = w.refold(kind, rec, values, events.get(rid, []), applied)
+                w.index(kind, rec, after)
             if top_hlc:
                 inst = s.get(Installation, 1)
                 assert inst is not None
@@ -600,20 +610,21 @@ class SyncClient:
                 self._fault("mid_apply")
             self._write_cursor(s, stream, new_cursor, epoch, head)
             if changes:
-                s.add(desk._audit_row("sync_pull", detail=(
-                    f"同步：从{stream}接收{len(changes)}条变更（至{new_cursor}）")))
+                w.audit("sync_pull", detail=(
+                    f"同步：从{stream}接收{len(changes)}条变更（至{new_cursor}）"))
         if calendar_changed:
-            desk._calendar = None  # deadlines from now on use the new holiday table
+            desk.calendars.invalidate()  # deadlines from now on use the new holiday table
         report.pulled += len(changes)
         if changes:
             self._fault("after_apply")
 
-    def _apply_calendar(self, s: Session, p: dict[str, Any]) -> bool:
+    def _apply_calendar(self, w: Writer, p: dict[str, Any]) -> bool:
         """One day of the League's holiday table: the entry with the later HLC wins (a
         League window's own newer edit, still waiting to be pushed, stays); on a
         re-baseline central's entry repairs the local one. Returns whether it changed."""
         day = dt.date.fromisoformat(str(p["day"]))
         kind, name, stamp = p.get("kind"), str(p.get("name") or ""), str(p["hlc"])
+        s = w.session
         entry = s.get(LeagueCalendarDay, day)
         if entry is not None:
             same = (entry.kind, entry.name, entry.hlc) == (kind, name, stamp)
@@ -627,9 +638,9 @@ class SyncClient:
         entry.updated_by = str(p.get("updated_by") or "")[:50]
         entry.origin = str(p.get("origin") or "")[:20]
         entry.updated_at = utcnow()
-        s.add(self.desk._audit_row(
+        w.audit(
             "calendar", changes={day.isoformat(): [old, kind]},
-            detail=f"全盟统一安排（{entry.origin} 窗口录入）" + (f"：{name}" if name else "")))
+            detail=f"全盟统一安排（{entry.origin} 窗口录入）" + (f"：{name}" if name else ""))
         return True
 
     @staticmethod
@@ -644,14 +655,14 @@ class SyncClient:
             for i in range(0, len(ids), 500):
                 for row in s.execute(select(table).where(
                         table.c.record_id.in_(ids[i:i + 500]))).mappings():
-                    out[row["record_id"]] = _from_db(kind, row)
+                    out[row["record_id"]] = from_db(kind, row)
         return out
 
-    def _insert_new(self, s: Session) -> None:
+    def _insert_new(self, w: Writer) -> None:
         """Insert the records this page created (not yet in the session), each folded over
-        its events with Desk._fold_into, with their detail rows, search tokens and the page's
+        its events with Writer.fold_into, with their detail rows, search tokens and the page's
         events: one executemany per table."""
-        desk = self.desk
+        s = w.session
         new = [self._page_recs[rid] for rid in self._page_new]
         page_events: dict[str, list[dict[str, Any]]] = {}
         for row in self._page_event_rows:
@@ -663,23 +674,23 @@ class SyncClient:
             kind = KINDS[rec.kind]
             values = self._page_values[rec.id]
             rows = page_events.get(rec.id, [])
-            applied, _ = desk._fold_into(kind, rec, values, [
+            applied, _ = w.fold_into(kind, rec, values, [
                 EventLike(e["id"], e["hlc"], e["action"], e["from_status"], e["payload"])
                 for e in rows])
             for e in rows:
                 e["applied"] = e["id"] in applied
-            rec.search_text = desk._search_text(kind, rec, values)
+            rec.search_text = search_text(kind, rec, values)
             pk += 1
             rec_rows.append({"pk": pk, **{c: getattr(rec, c) for c in _NEW_COLS}})
             details.setdefault(kind.key, []).append({"record_id": rec.id,
-                                                     **_to_db(kind, values)})
+                                                     **to_db(kind, values)})
             tokens.append({"pk": pk, "t": search.tokens_for(rec.search_text)})
         if rec_rows:
-            s.execute(insert(Record.__table__), rec_rows)
+            s.execute(insert(record_table), rec_rows)
         for kind_key, rows in details.items():
             s.execute(insert(DETAIL[kind_key]), rows)
         if self._page_event_rows:
-            s.execute(insert(RecordEvent.__table__), self._page_event_rows)
+            s.execute(insert(event_table), self._page_event_rows)
         if tokens:
             s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"), tokens)
         for rec in new:
@@ -695,8 +706,9 @@ class SyncClient:
             keys.update((payload or {}).get("values", {}))
         return keys
 
-    def _apply_record(self, s: Session, snap: dict[str, Any], touched: dict[str, None],
+    def _apply_record(self, w: Writer, snap: dict[str, Any], touched: dict[str, None],
                       report: SyncReport) -> None:
+        s = w.session
         kind = KINDS.get(snap["kind"])
         if kind is None:
             raise SyncError(f"收到本程序不认识的记录类型“{snap['kind']}”，请升级本程序")
@@ -715,7 +727,7 @@ class SyncClient:
                 updated_at=now, updated_by=snap["created_by"], hlc=snap["hlc"],
                 field_hlc=dict(rfh), row_version=int(snap.get("row_version") or 1),
                 voided=bool(snap.get("voided")), void_reason=snap.get("void_reason"),
-                title=kind.title_of(full), enterprise_uscc=_uscc_of(full))
+                title=kind.title_of(full), enterprise_uscc=uscc_of(full))
             self._page_recs[rid] = rec
             self._page_values[rid] = full
             self._page_new.add(rid)
@@ -724,7 +736,7 @@ class SyncClient:
             return
         local = self._page_values.get(rid)
         if local is None:
-            local = self.desk._values(s, kind, rid)
+            local = w.values(kind, rid)
         local_json = kind.to_json(local)
         lfh = dict(rec.field_hlc or {})
         is_new = rid in self._page_new  # created earlier in this page, still in memory
@@ -755,11 +767,11 @@ class SyncClient:
             if not is_new:
                 table = DETAIL[kind.key]
                 s.execute(update(table).where(table.c.record_id == rid)
-                          .values(**_to_db(kind, kind.from_json(changed))))
+                          .values(**to_db(kind, kind.from_json(changed))))
             full = {**local, **kind.from_json(changed)}
             self._page_values[rid] = full
             rec.title = kind.title_of(full)
-            rec.enterprise_uscc = _uscc_of(full)
+            rec.enterprise_uscc = uscc_of(full)
             if kind.key == "enterprise" and full.get("county_code"):
                 rec.county_code = full["county_code"]
         if lfh != rec.field_hlc:
@@ -891,7 +903,8 @@ class SyncClient:
                 report.verified.append(stream)
                 continue
             report.digest_mismatch.append(stream)
-            with self.desk._tx() as s:
+            with self.desk.writing() as w:
+                s = w.session
                 s.execute(insert(sync_issue).values(
                     code="DIGEST_MISMATCH", created_at=utcnow(), reason=(
                         f"本机数据与中心数据库核对不一致（{stream}：本机{local['records']}条登记、"

@@ -32,7 +32,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg.types.json import Jsonb
 from sqlalchemy import delete, insert, select, update
@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..hlc import HLC
 from ..records.kinds import KINDS
+from ..storage.rows import new_id, to_db, uscc_of
 from ..storage.schema import (
     DETAIL,
     LeagueCalendarDay,
@@ -49,13 +50,18 @@ from ..storage.schema import (
     RecordEvent,
     Setting,
     acked_log,
+    outbox_table,
     sync_conflict,
     sync_issue,
     sync_resolution,
     sync_review,
 )
+from ..storage.writer import Writer, read_values
 from ..timeutil import format_datetime, utcnow
 from ..views import Changes
+
+if TYPE_CHECKING:
+    from ..desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +161,7 @@ def hlc_text(stamp: str | None) -> str:
 class _Records:
     """Record envelopes and values looked up once per list."""
 
-    def __init__(self, s: Session, desk: Any) -> None:
+    def __init__(self, s: Session, desk: Desk) -> None:
         self.s = s
         self.desk = desk
         self._cache: dict[str, Record | None] = {}
@@ -195,7 +201,7 @@ class _Records:
         if rec is None:
             return None
         kind = KINDS[rec.kind]
-        return kind.to_json(self.desk._values(self.s, kind, rid)).get(fkey)
+        return kind.to_json(read_values(self.s, kind, rid)).get(fkey)
 
     def field_label(self, rid: str | None, fkey: str, kind_key: str = "") -> str:
         rec = self.get(rid)
@@ -205,7 +211,7 @@ class _Records:
         return fkey
 
 
-def _can_reapply(desk: Any, rec: Record | None, fkey: str) -> bool:
+def _can_reapply(desk: Desk, rec: Record | None, fkey: str) -> bool:
     """A losing value can be written again here if this window may edit that field: the
     owner window (and, for shared reference data, the windows in its county's scope) for
     every field, any window for the hand-over link."""
@@ -218,7 +224,7 @@ def _can_reapply(desk: Any, rec: Record | None, fkey: str) -> bool:
 
 
 # --- the list -----------------------------------------------------------------------------------
-def attention_items(desk: Any) -> list[AttentionItem]:
+def attention_items(desk: Desk) -> list[AttentionItem]:
     """Everything needing a supervisor's attention, oldest first."""
     items: list[AttentionItem] = []
     with desk.reading() as s:
@@ -245,7 +251,7 @@ def attention_items(desk: Any) -> list[AttentionItem]:
     return items
 
 
-def attention_count(desk: Any) -> int:
+def attention_count(desk: Desk) -> int:
     return len(attention_items(desk))
 
 
@@ -340,7 +346,7 @@ def _mutation_of(s: Session, record_id: str, stamp: str | None) -> str | None:
     return mid
 
 
-def _field_item(desk: Any, recs: _Records, *, key: str, rid: str, fkey: str,
+def _field_item(desk: Desk, recs: _Records, *, key: str, rid: str, fkey: str,
                 lost: Any, lost_from: str, kept_from: str, created: dt.datetime,
                 item_key: str, conflict_id: int | None, central_id: int | None,
                 detail: dict[str, Any] | None = None) -> AttentionItem:
@@ -365,7 +371,7 @@ def _field_item(desk: Any, recs: _Records, *, key: str, rid: str, fkey: str,
         field=fkey, lost_value=lost)
 
 
-def _local_conflict_items(s: Session, desk: Any, recs: _Records,
+def _local_conflict_items(s: Session, desk: Desk, recs: _Records,
                           covered: set[tuple[str, str]]) -> list[AttentionItem]:
     out: list[AttentionItem] = []
     rows = list(s.execute(select(sync_conflict).where(sync_conflict.c.resolved_at.is_(None))
@@ -388,7 +394,7 @@ def _local_conflict_items(s: Session, desk: Any, recs: _Records,
     return out
 
 
-def _status_item(desk: Any, recs: _Records, *, key: str, rid: str | None, event_id: str,
+def _status_item(desk: Desk, recs: _Records, *, key: str, rid: str | None, event_id: str,
                  action: str, from_status: str, actor: str, owner: str, stamp: str,
                  created: dt.datetime, central_id: int | None,
                  detail: dict[str, Any] | None = None) -> AttentionItem:
@@ -420,7 +426,7 @@ def _status_item(desk: Any, recs: _Records, *, key: str, rid: str | None, event_
         event_id=event_id)
 
 
-def _central_item(desk: Any, recs: _Records, row: Any) -> AttentionItem | None:
+def _central_item(desk: Desk, recs: _Records, row: Any) -> AttentionItem | None:
     d: dict[str, Any] = dict(row["detail"] or {})
     kind, key, rid = row["item_kind"], row["item_key"], row["record_id"]
     created = _as_utc(row["created_at"])
@@ -485,7 +491,7 @@ def _central_item(desk: Any, recs: _Records, row: Any) -> AttentionItem | None:
                          lines=(("记录", label), *lines), hint="核查后标记已处理。", **common)
 
 
-def _local_status_items(s: Session, desk: Any, recs: _Records,
+def _local_status_items(s: Session, desk: Desk, recs: _Records,
                         resolved: set[tuple[str, str]], covered: set[tuple[str, str]],
                         refreshed: bool) -> list[AttentionItem]:
     """Events the local fold kept but did not apply, which central's list does not cover:
@@ -514,11 +520,9 @@ def _local_status_items(s: Session, desk: Any, recs: _Records,
 
 
 # --- resolving ------------------------------------------------------------------------------------
-def resolve(desk: Any, item: AttentionItem, action: str, note: str = "") -> Changes:
+def resolve(desk: Desk, item: AttentionItem, action: str, note: str = "") -> Changes:
     """Resolve one item (supervisor or admin). Audited; the resolution syncs to central."""
-    from ..desk import new_id
-
-    desk._require_role(*RESOLVER_ROLES, what="处理核查事项")
+    desk.require_role(*RESOLVER_ROLES, what="处理核查事项")
     if action not in item.actions:
         raise IllegalTransition(f"该事项不能“{ACTION_LABELS.get(action, action)}”")
     note = (note or "").strip()
@@ -529,12 +533,13 @@ def resolve(desk: Any, item: AttentionItem, action: str, note: str = "") -> Chan
     now = utcnow()
     changes = Changes()
     detail: dict[str, Any] = {"title": item.title}
-    with desk._tx() as s:
+    with desk.writing() as w:
+        s = w.session
         if action == "reapply":
-            changes = _reapply(desk, s, item)
+            changes = _reapply(desk, w, item)
             detail.update(field=item.field, value=item.lost_value)
         elif action in ("retry", "discard"):
-            found, changes = _requeue_or_drop(desk, s, item, action, note)
+            found, changes = _requeue_or_drop(desk, w, item, action, note)
             detail.update(found)
         if item.conflict_id is not None:
             s.execute(update(sync_conflict).where(sync_conflict.c.id == item.conflict_id)
@@ -552,19 +557,18 @@ def resolve(desk: Any, item: AttentionItem, action: str, note: str = "") -> Chan
             resolved_by=desk.user.username, resolved_at=now))
         rec = s.scalar(select(Record).where(Record.id == item.record_id)) \
             if item.record_id else None
-        s.add(desk._audit_row(
+        w.audit(
             f"review_{action}", rec,
             detail=f"{item.title}：{ACTION_LABELS.get(action, action)}" + (f"（{note}）" if note
-                                                                            else "")))
+                                                                            else ""))
     return changes
 
 
-def _reapply(desk: Any, s: Session, item: AttentionItem) -> Changes:
-    from .. import desk as desk_mod
-
+def _reapply(desk: Desk, w: Writer, item: AttentionItem) -> Changes:
+    s = w.session
     if not item.record_id or not item.field:
         raise NotFound("找不到该冲突对应的记录")
-    rec = desk._load(s, item.record_id)
+    rec = w.load(item.record_id)
     kind = KINDS[rec.kind]
     if rec.voided:
         raise IllegalTransition("该记录已作废，不能恢复字段值")
@@ -572,43 +576,42 @@ def _reapply(desk: Any, s: Session, item: AttentionItem) -> Changes:
         raise NotFound(f"该记录没有字段“{item.field}”")
     if not _can_reapply(desk, rec, item.field):
         raise PermissionDenied(f"该记录由 {rec.owner} 窗口登记，落选值只能在登记窗口恢复")
-    current = desk._values(s, kind, rec.id)
+    current = w.values(kind, rec.id)
     value = kind.field(item.field).from_json(item.lost_value)
     if current.get(item.field) == value:
         return Changes()
-    stamp = desk._tick(s)
+    stamp = w.tick()
     table = DETAIL[kind.key]
     s.execute(update(table).where(table.c.record_id == rec.id)
-              .values(**desk_mod._to_db(kind, {item.field: value})))
+              .values(**to_db(kind, {item.field: value})))
     full = {**current, item.field: value}
     rec.row_version += 1
     rec.updated_at, rec.updated_by, rec.hlc = utcnow(), desk.user.username, stamp
     rec.field_hlc = {**rec.field_hlc, item.field: stamp}
     rec.title = kind.title_of(full)
-    rec.enterprise_uscc = desk_mod._uscc_of(full)
+    rec.enterprise_uscc = uscc_of(full)
     if kind.key == "enterprise" and item.field == "county_code" and value:
         rec.county_code = value
-    desk._outbox(s, "record", rec.id, "update", {
+    w.outbox("record", rec.id, "update", {
         "kind": kind.key, "id": rec.id, "hlc": stamp,
         "values": kind.to_json({item.field: value}), "row_version": rec.row_version,
     }, stamp)
     before = kind.to_json({item.field: current.get(item.field)})[item.field]
-    s.add(desk._audit_row("update", rec, changes={item.field: [before, item.lost_value]},
-                          detail="核查：恢复落选值"))
-    full = desk._refold(s, kind, rec, full)
-    desk._index(s, kind, rec, full)
+    w.audit("update", rec, changes={item.field: [before, item.lost_value]},
+            detail="核查：恢复落选值")
+    full = w.refold(kind, rec, full)
+    w.index(kind, rec, full)
     return Changes(frozenset({rec.id}), frozenset({kind.key}), 1)
 
 
-def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
+def _requeue_or_drop(desk: Desk, w: Writer, item: AttentionItem, action: str,
                      note: str) -> tuple[dict[str, Any], Changes]:
     """Retry: the same change under a new local sequence number. Discard: the change leaves
     the outbox and the local copy is brought back in line with central — a discarded status
     event is taken out of the record's event list (refolded), a discarded new record is
     voided here (it stays only on this PC, with its number); a discarded edit or void is
     repaired by the next sync's integrity check, which re-reads central's values."""
-    from ..desk import new_id
-
+    s = w.session
     row = s.get(OutboxEntry, item.local_seq) if item.local_seq is not None else None
     if row is None or row.state != "rejected":
         raise NotFound("该变更已不在被拒绝的上传列表中（可能已被处理），请刷新列表")
@@ -619,7 +622,7 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
     changes = Changes()
     if action == "retry":
         mid = new_id()
-        s.execute(insert(OutboxEntry.__table__).values(
+        s.execute(insert(outbox_table).values(
             mutation_id=mid, entity=row.entity, entity_id=row.entity_id, op=row.op,
             payload=row.payload, hlc=row.hlc, created_at=utcnow(), state="pending",
             attempts=0))
@@ -627,7 +630,7 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
     elif row.op == "event":
         ev = s.get(RecordEvent, row.entity_id)
         if ev is not None:
-            rec = desk._load(s, ev.record_id)
+            rec = w.load(ev.record_id)
             out["event"] = {"record_id": ev.record_id, "action": ev.action,
                             "from_status": ev.from_status, "to_status": ev.to_status,
                             "payload": ev.payload, "actor": ev.actor, "hlc": ev.hlc}
@@ -636,8 +639,8 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
             kind = KINDS[rec.kind]
             rec.row_version += 1
             rec.updated_at, rec.updated_by = utcnow(), desk.user.username
-            full = desk._refold(s, kind, rec)
-            desk._index(s, kind, rec, full)
+            full = w.refold(kind, rec)
+            w.index(kind, rec, full)
             changes = Changes(frozenset({rec.id}), frozenset({rec.kind}))
     elif row.op == "calendar":
         # the League entry this window made goes; the next integrity check brings back
@@ -645,7 +648,7 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
         s.execute(delete(LeagueCalendarDay).where(
             LeagueCalendarDay.day == dt.date.fromisoformat(row.entity_id),
             LeagueCalendarDay.hlc == row.hlc))
-        desk._calendar = None
+        desk.calendars.invalidate()
     elif row.op == "create":
         rec = s.scalar(select(Record).where(Record.id == row.entity_id))
         if rec is not None and not rec.voided:
@@ -663,7 +666,7 @@ def _requeue_or_drop(desk: Any, s: Session, item: AttentionItem, action: str,
 Call = Callable[[str, tuple[Any, ...]], Any]
 
 
-def push_resolutions(desk: Any, call: Call, batch: int = 200) -> int:
+def push_resolutions(desk: Desk, call: Call, batch: int = 200) -> int:
     """Send resolutions not yet acknowledged; returns how many central accepted."""
     sent = 0
     while True:
@@ -681,7 +684,8 @@ def push_resolutions(desk: Any, call: Call, batch: int = 200) -> int:
         resp = call("SELECT sync.resolve_reviews(%s)", (Jsonb(req),))
         results = {str(x.get("mutation_id")): x for x in (resp or {}).get("results") or []}
         now = utcnow()
-        with desk._tx() as s:
+        with desk.writing() as w:
+            s = w.session
             for r in rows:
                 res = results.get(r["mutation_id"])
                 if res is None:
@@ -701,12 +705,13 @@ def push_resolutions(desk: Any, call: Call, batch: int = 200) -> int:
             return sent
 
 
-def refresh_mirror(desk: Any, call: Call, limit: int = 1000) -> int:
+def refresh_mirror(desk: Desk, call: Call, limit: int = 1000) -> int:
     """Replace the local copy of central's open review items; returns how many are open."""
     resp = call("SELECT sync.review_items(%s)", (limit,))
     items = list((resp or {}).get("items") or [])
     now = utcnow()
-    with desk._tx() as s:
+    with desk.writing() as w:
+        s = w.session
         s.execute(delete(sync_review))
         if items:
             s.execute(insert(sync_review), [

@@ -188,7 +188,7 @@ def save(desk: Any, s: SyncSettings, password: str | None) -> tuple[SyncSettings
     """Store the settings (admins only) and the password; returns the stored settings and a
     Chinese sentence telling where the password went. An empty password keeps the stored one
     (when there is one for the same account)."""
-    desk._require_role("admin", what="修改同步设置")
+    desk.require_role("admin", what="修改同步设置")
     s = SyncSettings(**{**asdict(s), "host": s.host.strip(), "dbname": s.dbname.strip(),
                         "user": s.user.strip(), "sslrootcert": s.sslrootcert.strip()})
     errors = s.validate()
@@ -221,20 +221,21 @@ def _write_local_secret(desk: Any, secret: dict[str, str] | None) -> None:
     audit log records that it was set but never the password itself."""
     from ..storage.schema import Setting
 
-    with desk._tx() as session:
+    with desk.writing() as w:
+        session = w.session
         row = session.get(Setting, LOCAL_SECRET_KEY)
         if secret is None:
             if row is not None:
                 session.delete(row)
-                session.add(desk._audit_row("sync_password", detail="已从本机数据文件删除同步密码"))
+                w.audit("sync_password", detail="已从本机数据文件删除同步密码")
             return
         if row is None:
             session.add(Setting(key=LOCAL_SECRET_KEY, value=secret, updated_at=utcnow(),
                                 updated_by=desk.user.username))
         else:
             row.value, row.updated_at, row.updated_by = secret, utcnow(), desk.user.username
-        session.add(desk._audit_row(
-            "sync_password", detail="同步密码已保存在本机数据文件（本机没有可用的系统密码库）"))
+        w.audit(
+            "sync_password", detail="同步密码已保存在本机数据文件（本机没有可用的系统密码库）")
 
 
 def connection_url(desk: Any) -> str:

@@ -1,0 +1,259 @@
+"""Reading the store (a part of the Desk: `desk.query`): records by id or number, filtered
+and searched lists for the lazy table model, due lists, history, counts.
+
+Search: a whole receipt number uses its unique index; other text goes through the FTS5 table
+of our own tokens (storage/search.py), confirmed by LIKE for 3+ Han characters; a needle that
+matches many records walks the newest records instead (`dense_text_ids`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, and_, func, literal_column, select, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from .errors import NotFound
+from .numbering import normalize_receipt_no, parse_receipt_no
+from .records.kinds import KINDS
+from .storage import search
+from .storage.rows import audit_view, from_db, record_view
+from .storage.schema import DETAIL, AuditEntry, OutboxEntry, Record, RecordEvent
+from .storage.writer import read_values
+from .timeutil import CST, today_cst
+from .views import AuditView, EventView, Query, RecordView
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .desk import Desk
+
+DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is used
+DENSE_SEARCH_MAX_WINDOW = 60_000  # … or more when the needle looks common (~30 ms of scanning)
+ENVELOPE_ORDER = {
+    "created_at": Record.created_at,
+    "updated_at": Record.updated_at,
+    "receipt_no": Record.receipt_no,
+    "status": Record.status,
+    "title": Record.title,
+    "due_date": Record.due_date,
+    "county_code": Record.county_code,
+    "created_by": Record.created_by,
+}
+
+
+def view_of(s: Session, rec: Record) -> RecordView:
+    """A record's view, its values read from the detail row."""
+    return record_view(rec, read_values(s, KINDS[rec.kind], rec.id))
+
+
+class RecordQuery:
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+
+    def get(self, record_id: str) -> RecordView:
+        with self._desk.reading() as s:
+            rec = s.scalar(select(Record).where(Record.id == record_id))
+            if rec is None:
+                raise NotFound("找不到该记录（可能已被删除或编号有误）")
+            return view_of(s, rec)
+
+    def get_by_receipt(self, receipt_no: str) -> RecordView:
+        no = normalize_receipt_no(receipt_no)
+        with self._desk.reading() as s:
+            rec = s.scalar(select(Record).where(Record.receipt_no == no))
+            if rec is None:
+                raise NotFound(f"找不到编号为“{no}”的登记")
+            return view_of(s, rec)
+
+    def enterprise_by_uscc(self, uscc: str) -> RecordView | None:
+        from .validation import normalize_uscc
+
+        code = normalize_uscc(uscc)
+        with self._desk.reading() as s:
+            rec = s.scalar(select(Record).where(Record.kind == "enterprise",
+                                                Record.enterprise_uscc == code,
+                                                Record.voided.is_(False)))
+            return None if rec is None else view_of(s, rec)
+
+    def filtered(self, q: Query) -> Select[Any]:
+        stmt = select(Record.id)
+        conds: list[Any] = []
+        needle = q.text.strip()
+        if q.kind and needle:
+            # With search text the search index drives (few candidates, sorted afterwards);
+            # "+kind" keeps SQLite from walking the whole kind index instead.
+            conds.append(literal_column("+record.kind") == q.kind)
+        elif q.kind:
+            conds.append(Record.kind == q.kind)
+        if not q.include_voided:
+            conds.append(Record.voided.is_(False))
+        if q.status:
+            conds.append(Record.status == q.status)
+        if q.county:
+            conds.append(Record.county_code == q.county)
+        if q.created_by:
+            conds.append(Record.created_by == q.created_by)
+        if q.needs_review is not None:
+            conds.append(Record.needs_review.is_(q.needs_review))
+        if q.due_before:
+            conds.append(and_(Record.due_date.is_not(None), Record.due_date <= q.due_before))
+        if q.date_from:
+            start = dt.datetime.combine(q.date_from, dt.time(), CST)
+            conds.append(Record.created_at >= start)
+        if q.date_to:
+            end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time(), CST)
+            conds.append(Record.created_at < end)
+        if needle:
+            conds.append(self.text_condition(needle))
+        if q.extra and q.kind:
+            table = DETAIL[q.kind]
+            stmt = stmt.join(table, table.c.record_id == Record.id)
+            conds.extend(table.c[k] == v for k, v in q.extra.items())
+        return stmt.where(*conds)
+
+    @staticmethod
+    def text_condition(needle: str) -> ColumnElement[bool]:
+        no = normalize_receipt_no(needle)
+        if parse_receipt_no(no) is not None:
+            return Record.receipt_no == no  # a whole receipt number: the unique index
+        match = search.match_query(needle)
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        if match is None:
+            return Record.search_text.like(like)
+        fts = Record.pk.in_(
+            select(text("rowid")).select_from(text("record_search"))
+            .where(text("record_search MATCH :m")).params(m=match)
+        )
+        if search.needs_confirmation(needle):
+            return and_(fts, Record.search_text.like(like))
+        return fts
+
+    def dense_text_ids(self, q: Query) -> list[str] | None:
+        """Search text that matches many records (a credit-code prefix, a common surname):
+        walk the newest records in list order and keep the first `q.limit` whose text contains
+        the needle, instead of collecting tens of thousands of index hits and sorting them.
+        None when the needle is not dense enough; the caller then uses the search index."""
+        needle = q.text.strip()
+        if (not q.limit or q.order_by != "created_at" or q.extra or " " in needle
+                or parse_receipt_no(normalize_receipt_no(needle)) is not None
+                or search.match_query(needle) is None):
+            return None
+        order = (Record.created_at.desc(), Record.id.desc()) if q.descending else (
+            Record.created_at.asc(), Record.id.asc())
+        like = f"%{needle.replace('%', '').replace('_', '')}%"
+        base = self.filtered(dataclasses.replace(q, text="")).add_columns(Record.search_text)
+
+        def probe(window: int) -> list[str]:
+            newest = base.order_by(*order).limit(window).subquery()
+            stmt = select(newest.c.id).where(newest.c.search_text.like(like)).limit(q.limit)
+            with self._desk.reading() as s:
+                return list(s.scalars(stmt))
+
+        window = DENSE_SEARCH_WINDOW
+        ids = probe(window)
+        if 0 < len(ids) < q.limit:  # some density: a wider window may be enough
+            wider = math.ceil(window * q.limit / len(ids) * 1.25)
+            if wider <= DENSE_SEARCH_MAX_WINDOW:
+                ids = probe(wider)
+        elif not ids and needle.isascii():
+            # Codes and numbers: a prefix shared by many records is the index's slowest case
+            # (it merges one list per distinct code), so look further before using it.
+            ids = probe(DENSE_SEARCH_MAX_WINDOW)
+        return ids if len(ids) == q.limit else None
+
+    def find_ids(self, q: Query) -> list[str]:
+        """Record ids matching the query, sorted in SQL (for the lazy table model)."""
+        dense = self.dense_text_ids(q) if q.text.strip() else None
+        if dense is not None:
+            return dense
+        stmt = self.filtered(q)
+        order_col: Any
+        if q.order_by in ENVELOPE_ORDER:
+            order_col = ENVELOPE_ORDER[q.order_by]
+        elif q.kind and KINDS[q.kind].has_field(q.order_by):
+            table = DETAIL[q.kind]
+            if not q.extra:
+                stmt = stmt.join(table, table.c.record_id == Record.id)
+            order_col = table.c[q.order_by]
+        else:
+            raise ValueError(f"cannot order by {q.order_by!r}")
+        stmt = stmt.order_by(order_col.desc() if q.descending else order_col.asc(),
+                             # ties by id (UUIDv7, time-ordered): the covering indexes'
+                             # order, so a plain list is read from the index alone
+                             Record.id.desc() if q.descending else Record.id.asc())
+        if q.limit:
+            stmt = stmt.limit(q.limit)
+        with self._desk.reading() as s:
+            return list(s.scalars(stmt))
+
+    def count(self, q: Query) -> int:
+        with self._desk.reading() as s:
+            return s.scalar(select(func.count()).select_from(self.filtered(q).subquery())) or 0
+
+    def rows_for_ids(self, ids: Sequence[str]) -> dict[str, RecordView]:
+        """Views for a page of ids (one query per kind present)."""
+        out: dict[str, RecordView] = {}
+        if not ids:
+            return out
+        with self._desk.reading() as s:
+            recs = list(s.scalars(select(Record).where(Record.id.in_(list(ids)))))
+            by_kind: dict[str, list[Record]] = {}
+            for r in recs:
+                by_kind.setdefault(r.kind, []).append(r)
+            for kind_key, group in by_kind.items():
+                table = DETAIL[kind_key]
+                kind = KINDS[kind_key]
+                rows = {row["record_id"]: row for row in s.execute(
+                    select(table).where(table.c.record_id.in_([r.id for r in group]))).mappings()}
+                for r in group:
+                    out[r.id] = record_view(r, from_db(kind, rows.get(r.id) or {}))
+        return out
+
+    def search(self, q: Query) -> list[RecordView]:
+        ids = self.find_ids(q)
+        rows = self.rows_for_ids(ids)
+        return [rows[i] for i in ids if i in rows]
+
+    def due(self, within_workdays: int = 3) -> list[RecordView]:
+        """Everything with a deadline in the next N working days, or overdue (待办/到期)."""
+        limit = self._desk.calendar().add_workdays(today_cst(), within_workdays)
+        return self.search(Query(due_before=limit, order_by="due_date", descending=False))
+
+    def history(self, record_id: str) -> tuple[list[EventView], list[AuditView]]:
+        with self._desk.reading() as s:
+            rec = s.scalar(select(Record).where(Record.id == record_id))
+            if rec is None:
+                raise NotFound("找不到该记录（可能已被删除或编号有误）")
+            wf = KINDS[rec.kind].workflow
+            events = [
+                EventView(e.id, e.action, wf.action(e.action).label if wf else e.action,
+                          e.from_status, e.to_status, e.payload, e.actor, e.owner, e.created_at,
+                          e.applied)
+                for e in s.scalars(select(RecordEvent).where(RecordEvent.record_id == record_id)
+                                   .order_by(RecordEvent.hlc, RecordEvent.id))
+            ]
+            audit = [audit_view(a) for a in s.scalars(
+                select(AuditEntry).where(AuditEntry.record_id == record_id).order_by(AuditEntry.id))]
+        return events, audit
+
+    def audit_trail(self, limit: int = 200) -> list[AuditView]:
+        self._desk.require_role("supervisor", "admin", what="查看审计日志")
+        with self._desk.reading() as s:
+            return [audit_view(a) for a in s.scalars(
+                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))]
+
+    def pending_outbox(self) -> int:
+        with self._desk.reading() as s:
+            return s.scalar(select(func.count()).select_from(OutboxEntry)
+                            .where(OutboxEntry.state == "pending")) or 0
+
+    def counts_by_kind(self) -> dict[str, int]:
+        with self._desk.reading() as s:
+            rows = s.execute(select(Record.kind, func.count()).where(Record.voided.is_(False))
+                             .group_by(Record.kind))
+            return {str(k): int(n) for k, n in rows}

@@ -1,0 +1,117 @@
+"""Conversions between the store's rows and the core's values and views (one place).
+
+`to_db`/`from_db` turn a kind's values into its `<kind>_detail` columns and back (repeating
+groups live in JSON columns in their JSON form); `record_view`, `user_view` and `audit_view`
+turn ORM rows into the frozen views of `xingan_desk.views`. Sync, review, statistics and the
+Desk all use these, so a conversion is written once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import uuid6
+
+from ..records.fields import GroupField
+from ..records.kind import RecordKind
+from ..views import AuditView, RecordView, UserView
+from .schema import AuditEntry, UserAccount
+
+USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
+
+
+class Envelope(Protocol):
+    """What every record shares (storage.schema.Record, or a record arriving in a pull page
+    before it is inserted): the columns the fold, the search text and views read."""
+
+    id: str
+    kind: str
+    receipt_no: str
+    status: str
+    needs_review: bool
+    owner: str
+    county_code: str
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by: str
+    hlc: str
+    field_hlc: dict[str, Any]
+    row_version: int
+    voided: bool
+    void_reason: str | None
+    title: str
+    enterprise_uscc: str | None
+    search_text: str
+    due_date: dt.date | None
+    due_label: str | None
+    print_count: int
+
+
+def new_id() -> str:
+    """A new record, event or account id: UUIDv7 (time-ordered)."""
+    return str(uuid6.uuid7())
+
+
+def to_db(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Detail-table column values for `values` (groups in their JSON form)."""
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        f = kind.field(k)
+        out[k] = f.to_json(v) if isinstance(f, GroupField) else v
+    return out
+
+
+def from_db(kind: RecordKind, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A kind's values from its detail-table row (every declared field, None when absent)."""
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        v = row.get(f.key)
+        out[f.key] = f.from_json(v) if isinstance(f, GroupField) and v is not None else v
+    return out
+
+
+def uscc_of(values: Mapping[str, Any]) -> str | None:
+    """The credit code a record names (the enterprise's own, or the one it refers to)."""
+    for k in USCC_FIELDS:
+        if values.get(k):
+            return str(values[k])
+    return None
+
+
+def record_view(rec: Envelope, values: Mapping[str, Any]) -> RecordView:
+    return RecordView(
+        id=rec.id, kind=rec.kind, receipt_no=rec.receipt_no, status=rec.status, owner=rec.owner,
+        county_code=rec.county_code, created_by=rec.created_by, created_at=rec.created_at,
+        updated_at=rec.updated_at, updated_by=rec.updated_by, version=rec.row_version,
+        title=rec.title, values=dict(values), voided=rec.voided, void_reason=rec.void_reason,
+        needs_review=rec.needs_review, due_date=rec.due_date, due_label=rec.due_label,
+        print_count=rec.print_count,
+    )
+
+
+def user_view(acc: UserAccount) -> UserView:
+    return UserView(acc.id, acc.username, acc.display_name, acc.role, acc.active)
+
+
+def audit_view(a: AuditEntry) -> AuditView:
+    return AuditView(a.id, a.at, a.username, a.window_code, a.action, a.receipt_no,
+                     a.changes or {}, a.detail)
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as JSON can hold it (dates as ISO text, other objects as their text)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
