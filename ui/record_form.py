@@ -170,7 +170,7 @@ class RecordForm(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.panel)
-        self.scroll = scroll
+        self.scroll_area = scroll
         outer.addWidget(scroll, 1)
 
         self.form_error = QLabel()
@@ -220,7 +220,9 @@ class RecordForm(QWidget):
         if self.record is not None:
             return f"修改{self.kind.title}　{self.record.receipt_no}"
         if self.handover_from:
-            return f"新建{self.kind.title}（由咨询登记转入）"
+            sources = links.handover_sources(self.kind)
+            source = KINDS[sources[0]].title if len(sources) == 1 else "其他登记"
+            return f"新建{self.kind.title}（由{source}转入）"
         return f"新建{self.kind.title}"
 
     # --- values --------------------------------------------------------------------------
@@ -332,7 +334,7 @@ class RecordForm(QWidget):
             self.form_error.show()
             first = self.panel.first_error(errors)
             if first is not None:
-                self.scroll.ensureWidgetVisible(first.box)
+                self.scroll_area.ensureWidgetVisible(first.box)
                 first.focus()
         else:
             self.form_error.hide()

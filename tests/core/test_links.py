@@ -70,6 +70,7 @@ def test_only_declared_handovers_exist() -> None:
     assert links.handover_targets("consultation") == ("preexam_filing", "mediation")
     assert [h.label for h in links.handovers("consultation")] == ["转预审备案", "转调解受理"]
     assert links.handover_targets("mediation") == ()
+    assert links.handover_sources("mediation") == ("consultation",)
     assert links.handover_link_field("consultation") == "handed_over_to"
     try:
         links.handover_values("mediation", {}, "preexam_filing")

@@ -205,6 +205,12 @@ def handover_targets(kind: RecordKind | str) -> tuple[str, ...]:
     return tuple(h.target for h in handovers(kind))
 
 
+def handover_sources(kind: RecordKind | str) -> tuple[str, ...]:
+    """The kinds whose records can be handed over to a new record of `kind`."""
+    key = _kind(kind).key
+    return tuple(dict.fromkeys(h.source for h in HANDOVERS if h.target == key))
+
+
 def handover(source_kind: RecordKind | str, target_kind: str) -> Handover | None:
     for h in handovers(source_kind):
         if h.target == target_kind:
@@ -475,6 +481,7 @@ __all__ = [
     "field_named",
     "handover",
     "handover_link_field",
+    "handover_sources",
     "handover_targets",
     "handover_values",
     "handovers",
