@@ -66,6 +66,7 @@ def phone(key: str, label: str, **kw: Any) -> TextField:
 
 
 def uscc(key: str, label: str = "统一社会信用代码", **kw: Any) -> TextField:
+    kw.setdefault("role", "uscc")
     return TextField(
         key=key, label=label, max_len=18, validators=USCC, normalizer=v.normalize_uscc,
         searchable=True, **kw,
@@ -143,12 +144,12 @@ CONSULTATION = RecordKind(
         choice("visitor_type", "来访人类型", "visitor_types", required=True, group="来访人",
                default="enterprise"),
         person("visitor_name", "来访人姓名", group="来访人", in_list=True, on_receipt=True,
-               help="非必填；需要回访时请填写"),
-        phone("visitor_phone", "联系电话", group="来访人", on_receipt=True),
+               help="非必填；需要回访时请填写", role="visitor_name"),
+        phone("visitor_phone", "联系电话", group="来访人", on_receipt=True, role="visitor_phone"),
         text("enterprise_name", "单位名称", 100, group="来访人", in_list=True, on_receipt=True,
-             searchable=True),
+             searchable=True, role="enterprise_name"),
         uscc("enterprise_uscc", group="来访人", help="填写后自动带出企业信息"),
-        choice("visitor_region", "所在旗县市", COUNTY, group="来访人"),
+        choice("visitor_region", "所在旗县市", COUNTY, group="来访人", role="county"),
         MultiChoiceField(key="topics", label="咨询事项", catalog="topics", required=True,
                          group="咨询事项", in_list=True, on_receipt=True),
         TextField(key="ip_numbers", label="涉及的知识产权号", max_len=500, validators=IP_NUMBERS,
@@ -209,26 +210,29 @@ ENTERPRISE = RecordKind(
     fields=(
         uscc("uscc", required=True, in_list=True, on_receipt=True, group="基本信息"),
         text("name", "企业名称", 100, required=True, in_list=True, on_receipt=True,
-             searchable=True, group="基本信息"),
-        choice("county_code", "注册地旗县市", COUNTY, required=True, in_list=True, group="基本信息"),
-        text("address", "地址", 200, group="基本信息"),
-        person("legal_rep", "法定代表人", group="基本信息"),
+             searchable=True, group="基本信息", role="enterprise_name"),
+        choice("county_code", "注册地旗县市", COUNTY, required=True, in_list=True, group="基本信息",
+               role="county"),
+        text("address", "地址", 200, group="基本信息", role="address"),
+        person("legal_rep", "法定代表人", group="基本信息", role="legal_rep"),
         date("established_on", "成立日期", not_future=True, group="基本信息"),
-        choice("industry", "产业领域", "industries", in_list=True, group="基本信息"),
+        choice("industry", "产业领域", "industries", in_list=True, group="基本信息", role="industry"),
         text("main_business", "主营业务", 300, group="基本信息"),
         count("employees_insured", "社保人数", group="基本信息"),
         count("rd_staff", "研发人员数", group="基本信息"),
-        person("contact_name", "联系人", group="联系人"),
-        phone("contact_phone", "联系电话", group="联系人", in_list=True),
+        person("contact_name", "联系人", group="联系人", role="contact_name"),
+        phone("contact_phone", "联系电话", group="联系人", in_list=True, role="contact_phone"),
         text("contact_email", "电子邮箱", 100, group="联系人",
-             validators=(_v(v.check_email),)),
-        count("invention_patents", "有效发明专利数", group="知识产权基础", in_list=True),
-        count("utility_patents", "实用新型专利数", group="知识产权基础"),
-        count("design_patents", "外观设计专利数", group="知识产权基础"),
-        flag("has_ip_rules", "有知识产权管理制度", group="知识产权基础"),
-        flag("gb29490_certified", "通过贯标认证（GB/T 29490）", group="知识产权基础"),
+             validators=(_v(v.check_email),), role="contact_email"),
+        count("invention_patents", "有效发明专利数", group="知识产权基础", in_list=True,
+              role="invention_patents"),
+        count("utility_patents", "实用新型专利数", group="知识产权基础", role="utility_patents"),
+        count("design_patents", "外观设计专利数", group="知识产权基础", role="design_patents"),
+        flag("has_ip_rules", "有知识产权管理制度", group="知识产权基础", role="has_ip_rules"),
+        flag("gb29490_certified", "通过贯标认证（GB/T 29490）", group="知识产权基础",
+             role="gb29490_certified"),
         text("gb29490_cert_no", "贯标证书编号", 60, group="知识产权基础"),
-        flag("key_support", "重点帮扶企业库", group="帮扶", in_list=True),
+        flag("key_support", "重点帮扶企业库", group="帮扶", in_list=True, role="key_support"),
         IntField(key="key_support_year", label="入库年度", min_value=2020, max_value=2100,
                  group="帮扶"),
         long_text("notes", "备注", 2000, group="帮扶"),
@@ -261,12 +265,13 @@ def _filing_checks(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _filing_derive(action: str, values: Mapping[str, Any], cal: Any) -> dict[str, Any]:
-    return {
+    derived: dict[str, dict[str, Any]] = {
         "approve": {"result": "passed"},
         "reject": {"result": "failed"},
         "request_correction": {"result": "correction"},
         "submit": {"result": None},
-    }.get(action, {})
+    }
+    return derived.get(action, {})
 
 
 def _filing_deadlines(status: str, values: Mapping[str, Any], cal: Any) -> list[Deadline]:
@@ -287,21 +292,25 @@ PREEXAM_FILING = RecordKind(
     fields=(
         uscc("enterprise_uscc", required=True, in_list=True, on_receipt=True, group="备案主体"),
         text("enterprise_name", "企业名称", 100, required=True, in_list=True, on_receipt=True,
-             searchable=True, group="备案主体"),
-        choice("county_code", "注册地旗县市", COUNTY, required=True, group="备案主体"),
-        choice("field", "产业领域", "preexam_fields", required=True, in_list=True, group="备案主体"),
+             searchable=True, group="备案主体", role="enterprise_name"),
+        choice("county_code", "注册地旗县市", COUNTY, required=True, group="备案主体",
+               role="county"),
+        choice("field", "产业领域", "preexam_fields", required=True, in_list=True, group="备案主体",
+               role="industry"),
         text("sub_field", "细分领域", 100, group="备案主体"),
         person("contact_name", "联系人", required=True, on_receipt=True, group="联系人",
-               help="须为本单位员工"),
+               help="须为本单位员工", role="contact_name"),
         TextField(key="contact_phone", label="联系人手机", max_len=20, required=True,
                   validators=MOBILE, mask="phone", searchable=True, on_receipt=True,
-                  group="联系人"),
-        text("contact_email", "电子邮箱", 100, group="联系人", validators=(_v(v.check_email),)),
-        count("invention_patents", "有效发明专利数（第一申请人）", required=True, group="知识产权基础"),
-        count("utility_patents", "有效实用新型专利数", group="知识产权基础"),
-        count("design_patents", "有效外观设计专利数", group="知识产权基础"),
-        flag("has_ip_rules", "有知识产权管理制度", group="知识产权基础"),
-        flag("gb29490_certified", "通过贯标认证", group="知识产权基础"),
+                  group="联系人", role="contact_phone"),
+        text("contact_email", "电子邮箱", 100, group="联系人", validators=(_v(v.check_email),),
+             role="contact_email"),
+        count("invention_patents", "有效发明专利数（第一申请人）", required=True, group="知识产权基础",
+              role="invention_patents"),
+        count("utility_patents", "有效实用新型专利数", group="知识产权基础", role="utility_patents"),
+        count("design_patents", "有效外观设计专利数", group="知识产权基础", role="design_patents"),
+        flag("has_ip_rules", "有知识产权管理制度", group="知识产权基础", role="has_ip_rules"),
+        flag("gb29490_certified", "通过贯标认证", group="知识产权基础", role="gb29490_certified"),
         flag("fee_reduction_done", "已办理费减备案", group="知识产权基础"),
         flag("uses_agency", "委托代理机构", group="代理机构", default=False),
         text("agency_name", "代理机构名称", 100, group="代理机构"),
@@ -325,7 +334,7 @@ PREEXAM_FILING = RecordKind(
         text("cancel_reason", "取消原因", 300, stage="action", group="办理跟踪"),
         RefField(key="source_consultation", label="来源咨询登记号", group="关联",
                  target_kinds=("consultation",)),
-        flag("key_support", "重点帮扶企业库成员", group="关联"),
+        flag("key_support", "重点帮扶企业库成员", group="关联", role="key_support"),
         long_text("remarks", "备注", 2000, group="关联"),
     ),
     workflow=Workflow(
@@ -427,7 +436,7 @@ PREEXAM_CASE = RecordKind(
                  target_kinds=("preexam_filing",), on_receipt=True,
                  help="该企业预审备案的登记号"),
         text("applicant_name", "申请人（备案主体）", 100, required=True, in_list=True,
-             searchable=True, on_receipt=True, group="备案主体"),
+             searchable=True, on_receipt=True, group="备案主体", role="enterprise_name"),
         uscc("applicant_uscc", group="备案主体"),
         choice("patent_type", "专利类型", "patent_types", required=True, in_list=True,
                on_receipt=True, group="案件"),
@@ -440,8 +449,8 @@ PREEXAM_CASE = RecordKind(
         text("tech_field", "技术领域", 100, group="案件"),
         text("inventors", "发明人/设计人", 300, group="案件", searchable=True),
         text("agency_name", "代理机构", 100, group="案件"),
-        person("contact_name", "联系人", group="案件"),
-        phone("contact_phone", "联系电话", group="案件"),
+        person("contact_name", "联系人", group="案件", role="contact_name"),
+        phone("contact_phone", "联系电话", group="案件", role="contact_phone"),
         date("submitted_on", "预审提交日", group="预审", stage="action", in_list=True),
         text("center_case_no", "中心预审编号", 40, group="预审", stage="action", searchable=True),
         _OPINIONS,
@@ -499,19 +508,23 @@ PREEXAM_CASE = RecordKind(
 
 
 def _party_fields() -> tuple[Any, ...]:
+    # A party row on a receipt: its name (role "party_name"), then the sub-fields marked
+    # on_receipt (minimum necessary; the rest stay on the application form).
     return (
-        choice("party_type", "类型", "party_types", required=True, in_list=True),
+        choice("party_type", "类型", "party_types", required=True, in_list=True,
+               role="party_type"),
         TextField(key="name", label="姓名或名称", max_len=100, required=True, in_list=True,
-                  validators=TEXT, searchable=True),
-        uscc("uscc"),
-        person("legal_rep", "法定代表人"),
+                  validators=TEXT, searchable=True, role="party_name"),
+        uscc("uscc", on_receipt=True),
+        person("legal_rep", "法定代表人", role="legal_rep", on_receipt=True),
         TextField(key="id_number", label="身份证号码", max_len=18, validators=ID_NO,
-                  normalizer=v.normalize_id_number, mask="id"),
+                  normalizer=v.normalize_id_number, mask="id", role="id_number",
+                  on_receipt=True),
         choice("gender", "性别", "genders"),
         text("ethnicity", "民族", 20),
         text("occupation", "职业或职务", 50),
-        phone("phone", "联系电话"),
-        text("address", "住所或单位地址", 200),
+        phone("phone", "联系电话", role="party_phone", on_receipt=True),
+        text("address", "住所或单位地址", 200, role="address"),
     )
 
 
