@@ -45,12 +45,13 @@ from .maintenance import Maintenance, restore
 from .paths import backups_dir, db_path
 from .paths import data_dir as resolve_data_dir
 from .query import RecordQuery
+from .records import links
 from .records.kind import RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import db as dbmod
-from .storage.rows import new_id, record_view, uscc_of
-from .storage.schema import AuditEntry, Installation, Record, RecordEvent, UserAccount
+from .storage.rows import new_id, record_view
+from .storage.schema import DETAIL, AuditEntry, Installation, Record, RecordEvent, UserAccount
 from .storage.writer import SYSTEM_USER, Writer
 from .timeutil import today_cst, utcnow
 from .views import AuditView, Changes, EventView, Identity, Query, RecordView, UserView
@@ -410,18 +411,16 @@ class Desk:
         for k in locked:
             errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
         w.check_refs(kind, values, errors)
-        if kind.key == "enterprise" and values.get("uscc") and "uscc" not in errors:
-            dup = w.session.scalar(select(Record.receipt_no).where(
-                Record.kind == "enterprise", Record.enterprise_uscc == values["uscc"],
-                Record.voided.is_(False)))
-            if dup:
-                errors["uscc"] = f"该统一社会信用代码已在企业库中（{dup}），请直接修改原记录"
+        for key in kind.unique_fields:
+            if values.get(key) and key not in errors:
+                dup = _live_duplicate(w, kind, key, values[key])
+                if dup:
+                    errors[key] = (f"该{kind.field(key).label}已在{kind.title}中（{dup}），"
+                                   "请直接修改原记录")
         if errors:
             raise ValidationFailed(errors, _label_map(kind))
-        county = self.identity.county_code
-        if kind.key == "enterprise" and values.get("county_code"):
-            county = values["county_code"]
         full = {f.key: values.get(f.key) for f in kind.fields}
+        county = kind.county_of(full, self.identity.county_code)
         rec = w.insert_record(kind, full, county)
         changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
         w.audit("create", rec, changes={
@@ -441,38 +440,30 @@ class Desk:
         if handover_from:
             changes |= note_handover(w, handover_from, rec.receipt_no)
             n_out += 1
-        if register_enterprise and kind.key != "enterprise":
-            changes |= self._register_enterprise(w, full, county)
+        if register_enterprise and links.registers_enterprise(kind):
+            changes |= self._register_enterprise(w, kind, full, county)
         w.index(kind, rec, full, new=True)
         w.session.flush()
         return record_view(rec, full), changes | Changes(outbox=n_out)
 
-    def _register_enterprise(self, w: Writer, values: Mapping[str, Any], county: str) -> Changes:
-        """A consultation or filing naming an enterprise not yet in the registry adds it."""
-        uscc = uscc_of(values)
-        name = values.get("enterprise_name") or values.get("applicant_name")
-        if not uscc or not name:
-            return Changes()
-        exists = w.session.scalar(select(Record.id).where(Record.kind == "enterprise",
+    def _register_enterprise(self, w: Writer, source: RecordKind, values: Mapping[str, Any],
+                             county: str) -> Changes:
+        """A record naming an enterprise not yet in the registry adds it (records/links.py
+        declares which kinds do and from which fields)."""
+        ent_values = links.enterprise_from(source, values, default_county=county)
+        if ent_values is None:
+            return Changes()  # incomplete data: the clerk can add the enterprise by hand
+        kind = KINDS[links.registry_kind()]
+        uscc = links.uscc_of(kind, ent_values)
+        exists = w.session.scalar(select(Record.id).where(Record.kind == kind.key,
                                                           Record.enterprise_uscc == uscc))
         if exists:
             return Changes()
-        region = uscc[2:8]
-        raw = {
-            "uscc": uscc, "name": name,
-            "county_code": region if region in COUNTY_CODES else county,
-            "contact_name": values.get("contact_name") or values.get("visitor_name"),
-            "contact_phone": values.get("contact_phone") or values.get("visitor_phone"),
-        }
-        kind = KINDS["enterprise"]
-        ent_values, errors = kind.clean({k: v for k, v in raw.items() if v})
-        if errors:
-            return Changes()  # incomplete data: the clerk can add the enterprise by hand
         full = {f.key: ent_values.get(f.key) for f in kind.fields}
-        rec = w.insert_record(kind, full, str(full["county_code"]))
+        rec = w.insert_record(kind, full, kind.county_of(full, county))
         w.audit("create", rec, detail="由登记自动加入企业库")
         w.index(kind, rec, full, new=True)
-        return Changes(frozenset({rec.id}), frozenset({"enterprise"}), 1)
+        return Changes(frozenset({rec.id}), frozenset({kind.key}), 1)
 
     def link_handover(self, consultation_id: str, target_no: str) -> Changes:
         """Note on a consultation that it was handed over to the record `target_no` (the
@@ -480,48 +471,23 @@ class Desk:
         with self.writing() as w:
             return note_handover(w, consultation_id, target_no)
 
-    def handover(self, consultation_id: str, target_kind: str) -> dict[str, Any]:
-        """Prefilled values for a pre-examination filing or mediation intake made from a
-        consultation (nothing is saved; pass `handover_from=` to `create`)."""
-        rec = self.get(consultation_id)
-        if rec.kind != "consultation":
-            raise IllegalTransition("只有咨询登记可以转入预审备案或调解")
-        v = rec.values
-        values = self.defaults(target_kind)
-        enterprise = self.enterprise_by_uscc(v["enterprise_uscc"]) if v.get("enterprise_uscc") else None
-        ent = enterprise.values if enterprise else {}
-        if target_kind == "preexam_filing":
-            industry = ent.get("industry")
-            values.update({
-                "enterprise_uscc": v.get("enterprise_uscc"),
-                "enterprise_name": v.get("enterprise_name") or ent.get("name"),
-                "county_code": ent.get("county_code") or v.get("visitor_region")
-                or values.get("county_code"),
-                "field": industry if industry in ("bio", "new_materials") else None,
-                "contact_name": v.get("visitor_name"),
-                "contact_phone": v.get("visitor_phone"),
-                "source_consultation": rec.receipt_no,
-                "invention_patents": ent.get("invention_patents"),
-                "utility_patents": ent.get("utility_patents"),
-                "design_patents": ent.get("design_patents"),
-                "has_ip_rules": ent.get("has_ip_rules"),
-                "gb29490_certified": ent.get("gb29490_certified"),
-                "key_support": ent.get("key_support"),
-            })
-        elif target_kind == "mediation":
-            is_org = bool(v.get("enterprise_name"))
-            values["applicants"] = [{
-                "party_type": "org" if is_org else "person",
-                "name": v.get("enterprise_name") or v.get("visitor_name"),
-                "uscc": v.get("enterprise_uscc"),
-                "legal_rep": ent.get("legal_rep"),
-                "phone": v.get("visitor_phone") or ent.get("contact_phone"),
-                "address": ent.get("address"),
-            }]
-            values["facts"] = v.get("question")
-        else:
-            raise IllegalTransition("咨询登记只能转入预审备案或调解受理")
-        return {k: val for k, val in values.items() if val is not None}
+    def handover(self, source_id: str, target_kind: str) -> dict[str, Any]:
+        """Prefilled values for a record made from another one by a declared handover
+        (records/links.py: 转预审备案, 转调解受理). Nothing is saved; pass `handover_from=`
+        to `create`."""
+        rec = self.get(source_id)
+        targets = links.handover_targets(rec.kind)
+        if target_kind not in targets:
+            title = KINDS[rec.kind].title
+            if not targets:
+                raise IllegalTransition(f"{title}不能转入其他办件")
+            raise IllegalTransition(f"{title}只能转入" + "或".join(KINDS[t].title for t in targets))
+        uscc = links.uscc_of(rec.kind, rec.values)
+        enterprise = self.enterprise_by_uscc(uscc) if uscc else None
+        values = {**self.defaults(target_kind), **links.handover_values(
+            rec.kind, rec.values, target_kind, receipt_no=rec.receipt_no,
+            enterprise=enterprise.values if enterprise else None)}
+        return {k: v for k, v in values.items() if v is not None}
 
     # --- records: update, void, act ----------------------------------------------------------
     def update(
@@ -550,14 +516,16 @@ class Desk:
             if unknown:
                 errors["_unknown"] = "未知字段：" + "、".join(sorted(unknown))
             w.check_refs(kind, values, errors)
-            if kind.key == "enterprise" and values.get("uscc") not in (None, current.get("uscc")):
-                errors["uscc"] = "统一社会信用代码是企业库的主键，不能修改；如有误请作废后重新登记"
+            for key in kind.unique_fields:
+                if values.get(key) not in (None, current.get(key)):
+                    errors[key] = (f"{kind.field(key).label}是{kind.title}的主键，不能修改；"
+                                   "如有误请作废后重新登记")
             ident = self.identity
-            if (rec.owner != ident.window_code and not ident.is_league
-                    and values.get("county_code") not in (None, current.get("county_code"),
-                                                          ident.county_code)):
-                errors["county_code"] = (f"本窗口只能维护{ident.county_name}的记录，不能改到其他旗县市"
-                                         "（可由盟本级窗口或登记窗口修改）")
+            cf = kind.county_field
+            if (cf and rec.owner != ident.window_code and not ident.is_league
+                    and values.get(cf) not in (None, current.get(cf), ident.county_code)):
+                errors[cf] = (f"本窗口只能维护{ident.county_name}的记录，不能改到其他旗县市"
+                              "（可由盟本级窗口或登记窗口修改）")
             if errors:
                 raise ValidationFailed(errors, _label_map(kind))
             discard_draft(w.session, draft_id)
@@ -567,9 +535,9 @@ class Desk:
             w.update_values(kind, rec, changed)
             full = {**current, **changed}
             rec.title = kind.title_of(full)
-            rec.enterprise_uscc = uscc_of(full)
-            if kind.key == "enterprise" and "county_code" in changed:
-                rec.county_code = full["county_code"]
+            rec.enterprise_uscc = links.uscc_of(kind, full)
+            if kind.county_field in changed:
+                rec.county_code = kind.county_of(full, rec.county_code)
             before = kind.to_json({k: current.get(k) for k in changed})
             after = kind.to_json(changed)
             w.audit("update", rec, changes={k: [before[k], after[k]] for k in changed})
@@ -701,14 +669,29 @@ class Desk:
 
 
 def note_handover(w: Writer, source_id: str, target_no: str) -> Changes:
-    """Note on a consultation, in the writer's transaction, that it was handed over to the
-    record `target_no` (an ordinary field update: outbox, audit)."""
+    """Note on the source record, in the writer's transaction, that it was handed over to the
+    record `target_no` (its declared link field, records/links.py; an ordinary field update:
+    outbox, audit)."""
     src = w.session.scalar(select(Record).where(Record.id == source_id))
-    if src is None or src.kind != "consultation":
-        raise NotFound("找不到要转入的咨询登记")
-    kind = KINDS["consultation"]
-    old = w.values(kind, source_id).get("handed_over_to")
+    link = links.handover_link_field(src.kind) if src is not None else ""
+    if src is None or not link:
+        raise NotFound("找不到要转入的原登记")
+    kind = KINDS[src.kind]
+    old = w.values(kind, source_id).get(link)
     new = ", ".join(x for x in (old, target_no) if x)
-    w.update_values(kind, src, {"handed_over_to": new})
-    w.audit("handover", src, changes={"handed_over_to": [old, new]})
-    return Changes(frozenset({source_id}), frozenset({"consultation"}))
+    w.update_values(kind, src, {link: new})
+    w.audit("handover", src, changes={link: [old, new]})
+    return Changes(frozenset({source_id}), frozenset({kind.key}))
+
+
+def _live_duplicate(w: Writer, kind: RecordKind, key: str, value: Any) -> str | None:
+    """The receipt number of a live record of `kind` whose unique field `key` already holds
+    `value` (a credit code through the envelope's indexed column)."""
+    if key in links.uscc_fields(kind):
+        cond = Record.enterprise_uscc == value
+        stmt = select(Record.receipt_no)
+    else:
+        table = DETAIL[kind.key]
+        cond = table.c[key] == value
+        stmt = select(Record.receipt_no).join(table, table.c.record_id == Record.id)
+    return w.session.scalar(stmt.where(Record.kind == kind.key, cond, Record.voided.is_(False)))

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import NotFound
 from .numbering import normalize_receipt_no, parse_receipt_no
+from .records import links
 from .records.kinds import KINDS
 from .storage import search
 from .storage.rows import audit_view, from_db, record_view
@@ -75,7 +76,7 @@ class RecordQuery:
 
         code = normalize_uscc(uscc)
         with self._desk.reading() as s:
-            rec = s.scalar(select(Record).where(Record.kind == "enterprise",
+            rec = s.scalar(select(Record).where(Record.kind == links.registry_kind(),
                                                 Record.enterprise_uscc == code,
                                                 Record.voided.is_(False)))
             return None if rec is None else view_of(s, rec)

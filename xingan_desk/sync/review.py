@@ -590,7 +590,7 @@ def _reapply(desk: Desk, w: Writer, item: AttentionItem) -> Changes:
     rec.field_hlc = {**rec.field_hlc, item.field: stamp}
     rec.title = kind.title_of(full)
     rec.enterprise_uscc = uscc_of(full)
-    if kind.key == "enterprise" and item.field == "county_code" and value:
+    if kind.county_field == item.field and value:
         rec.county_code = value
     w.outbox("record", rec.id, "update", {
         "kind": kind.key, "id": rec.id, "hlc": stamp,
