@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import PermissionDenied
@@ -24,6 +25,15 @@ SHARES = {
     "preexam_case": 0.10,
     "mediation": 0.05,
     "rating": 0.20,
+}
+# the generator of each kind, run in KIND_ORDER (later kinds refer to earlier ones)
+MAKERS: dict[str, Callable[[DemoRun, int], None]] = {
+    "enterprise": make_enterprises,
+    "consultation": make_consultations,
+    "preexam_filing": make_filings,
+    "preexam_case": make_cases,
+    "mediation": make_mediations,
+    "rating": make_ratings,
 }
 
 
@@ -59,18 +69,9 @@ def generate(
         if previous is None:
             desk.use_account("admin")
         run.ensure_users()
-        if counts["enterprise"]:
-            make_enterprises(run, counts["enterprise"])
-        if counts["consultation"]:
-            make_consultations(run, counts["consultation"])
-        if counts["preexam_filing"]:
-            make_filings(run, counts["preexam_filing"])
-        if counts["preexam_case"]:
-            make_cases(run, counts["preexam_case"])
-        if counts["mediation"]:
-            make_mediations(run, counts["mediation"])
-        if counts["rating"]:
-            make_ratings(run, counts["rating"])
+        for kind in KIND_ORDER:
+            if counts[kind]:
+                MAKERS[kind](run, counts[kind])
     finally:
         if previous is None:
             desk.logout()

@@ -48,7 +48,7 @@ def make_ratings(run: DemoRun, n: int) -> None:
 
 
 def _rating_raw(run: DemoRun, rng: random.Random, index: int, kind: str, receipt: str,
-            day: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
+                day: dt.date) -> tuple[dict[str, Any], dict[str, Any]]:
     c = corpus()
     level = weighted(rng, (("5", 62), ("4", 26), ("3", 7), ("2", 3), ("1", 2)))
     if index == 4:  # at least one 差评 to verify in every demo with five ratings or more
