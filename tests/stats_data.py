@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
-from xingan_desk.demo import _application_no, _grant_pub_no, _uscc
+from xingan_desk.demo import random_application_no, random_grant_pub_no, random_uscc
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
@@ -65,7 +65,7 @@ def build(desk: Any) -> dict[str, Any]:
     rng = random.Random(7)
 
     def enterprise(name: str, **extra: Any) -> Any:
-        rec, _ = desk.create("enterprise", {"uscc": _uscc(rng, "152223"), "name": name,
+        rec, _ = desk.create("enterprise", {"uscc": random_uscc(rng, "152223"), "name": name,
                                             "county_code": "152223", **extra})
         return rec
 
@@ -111,8 +111,8 @@ def build(desk: Any) -> dict[str, Any]:
 
     def grant(rec: Any, filed: str, granted: str) -> None:
         desk.act(rec.id, "file", {"filed_on": filed,
-                                  "application_no": _application_no(rng, 2026, "invention")})
-        desk.act(rec.id, "grant", {"grant_pub_no": _grant_pub_no(rng, "invention"),
+                                  "application_no": random_application_no(rng, 2026, "invention")})
+        desk.act(rec.id, "grant", {"grant_pub_no": random_grant_pub_no(rng, "invention"),
                                    "granted_on": granted})
 
     recs["k1"] = case("invention", "2026-03-01", high_value=["strategic"])

@@ -48,11 +48,14 @@ __all__ = [
     "ENVELOPE_HEADER",
     "FORMATS",
     "PAGE_SIZE",
+    "atomic_target",
     "check_target",
+    "display_width",
     "export",
     "header_for",
     "iter_table_rows",
     "neutralise",
+    "sheet_title",
     "table_for",
     "write_csv",
     "write_xlsx",
@@ -140,7 +143,7 @@ def neutralise(value: Any) -> str:
     return text
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Width in Latin-character units of the longest line: CJK and full-width chars count 2."""
     best = 0
     for line in text.split("\n"):
@@ -149,7 +152,8 @@ def _display_width(text: str) -> int:
     return best
 
 
-def _sheet_title(title: str) -> str:
+def sheet_title(title: str) -> str:
+    """`title` made a valid worksheet name (no []:*?/\\, at most 31 characters)."""
     cleaned = _SHEET_TITLE_BAD.sub("", title).strip("'").strip()
     return (cleaned or "导出")[:31]
 
@@ -180,7 +184,7 @@ def check_target(path: Path) -> None:
 
 
 @contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
+def atomic_target(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`."""
     path = Path(path)
     check_target(path)
@@ -198,7 +202,7 @@ def _atomic_target(path: Path) -> Iterator[Path]:
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """UTF-8 with BOM (Excel and WPS detect it), CRLF lines, neutralised cells. Returns rows."""
     n = 0
-    with _atomic_target(Path(path)) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_target(Path(path)) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow([neutralise(h) for h in header])
         for row in rows:
@@ -225,10 +229,10 @@ def write_xlsx(
 
     wb = Workbook(write_only=True)
     wb.properties.creator = "兴安盟知识产权服务窗口系统"
-    ws = wb.create_sheet(_sheet_title(title))
+    ws = wb.create_sheet(sheet_title(title))
     ws.freeze_panes = "A2"
     for col, label in enumerate(head, start=1):
-        widest = max([_display_width(label), *(_display_width(r[col - 1]) for r in sample
+        widest = max([display_width(label), *(display_width(r[col - 1]) for r in sample
                                                 if col - 1 < len(r))])
         ws.column_dimensions[get_column_letter(col)].width = min(max(widest + 2, 8), _MAX_WIDTH)
 
@@ -251,7 +255,7 @@ def write_xlsx(
         n += 1
     if head:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(head))}{n + 1}"
-    with _atomic_target(Path(path)) as tmp:
+    with atomic_target(Path(path)) as tmp:
         wb.save(tmp)
     return n
 

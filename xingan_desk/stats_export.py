@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationFailed
-from .export import _atomic_target, _display_width, _sheet_title, check_target, neutralise
+from .export import atomic_target, check_target, display_width, neutralise, sheet_title
 from .stats import Cell, Ratio, StatsReport, generated_line
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from .desk import Desk
 
 __all__ = ["FORMATS", "default_filename", "export_report", "write_xlsx"]
@@ -62,15 +64,16 @@ def write_xlsx(report: StatsReport, path: Path) -> int:
     grey = PatternFill("solid", fgColor="F2F2F2")
     wrap = Alignment(wrap_text=True, vertical="top")
     wb = Workbook()
-    wb.remove(wb.active)
+    for blank_sheet in list(wb.worksheets):
+        wb.remove(blank_sheet)
     wb.properties.creator = "兴安盟知识产权服务窗口系统"
     wb.properties.title = f"{report.title} {report.subtitle}"
     written = 0
 
     next_row: dict[str, int] = {}  # per sheet: blank rows leave no cells, so count ourselves
 
-    def start(title: str) -> Any:
-        ws = wb.create_sheet(_sheet_title(title))
+    def start(title: str) -> Worksheet:
+        ws: Worksheet = wb.create_sheet(sheet_title(title))
         next_row[ws.title] = 1
         put_row(ws, [f"{report.title}（{title}）"], font=title_font)
         put_row(ws, [f"统计期：{report.period.label}（{report.period.span_text}）",
@@ -79,10 +82,10 @@ def write_xlsx(report: StatsReport, path: Path) -> int:
         blank(ws)
         return ws
 
-    def blank(ws: Any) -> None:
+    def blank(ws: Worksheet) -> None:
         next_row[ws.title] += 1
 
-    def put_row(ws: Any, cells: list[Cell], *, font: Font | None = None,
+    def put_row(ws: Worksheet, cells: list[Cell], *, font: Font | None = None,
                 fill: PatternFill | None = None) -> None:
         row = next_row[ws.title]
         next_row[ws.title] += 1
@@ -96,14 +99,14 @@ def write_xlsx(report: StatsReport, path: Path) -> int:
             if fill is not None:
                 c.fill = fill
 
-    def size(ws: Any) -> None:
+    def size(ws: Worksheet) -> None:
         widths: dict[int, int] = {}
         for row in ws.iter_rows(min_row=5):
             for c in row:
                 if c.value is None:
                     continue
                 text = c.value if isinstance(c.value, str) else "000000.0%"
-                widths[c.column] = max(widths.get(c.column, 0), _display_width(text))
+                widths[c.column] = max(widths.get(c.column, 0), display_width(text))
         for col, w in widths.items():
             ws.column_dimensions[get_column_letter(col)].width = min(max(w + 2, 8), _MAX_WIDTH)
 
@@ -138,7 +141,7 @@ def write_xlsx(report: StatsReport, path: Path) -> int:
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 100
 
-    with _atomic_target(Path(path)) as tmp:
+    with atomic_target(Path(path)) as tmp:
         wb.save(tmp)
     return written
 

@@ -100,18 +100,18 @@ def test_generated_people_and_numbers_are_valid() -> None:
     today = today_cst()
     names = set()
     for _ in range(500):
-        p = demo._person(rng)
+        p = demo.random_person(rng)
         names.add(p.name)
         assert V.check_person_name(p.name) is None, p.name
         assert V.check_mobile(p.mobile) is None and V.warn_mobile(p.mobile) is None, p.mobile
-        number = demo._id_number(rng, p, today)
+        number = demo.random_id_number(rng, p, today)
         assert V.check_id_number(number) is None, number
         assert number[:6] in LEAGUE
         assert V.id_sex(number) == {"male": "男", "female": "女"}[p.gender]
-        code = demo._uscc(rng, rng.choice(LEAGUE))
+        code = demo.random_uscc(rng, rng.choice(LEAGUE))
         assert V.check_uscc(code) is None and V.warn_uscc(code) is None, code
         year = rng.randint(2003, today.year)
-        app = demo._application_no(rng, year, rng.choice(("invention", "utility")))
+        app = demo.random_application_no(rng, year, rng.choice(("invention", "utility")))
         assert V.check_patent_application_number(app) is None, app
     assert any(len(n) == 2 for n in names)  # 王芳-style one-character given names
     assert any(any(c in n for c in "赟堃喆犇燚翀昇淼珺玥旻垚芃䶮") for n in names)  # rare characters

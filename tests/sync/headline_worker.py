@@ -30,7 +30,14 @@ from typing import Any
 from sqlalchemy import select
 
 from xingan_desk.catalogs import active_choices
-from xingan_desk.demo import _Demo
+from xingan_desk.demo import (
+    DemoRun,
+    consultation_raw,
+    enterprise_raw,
+    filing_raw,
+    mediation_raw,
+    random_enterprise,
+)
 from xingan_desk.desk import Desk
 from xingan_desk.errors import DeskError
 from xingan_desk.records.fields import (
@@ -94,7 +101,7 @@ class Worker:
         self.desk = Desk.open(cfg["data_dir"])
         self.desk.use_account("admin")
         self.me = self.desk.identity.window_code
-        self.demo = _Demo(self.desk, cfg["seed"] * 100 + self.runs, 0, None)
+        self.demo = DemoRun(self.desk, cfg["seed"] * 100 + self.runs, 0, None)
         self.client = SyncClient(
             self.desk, cfg["url"], machine_id=cfg["machine_id"],
             batch_size=self.rng.choice((25, 60, 150, 500)), page_size=self.rng.choice((40, 200)),
@@ -150,24 +157,24 @@ class Worker:
             roll = 0.36 + roll * 0.64  # the League mostly acts on the counties' cases
         try:
             if roll < 0.22:
-                raw, _ = self.demo._consultation(rng)
+                raw, _ = consultation_raw(self.demo, rng)
                 self.desk.create("consultation", raw,
                                            register_enterprise=rng.random() < 0.4)
                 what = "create consultation"
             elif roll < 0.28:
                 codes = {e.uscc for e in self.demo.enterprises}
                 names = {e.name for e in self.demo.enterprises}
-                ent = self.demo._enterprise(rng, codes, names)
-                self.desk.create("enterprise", self.demo._enterprise_raw(rng, ent))
+                ent = random_enterprise(rng, codes, names)
+                self.desk.create("enterprise", enterprise_raw(self.demo, rng, ent))
                 self.demo.enterprises.append(ent)
                 what = "create enterprise"
             elif roll < 0.36:
-                raw, _ = self.demo._mediation(rng, 99)
+                raw, _ = mediation_raw(self.demo, rng, 99)
                 self.desk.create("mediation", raw, register_enterprise=False)
                 what = "create mediation"
             elif roll < 0.40:
                 ent = rng.choice(self.demo.enterprises) if self.demo.enterprises else None
-                raw, _ = self.demo._filing(rng, 99, ent, {})
+                raw, _ = filing_raw(self.demo, rng, 99, ent, {})
                 self.desk.create("preexam_filing", raw, register_enterprise=False)
                 what = "create filing"
             elif roll < 0.72:
@@ -220,7 +227,7 @@ class Worker:
             return ""
         src = self.rng.choice(self.consultations)
         base = self._field_hlc(src)
-        raw, _ = self.demo._mediation(self.rng, 99)
+        raw, _ = mediation_raw(self.demo, self.rng, 99)
         self.desk.create("mediation", raw, handover_from=src, register_enterprise=False)
         about[src] = {"base": {"handed_over_to": base.get("handed_over_to")}}
         return "handover"
