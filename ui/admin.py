@@ -8,11 +8,11 @@ I/O lane); refusals from the core come back beside the field they concern.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,13 +34,17 @@ from PySide6.QtWidgets import (
 )
 
 from xingan_desk.audit_text import describe
+from xingan_desk.desk import Desk
 from xingan_desk.errors import DeskError
 from xingan_desk.records.kinds import KIND_BY_PREFIX
 from xingan_desk.records.workflow import ROLE_LABELS
 from xingan_desk.timeutil import format_datetime, today_cst
 
 from .dialogs import error_label
+from .ops import DeskOp, QueryOp
 from .tasks import TaskRunner, show_error
+
+T = TypeVar("T")
 
 ROLE_ORDER = ("clerk", "mediator", "supervisor", "admin")
 LAYOUTS = (("a4", "A4 纸"), ("roll80", "80毫米小票纸"))
@@ -84,20 +88,25 @@ def _fill(table: QTableWidget, rows: list[list[str]], keys: list[Any] | None = N
 
 
 class _Tab(QWidget):
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__()
         self.desk = desk
         self.runner = runner
 
-    def run(self, work: Callable[[], Any], done: Callable[[Any], None],
-            error: QLabel | None = None, lane: str = "db") -> None:
+    def _refusal(self, error: QLabel) -> Callable[[BaseException], None]:
         def failed(exc: BaseException) -> None:
-            if error is not None and isinstance(exc, DeskError):
+            if isinstance(exc, DeskError):
                 _say(error, str(exc))  # the core's Chinese refusal, beside what it concerns
             else:
                 show_error(self, exc)
+        return failed
 
-        self.runner.run(work, on_done=done, on_error=failed, lane=lane)
+    def read(self, work: Callable[[], T], done: Callable[[T], None]) -> None:
+        QueryOp(self, self.runner, work).success(done).run()
+
+    def write(self, work: Callable[[], T], done: Callable[[T], None], error: QLabel) -> None:
+        """One Desk call; a refusal appears in `error`, the change goes on the bus."""
+        DeskOp(self, self.runner, work).success(done).failure(self._refusal(error)).run()
 
     def refresh(self) -> None:  # pragma: no cover - each tab overrides
         pass
@@ -105,7 +114,7 @@ class _Tab(QWidget):
 
 # --- accounts --------------------------------------------------------------------------------
 class UsersTab(_Tab):
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__(desk, runner)
         lay = QVBoxLayout(self)
         self.table = _table("users_table", ["用户名", "姓名", "角色", "状态"])
@@ -178,7 +187,7 @@ class UsersTab(_Tab):
             names = [u.username for u in users]
             self.table.selectRow(names.index(keep) if keep in names else 0)
 
-        self.run(self.desk.list_users, done)
+        self.read(self.desk.list_users, done)
 
     def selected(self) -> str | None:
         item = self.table.item(self.table.currentRow(), 0)
@@ -212,12 +221,12 @@ class UsersTab(_Tab):
             _say(self.add_error, f"已新建账号 {user.username}（{user.display_name}）", ok=True)
             self.refresh()
 
-        self.run(lambda: self.desk.add_user(*args), done, self.add_error)
+        self.write(lambda: self.desk.add_user(*args), done, self.add_error)
 
     def change_role(self) -> None:
         name, role = self.selected(), self.role.currentData()
         if name:
-            self.run(lambda: self.desk.set_user_role(name, role),
+            self.write(lambda: self.desk.set_user_role(name, role),
                      self._after(f"已把 {name} 改为{ROLE_LABELS.get(role, role)}"),
                      self.row_error)
 
@@ -227,7 +236,7 @@ class UsersTab(_Tab):
         if user is None:
             return
         active = not user.active
-        self.run(lambda: self.desk.set_user_active(user.username, active),
+        self.write(lambda: self.desk.set_user_active(user.username, active),
                  self._after(f"已{'启用' if active else '停用'}账号 {user.username}"),
                  self.row_error)
 
@@ -240,7 +249,7 @@ class UsersTab(_Tab):
             self.new_password.clear()
             _say(self.row_error, f"已重置 {name} 的密码，请当面告知本人并提醒修改", ok=True)
 
-        self.run(lambda: self.desk.set_password(name, pw), done, self.row_error)
+        self.write(lambda: self.desk.set_password(name, pw), done, self.row_error)
 
 
 # --- holidays --------------------------------------------------------------------------------
@@ -248,7 +257,7 @@ class CalendarTab(_Tab):
     """The shipped holiday table plus this window's edits; the admin enters a new year's
     schedule (published by the State Council each autumn) here."""
 
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__(desk, runner)
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -267,9 +276,9 @@ class CalendarTab(_Tab):
 
         form = QHBoxLayout()
         today = today_cst()
-        self.start = QDateEdit(today)
+        self.start = QDateEdit(QDate(today.year, today.month, today.day))
         self.start.setObjectName("calendar_start")
-        self.end = QDateEdit(today)
+        self.end = QDateEdit(QDate(today.year, today.month, today.day))
         self.end.setObjectName("calendar_end")
         for d in (self.start, self.end):
             d.setDisplayFormat("yyyy-MM-dd")
@@ -302,13 +311,14 @@ class CalendarTab(_Tab):
         hint.setWordWrap(True)
         lay.addWidget(hint)
 
-        self.year.setValue(self._first_missing_year(today.year))
+        self.year.setValue(today.year)
+        self._year_chosen = False  # the first answer moves to the first year not entered
         self.year.valueChanged.connect(lambda _y: self.refresh())
         self.btn_add.clicked.connect(self.add)
         self.btn_remove.clicked.connect(self.remove)
 
-    def _first_missing_year(self, this_year: int) -> int:
-        covered = self.desk.calendar().covered_years()
+    @staticmethod
+    def _first_missing_year(this_year: int, covered: set[int]) -> int:
         return this_year + 1 if this_year in covered and this_year + 1 not in covered \
             else this_year
 
@@ -317,14 +327,22 @@ class CalendarTab(_Tab):
 
         league = self.desk.identity.is_league
 
+        desk = self.desk
+
         def load() -> tuple[Any, dict[Any, Any], dict[Any, str], str | None]:
-            cal = self.desk.calendar()
-            local = {d: (k, n, who) for d, k, n, who in self.desk.calendar_edits(year)}
-            synced = {d: origin for d, _k, _n, origin in self.desk.league_calendar(year)}
+            cal = desk.calendar()
+            local = {d: (k, n, who) for d, k, n, who in desk.calendar_edits(year)}
+            synced = {d: origin for d, _k, _n, origin in desk.league_calendar(year)}
             return cal, local, synced, cal.coverage_warning(dt.date(year, 1, 1))
 
         def done(result: tuple[Any, dict[Any, Any], dict[Any, str], str | None]) -> None:
             cal, local_days, synced, warning = result
+            if not self._year_chosen:
+                self._year_chosen = True
+                first = self._first_missing_year(year, set(cal.covered_years()))
+                if first != year:
+                    self.year.setValue(first)  # shows that year (a new answer)
+                    return
             rows, keys = [], []
             for sd in cal.special_days():
                 if sd.day.year != year:
@@ -350,14 +368,15 @@ class CalendarTab(_Tab):
             self.coverage.style().unpolish(self.coverage)
             self.coverage.style().polish(self.coverage)
             d = dt.date(year, 1, 1) if today_cst().year != year else today_cst()
-            self.start.setDate(d)
-            self.end.setDate(d)
+            self.start.setDate(QDate(d.year, d.month, d.day))
+            self.end.setDate(QDate(d.year, d.month, d.day))
 
-        self.run(load, done)
+        self.read(load, done)
 
     def add(self) -> None:
         _say(self.error, None)
-        start, end = self.start.date().toPython(), self.end.date().toPython()
+        start, end = (dt.date(d.year(), d.month(), d.day())
+                      for d in (self.start.date(), self.end.date()))
         kind, name = self.kind.currentData(), self.name.text()
 
         def done(n: int) -> None:
@@ -366,7 +385,8 @@ class CalendarTab(_Tab):
             self.year.setValue(start.year)
             self.refresh()
 
-        self.run(lambda: self.desk.set_calendar_range(start, end, kind, name), done, self.error)
+        self.write(lambda: self.desk.set_calendar_range(start, end, kind, name), done,
+                   self.error)
 
     def remove(self) -> None:
         item = self.table.item(self.table.currentRow(), 0)
@@ -376,14 +396,16 @@ class CalendarTab(_Tab):
         if not mine:
             _say(self.error, "系统内置和盟本级统一录入的安排不能在本窗口删除，可录入新的安排覆盖它")
             return
-        self.run(lambda: self.desk.clear_calendar_day(day),
-                 lambda _r: (_say(self.error, f"已删除 {day.isoformat()} 的录入", ok=True),
-                             self.refresh()), self.error)
+        def done(_r: None) -> None:
+            _say(self.error, f"已删除 {day.isoformat()} 的录入", ok=True)
+            self.refresh()
+
+        self.write(lambda: self.desk.clear_calendar_day(day), done, self.error)
 
 
 # --- print settings --------------------------------------------------------------------------
 class PrintTab(_Tab):
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__(desk, runner)
         lay = QVBoxLayout(self)
         form = QFormLayout()
@@ -412,25 +434,29 @@ class PrintTab(_Tab):
         self.message = error_label("print_message")
         lay.addWidget(self.message)
         lay.addStretch(1)
+        self.offices: dict[str, Any] = {}
         self.btn_save.clicked.connect(self.save)
 
     def _office_key(self) -> str:
         return str(self.desk.identity.county_code)
 
     def refresh(self) -> None:
-        def load() -> tuple[str, int, str]:
-            offices = self.desk.setting(OFFICE_TEXTS_SETTING) or {}
-            mine = offices.get(self._office_key()) or {}
-            return (self.desk.setting(RECEIPT_LAYOUT_SETTING) or "a4",
-                    int(self.desk.setting(NOTICE_DAYS_SETTING) or 5), str(mine.get("phone") or ""))
+        desk = self.desk
 
-        def done(result: tuple[str, int, str]) -> None:
-            layout, days, phone = result
+        def load() -> tuple[str, int, dict[str, Any]]:
+            return (desk.setting(RECEIPT_LAYOUT_SETTING) or "a4",
+                    int(desk.setting(NOTICE_DAYS_SETTING) or 5),
+                    dict(desk.setting(OFFICE_TEXTS_SETTING) or {}))
+
+        def done(result: tuple[str, int, dict[str, Any]]) -> None:
+            layout, days, offices = result
+            self.offices = offices  # every county's texts; saving changes only this window's
+            phone = str((offices.get(self._office_key()) or {}).get("phone") or "")
             self.layout_combo.setCurrentIndex(max(0, self.layout_combo.findData(layout)))
             self.notice_days.setValue(days)
             self.phone.setText(phone)
 
-        self.run(load, done)
+        self.read(load, done)
 
     def save(self) -> None:
         layout, days = self.layout_combo.currentData(), self.notice_days.value()
@@ -442,26 +468,26 @@ class PrintTab(_Tab):
                 _say(self.message, f"联系电话格式不对：{check_landline(phone)}")
                 return
         key = self._office_key()
+        offices = dict(self.offices)
+        mine = dict(offices.get(key) or {})
+        if phone:
+            mine["phone"] = phone
+        else:
+            mine.pop("phone", None)
+        offices[key] = mine
+        values: Mapping[str, Any] = {RECEIPT_LAYOUT_SETTING: layout, NOTICE_DAYS_SETTING: days,
+                                     OFFICE_TEXTS_SETTING: offices}
 
-        def work() -> None:
-            offices = dict(self.desk.setting(OFFICE_TEXTS_SETTING) or {})
-            mine = dict(offices.get(key) or {})
-            if phone:
-                mine["phone"] = phone
-            else:
-                mine.pop("phone", None)
-            offices[key] = mine
-            self.desk.set_setting(RECEIPT_LAYOUT_SETTING, layout)
-            self.desk.set_setting(NOTICE_DAYS_SETTING, days)
-            self.desk.set_setting(OFFICE_TEXTS_SETTING, offices)
+        def done(_r: None) -> None:
+            self.offices = offices
+            _say(self.message, "已保存，下次打印起生效", ok=True)
 
-        self.run(work, lambda _r: _say(self.message, "已保存，下次打印起生效", ok=True),
-                 self.message)
+        self.write(lambda: self.desk.set_settings(values), done, self.message)
 
 
 # --- backups ---------------------------------------------------------------------------------
 class BackupTab(_Tab):
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__(desk, runner)
         lay = QVBoxLayout(self)
         hint = QLabel("系统每天第一次启动时自动备份一次，保留最近14份。另存到U盘等位置可防电脑损坏。"
@@ -491,7 +517,7 @@ class BackupTab(_Tab):
             _fill(self.table, [[format_datetime(when), f"{size / 1_048_576:.1f} MB", str(p)]
                                for p, when, size in found])
 
-        self.run(self.desk.backups, done)
+        self.read(self.desk.backups, done)
 
     def _choose(self) -> None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -516,15 +542,15 @@ class BackupTab(_Tab):
             else:
                 show_error(self, exc, "备份失败")
 
-        self.runner.run(lambda: self.desk.backup(target), on_done=done, on_error=failed,
-                        lane="io", progress="正在备份…")
+        DeskOp(self, self.runner, lambda: self.desk.backup(target)).changes(None).on_io() \
+            .with_progress("正在备份…").success(done).failure(failed).run()
 
 
 # --- audit log -------------------------------------------------------------------------------
 class AuditTab(_Tab):
     LIMIT = 500
 
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__(desk, runner)
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -554,21 +580,21 @@ class AuditTab(_Tab):
             _fill(self.table, rows)
             self._apply_filter()
 
-        self.run(lambda: self.desk.audit_trail(self.LIMIT), done)
+        self.read(lambda: self.desk.audit_trail(self.LIMIT), done)
 
     def _apply_filter(self) -> None:
         needle = self.filter.text().strip()
         for r in range(self.table.rowCount()):
-            texts = [self.table.item(r, c).text() for c in range(self.table.columnCount())]
+            cells = (self.table.item(r, c) for c in range(self.table.columnCount()))
+            texts = [c.text() for c in cells if c is not None]
             self.table.setRowHidden(r, bool(needle) and not any(needle in t for t in texts))
 
 
 class SyncTab(_Tab):
     """Where central is, and the way to its settings dialog (ui/sync_settings.py)."""
 
-    def __init__(self, desk: Any, runner: TaskRunner) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
         super().__init__(desk, runner)
-        self.open_settings: Callable[[], Any] | None = None
         lay = QVBoxLayout(self)
         self.summary = QLabel()
         self.summary.setObjectName("sync_summary")
@@ -576,7 +602,7 @@ class SyncTab(_Tab):
         lay.addWidget(self.summary)
         self.btn_settings = QPushButton("同步设置…")
         self.btn_settings.setObjectName("btn_sync_settings")
-        self.btn_settings.clicked.connect(lambda: self.open_settings and self.open_settings())
+        # AdminDialog relays the click (sync_settings_requested); the main window opens it
         row = QHBoxLayout()
         row.addWidget(self.btn_settings)
         row.addStretch(1)
@@ -598,13 +624,15 @@ class SyncTab(_Tab):
             return (f"中心数据库：{current.host}:{current.port}/{current.dbname}"
                     f"　窗口账号：{current.user}　加密方式：{current.sslmode}")
 
-        self.run(load, self.summary.setText)
+        self.read(load, self.summary.setText)
 
 
 class AdminDialog(QDialog):
     """系统管理 (admins: every tab; supervisors: print settings and the audit log)."""
 
-    def __init__(self, desk: Any, runner: TaskRunner, parent: QWidget | None = None,
+    sync_settings_requested = Signal()  # 中心同步 → 同步设置…
+
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None,
                  tab: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("admin_dialog")
@@ -629,8 +657,9 @@ class AdminDialog(QDialog):
                 page.setObjectName(f"admin_{key}")
                 self.pages[key] = page
                 self.tabs.addTab(page, title)
-        if "sync" in self.pages and parent is not None and hasattr(parent, "open_sync_settings"):
-            self.pages["sync"].open_settings = parent.open_sync_settings  # type: ignore[attr-defined]
+        sync_page = self.pages.get("sync")
+        if isinstance(sync_page, SyncTab):
+            sync_page.btn_settings.clicked.connect(self.sync_settings_requested)
         lay.addWidget(self.tabs, 1)
         close = QPushButton("关闭（Esc）")
         close.setObjectName("btn_admin_close")

@@ -31,7 +31,7 @@ def _install_excepthooks() -> None:
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         log.error("unhandled error in thread %s", args.thread,
-                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+                  exc_info=args.exc_value or True)
 
     sys.excepthook = hook
     threading.excepthook = thread_hook

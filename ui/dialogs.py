@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from xingan_desk.catalogs import active_choices
+from xingan_desk.desk import Desk
 from xingan_desk.errors import DeskError, PermissionDenied, ValidationFailed
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.timeutil import format_datetime
@@ -53,7 +54,7 @@ class FirstRunDialog(QDialog):
         self.setObjectName("first_run")
         self.setWindowTitle(f"{APP_TITLE} — 首次设置")
         self.data_dir = data_dir
-        self.desk: Any = None
+        self.desk: Desk | None = None
         lay = QVBoxLayout(self)
         intro = QLabel("这台电脑第一次使用本系统。请设置本窗口所属的旗县市和窗口号，"
                        "并设置管理员密码（至少8位，含字母和数字）。")
@@ -129,7 +130,7 @@ class FirstRunDialog(QDialog):
 
 
 class LoginDialog(QDialog):
-    def __init__(self, desk: Any, parent: QWidget | None = None,
+    def __init__(self, desk: Desk, parent: QWidget | None = None,
                  username: str = "") -> None:
         super().__init__(parent)
         self.desk = desk
@@ -263,7 +264,7 @@ class DraftsDialog(QDialog):
 class PasswordDialog(QDialog):
     """The logged-in clerk changes their own password (old one checked by the core)."""
 
-    def __init__(self, desk: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self.setObjectName("password_dialog")

@@ -1,7 +1,7 @@
 """The filter row above a list: status, county, registration date, clerk.
 
 Filtering happens in SQL: the bar only turns the clerk's choices into `Query` fields
-(`status`, `county`, `date_from`/`date_to`, `created_by`); `MainWindow._base_query` applies
+(`status`, `county`, `date_from`/`date_to`, `created_by`); `RecordList.base_query` applies
 them. Choices are keyboard-reachable combos; the date range has presets and a custom range.
 """
 
@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from xingan_desk.catalogs import COUNTY_CODES, county_name
@@ -28,6 +28,11 @@ DATE_PRESETS: tuple[tuple[str, str], ...] = (
     ("year", "本年"),
     ("custom", "自定义…"),
 )
+
+
+def _day(edit: QDateEdit) -> dt.date:
+    d = edit.date()
+    return dt.date(d.year(), d.month(), d.day())
 
 
 def preset_range(key: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
@@ -99,7 +104,7 @@ class FilterBar(QWidget):
         return c
 
     def _date(self, name: str, value: dt.date) -> QDateEdit:
-        d = QDateEdit(value)
+        d = QDateEdit(QDate(value.year, value.month, value.day))
         d.setObjectName(name)
         d.setDisplayFormat("yyyy-MM-dd")
         d.setCalendarPopup(True)
@@ -154,7 +159,7 @@ class FilterBar(QWidget):
     def date_range(self) -> tuple[dt.date | None, dt.date | None]:
         key = self.dates.currentData() or ""
         if key == "custom":
-            a, b = self.date_from.date().toPython(), self.date_to.date().toPython()
+            a, b = _day(self.date_from), _day(self.date_to)
             return (a, b) if a <= b else (b, a)
         return preset_range(key, today_cst())
 

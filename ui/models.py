@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from xingan_desk.desk import Desk
 from xingan_desk.records.fields import GroupField, MultiChoiceField
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.timeutil import format_date, format_datetime, today_cst
@@ -33,7 +34,11 @@ class Column:
 def _field_column(kind_key: str, key: str) -> Column:
     f = KINDS[kind_key].field(key)
     sortable = not isinstance(f, GroupField | MultiChoiceField)
-    return Column(f.label, lambda r, k=key: r.display(k), key if sortable else None)
+
+    def text(r: RecordView) -> str:
+        return r.display(key)
+
+    return Column(f.label, text, key if sortable else None)
 
 
 def _due_text(r: RecordView) -> str:
@@ -70,7 +75,7 @@ class RecordTableModel(QAbstractTableModel):
     # on its DB lane; without a listener the model re-queries synchronously
     query_changed = Signal(object)
 
-    def __init__(self, desk: Any, kind_key: str | None, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, kind_key: str | None, parent: Any = None) -> None:
         super().__init__(parent)
         self._desk = desk
         self.kind_key = kind_key

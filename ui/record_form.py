@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.desk import Desk
 from xingan_desk.errors import ValidationFailed
 from xingan_desk.records import links
 from xingan_desk.records.fields import BoolField, Field, GroupField
@@ -37,6 +38,7 @@ from xingan_desk.records.workflow import Action
 from xingan_desk.views import Changes, RecordView
 
 from .editors import FieldEditor, GroupEditor, label_for, make_editor
+from .ops import DeskOp
 from .tasks import TaskRunner, show_error
 
 AUTOSAVE_MS = 5000
@@ -130,7 +132,7 @@ class RecordForm(QWidget):
 
     def __init__(
         self,
-        desk: Any,
+        desk: Desk,
         runner: TaskRunner,
         kind: RecordKind | str,
         *,
@@ -293,16 +295,18 @@ class RecordForm(QWidget):
         self._saving = True
         self.btn_save.setEnabled(False)
         self.show_errors({})
+        draft = self.draft_id  # discarded in the save's own transaction
         if self.record is None:
             def work() -> tuple[RecordView, Changes]:
-                return self.desk.create(self.kind.key, raw, handover_from=self.handover_from)
+                return self.desk.create(self.kind.key, raw, handover_from=self.handover_from,
+                                        draft_id=draft)
         else:
             rid, version = self.record.id, self.record.version
 
             def work() -> tuple[RecordView, Changes]:
-                return self.desk.update(rid, raw, version)
-        self.runner.run(work, on_done=self._saved, on_error=self._save_failed,
-                        progress="正在保存…")
+                return self.desk.update(rid, raw, version, draft_id=draft)
+        DeskOp(self, self.runner, work).success(self._saved).failure(self._save_failed) \
+            .with_progress("正在保存…").run()
 
     def _saved(self, result: tuple[RecordView, Changes]) -> None:
         self._saving = False
@@ -310,8 +314,6 @@ class RecordForm(QWidget):
         self._autosave.stop()
         view, changes = result
         self._initial = self.raw()
-        draft = self.draft_id
-        self.runner.run(lambda: self.desk.discard_draft(draft), on_error=lambda _e: None)
         self.saved.emit(view, changes)
 
     def _save_failed(self, exc: BaseException) -> None:
@@ -391,7 +393,7 @@ class RecordForm(QWidget):
 class ActionDialog(QDialog):
     """A workflow action (受理, 不予受理, …): exactly the action's fields, then Desk.act."""
 
-    def __init__(self, desk: Any, runner: TaskRunner, record: RecordView, action: Action,
+    def __init__(self, desk: Desk, runner: TaskRunner, record: RecordView, action: Action,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.runner, self.record, self.action = desk, runner, record, action
@@ -463,8 +465,8 @@ class ActionDialog(QDialog):
         self._busy = True
         self.btn_ok.setEnabled(False)
         rid, key = self.record.id, self.action.key
-        self.runner.run(lambda: self.desk.act(rid, key, raw), on_done=self._done,
-                        on_error=self._failed, progress="正在办理…")
+        DeskOp(self, self.runner, lambda: self.desk.act(rid, key, raw)).success(self._done) \
+            .failure(self._failed).with_progress("正在办理…").run()
 
     def _done(self, result: tuple[RecordView, Changes]) -> None:
         self._busy = False

@@ -8,9 +8,7 @@ but cannot resolve. Every resolution is audited and syncs; the window asks for a
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,13 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.desk import Desk
 from xingan_desk.errors import ValidationFailed
 from xingan_desk.records.kinds import KINDS
+from xingan_desk.records.workflow import Action
 from xingan_desk.sync import review
 from xingan_desk.sync.review import ACTION_LABELS, AttentionItem
 from xingan_desk.timeutil import format_datetime
-from xingan_desk.views import Changes
+from xingan_desk.views import Changes, RecordView
 
+from .ops import DeskOp, Latest, QueryOp
+from .record_form import ActionDialog
 from .tasks import TaskRunner, error_text
 
 BUTTONS = ("keep", "reapply", "confirm", "act", "retry", "discard")
@@ -44,9 +46,10 @@ BUTTON_TEXT = {"keep": "保留现值", "reapply": "恢复落选值", "confirm": 
 
 
 class ReviewDialog(QDialog):
-    resolved = Signal(object)  # Changes of the resolution (records touched, outbox written)
+    """Resolutions are `DeskOp`s: the main window's list, counts and sync follow by the
+    change bus."""
 
-    def __init__(self, desk: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self.runner = runner
@@ -55,8 +58,9 @@ class ReviewDialog(QDialog):
         self.items: list[AttentionItem] = []
         self.current: AttentionItem | None = None
         self.can_resolve = desk.user.role in review.RESOLVER_ROLES
-        self._gen = 0
-        self.action_dialog: Any = None
+        self._lists = Latest()
+        self.action_dialog: ActionDialog | None = None
+        self.act_menu: QMenu | None = None
 
         outer = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -159,12 +163,10 @@ class ReviewDialog(QDialog):
 
     # --- the list ---------------------------------------------------------------------------
     def reload(self) -> None:
-        self._gen += 1
-        gen = self._gen
         desk = self.desk
         keep = self.current.key if self.current else None
-        self.runner.run(lambda: review.attention_items(desk),
-                        on_done=lambda items: gen == self._gen and self._fill(items, keep))
+        QueryOp(self, self.runner, lambda: review.attention_items(desk)).latest(self._lists) \
+            .success(lambda items: self._fill(items, keep)).run()
 
     def _fill(self, items: list[AttentionItem], keep: str | None) -> None:
         self.items = items
@@ -235,8 +237,7 @@ class ReviewDialog(QDialog):
         for b in self.buttons.values():
             b.setEnabled(False)
 
-        def done(changes: Changes) -> None:
-            self.resolved.emit(changes)
+        def done(_changes: Changes) -> None:
             self.reload()
 
         def failed(exc: BaseException) -> None:
@@ -249,21 +250,29 @@ class ReviewDialog(QDialog):
             if isinstance(exc, ValidationFailed) and "note" in exc.errors:
                 self.note.setFocus()
 
-        self.runner.run(lambda: review.resolve(desk, item, action, note), on_done=done,
-                        on_error=failed)
+        DeskOp(self, self.runner, lambda: review.resolve(desk, item, action, note)) \
+            .success(done).failure(failed).run()
 
     def _act(self, item: AttentionItem) -> None:
         """Take a status action on the record now (a normal, synced event), then record the
         resolution."""
-        if not item.record_id:
+        record_id = item.record_id
+        if not record_id:
             return
-        try:
-            rec = self.desk.get(item.record_id)
-            actions = self.desk.actions_for(item.record_id)
-        except Exception as exc:
+        desk = self.desk
+
+        def load() -> tuple[RecordView, tuple[Action, ...]]:
+            return desk.get(record_id), desk.actions_for(record_id)
+
+        def failed(exc: BaseException) -> None:
             self.error.setText(error_text(exc)[0])
             self.error.show()
-            return
+
+        QueryOp(self, self.runner, load).success(lambda r: self._offer_actions(item, *r)) \
+            .failure(failed).run()
+
+    def _offer_actions(self, item: AttentionItem, rec: RecordView,
+                       actions: tuple[Action, ...]) -> None:
         if not actions:
             self.error.setText("当前状态下没有您可以办理的操作")
             self.error.show()
@@ -280,9 +289,7 @@ class ReviewDialog(QDialog):
         btn = self.buttons["act"]
         menu.popup(btn.mapToGlobal(btn.rect().bottomLeft()))  # no nested event loop
 
-    def _open_action(self, item: AttentionItem, rec: Any, action_key: str) -> None:
-        from .record_form import ActionDialog
-
+    def _open_action(self, item: AttentionItem, rec: RecordView, action_key: str) -> None:
         wf = KINDS[rec.kind].workflow
         assert wf is not None
         action = wf.action(action_key)
@@ -290,9 +297,7 @@ class ReviewDialog(QDialog):
         dlg = ActionDialog(self.desk, self.runner, rec, action, self)
         self.action_dialog = dlg
 
-        def acted() -> None:
-            if dlg.changes is not None:
-                self.resolved.emit(dlg.changes)
+        def acted() -> None:  # the action itself went on the bus as it was written
             text = f"已办理“{action.label}”" + (f"：{note}" if note else "")
             self._resolve(item, "act", text)
 

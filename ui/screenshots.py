@@ -6,7 +6,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xingan_desk.desk import Desk
 
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -36,10 +39,9 @@ def _save(w: QWidget, out: Path, name: str) -> Path:
 
 def open_demo_store(data_dir: str | Path, records: int = 300) -> Any:
     """Open the store in data_dir, creating it with demo data when it does not exist."""
+    from xingan_desk.demo import generate
     from xingan_desk.desk import Desk
     from xingan_desk.errors import NotInitialised
-
-    from .sample_data import populate
 
     try:
         desk = Desk.open(data_dir)
@@ -51,7 +53,7 @@ def open_demo_store(data_dir: str | Path, records: int = 300) -> Any:
     desk = Desk.initialise(data_dir, "152201", "01", admin_password=DEMO_PASSWORD,
                            admin_name="王丽娜")
     desk.use_account("admin")
-    populate(desk, records)
+    generate(desk, records)
     if not any(u.role == "mediator" for u in desk.list_users()):
         desk.add_user("mediator", "包银山", "mediator", "Mediator2026")
     return desk
@@ -79,7 +81,10 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
             loaded: list[int] = []
             win.list_loaded.connect(loaded.append)
             win.nav.setCurrentRow(i)
-            _pump(lambda loaded=loaded: bool(loaded) and not runner.busy)
+            def listed(loaded: list[int] = loaded) -> bool:
+                return bool(loaded) and not runner.busy
+
+            _pump(listed)
             win.list_loaded.disconnect(loaded.append)
             if win.model is not None and win.model.rowCount():
                 win.table.selectRow(0)
@@ -182,7 +187,7 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
     return saved
 
 
-def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
+def _sync_screens(desk: Desk, runner: Any, win: Any, out: Path) -> list[Path]:
     """The status bar with sync problems, the settings dialog (a real, failing connection
     test against a closed local port) and the supervisor's review list."""
     import shutil
@@ -190,12 +195,11 @@ def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
 
     from xingan_desk.desk import Desk
     from xingan_desk.paths import db_path
-    from xingan_desk.storage.db import backup_file
 
     saved: list[Path] = []
     # the sample review items go into a copy of the store, never into the store itself
     tmp = Path(tempfile.mkdtemp(prefix="xingan-shots-"))
-    backup_file(desk.engine, db_path(tmp))
+    desk.backup(db_path(tmp))
     copy = Desk.open(tmp)
     copy.use_account(desk.user.username)
     try:
@@ -206,7 +210,7 @@ def _sync_screens(desk: Any, runner: Any, win: Any, out: Path) -> list[Path]:
     return saved
 
 
-def _sync_shots(desk: Any, copy: Any, runner: Any, win: Any, out: Path) -> list[Path]:
+def _sync_shots(desk: Desk, copy: Desk, runner: Any, win: Any, out: Path) -> list[Path]:
     import datetime as dt
     import socket
 
@@ -241,7 +245,7 @@ def _sync_shots(desk: Any, copy: Any, runner: Any, win: Any, out: Path) -> list[
     dlg.sslmode.setCurrentIndex(dlg.sslmode.findData("verify-full"))
     dlg.show()
     dlg.test_connection()
-    _pump(lambda: not runner.busy and not dlg.result.text().startswith("正在"))
+    _pump(lambda: not runner.busy and not dlg.result_label.text().startswith("正在"))
     saved.append(_save(dlg, out, "sync_settings"))
     dlg.deleteLater()
 

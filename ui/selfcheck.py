@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xingan_desk.desk import Desk
 
 
-def check_window(desk: Any, pdf: Path | None) -> None:
+def check_window(desk: Desk, pdf: Path | None) -> None:
     """Raise AssertionError (with a Chinese reason) if a clerk would not get a usable window."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication

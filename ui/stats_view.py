@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.desk import Desk
 from xingan_desk.stats import (
     STATS_ROLES,
     Period,
@@ -60,7 +61,11 @@ from xingan_desk.stats import (
 )
 from xingan_desk.timeutil import today_cst
 
+from .ops import DeskOp, Latest, QueryOp
 from .tasks import TaskRunner, show_error
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 STATS_AREA = "stats"
 AUTO_REFRESH_MS = 250
@@ -267,14 +272,14 @@ class StatsView(QWidget):
     report_shown = Signal(object)  # StatsReport, after the tables were filled
     exported = Signal(str)  # path, after an export finished
 
-    def __init__(self, desk: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self.runner = runner
         self.report: StatsReport | None = None
         self.pages: dict[str, SectionPage] = {}
         self.cards: dict[str, TargetCard] = {}
-        self._gen = 0
+        self._runs = Latest()
         self.setObjectName("stats_view")
         # never widen the right-hand panel it shares with the record detail
         self.setMinimumSize(1, 1)
@@ -319,9 +324,10 @@ class StatsView(QWidget):
         self.btn_xlsx.setObjectName("btn_export_xlsx")
         self.btn_pdf = QPushButton("导出PDF")
         self.btn_pdf.setObjectName("btn_export_pdf")
-        for w in (QLabel("统计期"), self.kind, self.year, self.part, self.date_from,
-                  self.to_label, self.date_to):
-            bar.addWidget(w)
+        pickers: tuple[QWidget, ...] = (QLabel("统计期"), self.kind, self.year, self.part,
+                                        self.date_from, self.to_label, self.date_to)
+        for picker in pickers:
+            bar.addWidget(picker)
         bar.addSpacing(8)
         bar.addWidget(QLabel("范围"))
         bar.addWidget(self.scope)
@@ -445,8 +451,6 @@ class StatsView(QWidget):
             _repolish(self.info)
             return
         county = self.scope.currentData()
-        self._gen += 1
-        gen = self._gen
         self._set_busy(True)
         self.info.setProperty("role", "hint")
         _repolish(self.info)
@@ -454,19 +458,16 @@ class StatsView(QWidget):
         started = time.perf_counter()
 
         def done(report: StatsReport) -> None:
-            if gen != self._gen:
-                return
             self.show_report(report, time.perf_counter() - started)
 
         def failed(exc: BaseException) -> None:
-            if gen != self._gen:
-                return
             self._set_busy(False)
             self.info.setText("统计未完成")
             show_error(self, exc, "统计未完成")
 
-        self.runner.run(lambda: compute(self.desk, period, county), on_done=done,
-                        on_error=failed, progress="正在统计…")
+        desk = self.desk
+        QueryOp(self, self.runner, lambda: compute(desk, period, county)).latest(self._runs) \
+            .with_progress("正在统计…").success(done).failure(failed).run()
 
     def show_report(self, report: StatsReport, seconds: float | None = None) -> None:
         self.report = report
@@ -489,7 +490,8 @@ class StatsView(QWidget):
         while self.tabs.count():
             page = self.tabs.widget(0)
             self.tabs.removeTab(0)
-            page.deleteLater()
+            if page is not None:
+                page.deleteLater()
         self.pages = {}
         for section in report.sections():
             page = SectionPage(section)
@@ -537,8 +539,10 @@ class StatsView(QWidget):
             self._set_busy(False)
             show_error(self, exc, "导出未完成")
 
-        self.runner.run(lambda: export_report(self.desk, report, fmt, path), lane="io",
-                        progress="正在导出统计报表…", on_done=done, on_error=failed)
+        desk = self.desk  # the export is audited; nothing on screen changes
+        DeskOp(self, self.runner, lambda: export_report(desk, report, fmt, path)) \
+            .changes(None).on_io().with_progress("正在导出统计报表…").success(done) \
+            .failure(failed).run()
 
 
 def _repolish(w: QWidget) -> None:
@@ -546,7 +550,7 @@ def _repolish(w: QWidget) -> None:
     w.style().polish(w)
 
 
-def attach_stats_area(win: Any) -> StatsView | None:
+def attach_stats_area(win: MainWindow) -> StatsView | None:
     """Add 统计 to the main window's navigation (supervisors and admins): a nav item after the
     record areas, Ctrl+8, and the view in the right-hand panel with the list hidden."""
     if win.desk.user.role not in STATS_ROLES:
@@ -558,7 +562,7 @@ def attach_stats_area(win: Any) -> StatsView | None:
     item.setToolTip("统计报表：咨询、好差评、预审、调解，对照计划目标")
     win.nav.addItem(item)
     row = win.nav.count() - 1
-    middle = win.splitter.widget(1)
+    middle = win.records  # the list pane, hidden while 统计 is shown
     state: dict[str, Any] = {"previous": 0, "sizes": None}
 
     def leave() -> None:

@@ -4,20 +4,22 @@
   that arrive while a cycle runs merge into exactly one follow-up cycle (`RunGate`).
 * The GUI thread never waits: state changes made on the worker (including a stall the
   watchdog reports while the worker is still stuck) reach the GUI through a queued signal.
-* `state_changed(SyncState)` feeds the status bar; `records_changed()` tells the window a cycle
-  brought in records or events, so lists and the detail panel refresh.
+* `state_changed(SyncState)` feeds the status bar; a cycle that brought in records, events or
+  holidays announces it on the runner's change bus (`Changes` None: anything may have
+  changed), so lists, counts and the detail panel refresh.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from xingan_desk.desk import Desk
 from xingan_desk.sync.service import SyncService, SyncState
 
+from .ops import QueryOp
 from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -27,10 +29,9 @@ INTERVAL_MS = 30_000
 
 class SyncController(QObject):
     state_changed = Signal(object)  # SyncState
-    records_changed = Signal()
     _from_worker = Signal(object)
 
-    def __init__(self, desk: Any, runner: TaskRunner, *, service: SyncService | None = None,
+    def __init__(self, desk: Desk, runner: TaskRunner, *, service: SyncService | None = None,
                  interval_ms: int = INTERVAL_MS, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sync_controller")
@@ -86,15 +87,15 @@ class SyncController(QObject):
         if self._stopped or self.runner.closed:
             self.service.gate.finish()
             return
-        self.runner.run(self.service.run_once, lane="io", on_done=self._cycle_done,
-                        on_error=self._cycle_failed)
+        QueryOp(None, self.runner, self.service.run_once).on_io().success(self._cycle_done) \
+            .failure(self._cycle_failed).run()
 
     def _cycle_done(self, state: SyncState) -> None:
         self.cycles += 1
         report = self.service.last_report
         if report is not None and (report.records_applied or report.events_applied
                                    or report.calendar_applied):
-            self.records_changed.emit()
+            self.runner.bus.publish(None, self)  # every view: records may have changed
         self.state_changed.emit(state)
         if self.service.gate.finish():
             self._launch()
@@ -108,8 +109,9 @@ class SyncController(QObject):
         """Pending uploads and items needing attention from the local store (DB lane)."""
         if self._stopped or self.runner.closed:
             return
-        self.runner.run(self.service.refresh_counts, on_done=self.state_changed.emit,
-                        on_error=lambda exc: log.warning("sync counts: %s", exc))
+        QueryOp(None, self.runner, self.service.refresh_counts) \
+            .success(self.state_changed.emit) \
+            .failure(lambda exc: log.warning("sync counts: %s", type(exc).__name__)).run()
 
     def reload_settings(self) -> None:
         """The settings dialog saved: use the new connection from the next cycle on."""

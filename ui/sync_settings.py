@@ -3,8 +3,6 @@ TLS; "测试连接" on the I/O lane; saving (admins only) puts the password in t
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
@@ -21,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.desk import Desk
 from xingan_desk.errors import DeskError, ValidationFailed
 from xingan_desk.sync import settings as ss
 
 from .dialogs import error_label
+from .ops import DeskOp, Latest, QueryOp
 from .tasks import TaskRunner, error_text
 
 FIELDS = ("host", "port", "dbname", "user", "password", "sslmode", "sslrootcert")
@@ -38,7 +38,7 @@ def _repolish(w: QWidget) -> None:
 class SyncSettingsDialog(QDialog):
     saved = Signal(str)  # where the password went (one Chinese sentence)
 
-    def __init__(self, desk: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self.runner = runner
@@ -46,7 +46,7 @@ class SyncSettingsDialog(QDialog):
         self.setWindowTitle("同步设置")
         self.current = ss.load(desk)
         self.is_admin = desk.user.role == "admin"
-        self._gen = 0
+        self._tests = Latest()
 
         lay = QVBoxLayout(self)
         lay.setSpacing(8)
@@ -113,11 +113,11 @@ class SyncSettingsDialog(QDialog):
         self.password_hint.setWordWrap(True)
         lay.addWidget(self.password_hint)
 
-        self.result = QLabel()
-        self.result.setObjectName("sync_test_result")
-        self.result.setWordWrap(True)
-        self.result.hide()
-        lay.addWidget(self.result)
+        self.result_label = QLabel()
+        self.result_label.setObjectName("sync_test_result")
+        self.result_label.setWordWrap(True)
+        self.result_label.hide()
+        lay.addWidget(self.result_label)
 
         self.admin_only = QLabel("只有管理员可以修改同步设置；您可以测试连接。")
         self.admin_only.setObjectName("sync_admin_only")
@@ -214,10 +214,10 @@ class SyncSettingsDialog(QDialog):
             first.setFocus()
 
     def _result(self, text: str, *, ok: bool) -> None:
-        self.result.setText(text)
-        self.result.setProperty("role", "success" if ok else "error")
-        _repolish(self.result)
-        self.result.show()
+        self.result_label.setText(text)
+        self.result_label.setProperty("role", "success" if ok else "error")
+        _repolish(self.result_label)
+        self.result_label.show()
 
     # --- actions -------------------------------------------------------------------------
     def test_connection(self) -> None:
@@ -238,19 +238,14 @@ class SyncSettingsDialog(QDialog):
                 pw = ss.read_password(desk, current) or ""
             return ss.check_connection(s, pw or None, window)
 
-        self._gen += 1
-        gen = self._gen
         self.btn_test.setEnabled(False)
         self._result("正在连接中心数据库…", ok=True)
 
         def done(text: str) -> None:
-            if gen == self._gen:
-                self.btn_test.setEnabled(True)
-                self._result(text, ok=True)
+            self.btn_test.setEnabled(True)
+            self._result(text, ok=True)
 
         def failed(exc: BaseException) -> None:
-            if gen != self._gen:
-                return
             self.btn_test.setEnabled(True)
             if isinstance(exc, ValidationFailed):
                 self._show_errors(exc.errors)
@@ -258,7 +253,8 @@ class SyncSettingsDialog(QDialog):
             else:
                 self._result(error_text(exc)[0], ok=False)
 
-        self.runner.run(work, lane="io", on_done=done, on_error=failed)
+        QueryOp(self, self.runner, work).on_io().latest(self._tests).success(done) \
+            .failure(failed).run()
 
     def save(self) -> None:
         if not self.is_admin:
@@ -291,4 +287,5 @@ class SyncSettingsDialog(QDialog):
             else:
                 self._result(error_text(exc)[0], ok=False)
 
-        self.runner.run(lambda: ss.save(desk, s, password), on_done=done, on_error=failed)
+        DeskOp(self, self.runner, lambda: ss.save(desk, s, password)).success(done) \
+            .failure(failed).run()

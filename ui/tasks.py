@@ -1,5 +1,8 @@
 """Background work: one DB lane (a single worker, so writes are serialised) and an I/O lane.
 
+Widgets run their work as operations (`ui/ops.py`), which add
+error display, progress, stale-answer dropping and the change bus on top of this runner.
+
 Results and errors are delivered on the GUI thread through a QObject that lives there and a
 queued signal; widgets are never touched from a worker. A progress dialog appears only when a
 task runs longer than about 600 ms. Failures are logged and shown in a clerk-friendly dialog
@@ -19,6 +22,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from xingan_desk.errors import DeskError
+from xingan_desk.views import Changes
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,20 @@ class _GuiThreadBridge(QObject):
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:
         fn()
+
+
+class ChangeBus(QObject):
+    """Where finished write operations announce what they touched (`ui/ops.py` publishes).
+
+    `changed(changes, origin)`: `changes` is the operation's `Changes`, or None when anything
+    may have changed (a sync cycle brought records in); `origin` is the widget that ran the
+    operation (or None). Views connect once and refresh what they show; a new dialog that
+    runs its writes as `DeskOp`s needs no wiring in the main window."""
+
+    changed = Signal(object, object)
+
+    def publish(self, changes: Changes | None, origin: object = None) -> None:
+        self.changed.emit(changes, origin)
 
 
 def error_text(exc: BaseException) -> tuple[str, str]:
@@ -82,6 +100,7 @@ class TaskRunner:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         self._io = ThreadPoolExecutor(max_workers=io_workers, thread_name_prefix="io")
         self._bridge = _GuiThreadBridge()
+        self.bus = ChangeBus()  # lives on the GUI thread, like the bridge
         self.parent = parent
         self._closed = False
         self._running = 0
@@ -178,3 +197,4 @@ class TaskRunner:
             pool.shutdown(wait=True, cancel_futures=True)
         self._running = 0
         self._bridge.deleteLater()
+        self.bus.deleteLater()

@@ -319,7 +319,8 @@ def test_scenario_5_power_loss_keeps_the_long_statement(qtbot: Any, desk: Any, r
     assert desk.check() == []  # the store survived whole
 
     win = _window(qtbot, desk, runner)
-    win.offer_drafts()
+    win.offer_drafts()  # read on the DB lane, then offered
+    qtbot.waitUntil(lambda: win.drafts_dialog is not None, timeout=3000)
     dlg = win.drafts_dialog
     assert dlg is not None and dlg.list.count() == 1
     qtbot.mouseClick(child(dlg, QPushButton, "btn_draft_restore"), Qt.MouseButton.LeftButton)

@@ -38,7 +38,7 @@ def test_layout_areas_and_status_bar(qtbot: Any, desk: Any, runner: Any) -> None
                     and win.model.rowCount() == 1, timeout=3000)
     assert win.model.data(win.model.index(0, 2)) == "调解受理"
     assert win.model.data(win.model.index(0, 1)) == "受理审查期限"
-    assert not win.act_print.isEnabled() or win._printing is not None
+    assert not win.act_print.isEnabled() or win.printing is not None
 
 
 def test_search_as_you_type_is_debounced(qtbot: Any, desk: Any, runner: Any) -> None:
@@ -93,7 +93,8 @@ def test_drafts_saved_on_close_and_offered_on_start(qtbot: Any, desk: Any,
     drafts = desk.drafts()
     assert len(drafts) == 1
     win2 = _window(qtbot, desk, runner)
-    win2.offer_drafts()
+    win2.offer_drafts()  # read on the DB lane, then offered
+    qtbot.waitUntil(lambda: win2.drafts_dialog is not None, timeout=3000)
     dlg = win2.drafts_dialog
     assert isinstance(dlg, DraftsDialog) and "王芳" in dlg.list.item(0).text()
     qtbot.mouseClick(child(dlg, QPushButton, "btn_draft_restore"), Qt.MouseButton.LeftButton)
@@ -127,7 +128,7 @@ def test_ctrl_p_prints_receipt_to_preview(qtbot: Any, desk: Any, runner: Any) ->
 
     rec, _ = desk.create("consultation", GOOD_CONSULTATION)
     win = _window(qtbot, desk, runner)
-    if win._printing is None:
+    if win.printing is None:
         import pytest
 
         pytest.skip("xingan_desk.printing.render is not available")

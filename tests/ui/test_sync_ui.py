@@ -119,7 +119,7 @@ def test_saves_during_a_cycle_merge_into_one_follow_up(qtbot: Any, runner: Any,
         form.save()  # a real save during the cycle asks for a sync …
         qtbot.waitUntil(lambda: win.form is None, timeout=5000)
         for _ in range(4):
-            win._local_change()  # … and so do four more saves
+            win.request_sync()  # … and so do four more saves
         assert win.sync_state.running and win.sync.cycles == 0
         qtbot.waitUntil(lambda: win.sync.cycles == 2 and not win.sync.service.gate.running,
                         timeout=15000)
@@ -210,7 +210,7 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     assert not child(dlg2, QLineEdit, "sync_host").isEnabled()
     assert child(dlg2, QLineEdit, "sync_host").text() == creds.host
     child(dlg2, QPushButton, "btn_sync_test").click()  # with the stored password
-    qtbot.waitUntil(lambda: dlg2.result.text().startswith("连接成功"), timeout=10000)
+    qtbot.waitUntil(lambda: dlg2.result_label.text().startswith("连接成功"), timeout=10000)
     dlg2.close()
 
 
@@ -295,6 +295,7 @@ def test_status_conflict_resolved_by_a_new_action_that_syncs(qtbot: Any, runner:
     assert child(dlg, QPushButton, "btn_review_confirm").text() == "维持当前状态"
     dlg.note.setPlainText("申请人已撤回")
     qtbot.mouseClick(child(dlg, QPushButton, "btn_review_act"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.act_menu is not None, timeout=3000)  # actions read on the lane
     menu = dlg.act_menu
     withdraw = next(x for x in menu.actions() if x.text() == "申请人撤回")
     withdraw.trigger()

@@ -1,0 +1,130 @@
+"""The main window's status bar: sync problems on the left; the holiday-table warning, the
+window, the clerk, the sync state and 需处理事项 on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QLabel, QMenu, QPushButton, QStatusBar, QWidget
+
+from xingan_desk.records.workflow import ROLE_LABELS
+from xingan_desk.sync.service import SyncState
+from xingan_desk.views import Identity, UserView
+
+
+class ClickableLabel(QLabel):
+    """A status bar label that opens something when clicked."""
+
+    clicked = Signal()
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(ev)
+
+
+class ElidedLabel(QLabel):
+    """One line that shortens itself with … to the width it gets (full text in the tooltip)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setMinimumWidth(0)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, ev: QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.width() - 22)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
+                                                   width) if self._full else "")
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        hint.setWidth(0)
+        return hint
+
+
+def user_text(user: UserView) -> str:
+    return f"{user.display_name}（{ROLE_LABELS.get(user.role, user.role)}）"
+
+
+def _repolish(w: QWidget) -> None:
+    w.style().unpolish(w)
+    w.style().polish(w)
+
+
+class WindowStatus:
+    """Builds the status bar's widgets into `bar` and keeps them current. Clicks are the
+    widgets' own signals: `sync.clicked`, `attention.clicked`, `calendar.clicked`."""
+
+    def __init__(self, bar: QStatusBar, identity: Identity, user: UserView) -> None:
+        self.bar = bar
+        bar.setObjectName("status_bar")
+        self.window = QLabel(f"{identity.label}（{identity.window_code}）")
+        self.window.setObjectName("status_window")
+        self.user = QLabel(user_text(user))
+        self.user.setObjectName("status_user")
+        self.sync_error = ElidedLabel()
+        self.sync_error.setObjectName("status_sync_error")
+        self.sync_error.hide()
+        self.sync = ClickableLabel("未设置同步")
+        self.sync.setObjectName("status_sync")
+        self.sync.setProperty("offline", True)
+        self.sync.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.attention = QPushButton()
+        self.attention.setObjectName("btn_attention")
+        self.attention.setToolTip("打开需处理事项（同步冲突、被拒绝的上传等）")
+        self.attention.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.attention.hide()
+        self.calendar = QPushButton()
+        self.calendar.setObjectName("status_calendar")
+        self.calendar.setFlat(True)
+        self.calendar.hide()
+        bar.addWidget(self.sync_error, 1)
+        for w in (self.calendar, self.window, self.user, self.sync, self.attention):
+            bar.addPermanentWidget(w)
+
+    def show_user(self, user: UserView) -> None:
+        self.user.setText(user_text(user))
+
+    def show_calendar_warning(self, warning: str | None, *, admin: bool) -> None:
+        """"2027年节假日安排尚未录入": deadlines there only skip weekends."""
+        self.calendar.setVisible(bool(warning))
+        if warning:
+            self.calendar.setText(f"⚠ {warning}")
+            self.calendar.setToolTip(
+                "期限暂按周末推算。" + ("点此录入节假日安排" if admin
+                               else "请管理员在“系统管理 → 节假日安排”中录入"))
+
+    def show_sync_state(self, state: SyncState) -> None:
+        self.sync.setText(state.status_text)
+        self.sync.setToolTip(state.tooltip + "\n（单击：立即同步、同步设置、需处理事项）")
+        problem = state.error_kind not in ("", "offline")
+        for prop, value in (("offline", not state.online or not state.configured),
+                            ("problem", problem)):
+            if self.sync.property(prop) != value:
+                self.sync.setProperty(prop, value)
+                _repolish(self.sync)
+        self.attention.setText(state.attention_text)
+        self.attention.setVisible(bool(state.attention))
+        self.sync_error.set_full_text(state.error if problem else "")
+        self.sync_error.setVisible(problem)
+
+    def sync_menu(self, parent: QWidget, actions: list[QAction]) -> QMenu:
+        """立即同步 / 同步设置… / 需处理事项… under the sync label."""
+        menu = QMenu(parent)
+        menu.setObjectName("sync_menu")
+        for a in actions:
+            menu.addAction(a)
+        menu.popup(self.sync.mapToGlobal(self.sync.rect().topLeft()))
+        return menu
