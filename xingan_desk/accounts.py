@@ -43,9 +43,7 @@ class Accounts:
 
     def require_role(self, *roles: str, what: str) -> None:
         """PermissionDenied (naming the roles needed) unless the logged-in user has one."""
-        if self.user.role not in roles:
-            names = "、".join(ROLE_NAMES[r] for r in roles)
-            raise PermissionDenied(f"“{what}”需要{names}权限，当前账号无此权限")
+        check_role(self.user, roles, what=what)
 
     def recent_login_failures(self, username: str) -> int:
         """Wrong passwords for `username` within LOGIN_LOCK_MINUTES, since its last good login
@@ -187,3 +185,10 @@ class Accounts:
 def active_admins(s: Session) -> int:
     return s.scalar(select(func.count()).select_from(UserAccount).where(
         UserAccount.role == "admin", UserAccount.active.is_(True))) or 0
+
+
+def check_role(user: UserView, roles: tuple[str, ...], *, what: str) -> None:
+    """PermissionDenied naming the roles `what` needs, unless `user` has one of them."""
+    if user.role not in roles:
+        names = "、".join(ROLE_NAMES[r] for r in roles)
+        raise PermissionDenied(f"“{what}”需要{names}权限，当前账号无此权限")

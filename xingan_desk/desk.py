@@ -22,10 +22,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import record_writes as rules
 from .accounts import Accounts
 from .auth import check_password_strength, hash_password
 from .calendar_book import CalendarBook, CalendarEntry
@@ -33,11 +34,8 @@ from .catalogs import COUNTY_CODES
 from .desk_settings import Settings
 from .drafts import DraftRow, Drafts, discard_draft
 from .errors import (
-    Conflict,
     IllegalTransition,
-    NotFound,
     NotInitialised,
-    PermissionDenied,
     StoreError,
     ValidationFailed,
 )
@@ -45,13 +43,13 @@ from .maintenance import Maintenance, restore
 from .paths import backups_dir, db_path
 from .paths import data_dir as resolve_data_dir
 from .query import RecordQuery
+from .record_writes import note_handover
 from .records import links
-from .records.kind import RecordKind
 from .records.kinds import KINDS
-from .records.workflow import Action, EventLike
+from .records.workflow import Action
 from .storage import db as dbmod
-from .storage.rows import new_id, record_view
-from .storage.schema import DETAIL, AuditEntry, Installation, Record, RecordEvent, UserAccount
+from .storage.rows import new_id
+from .storage.schema import AuditEntry, Installation, Record, UserAccount
 from .storage.writer import SYSTEM_USER, Writer
 from .timeutil import today_cst, utcnow
 from .views import AuditView, Changes, EventView, Identity, Query, RecordView, UserView
@@ -60,10 +58,6 @@ from .workdays import Calendar
 __all__ = ["Desk", "new_id", "note_handover", "restore"]
 
 BATCH_ROWS = 500  # rows per transaction in create_many
-
-
-def _label_map(kind: RecordKind) -> dict[str, str]:
-    return {f.key: f.label for f in kind.fields}
 
 
 class Desk:
@@ -365,7 +359,7 @@ class Desk:
         transaction (and the form's draft, if named, is discarded in it). Raises
         ValidationFailed with {field: message} and saves nothing."""
         with self.writing() as w:
-            out = self._create_in(w, kind_key, raw, handover_from=handover_from,
+            out = rules.create_in(w, kind_key, raw, handover_from=handover_from,
                                   register_enterprise=register_enterprise)
             discard_draft(w.session, draft_id)
             return out
@@ -388,88 +382,18 @@ class Desk:
         with self.writing() as w:
             for i, row in enumerate(batch):
                 try:
-                    self._create_in(w, kind_key, row)
+                    rules.create_in(w, kind_key, row)
                 except ValidationFailed as exc:
                     raise ValidationFailed(
                         {k: f"第{offset + i + 1}行：{m}" for k, m in exc.errors.items()}
                     ) from exc
         return len(batch)
 
-    def _create_in(self, w: Writer, kind_key: str, raw: Mapping[str, Any], *,
-                   handover_from: str | None = None, register_enterprise: bool = True,
-                   ) -> tuple[RecordView, Changes]:
-        kind = KINDS[kind_key]
-        self.accounts.user  # noqa: B018 - raises unless logged in
-        intake = tuple(f.key for f in kind.intake_fields)
-        # declared defaults fill fields the caller did not mention (not ones it emptied)
-        raw = {**{f.key: f.default for f in kind.intake_fields
-                  if f.default is not None and f.key not in raw}, **raw}
-        locked = [k for k in raw if kind.has_field(k) and k not in intake
-                  and raw[k] not in (None, "", [])]
-        values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
-                                     (k in intake or not kind.has_field(k))}, keys=intake)
-        for k in locked:
-            errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
-        w.check_refs(kind, values, errors)
-        for key in kind.unique_fields:
-            if values.get(key) and key not in errors:
-                dup = _live_duplicate(w, kind, key, values[key])
-                if dup:
-                    errors[key] = (f"该{kind.field(key).label}已在{kind.title}中（{dup}），"
-                                   "请直接修改原记录")
-        if errors:
-            raise ValidationFailed(errors, _label_map(kind))
-        full = {f.key: values.get(f.key) for f in kind.fields}
-        county = kind.county_of(full, self.identity.county_code)
-        rec = w.insert_record(kind, full, county)
-        changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
-        w.audit("create", rec, changes={
-            k: [None, v] for k, v in kind.to_json(full).items() if v not in (None, [], "")
-        })
-        n_out = 1
-        wf = kind.workflow
-        events: list[EventLike] = []
-        if wf is not None:
-            status = wf.initial
-            for action_key in kind.auto_actions(full):
-                action = wf.action(action_key)
-                events.append(w.append_event(kind, rec, status, action, {}, full))
-                status = action.target
-                n_out += 1
-        full = w.refold(kind, rec, full, events)
-        if handover_from:
-            changes |= note_handover(w, handover_from, rec.receipt_no)
-            n_out += 1
-        if register_enterprise and links.registers_enterprise(kind):
-            changes |= self._register_enterprise(w, kind, full, county)
-        w.index(kind, rec, full, new=True)
-        w.session.flush()
-        return record_view(rec, full), changes | Changes(outbox=n_out)
-
-    def _register_enterprise(self, w: Writer, source: RecordKind, values: Mapping[str, Any],
-                             county: str) -> Changes:
-        """A record naming an enterprise not yet in the registry adds it (records/links.py
-        declares which kinds do and from which fields)."""
-        ent_values = links.enterprise_from(source, values, default_county=county)
-        if ent_values is None:
-            return Changes()  # incomplete data: the clerk can add the enterprise by hand
-        kind = KINDS[links.registry_kind()]
-        uscc = links.uscc_of(kind, ent_values)
-        exists = w.session.scalar(select(Record.id).where(Record.kind == kind.key,
-                                                          Record.enterprise_uscc == uscc))
-        if exists:
-            return Changes()
-        full = {f.key: ent_values.get(f.key) for f in kind.fields}
-        rec = w.insert_record(kind, full, kind.county_of(full, county))
-        w.audit("create", rec, detail="由登记自动加入企业库")
-        w.index(kind, rec, full, new=True)
-        return Changes(frozenset({rec.id}), frozenset({kind.key}), 1)
-
     def link_handover(self, consultation_id: str, target_no: str) -> Changes:
         """Note on a consultation that it was handed over to the record `target_no` (the
         `create(…, handover_from=)` path does this itself)."""
         with self.writing() as w:
-            return note_handover(w, consultation_id, target_no)
+            return rules.note_handover(w, consultation_id, target_no)
 
     def handover(self, source_id: str, target_kind: str) -> dict[str, Any]:
         """Prefilled values for a record made from another one by a declared handover
@@ -498,53 +422,9 @@ class Desk:
         with; if the record changed since (another clerk, a sync), Conflict is raised and
         nothing is saved. The form's draft, if named, is discarded in the same transaction."""
         with self.writing() as w:
-            rec = w.load(record_id)
-            kind = KINDS[rec.kind]
-            self._check_editor(rec)
-            if rec.voided:
-                raise IllegalTransition("该记录已作废，不能修改")
-            if rec.row_version != expected_version:
-                raise Conflict("该记录在您打开后已被修改（可能来自其他窗口的同步），请重新打开后再修改")
-            locked = [k for k in raw if kind.has_field(k) and kind.field(k).stage != "intake"]
-            if locked:
-                names = "、".join(kind.field(k).label for k in locked)
-                raise ValidationFailed({locked[0]: f"{names}只能通过办理操作修改"}, _label_map(kind))
-            current = w.values(kind, record_id)
-            values, errors = kind.clean(raw, keys=tuple(k for k in raw if kind.has_field(k)),
-                                        existing=current)
-            unknown = {k for k in raw if not kind.has_field(k)}
-            if unknown:
-                errors["_unknown"] = "未知字段：" + "、".join(sorted(unknown))
-            w.check_refs(kind, values, errors)
-            for key in kind.unique_fields:
-                if values.get(key) not in (None, current.get(key)):
-                    errors[key] = (f"{kind.field(key).label}是{kind.title}的主键，不能修改；"
-                                   "如有误请作废后重新登记")
-            ident = self.identity
-            cf = kind.county_field
-            if (cf and rec.owner != ident.window_code and not ident.is_league
-                    and values.get(cf) not in (None, current.get(cf), ident.county_code)):
-                errors[cf] = (f"本窗口只能维护{ident.county_name}的记录，不能改到其他旗县市"
-                              "（可由盟本级窗口或登记窗口修改）")
-            if errors:
-                raise ValidationFailed(errors, _label_map(kind))
+            out = rules.update_in(w, record_id, raw, expected_version)
             discard_draft(w.session, draft_id)
-            changed = {k: v for k, v in values.items() if v != current.get(k)}
-            if not changed:
-                return w.view(rec, current), Changes()
-            w.update_values(kind, rec, changed)
-            full = {**current, **changed}
-            rec.title = kind.title_of(full)
-            rec.enterprise_uscc = links.uscc_of(kind, full)
-            if kind.county_field in changed:
-                rec.county_code = kind.county_of(full, rec.county_code)
-            before = kind.to_json({k: current.get(k) for k in changed})
-            after = kind.to_json(changed)
-            w.audit("update", rec, changes={k: [before[k], after[k]] for k in changed})
-            full = w.refold(kind, rec, full)
-            w.index(kind, rec, full)
-            view = record_view(rec, full)
-        return view, Changes(frozenset({record_id}), frozenset({kind.key}), 1)
+            return out
 
     def void(self, record_id: str, reason: str) -> tuple[RecordView, Changes]:
         """Void a record (作废). Records are never deleted; the number stays used."""
@@ -554,26 +434,7 @@ class Desk:
         if len(reason) > 300:
             raise ValidationFailed({"reason": "作废原因不能超过300字"})
         with self.writing() as w:
-            rec = w.load(record_id)
-            if rec.voided:
-                raise IllegalTransition("该记录已经作废")
-            if rec.created_by != self.user.username and self.user.role not in ("supervisor", "admin"):
-                raise PermissionDenied("只有登记人本人或主管、管理员可以作废该记录")
-            self._check_owner(rec, "作废")
-            stamp = w.tick()
-            rec.voided, rec.void_reason = True, reason
-            rec.row_version += 1
-            rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.user.username, stamp
-            rec.due_date = rec.due_label = None
-            # what this void was decided on: central lists actions and edits it had not seen
-            seen = sorted(w.session.scalars(select(RecordEvent.id)
-                                            .where(RecordEvent.record_id == record_id)))
-            w.outbox("record", record_id, "void",
-                     {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason,
-                      "seen_events": seen, "base_hlc": dict(rec.field_hlc or {})}, stamp)
-            w.audit("void", rec, changes={"voided": [False, True]}, detail=reason)
-            view = w.view(rec)
-        return view, Changes(frozenset({record_id}), frozenset({rec.kind}), 1)
+            return rules.void_in(w, record_id, reason)
 
     def actions_for(self, record_id: str) -> tuple[Action, ...]:
         """The status actions legal now for this record and the logged-in clerk's role."""
@@ -586,69 +447,14 @@ class Desk:
     def act(self, record_id: str, action_key: str, raw: Mapping[str, Any] | None = None, *,
             draft_id: str | None = None) -> tuple[RecordView, Changes]:
         """Take a status action (受理, 不予受理, 调解成功, …) with the values it records."""
-        raw = dict(raw or {})
         with self.writing() as w:
-            rec = w.load(record_id)
-            kind = KINDS[rec.kind]
-            wf = kind.workflow
-            if wf is None:
-                raise IllegalTransition(f"{kind.title}没有办理状态")
-            if rec.voided:
-                raise IllegalTransition("该记录已作废，不能办理")
-            refusal = wf.refusal(rec.status, action_key)
-            if refusal:
-                raise IllegalTransition(refusal)
-            action = wf.action(action_key)
-            if self.user.role not in action.roles:
-                self.require_role(*action.roles, what=action.label)
-            current = w.values(kind, record_id)
-            stray = set(raw) - set(action.fields)
-            if stray:
-                names = "、".join(sorted(stray))
-                raise ValidationFailed({"_unknown": f"“{action.label}”不记录这些字段：{names}"})
-            values, errors = kind.clean(raw, keys=action.fields, existing=current)
-            for k in action.required:
-                if values.get(k) in (None, [], "") and k not in errors:
-                    errors[k] = f"请填写{kind.field(k).label}"
-            w.check_refs(kind, values, errors)
-            if errors:
-                raise ValidationFailed(errors, _label_map(kind))
-            given = {k: v for k, v in values.items() if v is not None or k in raw}
-            w.append_event(kind, rec, rec.status, action, given, current)
-            values_after = w.refold(kind, rec, current)
-            w.index(kind, rec, values_after)
+            out = rules.act_in(w, record_id, action_key, dict(raw or {}))
             discard_draft(w.session, draft_id)
-            view = record_view(rec, values_after)
-        return view, Changes(frozenset({record_id}), frozenset({kind.key}), 1)
+            return out
 
-    # --- who may change what -----------------------------------------------------------------
     def can_edit(self, rec: Record | RecordView) -> bool:
-        """May this window edit the record's intake fields? Its owner window may; a kind
-        declared `shared_edit` (the enterprise registry) may also be edited by any window
-        whose scope covers the record's county: a League window (152200) every county, a
-        county window its own. Central checks the same on push."""
-        ident = self.identity
-        if rec.owner == ident.window_code:
-            return True
-        return KINDS[rec.kind].shared_edit and (ident.is_league
-                                                or rec.county_code == ident.county_code)
-
-    def _check_editor(self, rec: Record) -> None:
-        if self.can_edit(rec):
-            return
-        if KINDS[rec.kind].shared_edit:
-            from .catalogs import county_name
-
-            raise PermissionDenied(
-                f"该{KINDS[rec.kind].title}记录属于{county_name(rec.county_code)}，本窗口不能修改"
-                "（可由盟本级窗口或所在旗县市的窗口修改）")
-        self._check_owner(rec, "修改")
-
-    def _check_owner(self, rec: Record, what: str) -> None:
-        if rec.owner != self.identity.window_code:
-            raise PermissionDenied(
-                f"该记录由 {rec.owner} 窗口登记，本窗口不能{what}（可以办理状态操作或联系登记窗口）"
-            )
+        """May this window edit the record's intake fields (record_writes.can_edit)?"""
+        return rules.can_edit(self.identity, rec)
 
     # --- audit of reads that matter (printing, unmasked export) ------------------------------
     def log_print(self, record_id: str, document: str) -> int:
@@ -667,31 +473,3 @@ class Desk:
             w.audit("export_unmasked" if unmasked else "export",
                     detail=f"{kind} {rows}条 → {target}")
 
-
-def note_handover(w: Writer, source_id: str, target_no: str) -> Changes:
-    """Note on the source record, in the writer's transaction, that it was handed over to the
-    record `target_no` (its declared link field, records/links.py; an ordinary field update:
-    outbox, audit)."""
-    src = w.session.scalar(select(Record).where(Record.id == source_id))
-    link = links.handover_link_field(src.kind) if src is not None else ""
-    if src is None or not link:
-        raise NotFound("找不到要转入的原登记")
-    kind = KINDS[src.kind]
-    old = w.values(kind, source_id).get(link)
-    new = ", ".join(x for x in (old, target_no) if x)
-    w.update_values(kind, src, {link: new})
-    w.audit("handover", src, changes={link: [old, new]})
-    return Changes(frozenset({source_id}), frozenset({kind.key}))
-
-
-def _live_duplicate(w: Writer, kind: RecordKind, key: str, value: Any) -> str | None:
-    """The receipt number of a live record of `kind` whose unique field `key` already holds
-    `value` (a credit code through the envelope's indexed column)."""
-    if key in links.uscc_fields(kind):
-        cond = Record.enterprise_uscc == value
-        stmt = select(Record.receipt_no)
-    else:
-        table = DETAIL[kind.key]
-        cond = table.c[key] == value
-        stmt = select(Record.receipt_no).join(table, table.c.record_id == Record.id)
-    return w.session.scalar(stmt.where(Record.kind == kind.key, cond, Record.voided.is_(False)))

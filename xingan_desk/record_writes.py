@@ -1,0 +1,281 @@
+"""The rules of writing records, in a writer's transaction: create (with the workflow's
+automatic steps, the handover note and the enterprise registration it implies), edit, void
+and workflow actions, and who may do which. `Desk` opens the transaction and calls these;
+bulk paths (demo, import) call `create_in` for many rows in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from .catalogs import county_name
+from .errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from .records import links
+from .records.kind import RecordKind
+from .records.kinds import KINDS
+from .records.workflow import EventLike
+from .storage.rows import record_view
+from .storage.schema import DETAIL, Record, RecordEvent
+from .storage.writer import Writer
+from .timeutil import utcnow
+from .views import Changes, Identity, RecordView, UserView
+
+
+def label_map(kind: RecordKind) -> dict[str, str]:
+    return {f.key: f.label for f in kind.fields}
+
+
+def acting_user(w: Writer) -> UserView:
+    if w.user is None:
+        raise PermissionDenied("请先登录")
+    return w.user
+
+
+# --- create ------------------------------------------------------------------------------------
+def create_in(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
+              handover_from: str | None = None, register_enterprise: bool = True,
+              ) -> tuple[RecordView, Changes]:
+    """Validate and insert a new record (see Desk.create)."""
+    kind = KINDS[kind_key]
+    acting_user(w)
+    intake = tuple(f.key for f in kind.intake_fields)
+    # declared defaults fill fields the caller did not mention (not ones it emptied)
+    raw = {**{f.key: f.default for f in kind.intake_fields
+              if f.default is not None and f.key not in raw}, **raw}
+    locked = [k for k in raw if kind.has_field(k) and k not in intake
+              and raw[k] not in (None, "", [])]
+    values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
+                                 (k in intake or not kind.has_field(k))}, keys=intake)
+    for k in locked:
+        errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
+    w.check_refs(kind, values, errors)
+    for key in kind.unique_fields:
+        if values.get(key) and key not in errors:
+            dup = live_duplicate(w, kind, key, values[key])
+            if dup:
+                errors[key] = (f"该{kind.field(key).label}已在{kind.title}中（{dup}），"
+                               "请直接修改原记录")
+    if errors:
+        raise ValidationFailed(errors, label_map(kind))
+    full = {f.key: values.get(f.key) for f in kind.fields}
+    county = kind.county_of(full, w.identity.county_code)
+    rec = w.insert_record(kind, full, county)
+    changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
+    w.audit("create", rec, changes={
+        k: [None, v] for k, v in kind.to_json(full).items() if v not in (None, [], "")
+    })
+    n_out = 1
+    wf = kind.workflow
+    events: list[EventLike] = []
+    if wf is not None:
+        status = wf.initial
+        for action_key in kind.auto_actions(full):
+            action = wf.action(action_key)
+            events.append(w.append_event(kind, rec, status, action, {}, full))
+            status = action.target
+            n_out += 1
+    full = w.refold(kind, rec, full, events)
+    if handover_from:
+        changes |= note_handover(w, handover_from, rec.receipt_no)
+        n_out += 1
+    if register_enterprise and links.registers_enterprise(kind):
+        changes |= register_enterprise_of(w, kind, full, county)
+    w.index(kind, rec, full, new=True)
+    w.session.flush()
+    return record_view(rec, full), changes | Changes(outbox=n_out)
+
+
+def register_enterprise_of(w: Writer, source: RecordKind, values: Mapping[str, Any],
+                           county: str) -> Changes:
+    """A record naming an enterprise not yet in the registry adds it (records/links.py
+    declares which kinds do and from which fields)."""
+    ent_values = links.enterprise_from(source, values, default_county=county)
+    if ent_values is None:
+        return Changes()  # incomplete data: the clerk can add the enterprise by hand
+    kind = KINDS[links.registry_kind()]
+    uscc = links.uscc_of(kind, ent_values)
+    exists = w.session.scalar(select(Record.id).where(Record.kind == kind.key,
+                                                      Record.enterprise_uscc == uscc))
+    if exists:
+        return Changes()
+    full = {f.key: ent_values.get(f.key) for f in kind.fields}
+    rec = w.insert_record(kind, full, kind.county_of(full, county))
+    w.audit("create", rec, detail="由登记自动加入企业库")
+    w.index(kind, rec, full, new=True)
+    return Changes(frozenset({rec.id}), frozenset({kind.key}), 1)
+
+
+def note_handover(w: Writer, source_id: str, target_no: str) -> Changes:
+    """Note on the source record that it was handed over to the record `target_no` (its
+    declared link field, records/links.py; an ordinary field update: outbox, audit)."""
+    src = w.session.scalar(select(Record).where(Record.id == source_id))
+    link = links.handover_link_field(src.kind) if src is not None else ""
+    if src is None or not link:
+        raise NotFound("找不到要转入的原登记")
+    kind = KINDS[src.kind]
+    old = w.values(kind, source_id).get(link)
+    new = ", ".join(x for x in (old, target_no) if x)
+    w.update_values(kind, src, {link: new})
+    w.audit("handover", src, changes={link: [old, new]})
+    return Changes(frozenset({source_id}), frozenset({kind.key}))
+
+
+def live_duplicate(w: Writer, kind: RecordKind, key: str, value: Any) -> str | None:
+    """The receipt number of a live record of `kind` whose unique field `key` already holds
+    `value` (a credit code through the envelope's indexed column)."""
+    if key in links.uscc_fields(kind):
+        cond = Record.enterprise_uscc == value
+        stmt = select(Record.receipt_no)
+    else:
+        table = DETAIL[kind.key]
+        cond = table.c[key] == value
+        stmt = select(Record.receipt_no).join(table, table.c.record_id == Record.id)
+    return w.session.scalar(stmt.where(Record.kind == kind.key, cond, Record.voided.is_(False)))
+
+
+# --- edit, void, act ---------------------------------------------------------------------------
+def update_in(w: Writer, record_id: str, raw: Mapping[str, Any], expected_version: int
+              ) -> tuple[RecordView, Changes]:
+    """Validate and save edits of intake fields (see Desk.update)."""
+    rec = w.load(record_id)
+    kind = KINDS[rec.kind]
+    ident = w.identity
+    check_editor(ident, rec)
+    if rec.voided:
+        raise IllegalTransition("该记录已作废，不能修改")
+    if rec.row_version != expected_version:
+        raise Conflict("该记录在您打开后已被修改（可能来自其他窗口的同步），请重新打开后再修改")
+    locked = [k for k in raw if kind.has_field(k) and kind.field(k).stage != "intake"]
+    if locked:
+        names = "、".join(kind.field(k).label for k in locked)
+        raise ValidationFailed({locked[0]: f"{names}只能通过办理操作修改"}, label_map(kind))
+    current = w.values(kind, record_id)
+    values, errors = kind.clean(raw, keys=tuple(k for k in raw if kind.has_field(k)),
+                                existing=current)
+    unknown = {k for k in raw if not kind.has_field(k)}
+    if unknown:
+        errors["_unknown"] = "未知字段：" + "、".join(sorted(unknown))
+    w.check_refs(kind, values, errors)
+    for key in kind.unique_fields:
+        if values.get(key) not in (None, current.get(key)):
+            errors[key] = (f"{kind.field(key).label}是{kind.title}的主键，不能修改；"
+                           "如有误请作废后重新登记")
+    cf = kind.county_field
+    if (cf and rec.owner != ident.window_code and not ident.is_league
+            and values.get(cf) not in (None, current.get(cf), ident.county_code)):
+        errors[cf] = (f"本窗口只能维护{ident.county_name}的记录，不能改到其他旗县市"
+                      "（可由盟本级窗口或登记窗口修改）")
+    if errors:
+        raise ValidationFailed(errors, label_map(kind))
+    changed = {k: v for k, v in values.items() if v != current.get(k)}
+    if not changed:
+        return w.view(rec, current), Changes()
+    w.update_values(kind, rec, changed)
+    full = {**current, **changed}
+    rec.title = kind.title_of(full)
+    rec.enterprise_uscc = links.uscc_of(kind, full)
+    if kind.county_field in changed:
+        rec.county_code = kind.county_of(full, rec.county_code)
+    before = kind.to_json({k: current.get(k) for k in changed})
+    after = kind.to_json(changed)
+    w.audit("update", rec, changes={k: [before[k], after[k]] for k in changed})
+    full = w.refold(kind, rec, full)
+    w.index(kind, rec, full)
+    return record_view(rec, full), Changes(frozenset({record_id}), frozenset({kind.key}), 1)
+
+
+def void_in(w: Writer, record_id: str, reason: str) -> tuple[RecordView, Changes]:
+    """Void a record (see Desk.void); `reason` is already checked."""
+    user = acting_user(w)
+    rec = w.load(record_id)
+    if rec.voided:
+        raise IllegalTransition("该记录已经作废")
+    if rec.created_by != user.username and user.role not in ("supervisor", "admin"):
+        raise PermissionDenied("只有登记人本人或主管、管理员可以作废该记录")
+    check_owner(w.identity, rec, "作废")
+    stamp = w.tick()
+    rec.voided, rec.void_reason = True, reason
+    rec.row_version += 1
+    rec.updated_at, rec.updated_by, rec.hlc = utcnow(), user.username, stamp
+    rec.due_date = rec.due_label = None
+    # what this void was decided on: central lists actions and edits it had not seen
+    seen = sorted(w.session.scalars(select(RecordEvent.id)
+                                    .where(RecordEvent.record_id == record_id)))
+    w.outbox("record", record_id, "void",
+             {"kind": rec.kind, "id": record_id, "hlc": stamp, "reason": reason,
+              "seen_events": seen, "base_hlc": dict(rec.field_hlc or {})}, stamp)
+    w.audit("void", rec, changes={"voided": [False, True]}, detail=reason)
+    return w.view(rec), Changes(frozenset({record_id}), frozenset({rec.kind}), 1)
+
+
+def act_in(w: Writer, record_id: str, action_key: str, raw: Mapping[str, Any]
+           ) -> tuple[RecordView, Changes]:
+    """Take a status action with the values it records (see Desk.act)."""
+    from .accounts import check_role
+
+    rec = w.load(record_id)
+    kind = KINDS[rec.kind]
+    wf = kind.workflow
+    if wf is None:
+        raise IllegalTransition(f"{kind.title}没有办理状态")
+    if rec.voided:
+        raise IllegalTransition("该记录已作废，不能办理")
+    refusal = wf.refusal(rec.status, action_key)
+    if refusal:
+        raise IllegalTransition(refusal)
+    action = wf.action(action_key)
+    check_role(acting_user(w), action.roles, what=action.label)
+    current = w.values(kind, record_id)
+    stray = set(raw) - set(action.fields)
+    if stray:
+        names = "、".join(sorted(stray))
+        raise ValidationFailed({"_unknown": f"“{action.label}”不记录这些字段：{names}"})
+    values, errors = kind.clean(raw, keys=action.fields, existing=current)
+    for k in action.required:
+        if values.get(k) in (None, [], "") and k not in errors:
+            errors[k] = f"请填写{kind.field(k).label}"
+    w.check_refs(kind, values, errors)
+    if errors:
+        raise ValidationFailed(errors, label_map(kind))
+    given = {k: v for k, v in values.items() if v is not None or k in raw}
+    w.append_event(kind, rec, rec.status, action, given, current)
+    values_after = w.refold(kind, rec, current)
+    w.index(kind, rec, values_after)
+    return (record_view(rec, values_after),
+            Changes(frozenset({record_id}), frozenset({kind.key}), 1))
+
+
+# --- who may change what -----------------------------------------------------------------------
+def can_edit(ident: Identity, rec: Record | RecordView) -> bool:
+    """May this window edit the record's intake fields? Its owner window may; a kind
+    declared `shared_edit` (the enterprise registry) may also be edited by any window whose
+    scope covers the record's county: a League window (152200) every county, a county window
+    its own. Central checks the same on push."""
+    if rec.owner == ident.window_code:
+        return True
+    return KINDS[rec.kind].shared_edit and (ident.is_league
+                                            or rec.county_code == ident.county_code)
+
+
+def check_editor(ident: Identity, rec: Record) -> None:
+    if can_edit(ident, rec):
+        return
+    if KINDS[rec.kind].shared_edit:
+        raise PermissionDenied(
+            f"该{KINDS[rec.kind].title}记录属于{county_name(rec.county_code)}，本窗口不能修改"
+            "（可由盟本级窗口或所在旗县市的窗口修改）")
+    check_owner(ident, rec, "修改")
+
+
+def check_owner(ident: Identity, rec: Record, what: str) -> None:
+    if rec.owner != ident.window_code:
+        raise PermissionDenied(
+            f"该记录由 {rec.owner} 窗口登记，本窗口不能{what}（可以办理状态操作或联系登记窗口）")
