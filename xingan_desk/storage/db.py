@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from ..errors import StoreError
+from ..fileperms import create_private, private_dir, secure_store
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ def _json_dumps(value: Any) -> str:
 
 
 def make_engine(path: Path) -> Engine:
+    """The engine for the store at `path`. The file is created owner-only first when missing
+    (SQLite gives its -wal/-shm files the same mode), and an existing store, its companions and
+    its backup folder lose any group/other permission bits."""
+    create_private(path)
+    secure_store(path, path.parent / "backups")
     engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps)
 
     @event.listens_for(engine, "connect")
@@ -137,8 +143,11 @@ def current_revision(engine: Engine, path: Path) -> str | None:
 
 
 def backup_file(engine: Engine, dest: Path) -> Path:
-    """A consistent copy of the live database through SQLite's online backup API."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    """A consistent copy of the live database through SQLite's online backup API. The copy is
+    owner-only; a folder created for it too (an existing folder the user chose is left as is)."""
+    if not dest.parent.exists():
+        private_dir(dest.parent)
+    create_private(dest)
     raw = engine.raw_connection()
     try:
         src = raw.driver_connection
