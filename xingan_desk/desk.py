@@ -124,8 +124,11 @@ class Desk:
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, directory: str | Path | None = None, *, create: bool = False) -> Desk:
-        """Open (and migrate) the store in `directory`; with create=True make a new one."""
+    def open(cls, directory: str | Path | None = None, *, create: bool = False,
+             password: str | None = None) -> Desk:
+        """Open (and migrate) the store in `directory`; with create=True make a new one.
+        `password` (an admin's) unlocks an encrypted store on a PC without a keyring
+        (storage.keys.needs_password tells whether it is needed; else StoreLocked)."""
         d = resolve_data_dir(directory)
         path = db_path(d)
         if not path.exists() and not create:
@@ -137,12 +140,13 @@ class Desk:
         except OSError as exc:
             raise StoreError(f"无法创建数据目录：{d}（{exc.strerror}）") from exc
         dbmod.check_writable(path)
-        engine = dbmod.make_engine(path)
+        key = dbmod.store_key(path, backups_dir(d), password=password)
+        engine = dbmod.make_engine(path, key)
         try:
-            dbmod.migrate(engine, path, backups_dir(d))
+            dbmod.migrate(engine, path, backups_dir(d), key)
             with engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM record").first()
-        except (DatabaseError, sqlite3.DatabaseError) as exc:
+        except (DatabaseError, sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
             engine.dispose()
             raise dbmod.explain_db_error(exc, path) from exc
         except StoreError:
@@ -171,7 +175,7 @@ class Desk:
         problem = check_password_strength(admin_password)
         if problem:
             raise ValidationFailed({"admin_password": problem})
-        desk = cls.open(directory, create=True)
+        desk = cls.open(directory, create=True, password=admin_password)
         with desk._tx() as s:
             if s.get(Installation, 1) is not None:
                 ident = s.get(Installation, 1)
@@ -266,6 +270,8 @@ class Desk:
                 ok = True
         if not ok:
             raise PermissionDenied("用户名或密码不正确")
+        if self._user is not None and self._user.role == "admin":
+            dbmod.keep_admin_password(self.path, self._user.username, password)
         return self.user
 
     def use_account(self, username: str) -> UserView:
@@ -310,7 +316,10 @@ class Desk:
                               created_at=utcnow())
             s.add(acc)
             s.add(self._audit_row("add_user", detail=f"{username}（{display_name}，{role}）"))
-            return _user_view(acc)
+            view = _user_view(acc)
+        if role == "admin":
+            dbmod.keep_admin_password(self.path, username, password)
+        return view
 
     def set_password(self, username: str, password: str) -> None:
         if username != self.user.username:
@@ -324,6 +333,9 @@ class Desk:
                 raise NotFound(f"没有名为“{username}”的账号")
             acc.password_hash = hash_password(password)
             s.add(self._audit_row("set_password", detail=username))
+            is_admin = acc.role == "admin"
+        if is_admin:
+            dbmod.keep_admin_password(self.path, username, password)
 
     def set_user_active(self, username: str, active: bool) -> UserView:
         """Disable (or re-enable) an account; its past work keeps its name. An admin cannot
@@ -1391,7 +1403,7 @@ class Desk:
         if target.exists() and target.is_dir():
             target = target / f"xingan-desk-{stamp}.sqlite3"
         try:
-            dbmod.backup_file(self._engine, target)
+            dbmod.backup_file(self._engine, target, dbmod.current_key(self.path))
         except OSError as exc:
             raise OutputFileError(f"备份失败：无法写入 {target}（{file_error_reason(exc)}）") from exc
         except sqlite3.Error as exc:
@@ -1419,7 +1431,7 @@ class Desk:
         target = self.backup()
         for old, _, _ in self.backups()[keep:]:
             with suppress(OSError):
-                old.unlink()
+                dbmod.remove_backup(old)
         return target
 
     def check(self) -> list[str]:
@@ -1485,40 +1497,44 @@ class Desk:
         return new
 
 
-def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
+def restore(directory: str | Path | None, source: Path, *, password: str | None = None
+            ) -> tuple[Path, int]:
     """Replace the store with a backup file. The current file is kept as a backup first, and
     the restored store gets a new number generation (higher than both files'), because the
-    backup's counters are behind numbers already printed."""
+    backup's counters are behind numbers already printed. `password` (an admin's) opens an
+    encrypted backup whose key is not on this PC."""
     d = resolve_data_dir(directory)
     path = db_path(d)
     if not source.is_file():
         raise NotFound(f"找不到备份文件：{source}")
+    src_key = dbmod.backup_key(source, path, password)
     try:
-        probe = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        probe = dbmod.connect_file(source, src_key, readonly=True)
         try:
             ok = probe.execute("PRAGMA integrity_check").fetchone()
             gen_row = probe.execute("SELECT generation FROM installation WHERE id = 1").fetchone()
         finally:
             probe.close()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
         raise StoreError(f"备份文件无法读取或已损坏：{source}（{exc}）") from exc
     if not ok or ok[0] != "ok" or gen_row is None:
         raise StoreError(f"备份文件已损坏或不是本系统的备份：{source}")
     current_gen = 0
     if path.exists():
         try:
-            live = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            live = dbmod.connect_file(path, dbmod.current_key(path), readonly=True)
             try:
                 row = live.execute("SELECT generation FROM installation WHERE id = 1").fetchone()
                 current_gen = row[0] if row else 0
             finally:
                 live.close()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, dbmod.DBAPIError):
             current_gen = 0  # a corrupt live store is exactly why one restores
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         keep = backups_dir(d) / f"before-restore-{stamp}.sqlite3"
         keep.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, keep)
+        dbmod.copy_keyfile(path, keep)
         for suffix in ("-wal", "-shm"):
             extra = Path(str(path) + suffix)
             if extra.exists():
@@ -1528,6 +1544,7 @@ def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
     tmp = path.with_suffix(".restoring")
     shutil.copy2(source, tmp)
     tmp.replace(path)
+    dbmod.restored(source, path, backups_dir(d), src_key)
     new_gen = max(current_gen, gen_row[0]) + 1
     desk = Desk.open(d)
     try:

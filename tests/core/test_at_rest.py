@@ -75,3 +75,74 @@ def test_an_older_world_readable_store_is_made_owner_only_when_opened(tmp_path: 
     Desk.open(tmp_path / "store").close()
     assert mode(d.path) == 0o600 and mode(backup) == 0o600
     assert mode(tmp_path / "store") == 0o700 and mode(backup.parent) == 0o700
+
+
+# --- the sync password without a keyring -------------------------------------------------------
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    import keyring
+    from keyring.backends import fail
+
+    old = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(old)
+
+
+def _all_setting_text(d: Desk) -> str:
+    from sqlalchemy import select
+
+    from xingan_desk.storage.schema import AuditEntry, Setting
+
+    with d.reading() as s:
+        rows = [str(r.value) for r in s.scalars(select(Setting))]
+        rows += [str(a.changes) + a.detail for a in s.scalars(select(AuditEntry))]
+    return " ".join(rows)
+
+
+def test_sync_password_without_a_keyring_is_sealed_not_clear(desk: Desk, no_keyring: None
+                                                              ) -> None:
+    from xingan_desk.storage import keys
+    from xingan_desk.sync import settings as ss
+
+    pw = "Sync-Secret-9f3a"
+    s = ss.SyncSettings(host="central.example", dbname="xingan", user="w_152223_02",
+                        sslmode="verify-full")
+    saved, where = ss.save(desk, s, pw)
+    assert saved.password_store == "local" and "加密" in where
+    assert pw not in _all_setting_text(desk)
+    assert ss.read_password(desk, saved) == pw
+    assert f"password={pw}" in ss.connection_url(desk)
+    # a fresh process on this PC: the store opens with the admin password, and so does
+    # the sync password; without it nothing opens
+    path = desk.directory
+    desk.close()
+    keys.forget_all()
+    with pytest.raises(keys.StoreLocked, match="请输入管理员密码"):
+        Desk.open(path)
+    again = Desk.open(path, password=ADMIN_PASSWORD)
+    try:
+        assert ss.read_password(again, saved) == pw
+    finally:
+        again.close()
+
+
+def test_a_clear_text_sync_password_of_an_older_version_is_sealed_at_the_next_sync(
+        desk: Desk, no_keyring: None) -> None:
+    from xingan_desk.sync import settings as ss
+
+    pw = "Old-Clear-Text-77"
+    s = ss.SyncSettings(host="central.example", dbname="xingan", user="w_152223_02",
+                        password_store="local")
+    desk.set_setting(ss.SETTING_KEY, s.as_setting())
+    desk.set_setting(ss.LOCAL_SECRET_KEY, {"user": s.keyring_user, "password": pw})
+    assert pw in _all_setting_text(desk)
+    assert f"password={pw}" in ss.connection_url(desk)
+    assert desk.setting(ss.LOCAL_SECRET_KEY).get("password") is None
+    assert pw not in _all_setting_text(desk)
+    assert ss.read_password(desk, s) == pw
+    legacy = ss.SyncSettings(host="c2.example", dbname="xingan", user="w_152223_02")
+    desk.set_setting(ss.SETTING_KEY, {"url": legacy.conninfo("In-The-Url-55")})
+    assert "In-The-Url-55" in ss.connection_url(desk)
+    assert "In-The-Url-55" not in str(desk.setting(ss.SETTING_KEY))
+    assert ss.load(desk).password_store == "local"  # type: ignore[union-attr]
