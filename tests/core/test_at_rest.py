@@ -146,3 +146,153 @@ def test_a_clear_text_sync_password_of_an_older_version_is_sealed_at_the_next_sy
     assert "In-The-Url-55" in ss.connection_url(desk)
     assert "In-The-Url-55" not in str(desk.setting(ss.SETTING_KEY))
     assert ss.load(desk).password_store == "local"  # type: ignore[union-attr]
+
+
+# --- encryption ---------------------------------------------------------------------------------
+class _VaultKeyring:
+    """Stands in for Windows Credential Locker (not on this Linux box): the same keyring calls."""
+
+    priority = 5
+
+    def __init__(self) -> None:
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.store.pop((service, username), None)
+
+
+@pytest.fixture
+def os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[_VaultKeyring]:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    from xingan_desk.storage import keys
+
+    cls = type("VaultKeyring", (_VaultKeyring, KeyringBackend), {})
+    kr = cls()
+    monkeypatch.setattr(keys, "TRUSTED_KEYRINGS",
+                        (*keys.TRUSTED_KEYRINGS, f"{cls.__module__}.{cls.__qualname__}"))
+    old = keyring.get_keyring()
+    keyring.set_keyring(kr)
+    yield kr
+    keyring.set_keyring(old)
+
+
+def _plain_store(tmp_path: Path) -> Path:
+    """An unencrypted store as an older version left it, with a backup beside it."""
+    from xingan_desk.storage import db as dbmod
+    from xingan_desk.storage import keys
+
+    d = Desk.initialise(tmp_path / "enc", "152223", "02", admin_password=ADMIN_PASSWORD)
+    d.use_account("admin")
+    d.create("consultation", GOOD_CONSULTATION)
+    key = keys.current_key(d.path)
+    d.close()
+    plain = tmp_path / "old"
+    (plain / "backups").mkdir(parents=True)
+    for target in (plain / d.path.name, plain / "backups" / "xingan-desk-20260301-120000.sqlite3"):
+        conn = dbmod.connect_file(d.path, key)
+        conn.execute("ATTACH DATABASE ? AS p KEY ''", (str(target),))
+        conn.execute("SELECT sqlcipher_export('p')")
+        conn.execute("DETACH DATABASE p")
+        conn.close()
+        assert target.read_bytes()[:16] == b"SQLite format 3\x00"
+    keys.forget_all()
+    return plain
+
+
+def test_a_stolen_store_or_backup_reveals_nothing(desk: Desk) -> None:
+    desk.create("consultation", GOOD_CONSULTATION)
+    backup = desk.backup()
+    for f in (desk.path, backup):
+        raw = f.read_bytes()
+        assert not raw.startswith(b"SQLite format")
+        assert "兴安新材料".encode() not in raw and b"13812345678" not in raw
+    assert "兴安新材料".encode() not in Path(f"{desk.path}-wal").read_bytes()
+    kf = (desk.directory / "xingan-desk.sqlite3.key").read_text()
+    assert ADMIN_PASSWORD not in kf and "wrapped" in kf
+
+
+def test_an_older_unencrypted_store_is_encrypted_in_place_after_a_backup(
+        tmp_path: Path, no_keyring: None) -> None:
+    from xingan_desk.storage import keys
+
+    plain = _plain_store(tmp_path)
+    store = plain / "xingan-desk.sqlite3"
+    Desk.open(plain).close()  # no keyring, no password: it can only stay as it is
+    assert store.read_bytes()[:6] == b"SQLite"
+    Desk.open(plain, password="Wrong-Password-1").close()  # not an admin's: no key made
+    assert store.read_bytes()[:6] == b"SQLite" and not keys.keyfile_path(store).exists()
+    d = Desk.open(plain, password=ADMIN_PASSWORD)  # the admin's login password
+    try:
+        assert not store.read_bytes().startswith(b"SQLite") and d.check() == []
+        d.use_account("admin")
+        saved = list((plain / "backups").glob("*.sqlite3"))
+        assert any(p.name.startswith("before-encrypt-") for p in saved)
+        assert all(not p.read_bytes().startswith(b"SQLite") for p in saved)
+    finally:
+        d.close()
+    keys.forget_all()
+    again = Desk.open(plain, password=ADMIN_PASSWORD)
+    again.use_account("admin")
+    assert len(again.list_users()) == 1
+    again.close()
+
+
+def test_with_an_os_keyring_the_store_opens_without_a_password(tmp_path: Path,
+                                                               os_keyring: _VaultKeyring) -> None:
+    from xingan_desk.storage import keys
+
+    d = Desk.initialise(tmp_path / "s", "152223", "02", admin_password=ADMIN_PASSWORD)
+    d.close()
+    assert keys.protection(d.path) == "keyring" and len(os_keyring.store) == 1
+    keys.forget_all()
+    Desk.open(tmp_path / "s").close()
+    # the key lost from the keyring (a new Windows profile): the admin password still opens it
+    os_keyring.store.clear()
+    keys.forget_all()
+    assert keys.needs_password(d.path)
+    Desk.open(tmp_path / "s", password=ADMIN_PASSWORD).close()
+    # an older store on a keyring PC is encrypted at the first open
+    plain = _plain_store(tmp_path / "p")
+    Desk.open(plain).close()
+    assert not (plain / "xingan-desk.sqlite3").read_bytes().startswith(b"SQLite")
+
+
+def test_a_backup_opens_on_another_pc_with_the_admin_password(desk: Desk, tmp_path: Path,
+                                                              no_keyring: None) -> None:
+    from xingan_desk.storage import keys
+
+    desk.create("consultation", GOOD_CONSULTATION)
+    backup = desk.backup(tmp_path / "usb" / "b.sqlite3")
+    desk.close()
+    keys.forget_all()  # the new PC knows nothing
+    other = Desk.initialise(tmp_path / "new-pc", "152223", "02", admin_password="Other2026x")
+    other.close()
+    with pytest.raises(keys.StoreLocked, match="管理员的密码"):
+        restore(tmp_path / "new-pc", backup)
+    restore(tmp_path / "new-pc", backup, password=ADMIN_PASSWORD)
+    back = Desk.open(tmp_path / "new-pc", password=ADMIN_PASSWORD)
+    try:
+        back.use_account("admin")
+        assert back.check() == []
+    finally:
+        back.close()
+
+
+def test_changing_the_admin_password_rewraps_the_key(desk: Desk) -> None:
+    from xingan_desk.storage import keys
+
+    desk.set_password("admin", "Changed2026y")
+    path = desk.directory
+    desk.close()
+    keys.forget_all()
+    with pytest.raises(keys.StoreLocked):
+        Desk.open(path, password=ADMIN_PASSWORD)
+    Desk.open(path, password="Changed2026y").close()
