@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from .auth import check_password_strength, hash_password, verify_password
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .records.workflow import ROLES
+from .storage import db as dbmod
 from .storage.rows import new_id, user_view
 from .storage.schema import AuditEntry, UserAccount
 from .timeutil import utcnow
@@ -76,6 +77,8 @@ class Accounts:
                 ok = True
         if not ok:
             raise PermissionDenied("用户名或密码不正确")
+        if self.user.role == "admin":  # the admin's slot of the store key (storage/keys.py)
+            dbmod.keep_admin_password(self._desk.path, self.user.username, password)
         return self.user
 
     def use_account(self, username: str) -> UserView:
@@ -114,7 +117,10 @@ class Accounts:
                               created_at=utcnow())
             w.session.add(acc)
             w.audit("add_user", detail=f"{username}（{display_name}，{role}）")
-            return user_view(acc)
+            view = user_view(acc)
+        if role == "admin":
+            dbmod.keep_admin_password(self._desk.path, username, password)
+        return view
 
     def set_password(self, username: str, password: str) -> None:
         if username != self.user.username:
@@ -126,6 +132,9 @@ class Accounts:
             acc = self._account(w.session, username)
             acc.password_hash = hash_password(password)
             w.audit("set_password", detail=username)
+            is_admin = acc.role == "admin"
+        if is_admin:
+            dbmod.keep_admin_password(self._desk.path, username, password)
 
     def set_user_active(self, username: str, active: bool) -> UserView:
         """Disable (or re-enable) an account; its past work keeps its name. An admin cannot

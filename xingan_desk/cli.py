@@ -45,7 +45,9 @@ def _password(prompt: str, args: argparse.Namespace, attr: str = "password") -> 
 def _open(args: argparse.Namespace, *, login: bool = True) -> Any:
     from .desk import Desk
 
-    desk = Desk.open(args.data_dir)
+    # the password also unlocks an encrypted store on a PC without a keyring
+    desk = Desk.open(args.data_dir, password=getattr(args, "password", None)
+                     or os.environ.get(PASSWORD_ENV))
     if login:
         user = getattr(args, "user", None) or "admin"
         if getattr(args, "password", None) or os.environ.get(PASSWORD_ENV):
@@ -196,7 +198,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from .desk import restore
 
-    path, generation = restore(args.data_dir, Path(args.file))
+    path, generation = restore(args.data_dir, Path(args.file),
+                               password=getattr(args, "password", None)
+                               or os.environ.get(PASSWORD_ENV))
     _out(f"已从 {args.file} 恢复到 {path}")
     _out(f"编号已换代（第{generation}代），恢复后新开的回执编号不会与之前的重复。")
     _out("原数据文件已另存到 backups 目录。请在联网后尽快同步。")

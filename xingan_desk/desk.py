@@ -82,8 +82,11 @@ class Desk:
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod
-    def open(cls, directory: str | Path | None = None, *, create: bool = False) -> Desk:
-        """Open (and migrate) the store in `directory`; with create=True make a new one."""
+    def open(cls, directory: str | Path | None = None, *, create: bool = False,
+             password: str | None = None) -> Desk:
+        """Open (and migrate) the store in `directory`; with create=True make a new one.
+        `password` (an admin's) unlocks an encrypted store on a PC without a keyring
+        (storage.keys.needs_password tells whether it is needed; else StoreLocked)."""
         d = resolve_data_dir(directory)
         path = db_path(d)
         if not path.exists() and not create:
@@ -95,12 +98,13 @@ class Desk:
         except OSError as exc:
             raise StoreError(f"无法创建数据目录：{d}（{exc.strerror}）") from exc
         dbmod.check_writable(path)
-        engine = dbmod.make_engine(path)
+        key = dbmod.store_key(path, backups_dir(d), password=password)
+        engine = dbmod.make_engine(path, key)
         try:
-            dbmod.migrate(engine, path, backups_dir(d))
+            dbmod.migrate(engine, path, backups_dir(d), key)
             with engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM record").first()
-        except (DatabaseError, sqlite3.DatabaseError) as exc:
+        except (DatabaseError, sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
             engine.dispose()
             raise dbmod.explain_db_error(exc, path) from exc
         except StoreError:
@@ -129,7 +133,7 @@ class Desk:
         problem = check_password_strength(admin_password)
         if problem:
             raise ValidationFailed({"admin_password": problem})
-        desk = cls.open(directory, create=True)
+        desk = cls.open(directory, create=True, password=admin_password)
         with desk.writing() as w:
             ident = w.session.get(Installation, 1)
             if ident is not None:

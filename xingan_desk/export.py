@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalogs import county_name
 from .errors import OutputFileError, ValidationFailed, file_error_reason
+from .fileperms import create_private
 from .records.kind import RecordKind
 from .records.kinds import KINDS, kind_by_name
 from .timeutil import format_datetime
@@ -190,6 +191,7 @@ def atomic_target(path: Path) -> Iterator[Path]:
     check_target(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
+        create_private(tmp)  # exports hold personal data: owner-only, whatever the umask
         yield tmp
         os.replace(tmp, path)
     except OSError as exc:

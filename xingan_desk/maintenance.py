@@ -39,7 +39,7 @@ class Maintenance:
         if target.exists() and target.is_dir():
             target = target / f"xingan-desk-{stamp}.sqlite3"
         try:
-            dbmod.backup_file(self._desk.engine, target)
+            dbmod.backup_file(self._desk.engine, target, dbmod.current_key(self._desk.path))
         except OSError as exc:
             raise OutputFileError(f"备份失败：无法写入 {target}（{file_error_reason(exc)}）") from exc
         except sqlite3.Error as exc:
@@ -66,7 +66,7 @@ class Maintenance:
         target = self.backup()
         for old, _, _ in self.backups()[keep or AUTO_BACKUPS_KEPT:]:
             with suppress(OSError):
-                old.unlink()
+                dbmod.remove_backup(old)
         return target
 
     def check(self) -> list[str]:
@@ -131,40 +131,44 @@ class Maintenance:
         return new
 
 
-def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
+def restore(directory: str | Path | None, source: Path, *, password: str | None = None
+            ) -> tuple[Path, int]:
     """Replace the store with a backup file. The current file is kept as a backup first, and
     the restored store gets a new number generation (higher than both files'), because the
-    backup's counters are behind numbers already printed."""
+    backup's counters are behind numbers already printed. `password` (an admin's) opens an
+    encrypted backup whose key is not on this PC."""
     d = resolve_data_dir(directory)
     path = db_path(d)
     if not source.is_file():
         raise NotFound(f"找不到备份文件：{source}")
+    src_key = dbmod.backup_key(source, path, password)
     try:
-        probe = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        probe = dbmod.connect_file(source, src_key, readonly=True)
         try:
             ok = probe.execute("PRAGMA integrity_check").fetchone()
             gen_row = probe.execute("SELECT generation FROM installation WHERE id = 1").fetchone()
         finally:
             probe.close()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
         raise StoreError(f"备份文件无法读取或已损坏：{source}（{exc}）") from exc
     if not ok or ok[0] != "ok" or gen_row is None:
         raise StoreError(f"备份文件已损坏或不是本系统的备份：{source}")
     current_gen = 0
     if path.exists():
         try:
-            live = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            live = dbmod.connect_file(path, dbmod.current_key(path), readonly=True)
             try:
                 row = live.execute("SELECT generation FROM installation WHERE id = 1").fetchone()
                 current_gen = row[0] if row else 0
             finally:
                 live.close()
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, dbmod.DBAPIError):
             current_gen = 0  # a corrupt live store is exactly why one restores
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         keep = backups_dir(d) / f"before-restore-{stamp}.sqlite3"
         keep.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, keep)
+        dbmod.copy_keyfile(path, keep)
         for suffix in ("-wal", "-shm"):
             extra = Path(str(path) + suffix)
             if extra.exists():
@@ -174,6 +178,7 @@ def restore(directory: str | Path | None, source: Path) -> tuple[Path, int]:
     tmp = path.with_suffix(".restoring")
     shutil.copy2(source, tmp)
     tmp.replace(path)
+    dbmod.restored(source, path, backups_dir(d), src_key)
     new_gen = max(current_gen, gen_row[0]) + 1
     from .desk import Desk
 

@@ -7,12 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import ADMIN_PASSWORD
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "xingan_desk", *args], cwd=ROOT, text=True,
-                          capture_output=True, env={**os.environ, **(env or {})}, timeout=300)
+                          capture_output=True, timeout=300,
+                          # the admin password unlocks the encrypted store (no keyring here)
+                          env={**os.environ, "XINGAN_DESK_PASSWORD": ADMIN_PASSWORD, **(env or {})})
 
 
 def test_init_demo_export_check_backup_restore(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from xingan_desk.errors import (
     ValidationFailed,
 )
 from xingan_desk.numbering import parse_receipt_no
+from xingan_desk.storage import db as dbmod
 from xingan_desk.views import Query
 
 
@@ -248,10 +248,10 @@ def test_void_keeps_number_and_blocks_edits(desk: Desk) -> None:
 
 def test_audit_trail_is_append_only(desk: Desk) -> None:
     desk.create("consultation", GOOD_CONSULTATION)
-    con = sqlite3.connect(desk.path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    con = dbmod.connect_file(desk.path, dbmod.current_key(desk.path))  # the store's own key
+    with pytest.raises(dbmod.DBAPIError, match="append-only"):
         con.execute("UPDATE audit_log SET username = 'mallory'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(dbmod.DBAPIError, match="append-only"):
         con.execute("DELETE FROM audit_log")
     con.close()
 
@@ -294,7 +294,8 @@ def test_two_processes_writing_at_once_never_share_a_number(desk: Desk) -> None:
         "import sys\n"
         "from xingan_desk.desk import Desk\n"
         "from tests.conftest import GOOD_CONSULTATION\n"
-        "d = Desk.open(sys.argv[1]); d.use_account('admin')\n"
+        "from tests.conftest import ADMIN_PASSWORD\n"
+        "d = Desk.open(sys.argv[1], password=ADMIN_PASSWORD); d.use_account('admin')\n"
         "for i in range(40):\n"
         "    d.create('consultation', {**GOOD_CONSULTATION, 'enterprise_uscc': None})\n"
     )

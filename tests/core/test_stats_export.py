@@ -7,6 +7,7 @@ Uses pypdf; poppler-utils (pdftotext, pdffonts) when present.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -165,7 +166,8 @@ def test_bad_format_and_unwritable_target(exported: Any, tmp_path: Path) -> None
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "xingan_desk", *args], cwd=ROOT, text=True,
-                          capture_output=True, timeout=300)
+                          capture_output=True, timeout=300,  # the password unlocks the store
+                          env={**os.environ, "XINGAN_DESK_PASSWORD": ADMIN_PASSWORD})
 
 
 def test_stats_command(exported: Any, tmp_path: Path) -> None:

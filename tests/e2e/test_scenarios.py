@@ -270,7 +270,8 @@ from ui.tasks import TaskRunner
 from xingan_desk.desk import Desk
 
 app = make_app()
-desk = Desk.open(sys.argv[1])
+from tests.conftest import ADMIN_PASSWORD
+desk = Desk.open(sys.argv[1], password=ADMIN_PASSWORD)
 desk.use_account("admin")
 win = MainWindow(desk, TaskRunner())
 win.show()

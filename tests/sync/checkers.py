@@ -19,7 +19,6 @@ so a store that silently dropped a change cannot hide it).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from sqlalchemy import select, text
 from xingan_desk.numbering import parse_receipt_no
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import EventLike, fold
+from xingan_desk.storage import db as dbmod
 from xingan_desk.storage.schema import OutboxEntry, ReceiptCounter, Record
 from xingan_desk.sync.local_schema import acked_log, sync_issue
 
@@ -161,7 +161,7 @@ def check_replicas(url: str, windows: Sequence[WindowUnderTest]) -> list[str]:
 def check_stores(windows: Sequence[WindowUnderTest]) -> list[str]:
     problems: list[str] = []
     for w in windows:
-        conn = sqlite3.connect(w.desk.path)
+        conn = dbmod.connect_file(w.desk.path, dbmod.current_key(w.desk.path))
         try:
             ok = conn.execute("PRAGMA integrity_check").fetchone()
         finally:

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.conftest import ADMIN_PASSWORD
 from xingan_desk.catalogs import active_choices
 from xingan_desk.demo import (
     DemoRun,
@@ -98,7 +99,7 @@ class Worker:
         self.done_ops, self.runs, self.max_seq = self._read_journal()
         self.rng = random.Random(f"{cfg['seed']}:{self.runs}")
         self.journal = self.journal_path.open("a", encoding="utf-8")
-        self.desk = Desk.open(cfg["data_dir"])
+        self.desk = Desk.open(cfg["data_dir"], password=ADMIN_PASSWORD)
         self.desk.use_account("admin")
         self.me = self.desk.identity.window_code
         self.demo = DemoRun(self.desk, cfg["seed"] * 100 + self.runs, 0, None)

@@ -5,7 +5,6 @@ file is intact. S5 (short): the clerk keeps writing while sync loops."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ from sqlalchemy import update
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
 from xingan_desk.desk import Desk
+from xingan_desk.storage import db as dbmod
 from xingan_desk.storage.schema import DETAIL
 from xingan_desk.sync.client import FAULT_ENV, FAULT_POINTS, REBASELINE_FAULT
 
@@ -40,7 +40,7 @@ def _worker(data_dir: Path, url: str, n: int, machine_id: str, fault: str | None
 
 
 def _integrity_ok(desk: Desk) -> None:
-    conn = sqlite3.connect(desk.path)
+    conn = dbmod.connect_file(desk.path, dbmod.current_key(desk.path))
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     finally:

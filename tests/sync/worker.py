@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from tests.conftest import GOOD_CONSULTATION
+from tests.conftest import ADMIN_PASSWORD, GOOD_CONSULTATION
 from xingan_desk.desk import Desk
 from xingan_desk.sync.client import SyncClient
 
@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
     rounds = int(argv[4]) if len(argv) > 4 else 1
     batch = int(argv[5]) if len(argv) > 5 else 4
     page = int(argv[6]) if len(argv) > 6 else 3
-    desk = Desk.open(data_dir)
+    desk = Desk.open(data_dir, password=ADMIN_PASSWORD)  # unlocks the encrypted store
     desk.use_account("admin")
     for i in range(n):
         desk.create("consultation", {**GOOD_CONSULTATION,

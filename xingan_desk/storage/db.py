@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -21,6 +22,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from ..errors import StoreError
+from ..fileperms import create_private, private_dir, private_file, secure_store
+from . import keys
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +36,54 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps)
+def __getattr__(name: str) -> Any:
+    if name == "DBAPIError":  # SQLCipher's error base class (not sqlite3.Error)
+        return _dbapi().Error
+    raise AttributeError(name)
+
+
+def _dbapi() -> Any:
+    """SQLCipher's DB-API module (sqlite3's interface, SQLite 3.5x with FTS5 and JSON)."""
+    import sqlcipher3.dbapi2  # type: ignore[import-untyped]  # no stubs: sqlite3's interface
+
+    return sqlcipher3.dbapi2
+
+
+def key_pragma(key: bytes) -> str:
+    """PRAGMA key with a raw 256-bit key (no passphrase KDF: the key is random already)."""
+    if len(key) != keys.KEY_BYTES:
+        raise ValueError("store key must be 32 bytes")
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def connect_file(path: Path, key: bytes | None, *, readonly: bool = False) -> Any:
+    """A plain DB-API connection to a store or backup file (encrypted when `key` is given).
+    For probes, backups and tests; the app itself goes through `make_engine`."""
+    mod = _dbapi()
+    target = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+    conn = mod.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+    if key is not None:
+        conn.execute(key_pragma(key))
+    return conn
+
+
+def make_engine(path: Path, key: bytes | None = None) -> Engine:
+    """The engine for the store at `path`, encrypted with `key` (SQLCipher) when given. The
+    file is created owner-only first when missing (SQLite gives its -wal/-shm files the same
+    mode), and an existing store, its companions and its backup folder lose any group/other
+    permission bits."""
+    create_private(path)
+    secure_store(path, path.parent / "backups")
+    engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps,
+                           module=_dbapi())
+    pragma = key_pragma(key) if key is not None else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
+        if pragma is not None:
+            cur.execute(pragma)  # must come first: nothing is readable before it
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
@@ -52,6 +96,180 @@ def make_engine(path: Path) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def current_key(path: Path) -> bytes | None:
+    """The key of the store at `path` when it is encrypted and unlocked in this process."""
+    return keys.current_key(path)
+
+
+def keep_admin_password(path: Path, username: str, password: str) -> None:
+    """After an admin logged in or got a new password: the store key's slot for that admin
+    opens with it (so it unlocks the store where there is no keyring, and its backups on
+    another PC)."""
+    key = keys.current_key(path)
+    if key is not None:
+        try:
+            keys.set_slot(path, key, username, password)
+        except OSError:
+            log.warning("could not update the key file")
+
+
+def remove_backup(backup: Path) -> None:
+    backup.unlink()
+    keys.keyfile_path(backup).unlink(missing_ok=True)
+
+
+def backup_key(source: Path, store: Path, password: str | None) -> bytes | None:
+    """The key that opens backup `source`: None for an unencrypted one; else from its key file
+    (remembered, keyring, or an admin `password`), or the live store's key."""
+    if is_plain(source):
+        return None
+    kf = keys.read_keyfile(source)
+    if kf is not None:
+        key = keys.key_from(kf, password)
+        if key is not None:
+            return key
+    else:
+        key = keys.current_key(store) or (keys.unlock(store, password)
+                                          if keys.keyfile_path(store).exists() else None)
+        if key is not None:
+            return key
+    raise keys.StoreLocked("备份文件已加密，本机没有它的密钥：请输入该窗口管理员的密码")
+
+
+def restored(source: Path, store: Path, backups: Path, key: bytes | None) -> None:
+    """After `source` was copied over the store: the store's key file matches it (the backup's
+    own, or the store's); an unencrypted backup is encrypted with the store's key."""
+    side = keys.keyfile_path(source)
+    if key is not None:
+        if side.exists():
+            copy_keyfile(source, store)
+        return
+    live = keys.current_key(store)
+    if live is not None:
+        encrypt_in_place(store, live, backups)
+    else:
+        keys.keyfile_path(store).unlink(missing_ok=True)  # opens as an older, plain store
+
+
+# --- encryption at rest ---------------------------------------------------------------------
+PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+def is_plain(path: Path) -> bool:
+    """True for an unencrypted SQLite file (SQLCipher files have no readable header)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == PLAIN_HEADER
+    except FileNotFoundError:
+        return False
+
+
+def _admin_label(path: Path, password: str) -> str | None:
+    """The admin account of an unencrypted store whose password `password` is, or None."""
+    from ..auth import verify_password
+
+    conn = connect_file(path, None, readonly=True)
+    try:
+        rows = conn.execute("SELECT username, password_hash FROM user_account "
+                            "WHERE role = 'admin' AND active").fetchall()
+    except Exception:  # not (yet) a store with accounts
+        return None
+    finally:
+        conn.close()
+    for username, pw_hash in rows:
+        if verify_password(password, pw_hash):
+            return str(username)
+    return None
+
+
+def store_key(path: Path, backups: Path, *, password: str | None = None,
+              admin: str = "admin") -> bytes | None:
+    """The key to open the store at `path` with, making one where needed:
+    - a store with a key file: unlocked (memory, keyring, or an admin `password`);
+    - a new store: a new key (keyring and/or slot `admin` wrapped with `password`);
+    - an unencrypted store of an older version: a new key and the store encrypted in place
+      (after an encrypted backup), when the key can be kept (keyring, or the password of an
+      admin account of that store); else None: it stays unencrypted for now.
+    Raises keys.StoreLocked when the store is encrypted and cannot be unlocked."""
+    if keys.keyfile_path(path).exists():
+        return keys.unlock(path, password)
+    fresh = not path.exists() or path.stat().st_size == 0
+    if fresh:
+        return keys.create_key(path, label=admin, password=password)
+    if not is_plain(path):
+        raise keys.StoreLocked(f"数据文件已加密，但找不到它的密钥文件：{keys.keyfile_path(path)}")
+    label = _admin_label(path, password) if password else None
+    if label is None and not keys.has_trusted_keyring():
+        return None
+    key = keys.create_key(path, label=label, password=password if label else None)
+    try:
+        encrypt_in_place(path, key, backups)
+    except BaseException:
+        keys.keyfile_path(path).unlink(missing_ok=True)
+        raise
+    return key
+
+
+def _export_encrypted(src: Path, dest: Path, key: bytes) -> None:
+    """Write an encrypted copy of the unencrypted database `src` to `dest` (sqlcipher_export)."""
+    dest.unlink(missing_ok=True)
+    create_private(dest)
+    conn = connect_file(src, None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn.execute(f"ATTACH DATABASE ? AS enc KEY \"x'{key.hex()}'\"", (str(dest),))
+        conn.execute("SELECT sqlcipher_export('enc')")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"PRAGMA enc.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE enc")
+    finally:
+        conn.close()
+    check = connect_file(dest, key, readonly=True)
+    try:
+        ok = check.execute("PRAGMA integrity_check").fetchone()
+    finally:
+        check.close()
+    if not ok or ok[0] != "ok":
+        raise StoreError("加密数据文件时校验失败，原文件未改动。请联系管理员。")
+
+
+def encrypt_in_place(path: Path, key: bytes, backups: Path) -> Path:
+    """Encrypt the unencrypted store at `path` (and the unencrypted backups in `backups`).
+    The encrypted copy is verified and kept as a backup before it replaces the store; the
+    unencrypted file is then removed. Returns that backup."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    tmp = path.with_name(f"{path.name}.encrypting")
+    _export_encrypted(path, tmp, key)
+    private_dir(backups)
+    keep = backups / f"before-encrypt-{stamp}.sqlite3"
+    shutil.copyfile(tmp, keep)
+    private_file(keep)
+    copy_keyfile(path, keep)
+    for extra in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    for old in sorted(backups.glob("*.sqlite3")):
+        if is_plain(old):
+            try:
+                _export_encrypted(old, old.with_name(old.name + ".encrypting"), key)
+                os.replace(old.with_name(old.name + ".encrypting"), old)
+                copy_keyfile(path, old)
+            except Exception:
+                log.warning("an older unencrypted backup could not be encrypted")
+    log.info("store encrypted in place")
+    return keep
+
+
+def copy_keyfile(store: Path, copy: Path) -> None:
+    """Put the store's key file beside a copy of the store, so the copy can be opened on
+    another PC with an admin password (it holds only wrapped keys)."""
+    src = keys.keyfile_path(store)
+    if src.exists():
+        dst = keys.keyfile_path(copy)
+        create_private(dst)
+        shutil.copyfile(src, dst)
 
 
 class WriteGate:
@@ -136,24 +354,33 @@ def current_revision(engine: Engine, path: Path) -> str | None:
         raise explain_db_error(exc, path) from exc
 
 
-def backup_file(engine: Engine, dest: Path) -> Path:
-    """A consistent copy of the live database through SQLite's online backup API."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+def backup_file(engine: Engine, dest: Path, key: bytes | None = None) -> Path:
+    """A consistent copy of the live database through SQLite's online backup API, encrypted
+    with the store's `key` when it has one (the key file is copied beside it). The copy is
+    owner-only; a folder created for it too (an existing folder the user chose is left as is)."""
+    if not dest.parent.exists():
+        private_dir(dest.parent)
+    dest.unlink(missing_ok=True)
+    create_private(dest)
     raw = engine.raw_connection()
     try:
         src = raw.driver_connection
-        assert isinstance(src, sqlite3.Connection)
-        target = sqlite3.connect(dest)
+        target = connect_file(dest, key)
         try:
-            src.backup(target)
+            src.backup(target)  # type: ignore[union-attr]
         finally:
             target.close()
+    except _dbapi().Error as exc:
+        raise StoreError(f"备份失败：{dest}（{exc}）") from exc
     finally:
         raw.close()
+    store = Path(str(engine.url.database))
+    if key is not None:
+        copy_keyfile(store, dest)
     return dest
 
 
-def migrate(engine: Engine, path: Path, backups: Path) -> str | None:
+def migrate(engine: Engine, path: Path, backups: Path, key: bytes | None = None) -> str | None:
     """Bring the schema to SCHEMA_HEAD. Backs the file up first when it already holds data.
 
     Returns the backup path (or None when no migration was needed or the store was new).
@@ -165,7 +392,7 @@ def migrate(engine: Engine, path: Path, backups: Path) -> str | None:
     backup: Path | None = None
     if current is not None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = backup_file(engine, backups / f"before-migrate-{current}-{stamp}.sqlite3")
+        backup = backup_file(engine, backups / f"before-migrate-{current}-{stamp}.sqlite3", key)
         log.info("backed up %s to %s before migrating", path, backup)
     from alembic import command
     from alembic.config import Config

@@ -35,9 +35,12 @@ def _admin_url(args: argparse.Namespace) -> str:
 
 
 def _open_desk(args: argparse.Namespace) -> Any:
+    from ..cli import PASSWORD_ENV
     from ..desk import Desk
 
-    desk = Desk.open(getattr(args, "data_dir", None))
+    # the password unlocks an encrypted store on a PC without a keyring
+    desk = Desk.open(getattr(args, "data_dir", None),
+                     password=getattr(args, "password", None) or os.environ.get(PASSWORD_ENV))
     desk.use_account(getattr(args, "user", None) or "admin")
     return desk
 

@@ -3,9 +3,12 @@
 The settings (without the password) are the desk setting "sync". The password goes to the OS
 keyring through the `keyring` package (Windows Credential Locker on the hall PCs). A machine
 without a usable keyring backend (a headless Linux box) keeps it in the local store instead,
-explicitly: `save()` says so, the settings dialog shows where, and the setting records
-`password_store = "local"`. Older stores written by `central add-window` kept the password
-inside the "sync" setting (with a `url`); `load()` still reads those ("setting").
+never in clear text: sealed (AES-256-GCM) with a key derived from the store key (see
+storage/keys.py: on such a PC the store key itself is unlocked by an admin password).
+`save()` says so, the settings dialog shows where, and the setting records
+`password_store = "local"`. Older versions kept it there in clear text (or inside the "sync"
+setting with a `url`, "setting"); `load()`/`read_password()` still read those, and
+`seal_legacy_password()` (run when sync starts) replaces them with the sealed form.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from typing import Any
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..errors import DeskError, NotFound, ValidationFailed
+from ..storage import keys
 from ..timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 SETTING_KEY = "sync"
 LOCAL_SECRET_KEY = "sync_password"  # used only when the PC has no keyring backend
+SEAL_PURPOSE = "sync-password"
 KEYRING_SERVICE = "xingan-desk-sync"
 SSL_MODES: tuple[tuple[str, str], ...] = (
     ("disable", "不加密"),
@@ -160,7 +165,15 @@ def read_password(desk: Any, s: SyncSettings) -> str | None:
             raise SyncSettingsError(f"无法从系统密码库读取同步密码：{exc}") from exc
     if s.password_store == "local":
         secret = desk.setting(LOCAL_SECRET_KEY) or {}
-        return secret.get("password") if secret.get("user") == s.keyring_user else None
+        if secret.get("user") != s.keyring_user:
+            return None
+        if secret.get("sealed"):
+            key = keys.current_key(desk.path)
+            if key is None:
+                raise SyncSettingsError("数据文件未解锁，无法读取同步密码：请管理员登录后再同步")
+            return keys.unseal(key, SEAL_PURPOSE, str(secret["sealed"]))
+        pw = secret.get("password")  # written in clear by an older version
+        return str(pw) if pw else None
     if s.password_store == "setting":
         raw = desk.setting(SETTING_KEY) or {}
         if raw.get("password"):
@@ -173,14 +186,14 @@ def read_password(desk: Any, s: SyncSettings) -> str | None:
 def where_stored(desk: Any, s: SyncSettings | None) -> str:
     """One sentence for the settings dialog: where the password is kept."""
     if s is not None and s.password_store == "local":
-        return (f"本机没有可用的系统密码库，密码保存在本机数据文件中（{desk.path}）；"
-                "请确保只有管理员能读取该文件和它的备份。")
+        return (f"本机没有可用的系统密码库，密码经加密后保存在本机数据文件中（{desk.path}），"
+                "密钥由管理员密码保护。")
     if s is not None and s.password_store == "setting":
         return "密码目前保存在本机数据文件的同步设置中（旧版本写入），保存一次即可移到系统密码库。"
     name = keyring_name()
     if name is None:
-        return (f"本机没有可用的系统密码库，保存后密码将存放在本机数据文件中（{desk.path}）；"
-                "请确保只有管理员能读取该文件和它的备份。")
+        return (f"本机没有可用的系统密码库，保存后密码将加密存放在本机数据文件中（{desk.path}），"
+                "密钥由管理员密码保护。")
     return f"密码保存在{name}中，不写入数据文件。"
 
 
@@ -209,8 +222,13 @@ def save(desk: Any, s: SyncSettings, password: str | None) -> tuple[SyncSettings
         s = SyncSettings(**{**asdict(s), "password_store": "keyring"})
         _write_local_secret(desk, None)
     else:
+        key = keys.current_key(desk.path)
+        if key is None:  # an older, not yet encrypted store: nothing to seal it with
+            raise SyncSettingsError("本机没有可用的系统密码库，且数据文件尚未加密，无法安全保存同步密码："
+                                    "请管理员重新登录（数据文件随即加密）后再保存")
         s = SyncSettings(**{**asdict(s), "password_store": "local"})
-        _write_local_secret(desk, {"user": s.keyring_user, "password": password})
+        _write_local_secret(desk, {"user": s.keyring_user,
+                                   "sealed": keys.seal(key, SEAL_PURPOSE, password)})
     value = {**s.as_setting(), "window_code": desk.identity.window_code}
     desk.set_setting(SETTING_KEY, value)  # audited; the password is not in it
     return s, where_stored(desk, s)
@@ -238,6 +256,44 @@ def _write_local_secret(desk: Any, secret: dict[str, str] | None) -> None:
             "sync_password", detail="同步密码已保存在本机数据文件（本机没有可用的系统密码库）")
 
 
+def seal_legacy_password(desk: Any) -> bool:
+    """Replace a sync password an older version kept in clear text in the store with the
+    sealed form (or move it to the keyring). True when something was rewritten."""
+    s = load(desk)
+    if s is None or s.password_store not in ("local", "setting"):
+        return False
+    secret = desk.setting(LOCAL_SECRET_KEY) or {}
+    raw = desk.setting(SETTING_KEY) or {}
+    clear = (s.password_store == "local" and bool(secret.get("password"))) or \
+        (s.password_store == "setting")
+    if not clear:
+        return False
+    password = read_password(desk, s)
+    if not password:
+        return False
+    backend = keyring_backend()
+    if backend is None and keys.current_key(desk.path) is None:
+        return False
+    if backend is not None:
+        backend.set_password(KEYRING_SERVICE, s.keyring_user, password)
+        s = SyncSettings(**{**asdict(s), "password_store": "keyring"})
+        _write_local_secret(desk, None)
+    else:
+        key = keys.current_key(desk.path)
+        assert key is not None
+        s = SyncSettings(**{**asdict(s), "password_store": "local"})
+        _write_local_secret(desk, {"user": s.keyring_user,
+                                   "sealed": keys.seal(key, SEAL_PURPOSE, password)})
+    value = {k: v for k, v in raw.items() if k not in ("password", "url")}
+    value.update(s.as_setting())
+    from ..desk_settings import put_setting
+
+    with desk.writing() as w:  # the old value held the password: not into the audit log
+        put_setting(w, SETTING_KEY, value, audit=False)
+        w.audit("sync_password", detail="同步密码已改为加密保存")
+    return True
+
+
 def connection_url(desk: Any) -> str:
     """The libpq connection string for this window's sync (settings + password)."""
     s = load(desk)
@@ -247,6 +303,11 @@ def connection_url(desk: Any) -> str:
     password = read_password(desk, s)
     if not password:
         raise SyncSettingsError("找不到同步密码（系统密码库中没有），请管理员在“同步设置”中重新输入密码")
+    if s.password_store != "keyring":
+        try:
+            seal_legacy_password(desk)
+        except Exception:  # never stops a sync; tried again next time
+            log.warning("could not re-store a clear-text sync password")
     return s.conninfo(password)
 
 
