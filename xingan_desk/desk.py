@@ -50,6 +50,7 @@ from .records.fields import GroupField, RefField
 from .records.kind import RecordKind
 from .records.kinds import KINDS
 from .records.workflow import ROLES, Action, EventLike, fold
+from .recovery import is_corruption, quick_check
 from .storage import db as dbmod
 from .storage import search
 from .storage.schema import (
@@ -205,7 +206,9 @@ class Desk:
         try:
             with self._write_gate, self._write.begin() as s:
                 yield s
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not isinstance(exc, OperationalError) and not is_corruption(exc):
+                raise
             raise dbmod.explain_db_error(exc, self.path) from exc
 
     @contextmanager
@@ -214,7 +217,9 @@ class Desk:
         try:
             with self._read() as s:
                 yield s
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not isinstance(exc, OperationalError) and not is_corruption(exc):
+                raise
             raise dbmod.explain_db_error(exc, self.path) from exc
 
     # --- identity and accounts ---------------------------------------------------------------
@@ -1395,7 +1400,13 @@ class Desk:
         except OSError as exc:
             raise OutputFileError(f"备份失败：无法写入 {target}（{file_error_reason(exc)}）") from exc
         except sqlite3.Error as exc:
+            if is_corruption(exc):
+                raise dbmod.explain_db_error(exc, self.path) from exc
             raise StoreError(f"备份失败：{target}（{exc}）") from exc
+        if not quick_check(target):  # a copy of a damaged store must not push out good ones
+            with suppress(OSError):
+                target.unlink()
+            raise dbmod.explain_db_error(sqlite3.DatabaseError("malformed"), self.path)
         with self._tx() as s:
             s.add(self._audit_row("backup", detail=str(target)))
         return target
@@ -1424,6 +1435,14 @@ class Desk:
 
     def check(self) -> list[str]:
         """Integrity check: SQLite's own plus the store's invariants. [] means healthy."""
+        try:
+            return self._check()
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            if not is_corruption(exc):
+                raise
+            raise dbmod.explain_db_error(exc, self.path) from exc
+
+    def _check(self) -> list[str]:
         problems: list[str] = []
         with self._engine.connect() as conn:
             res = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]

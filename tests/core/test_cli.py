@@ -25,12 +25,13 @@ def test_init_demo_export_check_backup_restore(tmp_path: Path) -> None:
              "--admin-password", "Admin2026x")
     assert ok.returncode == 0, ok.stderr
     assert "152223-02" in ok.stdout
-    demo = run("demo", "--data-dir", d, "--records", "40")
+    admin = {"XINGAN_DESK_PASSWORD": "Admin2026x"}
+    demo = run("demo", "--data-dir", d, "--records", "40", env=admin)
     assert demo.returncode == 0, demo.stderr
     assert "已生成演示数据" in demo.stdout
     out = tmp_path / "咨询.xlsx"
     exp = run("export", "--kind", "咨询登记", "--format", "xlsx", "--out", str(out),
-              "--data-dir", d)
+              "--data-dir", d, env=admin)
     assert exp.returncode == 0, exp.stderr
     assert out.stat().st_size > 0
     chk = run("check", "--data-dir", d)

@@ -34,7 +34,9 @@ def _json_dumps(value: Any) -> str:
 
 
 def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps)
+    # hide_parameters: an error never carries the row's values (names, phones) into a message
+    engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps,
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -102,17 +104,19 @@ def explain_db_error(exc: BaseException, path: Path) -> StoreError:
     msg = str(getattr(exc, "orig", exc)).lower()
     if "readonly" in msg or "read-only" in msg or "read only" in msg:
         return StoreError(f"数据文件是只读的，无法保存：{path}。请检查文件权限或磁盘是否写保护。")
-    if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-        return StoreError(
-            f"数据文件已损坏：{path}。请联系管理员，用“xingan-desk restore”从备份恢复。"
-        )
+    from ..recovery import corrupt_error, is_corruption
+
+    if is_corruption(exc):
+        return corrupt_error(path)  # names the newest good backup
     if "locked" in msg or "busy" in msg:
         return StoreError("数据文件正被其他程序占用，请稍后重试。")
     if "disk" in msg and "full" in msg:
         return StoreError("磁盘空间已满，无法保存。请清理磁盘后重试。")
     if "unable to open" in msg:
         return StoreError(f"无法打开数据文件：{path}。请检查路径和权限。")
-    return StoreError(f"数据库错误：{getattr(exc, 'orig', exc)}")
+    # sqlite's own text only names tables and columns, never values; SQLAlchemy's would add
+    # the statement and its parameters
+    return StoreError(f"数据库错误：{getattr(exc, 'orig', exc.__class__.__name__)}")
 
 
 def check_writable(path: Path) -> None:
