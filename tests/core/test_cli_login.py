@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import pty
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -79,8 +82,13 @@ def _on_terminal(args: list[str], typed: list[str], env: dict[str, str]) -> tupl
         os.execve(sys.executable, [sys.executable, "-m", "xingan_desk", *args],
                   {**os.environ, **env})
     seen = b""
+    mark = 0  # output before this was already answered
     answers = iter(typed)
-    while True:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
         try:
             chunk = os.read(fd, 4096)
         except OSError:
@@ -88,11 +96,14 @@ def _on_terminal(args: list[str], typed: list[str], env: dict[str, str]) -> tupl
         if not chunk:
             break
         seen += chunk
-        if seen.rstrip().endswith("：".encode()):
+        if seen[mark:].rstrip().endswith("：".encode()):  # a new prompt
+            mark = len(seen)
             answer = next(answers, None)
             if answer is not None:
+                time.sleep(0.3)  # getpass switches echo off (flushing input) around its prompt
                 os.write(fd, answer.encode() + b"\n")
-                seen += b"\n"
+    else:
+        os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
 
@@ -109,11 +120,11 @@ def test_prompts_on_a_terminal(tmp_path: Path) -> None:
     code, text = _on_terminal(["demo", "--records", "12", "--data-dir", d], ["Admin2026x"], {})
     assert code == 0 and "已生成演示数据" in text and "admin 的密码" in text, text
     assert "Admin2026x" not in text  # getpass does not echo
-    code, text = _on_terminal(["user-add", "lina", "李娜", "--data-dir", d],
-                              ["Admin2026x", "Lina2026x", "Lina2026x"], {})
-    assert code == 0 and "已新建账号 lina" in text, text
+    code, text = _on_terminal(["user-add", "wangx", "王晓", "--data-dir", d],
+                              ["Admin2026x", "Wang2026x", "Wang2026x"], {})
+    assert code == 0 and "已新建账号 wangx" in text, text
     with Desk.open(d) as desk:
-        assert desk.login("lina", "Lina2026x").display_name == "李娜"
+        assert desk.login("wangx", "Wang2026x").display_name == "王晓"
 
 
 def test_tests_are_hermetic_to_the_users_variables(tmp_path: Path) -> None:
