@@ -7,6 +7,7 @@ Uses pypdf; poppler-utils (pdftotext, pdffonts) when present.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -164,8 +165,10 @@ def test_bad_format_and_unwritable_target(exported: Any, tmp_path: Path) -> None
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    # the command line logs in (admin and lina share the test password)
     return subprocess.run([sys.executable, "-m", "xingan_desk", *args], cwd=ROOT, text=True,
-                          capture_output=True, timeout=300)
+                          capture_output=True, timeout=300,
+                          env={**os.environ, "XINGAN_DESK_PASSWORD": ADMIN_PASSWORD})
 
 
 def test_stats_command(exported: Any, tmp_path: Path) -> None:
