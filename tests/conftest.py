@@ -11,6 +11,27 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# Hermetic to the user's environment: the app reads XINGAN_DESK_HOME, XINGAN_DESK_PASSWORD,
+# XINGAN_DESK_DEBUG … and the sync commands XINGAN_CENTRAL_URL. Removed at import (so the
+# subprocesses tests start inherit none of them) and again around every test; a test that
+# needs one sets it explicitly (monkeypatch.setenv or a subprocess env).
+_APP_ENV_PREFIXES = ("XINGAN_DESK_", "XINGAN_CENTRAL_")
+
+
+def _app_env() -> list[str]:
+    return [k for k in os.environ if k.startswith(_APP_ENV_PREFIXES)]
+
+
+for _name in _app_env():
+    del os.environ[_name]
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _app_env():
+        monkeypatch.delenv(name)
+
+
 ADMIN_PASSWORD = "Admin2026x"
 
 

@@ -130,19 +130,23 @@ class FirstRunDialog(QDialog):
 
 
 class LoginDialog(QDialog):
-    def __init__(self, desk: Desk, parent: QWidget | None = None,
-                 username: str = "") -> None:
+    """Log in. With `locked_dir` instead of a desk (an encrypted store on a PC without a
+    keyring) the same password first unlocks the store; `self.desk` is set on success."""
+
+    def __init__(self, desk: Desk | None, parent: QWidget | None = None,
+                 username: str = "", *, locked_dir: str | None = None) -> None:
         super().__init__(parent)
-        self.desk = desk
+        self._desk = desk
+        self._locked_dir = locked_dir
         self.setObjectName("login")
-        ident = desk.identity
         self.setWindowTitle(f"{APP_TITLE} — 登录")
         lay = QVBoxLayout(self)
         title = QLabel(APP_TITLE)
         title.setProperty("role", "title")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(title)
-        where = QLabel(f"{ident.label}（{ident.window_code}）")
+        where = QLabel(f"{desk.identity.label}（{desk.identity.window_code}）" if desk else
+                       "数据文件已加密，本机没有系统密码库：登录密码同时用于解锁")
         where.setAlignment(Qt.AlignmentFlag.AlignCenter)
         where.setProperty("role", "hint")
         lay.addWidget(where)
@@ -180,7 +184,10 @@ class LoginDialog(QDialog):
             self.password.setFocus()
             return
         try:
-            self.desk.login(name, self.password.text())
+            if self._desk is None:
+                self._desk = Desk.open_with_login(self._locked_dir, name, self.password.text())
+            else:
+                self._desk.login(name, self.password.text())
         except PermissionDenied as exc:
             _set_error(self.error, str(exc))
             self.password.selectAll()
@@ -193,6 +200,12 @@ class LoginDialog(QDialog):
             show_error(self, exc, "登录失败")
             return
         self.accept()
+
+
+    @property
+    def desk(self) -> Desk:
+        assert self._desk is not None, "not logged in"
+        return self._desk
 
 
 class DraftsDialog(QDialog):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -22,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 
 from xingan_desk.errors import DeskError
+from xingan_desk.logsetup import safe_traceback
 from xingan_desk.views import Changes
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class ChangeBus(QObject):
 
 def error_text(exc: BaseException) -> tuple[str, str]:
     """(message for the clerk, technical details for the copy button)."""
-    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    details = safe_traceback(exc)  # frames and classes only: driver messages quote rows
     if isinstance(exc, DeskError) or type(exc).__name__ == "MissingGlyphError":
         return str(exc), details  # already a Chinese message fit for the clerk
     return (f"操作未能完成，出现意外错误：{exc.__class__.__name__}。"

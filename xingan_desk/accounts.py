@@ -60,6 +60,23 @@ class Accounts:
                 AuditEntry.action == "login_failed", AuditEntry.username == name,
                 AuditEntry.at > (last_ok or since))) or 0
 
+    def record_failed_unlocks(self, failures: list[tuple[str, str]]) -> None:
+        """Wrong passwords that could not even unlock the encrypted store (storage/keys.py
+        keeps them outside it) go into the audit log as failed logins, with their times, so
+        they count towards the lock like any other."""
+        if not failures:
+            return
+        with self._desk.writing() as w:
+            for name, at in failures:
+                try:
+                    when = dt.datetime.fromisoformat(at)
+                except ValueError:
+                    continue
+                w.session.add(AuditEntry(at=when, username=name[:50],
+                                         window_code=self._desk.identity.window_code,
+                                         action="login_failed", changes={},
+                                         detail=f"用户名 {name}（未能解锁数据文件）"))
+
     def login(self, username: str, password: str) -> UserView:
         name = username.strip()
         if self.recent_login_failures(name) >= LOGIN_MAX_FAILURES:
@@ -77,8 +94,8 @@ class Accounts:
                 ok = True
         if not ok:
             raise PermissionDenied("用户名或密码不正确")
-        if self.user.role == "admin":  # the admin's slot of the store key (storage/keys.py)
-            dbmod.keep_admin_password(self._desk.path, self.user.username, password)
+        # the account's slot of the store key (storage/keys.py): its password unlocks the store
+        dbmod.keep_password(self._desk.path, self.user.username, password)
         return self.user
 
     def use_account(self, username: str) -> UserView:
@@ -118,8 +135,7 @@ class Accounts:
             w.session.add(acc)
             w.audit("add_user", detail=f"{username}（{display_name}，{role}）")
             view = user_view(acc)
-        if role == "admin":
-            dbmod.keep_admin_password(self._desk.path, username, password)
+        dbmod.keep_password(self._desk.path, username, password)
         return view
 
     def set_password(self, username: str, password: str) -> None:
@@ -132,9 +148,7 @@ class Accounts:
             acc = self._account(w.session, username)
             acc.password_hash = hash_password(password)
             w.audit("set_password", detail=username)
-            is_admin = acc.role == "admin"
-        if is_admin:
-            dbmod.keep_admin_password(self._desk.path, username, password)
+        dbmod.keep_password(self._desk.path, username, password)
 
     def set_user_active(self, username: str, active: bool) -> UserView:
         """Disable (or re-enable) an account; its past work keeps its name. An admin cannot
@@ -150,7 +164,10 @@ class Accounts:
                 acc.active = active
                 w.audit("set_user_active", changes={username: [not active, active]},
                         detail=f"{'启用' if active else '停用'}账号 {username}")
-            return user_view(acc)
+            view = user_view(acc)
+        if not active:
+            dbmod.drop_password(self._desk.path, username)
+        return view
 
     def set_user_role(self, username: str, role: str) -> UserView:
         self.require_role("admin", what="修改账号角色")

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .errors import PermissionDenied
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 PASSWORD_ENV = "XINGAN_DESK_PASSWORD"
 
@@ -34,6 +36,7 @@ def _fail(message: str, english: str) -> int:
 
 
 def _password(prompt: str, args: argparse.Namespace, attr: str = "password") -> str:
+    """The acting user's password: the option, else $XINGAN_DESK_PASSWORD, else a prompt."""
     given = getattr(args, attr, None) or os.environ.get(PASSWORD_ENV)
     if given:
         return str(given)
@@ -42,18 +45,57 @@ def _password(prompt: str, args: argparse.Namespace, attr: str = "password") -> 
     return getpass.getpass(prompt)
 
 
-def _open(args: argparse.Namespace, *, login: bool = True) -> Any:
-    from .desk import Desk
+def _new_password(who: str, args: argparse.Namespace, attr: str, *, env: bool) -> str:
+    """A password being set for an account: the option (or, when `env`, the variable — only
+    for the first admin, whose password the variable then logs in with), else a prompt typed
+    twice. Never the acting user's variable for somebody else's account."""
+    given = getattr(args, attr, None) or (os.environ.get(PASSWORD_ENV) if env else None)
+    if given:
+        return str(given)
+    option = f"--{attr.replace('_', '-')}"
+    if not sys.stdin.isatty():
+        raise UsageError(f"需要{who}的密码：请用 {option} 提供"
+                         + (f"（或环境变量 {PASSWORD_ENV}）" if env else ""))
+    first = getpass.getpass(f"{who}的密码（至少8位，含字母和数字）：")
+    if getpass.getpass("再输入一次：") != first:
+        raise UsageError("两次输入的密码不一致")
+    return first
 
-    # the password also unlocks an encrypted store on a PC without a keyring
-    desk = Desk.open(args.data_dir, password=getattr(args, "password", None)
-                     or os.environ.get(PASSWORD_ENV))
-    if login:
+
+def login_from_args(desk: Any, args: argparse.Namespace, password: str | None = None) -> None:
+    """Log `desk` in as --user (default admin) with --password, $XINGAN_DESK_PASSWORD or a
+    prompt. There is no implicit account: a wrong password or a locked account stops here."""
+    user = getattr(args, "user", None) or "admin"
+    desk.login(user, password or _password(f"{user} 的密码：", args))
+
+
+def _open(args: argparse.Namespace, *, login: bool = True) -> Any:
+    """Open the store; with `login`, log in (see `login_from_args`). On a PC without a
+    keyring the encrypted store is unlocked by the same password (every account's password
+    opens its slot of the store key, storage/keys.py); a file-only command asks for one."""
+    from .desk import Desk
+    from .storage import keys
+
+    locked = Desk.is_locked(args.data_dir)
+    password: str | None = None
+    if login or locked:
         user = getattr(args, "user", None) or "admin"
-        if getattr(args, "password", None) or os.environ.get(PASSWORD_ENV):
-            desk.login(user, _password("密码：", args))
-        else:
-            desk.use_account(user)
+        password = _password(f"{user} 的密码：" if login else "登录密码（用于解锁数据文件）：", args)
+    if locked and login and password:
+        return Desk.open_with_login(args.data_dir, getattr(args, "user", None) or "admin",
+                                    password)
+    try:
+        desk = Desk.open(args.data_dir, password=password if locked else None)
+    except keys.StoreLocked as exc:
+        if password:
+            raise PermissionDenied("用户名或密码不正确") from exc
+        raise
+    if login:
+        try:
+            login_from_args(desk, args, password)
+        except BaseException:
+            desk.close()
+            raise
     return desk
 
 
@@ -78,7 +120,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from .desk import Desk
 
-    password = _password("管理员密码（至少8位，含字母和数字）：", args, "admin_password")
+    password = _new_password("管理员 admin ", args, "admin_password", env=True)
     desk = Desk.initialise(args.data_dir, args.county, args.window, admin_password=password,
                            admin_name=args.admin_name)
     ident = desk.identity
@@ -173,11 +215,21 @@ def cmd_print(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .recovery import corrupt_error
+
     desk = _open(args, login=False)
-    problems = desk.check()
-    pending = desk.pending_outbox()
-    counts = desk.counts_by_kind()
-    desk.close()
+    try:
+        problems = desk.check()
+        damaged = any(p.startswith("SQLite：") for p in problems)
+        pending = None if damaged else desk.pending_outbox()
+        counts = None if damaged else desk.counts_by_kind()
+    finally:
+        desk.close()
+    if damaged:
+        for p in problems:
+            _out(f"问题：{p}")
+        raise corrupt_error(desk.path)
+    assert counts is not None
     _out(f"记录：{sum(counts.values())} 条；待上传：{pending} 条")
     if problems:
         for p in problems:
@@ -189,29 +241,44 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     desk = _open(args, login=False)
-    target = desk.backup(Path(args.out) if args.out else None)
-    desk.close()
+    try:
+        target = desk.backup(Path(args.out) if args.out else None)
+    finally:
+        desk.close()
     _out(f"已备份到 {target}")
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from .desk import restore
+    from .recovery import restore_latest
 
-    path, generation = restore(args.data_dir, Path(args.file),
-                               password=getattr(args, "password", None)
-                               or os.environ.get(PASSWORD_ENV))
-    _out(f"已从 {args.file} 恢复到 {path}")
+    password = getattr(args, "password", None) or os.environ.get(PASSWORD_ENV)
+    if args.latest == bool(args.file):
+        raise UsageError("请给出备份文件，或用 --latest 恢复最近一份完好的备份")
+    if args.latest:
+        done = restore_latest(args.data_dir, password=password)
+        source, path, generation = done.backup.path, done.path, done.generation
+        renumbered = done.renumbered
+    else:
+        source = Path(args.file)
+        path, generation = restore(args.data_dir, source, password=password)
+        renumbered = ()
+    _out(f"已从 {source} 恢复到 {path}")
     _out(f"编号已换代（第{generation}代），恢复后新开的回执编号不会与之前的重复。")
+    for old, new in renumbered:
+        _out(f"  未上传的记录 {old} 已改编号为 {new}（原编号可能已被其他记录使用，请改正已打印的回执）")
     _out("原数据文件已另存到 backups 目录。请在联网后尽快同步。")
     return EXIT_OK
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    desk = _open(args)
-    password = _password(f"{args.username} 的密码：", args, "new_password")
-    user = desk.add_user(args.username, args.display_name, args.role, password)
-    desk.close()
+    desk = _open(args)  # who is acting first, then the new account's password
+    try:
+        password = _new_password(f"新账号 {args.username} ", args, "new_password", env=False)
+        user = desk.add_user(args.username, args.display_name, args.role, password)
+    finally:
+        desk.close()
     _out(f"已新建账号 {user.username}（{user.display_name}，{user.role}）")
     return EXIT_OK
 
@@ -254,8 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
     as_user = argparse.ArgumentParser(add_help=False)
-    as_user.add_argument("--user", default="admin", help="以哪个账号操作（默认 admin）")
-    as_user.add_argument("--password", help=f"该账号的密码（也可用环境变量 {PASSWORD_ENV}）")
+    as_user.add_argument("--user", default="admin", help="以哪个账号登录（默认 admin）")
+    as_user.add_argument("--password", help=f"该账号的密码（也可用环境变量 {PASSWORD_ENV}；"
+                                            "都没有时在终端提示输入）")
 
     p = _Parser(prog="xingan-desk", description="兴安盟知识产权服务窗口系统")
     p.add_argument("--data-dir", default=None, help=data_help)
@@ -265,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", parents=[common], help="设置本机窗口（旗县市代码和窗口号）")
     s.add_argument("--county", required=True, help="旗县市代码，如 152223（扎赉特旗）；盟本级 152200")
     s.add_argument("--window", required=True, help="窗口号，如 02")
-    s.add_argument("--admin-password", help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}）")
+    s.add_argument("--admin-password",
+                   help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}；都没有时在终端提示输入两次）")
     s.add_argument("--admin-name", default="系统管理员", help="管理员姓名")
     s.set_defaults(func=cmd_init)
 
@@ -307,14 +376,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_backup)
 
     s = sub.add_parser("restore", parents=[common], help="从备份恢复（编号自动换代）")
-    s.add_argument("file", help="备份文件")
+    s.add_argument("file", nargs="?", help="备份文件")
+    s.add_argument("--latest", action="store_true",
+                   help="恢复 backups 目录中最近一份完好的备份（数据文件损坏时）")
     s.set_defaults(func=cmd_restore)
 
     s = sub.add_parser("user-add", parents=[common, as_user], help="新建账号（需管理员）")
     s.add_argument("username")
     s.add_argument("display_name")
     s.add_argument("--role", choices=("clerk", "mediator", "supervisor", "admin"), default="clerk")
-    s.add_argument("--new-password", help="新账号的密码")
+    s.add_argument("--new-password", help="新账号的密码（不给时在终端提示输入两次）")
     s.set_defaults(func=cmd_user_add)
 
     s = sub.add_parser("screenshots", parents=[common],
@@ -331,7 +402,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _store_path(args: argparse.Namespace) -> Path:
+    from .paths import data_dir, db_path
+
+    return db_path(data_dir(getattr(args, "data_dir", None)))
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (`… | head -1`): later writes and the exit flush go nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
+    from .logsetup import configure
+
+    configure(logging.WARNING)  # no raw exception text or data in what the core logs
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -342,14 +434,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return _fail("已取消", "cancelled")
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_FAIL
     except Exception as exc:
-        from .errors import DeskError
+        import sqlite3
 
+        from sqlalchemy.exc import DatabaseError
+
+        from .errors import DeskError
+        from .storage.db import explain_db_error
+
+        if isinstance(exc, (DatabaseError, sqlite3.DatabaseError)):
+            exc = explain_db_error(exc, _store_path(args))
         if isinstance(exc, DeskError):
             return _fail(str(exc), exc.english)
         if os.environ.get("XINGAN_DESK_DEBUG"):
             raise
-        return _fail(f"意外错误：{exc.__class__.__name__}: {exc}", "unexpected error")
+        # The class only: driver messages quote rows (names, phones)
+        return _fail(f"意外错误（{exc.__class__.__name__}），操作未完成。请联系管理员；"
+                     "设置环境变量 XINGAN_DESK_DEBUG=1 再运行可看到详细信息", "unexpected error")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from .drafts import DraftRow, Drafts, discard_draft
 from .errors import (
     IllegalTransition,
     NotInitialised,
+    PermissionDenied,
     StoreError,
     ValidationFailed,
 )
@@ -47,7 +48,9 @@ from .record_writes import note_handover
 from .records import links
 from .records.kinds import KINDS
 from .records.workflow import Action
+from .recovery import is_corruption
 from .storage import db as dbmod
+from .storage import keys
 from .storage.rows import new_id
 from .storage.schema import AuditEntry, Installation, Record, UserAccount
 from .storage.writer import SYSTEM_USER, Writer
@@ -110,7 +113,37 @@ class Desk:
         except StoreError:
             engine.dispose()
             raise
-        return cls(d, engine)
+        desk = cls(d, engine)
+        failed = keys.take_failed_unlocks(path)
+        if failed:
+            desk.accounts.record_failed_unlocks(failed)
+        return desk
+
+    @staticmethod
+    def is_locked(directory: str | Path | None = None) -> bool:
+        """True when the store is encrypted and this PC holds no key for it (no keyring): it
+        opens only with the password of one of its accounts (`open_with_login`)."""
+        path = db_path(resolve_data_dir(directory))
+        return path.exists() and keys.needs_password(path)
+
+    @classmethod
+    def open_with_login(cls, directory: str | Path | None, username: str,
+                        password: str) -> Desk:
+        """Open a locked store with an account's password and log that account in. A password
+        that opens nothing is noted and counts towards the account's lock once the store is
+        open (the audit log lives inside it)."""
+        path = db_path(resolve_data_dir(directory))
+        try:
+            desk = cls.open(directory, password=password)
+        except keys.StoreLocked as exc:
+            keys.note_failed_unlock(path, username.strip())
+            raise PermissionDenied("用户名或密码不正确") from exc
+        try:
+            desk.login(username, password)
+        except BaseException:
+            desk.close()
+            raise
+        return desk
 
     @classmethod
     def initialise(
@@ -169,7 +202,9 @@ class Desk:
         try:
             with self._write_gate, self._write.begin() as s:
                 yield Writer(s, lambda: self.identity, self.accounts.current, self.calendar)
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not isinstance(exc, OperationalError) and not is_corruption(exc):
+                raise
             raise dbmod.explain_db_error(exc, self.path) from exc
 
     @contextmanager
@@ -178,7 +213,9 @@ class Desk:
         try:
             with self._read() as s:
                 yield s
-        except OperationalError as exc:
+        except DatabaseError as exc:
+            if not isinstance(exc, OperationalError) and not is_corruption(exc):
+                raise
             raise dbmod.explain_db_error(exc, self.path) from exc
 
     # --- identity and accounts (accounts.py) -------------------------------------------------

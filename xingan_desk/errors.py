@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Mapping
+from pathlib import Path
 
 
 class DeskError(Exception):
@@ -49,6 +50,17 @@ class StoreError(DeskError):
     """The local database cannot be used (read-only, corrupt, locked, disk full)."""
 
     english = "the local database cannot be used"
+
+
+class StoreCorrupt(StoreError):
+    """The store file is damaged. `backup` is the newest backup that passed SQLite's check
+    (None when there is none); `xingan-desk restore --latest` or the window app restores it."""
+
+    english = "the local database is damaged"
+
+    def __init__(self, message: str, backup: Path | None = None) -> None:
+        super().__init__(message)
+        self.backup = backup
 
 
 class NotInitialised(DeskError):

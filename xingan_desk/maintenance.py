@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
 
 from .errors import NotFound, OutputFileError, StoreError, file_error_reason
 from .numbering import parse_receipt_no
@@ -18,6 +19,7 @@ from .paths import backups_dir, db_path
 from .paths import data_dir as resolve_data_dir
 from .records.kinds import KINDS
 from .records.workflow import EventLike, fold
+from .recovery import is_corruption, quick_check
 from .storage import db as dbmod
 from .storage.schema import DETAIL, Installation, ReceiptCounter, Record, RecordEvent
 from .timeutil import utcnow
@@ -42,8 +44,14 @@ class Maintenance:
             dbmod.backup_file(self._desk.engine, target, dbmod.current_key(self._desk.path))
         except OSError as exc:
             raise OutputFileError(f"备份失败：无法写入 {target}（{file_error_reason(exc)}）") from exc
-        except sqlite3.Error as exc:
-            raise StoreError(f"备份失败：{target}（{exc}）") from exc
+        except (sqlite3.Error, dbmod.DBAPIError) as exc:
+            if is_corruption(exc):
+                raise dbmod.explain_db_error(exc, self._desk.path) from exc
+            raise StoreError(f"备份失败：{target}") from exc
+        if not quick_check(target):  # a copy of a damaged store must not push out good ones
+            with suppress(OSError):
+                dbmod.remove_backup(target)
+            raise dbmod.explain_db_error(sqlite3.DatabaseError("malformed"), self._desk.path)
         with self._desk.writing() as w:
             w.audit("backup", detail=str(target))
         return target
@@ -70,7 +78,16 @@ class Maintenance:
         return target
 
     def check(self) -> list[str]:
-        """Integrity check: SQLite's own plus the store's invariants. [] means healthy."""
+        """Integrity check: SQLite's own plus the store's invariants. [] means healthy; a
+        damaged file raises StoreCorrupt naming the newest good backup."""
+        try:
+            return self._check()
+        except (DatabaseError, sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
+            if not is_corruption(exc):
+                raise
+            raise dbmod.explain_db_error(exc, self._desk.path) from exc
+
+    def _check(self) -> list[str]:
         problems: list[str] = []
         with self._desk.engine.connect() as conn:
             res = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check").fetchall()]

@@ -161,3 +161,14 @@ class Query:
     descending: bool = True
     limit: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # field key → exact value
+
+    def __post_init__(self) -> None:
+        # Search text comes straight from an input box: a lone UTF-16 surrogate (a broken
+        # paste, half an emoji) cannot be encoded for SQLite, so it is dropped here
+        if any("\ud800" <= ch <= "\udfff" for ch in self.text):
+            object.__setattr__(self, "text", clean_text(self.text))
+
+
+def clean_text(value: str) -> str:
+    """`value` as valid Unicode: surrogate pairs joined, lone surrogates dropped."""
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")

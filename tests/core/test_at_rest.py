@@ -118,7 +118,7 @@ def test_sync_password_without_a_keyring_is_sealed_not_clear(desk: Desk, no_keyr
     path = desk.directory
     desk.close()
     keys.forget_all()
-    with pytest.raises(keys.StoreLocked, match="请输入管理员密码"):
+    with pytest.raises(keys.StoreLocked, match="请输入登录密码"):
         Desk.open(path)
     again = Desk.open(path, password=ADMIN_PASSWORD)
     try:

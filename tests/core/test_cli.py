@@ -7,16 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ADMIN_PASSWORD
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "xingan_desk", *args], cwd=ROOT, text=True,
-                          capture_output=True, timeout=300,
-                          # the admin password unlocks the encrypted store (no keyring here)
-                          env={**os.environ, "XINGAN_DESK_PASSWORD": ADMIN_PASSWORD, **(env or {})})
+                          capture_output=True, env={**os.environ, **(env or {})}, timeout=300)
 
 
 def test_init_demo_export_check_backup_restore(tmp_path: Path) -> None:
@@ -29,21 +25,22 @@ def test_init_demo_export_check_backup_restore(tmp_path: Path) -> None:
              "--admin-password", "Admin2026x")
     assert ok.returncode == 0, ok.stderr
     assert "152223-02" in ok.stdout
-    demo = run("demo", "--data-dir", d, "--records", "40")
+    admin = {"XINGAN_DESK_PASSWORD": "Admin2026x"}
+    demo = run("demo", "--data-dir", d, "--records", "40", env=admin)
     assert demo.returncode == 0, demo.stderr
     assert "已生成演示数据" in demo.stdout
     out = tmp_path / "咨询.xlsx"
     exp = run("export", "--kind", "咨询登记", "--format", "xlsx", "--out", str(out),
-              "--data-dir", d)
+              "--data-dir", d, env=admin)
     assert exp.returncode == 0, exp.stderr
     assert out.stat().st_size > 0
-    chk = run("check", "--data-dir", d)
+    chk = run("check", "--data-dir", d, env=admin)  # the password unlocks the store
     assert chk.returncode == 0 and "检查通过" in chk.stdout
-    bk = run("backup", "--data-dir", d, "--out", str(tmp_path / "b.sqlite3"))
+    bk = run("backup", "--data-dir", d, "--out", str(tmp_path / "b.sqlite3"), env=admin)
     assert bk.returncode == 0, bk.stderr
-    rs = run("restore", "--data-dir", d, str(tmp_path / "b.sqlite3"))
+    rs = run("restore", "--data-dir", d, str(tmp_path / "b.sqlite3"), env=admin)
     assert rs.returncode == 0 and "第2代" in rs.stdout
-    assert run("check", "--data-dir", d).returncode == 0
+    assert run("check", "--data-dir", d, env=admin).returncode == 0
 
 
 def test_usage_errors_exit_2_and_failures_exit_1(tmp_path: Path) -> None:

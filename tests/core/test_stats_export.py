@@ -165,6 +165,7 @@ def test_bad_format_and_unwritable_target(exported: Any, tmp_path: Path) -> None
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    # the command line logs in (admin and lina share the test password)
     return subprocess.run([sys.executable, "-m", "xingan_desk", *args], cwd=ROOT, text=True,
                           capture_output=True, timeout=300,  # the password unlocks the store
                           env={**os.environ, "XINGAN_DESK_PASSWORD": ADMIN_PASSWORD})

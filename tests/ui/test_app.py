@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QFontInfo
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QPushButton
 
 from ui import app as app_mod
 from ui.dialogs import FirstRunDialog, LoginDialog
@@ -64,3 +64,46 @@ def test_main_first_run_login_then_window(qapp: QApplication, tmp_path: Path,
         w.close()
         w.deleteLater()
     assert int(QDialog.DialogCode.Accepted) == 1
+
+
+def test_a_damaged_store_offers_the_newest_good_backup(qapp: QApplication, qtbot: Any,
+                                                       tmp_path: Path, monkeypatch: Any) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.conftest import ADMIN_PASSWORD
+    from tests.core.test_recovery import damage
+    from xingan_desk.demo import generate
+    from xingan_desk.desk import Desk
+
+    store = tmp_path / "store"
+    desk = Desk.initialise(store, "152223", "02", admin_password=ADMIN_PASSWORD)
+    desk.use_account("admin")
+    generate(desk, 150, seed=6)
+    good = desk.auto_backup()
+    assert good is not None
+    desk.close()
+    damage(desk.path)
+
+    seen: list[str] = []
+
+    def answer() -> None:  # the clerk reads each box and answers it
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMessageBox) and w.isVisible():
+                seen.append(w.text())
+                button = w.findChild(QPushButton, "btn_restore")
+                if button is not None:
+                    button.click()
+                else:
+                    w.accept()
+        if len(seen) < 2:
+            QTimer.singleShot(50, answer)
+
+    monkeypatch.setattr(LoginDialog, "exec", lambda self: int(QDialog.DialogCode.Rejected))
+    QTimer.singleShot(50, answer)
+    assert app_mod.main(str(store)) == 0
+    assert "数据文件已损坏" in seen[0] and good.name in seen[0] and "是否现在从这份备份恢复" in seen[0]
+    assert "已从备份" in seen[1] and "第2代" in seen[1]
+    with Desk.open(store) as restored:
+        assert restored.check() == []
+        assert sum(restored.counts_by_kind().values()) == 150

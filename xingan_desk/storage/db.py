@@ -49,6 +49,10 @@ def _dbapi() -> Any:
     return sqlcipher3.dbapi2
 
 
+# SQLCipher writes its own errors (a failed page HMAC …) to stderr; ours are one Chinese line
+QUIET_CIPHER = "PRAGMA cipher_log_level = NONE"
+
+
 def key_pragma(key: bytes) -> str:
     """PRAGMA key with a raw 256-bit key (no passphrase KDF: the key is random already)."""
     if len(key) != keys.KEY_BYTES:
@@ -62,6 +66,7 @@ def connect_file(path: Path, key: bytes | None, *, readonly: bool = False) -> An
     mod = _dbapi()
     target = f"file:{path}?mode=ro" if readonly else f"file:{path}"
     conn = mod.connect(target, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute(QUIET_CIPHER)
     if key is not None:
         conn.execute(key_pragma(key))
     return conn
@@ -74,14 +79,16 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
     permission bits."""
     create_private(path)
     secure_store(path, path.parent / "backups")
+    # hide_parameters: an error never carries the row's values (names, phones) into a message
     engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps,
-                           module=_dbapi())
+                           module=_dbapi(), hide_parameters=True)
     pragma = key_pragma(key) if key is not None else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
+        cur.execute(QUIET_CIPHER)
         if pragma is not None:
             cur.execute(pragma)  # must come first: nothing is readable before it
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -103,16 +110,24 @@ def current_key(path: Path) -> bytes | None:
     return keys.current_key(path)
 
 
-def keep_admin_password(path: Path, username: str, password: str) -> None:
-    """After an admin logged in or got a new password: the store key's slot for that admin
-    opens with it (so it unlocks the store where there is no keyring, and its backups on
-    another PC)."""
+def keep_password(path: Path, username: str, password: str) -> None:
+    """After an account logged in or got a new password: the store key's slot for that
+    account opens with it (so the login password unlocks the store where there is no
+    keyring, and an admin's opens its backups on another PC)."""
     key = keys.current_key(path)
     if key is not None:
         try:
             keys.set_slot(path, key, username, password)
         except OSError:
             log.warning("could not update the key file")
+
+
+def drop_password(path: Path, username: str) -> None:
+    """A disabled account's slot goes: its password no longer unlocks the store."""
+    try:
+        keys.drop_slot(path, username)
+    except OSError:
+        log.warning("could not update the key file")
 
 
 def remove_backup(backup: Path) -> None:
@@ -320,17 +335,19 @@ def explain_db_error(exc: BaseException, path: Path) -> StoreError:
     msg = str(getattr(exc, "orig", exc)).lower()
     if "readonly" in msg or "read-only" in msg or "read only" in msg:
         return StoreError(f"数据文件是只读的，无法保存：{path}。请检查文件权限或磁盘是否写保护。")
-    if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
-        return StoreError(
-            f"数据文件已损坏：{path}。请联系管理员，用“xingan-desk restore”从备份恢复。"
-        )
+    from ..recovery import corrupt_error, is_corruption
+
+    if is_corruption(exc):
+        return corrupt_error(path)  # names the newest good backup
     if "locked" in msg or "busy" in msg:
         return StoreError("数据文件正被其他程序占用，请稍后重试。")
     if "disk" in msg and "full" in msg:
         return StoreError("磁盘空间已满，无法保存。请清理磁盘后重试。")
     if "unable to open" in msg:
         return StoreError(f"无法打开数据文件：{path}。请检查路径和权限。")
-    return StoreError(f"数据库错误：{getattr(exc, 'orig', exc)}")
+    # sqlite's own text only names tables and columns, never values; SQLAlchemy's would add
+    # the statement and its parameters
+    return StoreError(f"数据库错误：{getattr(exc, 'orig', exc.__class__.__name__)}")
 
 
 def check_writable(path: Path) -> None:

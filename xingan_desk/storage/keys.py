@@ -100,6 +100,43 @@ def keyfile_path(db: Path) -> Path:
     return Path(f"{db}{KEYFILE_SUFFIX}")
 
 
+def _failures_path(db: Path) -> Path:
+    return Path(f"{db}.failed")
+
+
+def note_failed_unlock(db: Path, username: str) -> None:
+    """A wrong password could not unlock the store (so the login failure cannot be written
+    to its audit log yet): kept next to it until the next successful open."""
+    import datetime as dt
+
+    from ..fileperms import open_private
+
+    line = json.dumps({"user": username[:50], "at": dt.datetime.now(dt.UTC).isoformat()})
+    try:
+        with open_private(_failures_path(db), "ab") as fh:
+            fh.write((line + "\n").encode())
+    except OSError:
+        log.warning("could not note a failed unlock")
+
+
+def take_failed_unlocks(db: Path) -> list[tuple[str, str]]:
+    """The failed unlocks noted since the last open, (username, ISO time), and forget them."""
+    path = _failures_path(db)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.unlink()
+    except OSError:
+        return []
+    out: list[tuple[str, str]] = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+            out.append((str(item["user"]), str(item["at"])))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
 def trusted_keyring() -> Any | None:
     """The OS keyring backend when it is one we trust with the store key, else None."""
     try:
@@ -252,8 +289,8 @@ def unlock(db: Path, password: str | None = None) -> bytes | None:
     if key is not None:
         return key
     if password:
-        raise StoreLocked("密码不正确，无法解锁加密的数据文件（需要管理员账号的密码）")
-    raise StoreLocked("数据文件已加密，本机没有可用的系统密码库保存密钥：请输入管理员密码解锁")
+        raise StoreLocked("密码不正确，无法解锁加密的数据文件（请用本窗口账号的密码）")
+    raise StoreLocked("数据文件已加密，本机没有可用的系统密码库保存密钥：请输入登录密码解锁")
 
 
 def needs_password(db: Path) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import sys
 import time
 from typing import Any
 
@@ -27,22 +29,41 @@ def _out(line: str) -> None:
     print(line, flush=True)
 
 
+_DIALECT_URL = re.compile(r"^(postgres(?:ql)?)\+[A-Za-z0-9_]+://", re.IGNORECASE)
+
+
+def normalise_url(url: str) -> str:
+    """A libpq connection string from what an admin may paste: SQLAlchemy's
+    `postgresql+psycopg://…` spelling is accepted as `postgresql://…`; anything psycopg cannot
+    parse is refused with one Chinese sentence (never echoing the URL: it holds a password)."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    url = _DIALECT_URL.sub("postgresql://", url.strip(), count=1)
+    try:
+        conninfo_to_dict(url)
+    except ProgrammingError:
+        raise SyncSetupError("中心数据库地址格式不正确，应为 postgresql://账号:密码@主机:端口/数据库名"
+                             "（也接受 postgresql+psycopg://…）") from None
+    return url
+
+
 def _admin_url(args: argparse.Namespace) -> str:
     url = getattr(args, "url", None) or os.environ.get(URL_ENV)
     if not url:
         raise SyncSetupError(f"请用 --url 或环境变量 {URL_ENV} 提供中心数据库地址（管理员账号）")
-    return str(url)
+    return normalise_url(str(url))
 
 
 def _open_desk(args: argparse.Namespace) -> Any:
+    """The window's store, no account: sync acts as the window (its own database role). An
+    admin's password (`XINGAN_DESK_PASSWORD`) unlocks an encrypted store on a PC without a
+    keyring."""
     from ..cli import PASSWORD_ENV
     from ..desk import Desk
 
-    # the password unlocks an encrypted store on a PC without a keyring
-    desk = Desk.open(getattr(args, "data_dir", None),
+    return Desk.open(getattr(args, "data_dir", None),
                      password=getattr(args, "password", None) or os.environ.get(PASSWORD_ENV))
-    desk.use_account(getattr(args, "user", None) or "admin")
-    return desk
 
 
 def cmd_central_init(args: argparse.Namespace) -> int:
@@ -53,37 +74,60 @@ def cmd_central_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_all(lines: list[str]) -> None:
+    """All lines in one write: a reader that stops early (`| head -1`) still got the block
+    into the pipe, and nothing is printed before the work is done."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+    sys.stdout.flush()
+
+
 def cmd_add_window(args: argparse.Namespace) -> int:
+    """Everything that can fail without side effects first (the URL, the store, the admin's
+    login, the window code), then the role at central, then the settings in the store, and
+    only then the printout: a closed pipe can no longer leave a role whose password is lost."""
+    from ..cli import login_from_args
     from .central import add_window
 
-    creds = add_window(_admin_url(args), args.county, args.window)
-    _out(f"已在中心数据库登记窗口 {creds.window_code}")
-    _out(f"  数据库账号：{creds.role}")
-    _out(f"  密码：{creds.password}")
-    _out(f"  连接地址：{creds.url}")
+    url = _admin_url(args)
+    desk = None
     if getattr(args, "data_dir", None):
         desk = _open_desk(args)
-        try:
-            if desk.identity.window_code != creds.window_code:
+    try:
+        if desk is not None:
+            login_from_args(desk, args)
+            county, window = args.county.strip(), args.window.strip().zfill(2)
+            if desk.identity.window_code != f"{county}-{window}":
                 raise SyncSetupError(
-                    f"数据目录是 {desk.identity.window_code} 窗口，与登记的 {creds.window_code} 不符")
+                    f"数据目录是 {desk.identity.window_code} 窗口，与要登记的 {county}-{window} 不符")
+        creds = add_window(url, args.county, args.window)
+        lines = [f"已在中心数据库登记窗口 {creds.window_code}", f"  数据库账号：{creds.role}"]
+        if desk is not None:
             from .settings import SyncSettings, save
 
             settings, _pw = SyncSettings.from_url(creds.url)
             _saved, where = save(desk, settings, creds.password)  # password → OS keyring
-        finally:
+            lines += ["已把连接设置写入本机数据目录，可运行：xingan-desk sync --once", f"  {where}"]
+        else:
+            lines += [f"  密码：{creds.password}", f"  连接地址：{creds.url}",
+                      "请在该窗口电脑上保存以上连接设置（同步设置），或用 --data-dir 在该电脑上登记"]
+    finally:
+        if desk is not None:
             desk.close()
-        _out("已把连接设置写入本机数据目录，可运行：xingan-desk sync --once")
-        _out(f"  {where}")
-    else:
-        _out("请在该窗口电脑上用 --data-dir 重新登记，或手工保存以上连接设置")
+    try:
+        _write_all(lines)
+    except BrokenPipeError:
+        if desk is None:  # the password was only on the screen
+            print(f"错误：输出被中断，窗口 {creds.window_code} 的数据库密码未能显示。请数据库管理员执行 "
+                  f"ALTER ROLE {creds.role} PASSWORD … 重设密码后手工保存连接设置"
+                  " (output interrupted)", file=sys.stderr, flush=True)
+        raise
     return 0
 
 
 def sync_url(desk: Any, override: str | None = None) -> str:
     """The connection string: --url, else the settings (password from the OS keyring)."""
     if override:
-        return override
+        return normalise_url(override)
     from .settings import connection_url
 
     return connection_url(desk)
@@ -138,14 +182,14 @@ def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.Argume
     s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
     s.set_defaults(func=cmd_central_init)
 
-    s = csub.add_parser("add-window", parents=[common],
+    s = csub.add_parser("add-window", parents=[common, as_user],
                         help="在中心数据库登记窗口并生成其数据库账号")
     s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
     s.add_argument("--county", required=True, help="旗县市代码，如 152223；盟本级 152200")
     s.add_argument("--window", required=True, help="窗口号，如 02")
     s.set_defaults(func=cmd_add_window)
 
-    s = sub.add_parser("sync", parents=[common, as_user], help="与中心数据库同步")
+    s = sub.add_parser("sync", parents=[common], help="与中心数据库同步（以本窗口的数据库账号，不需要登录）")
     s.add_argument("--once", action="store_true", help="只同步一次（默认每隔 --interval 秒一次）")
     s.add_argument("--interval", type=int, default=30, help="循环同步的间隔秒数（默认 30）")
     s.add_argument("--url", help="覆盖本机保存的中心数据库地址")
