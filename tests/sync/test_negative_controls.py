@@ -28,8 +28,8 @@ from sqlalchemy import delete, select
 
 from tests.conftest import GOOD_CONSULTATION
 from xingan_desk.storage.schema import OutboxEntry
-from xingan_desk.sync import central
 from xingan_desk.sync.client import InjectedFault, SyncClient, SyncReport
+from xingan_desk.sync.sqlfiles import load_sql
 
 from .checkers import WindowUnderTest, check_all, check_replicas
 from .helpers import central_state, local_state, scope_of
@@ -46,7 +46,7 @@ EDIT_HEAVY = ("consultation", "mediation", "act", "edit", "edit", "handover", "s
 def push_without_dedupe() -> str:
     """sync.push with the (client, local_seq) lookup removed (the applied_mutation row is
     overwritten instead of consulted): a replayed batch is applied a second time."""
-    src = central.FUNCTIONS
+    src = load_sql("api.sql")
     fn = src[src.index("CREATE OR REPLACE FUNCTION sync.push("):
              src.index("CREATE OR REPLACE FUNCTION sync.pull(")]
     lookup = ("        SELECT * INTO prev FROM sync.applied_mutation\n"

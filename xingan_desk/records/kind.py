@@ -10,6 +10,10 @@ from typing import Any
 from .fields import Field, FieldError, GroupField
 from .workflow import Workflow
 
+STREAM_COUNTY = "county"  # records travel in `county:<code>` of their county
+STREAM_GLOBAL = "global"  # League-wide reference data, read by every window
+STREAMS = (STREAM_COUNTY, STREAM_GLOBAL)
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -56,17 +60,41 @@ class RecordKind:
     # record's county may edit its intake fields (League windows every county, a county window
     # its own); concurrent edits merge per field by HLC. Voiding stays with the owner.
     shared_edit: bool = False
+    # Which sync stream carries the kind: STREAM_COUNTY (the owner window's county) or
+    # STREAM_GLOBAL (League-wide reference data every window reads).
+    stream: str = "county"
+    # The field holding the record's county, when it is not the registering window's county
+    # (an enterprise's county is its registered county). None: the window's county.
+    county_field: str | None = None
+    # Fields whose value identifies the record in the League (an enterprise's credit code):
+    # they cannot be edited, and two live records with the same value are listed for review.
+    unique_fields: tuple[str, ...] = ()
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         keys = [f.key for f in self.fields]
         assert len(keys) == len(set(keys)), f"duplicate field keys in {self.key}"
         self._index.update({f.key: f for f in self.fields})
+        assert self.stream in STREAMS, (self.key, self.stream)
+        for k in (*self.unique_fields, *([self.county_field] if self.county_field else [])):
+            assert k in self._index, (self.key, k)
         if self.workflow:
             self.workflow.check()
             for a in self.workflow.actions:
-                for k in a.fields:
+                for k in a.payload_fields:
                     assert k in self._index, (self.key, a.key, k)
+
+    @property
+    def is_global(self) -> bool:
+        """True when the kind travels in the League-wide `global` stream."""
+        return self.stream == STREAM_GLOBAL
+
+    def county_of(self, values: Mapping[str, Any], window_county: str) -> str:
+        """The record's county: its county field when the kind declares one and it is set,
+        else the registering window's county."""
+        if self.county_field and values.get(self.county_field):
+            return str(values[self.county_field])
+        return window_county
 
     def field(self, key: str) -> Field:
         return self._index[key]

@@ -24,7 +24,7 @@ from .fields import (
     RefField,
     TextField,
 )
-from .kind import Deadline, RecordKind
+from .kind import STREAM_GLOBAL, Deadline, RecordKind
 from .workflow import Action, Workflow
 
 # --- shared field factories -------------------------------------------------------------------
@@ -235,6 +235,9 @@ ENTERPRISE = RecordKind(
     ),
     checks=(_enterprise_checks,),
     shared_edit=True,  # the League hall and the company's county both keep it up to date
+    stream=STREAM_GLOBAL,  # the League-wide enterprise registry
+    county_field="county_code",  # an enterprise's county is its registered county
+    unique_fields=("uscc",),  # one record per credit code; duplicates go to review
 )
 
 # --- 预审备案 -------------------------------------------------------------------------------------
@@ -261,12 +264,13 @@ def _filing_checks(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _filing_derive(action: str, values: Mapping[str, Any], cal: Any) -> dict[str, Any]:
-    return {
+    results: dict[str, dict[str, Any]] = {
         "approve": {"result": "passed"},
         "reject": {"result": "failed"},
         "request_correction": {"result": "correction"},
         "submit": {"result": None},
-    }.get(action, {})
+    }
+    return results.get(action, {})
 
 
 def _filing_deadlines(status: str, values: Mapping[str, Any], cal: Any) -> list[Deadline]:
@@ -337,10 +341,10 @@ PREEXAM_FILING = RecordKind(
             Action("register", "平台注册完成", ("preparing",), "registered",
                    fields=("platform_registered_on",), required=("platform_registered_on",)),
             Action("submit", "提交备案", ("registered", "correction"), "submitted",
-                   fields=("submitted_on",), required=("submitted_on",)),
+                   fields=("submitted_on",), required=("submitted_on",), derives=("result",)),
             Action("request_correction", "退回补正", ("submitted",), "correction",
                    fields=("correction_deadline", "correction_note"),
-                   required=("correction_deadline",)),
+                   required=("correction_deadline",), derives=("result",)),
             Action("approve", "备案通过", ("submitted",), "approved",
                    fields=("result", "result_on", "valid_until"), required=("result_on",)),
             Action("reject", "备案不通过", ("submitted",), "rejected",
@@ -647,10 +651,10 @@ MEDIATION = RecordKind(
         actions=(
             Action("accept", "受理", ("registered",), "accepted",
                    fields=("accepted_on", "mediator"), required=("accepted_on", "mediator"),
-                   roles=_MEDIATION_ROLES),
+                   derives=("start_by", "finish_by"), roles=_MEDIATION_ROLES),
             Action("refuse", "不予受理", ("registered",), "refused",
                    fields=("refusal_reason", "refusal_note", "closed_on"),
-                   required=("refusal_reason",), roles=_MEDIATION_ROLES),
+                   required=("refusal_reason",), derives=("consent",), roles=_MEDIATION_ROLES),
             Action("assign", "指派调解员", ("accepted", "mediating"), "accepted",
                    fields=("mediator",), required=("mediator",), roles=_MEDIATION_ROLES),
             Action("start", "开始调解", ("accepted",), "mediating",
@@ -658,7 +662,8 @@ MEDIATION = RecordKind(
                    required=("consent", "started_on"), roles=_MEDIATION_ROLES),
             Action("settle", "调解成功", ("mediating",), "settled",
                    fields=("outcome", "agreement", "agreement_effective_on"),
-                   required=("outcome", "agreement_effective_on"), roles=_MEDIATION_ROLES),
+                   required=("outcome", "agreement_effective_on"),
+                   derives=("confirmation_deadline",), roles=_MEDIATION_ROLES),
             Action("terminate", "调解终止", ("accepted", "mediating"), "terminated",
                    fields=("termination_reason", "closed_on"),
                    required=("termination_reason", "closed_on"), roles=_MEDIATION_ROLES),

@@ -29,8 +29,17 @@ class Action:
     # keys of the kind's fields this action records (its dialog shows exactly these)
     fields: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    # keys of the fields `RecordKind.derive` computes for this action (deadlines, results);
+    # an event's payload may carry `fields` + `derives` and nothing else
+    derives: tuple[str, ...] = ()
     roles: tuple[str, ...] = ROLES
     confirm: str = ""  # a question to confirm before acting, if any
+
+    @property
+    def payload_fields(self) -> tuple[str, ...]:
+        """The field keys an event of this action may record (central and the fold apply
+        these and nothing else)."""
+        return (*self.fields, *(k for k in self.derives if k not in self.fields))
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,9 @@ class Fold:
     status: str
     applied: tuple[str, ...]  # event ids, in order
     conflicts: tuple[str, ...]  # event ids kept but not applied
-    values: dict[str, Any]  # field values recorded by the applied events (JSON form), last wins
+    # field values recorded by the applied events (JSON form), last wins; only the keys each
+    # action declares (Action.payload_fields): a stray key in a payload changes nothing
+    values: dict[str, Any]
 
 
 def fold(workflow: Workflow, events: Iterable[Any]) -> Fold:
@@ -118,5 +129,6 @@ def fold(workflow: Workflow, events: Iterable[Any]) -> Fold:
             continue
         status = action.target
         applied.append(ev.id)
-        values.update(ev.payload or {})
+        allowed = action.payload_fields
+        values.update({k: v for k, v in (ev.payload or {}).items() if k in allowed})
     return Fold(status, tuple(applied), tuple(conflicts), values)

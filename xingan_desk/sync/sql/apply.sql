@@ -1,0 +1,365 @@
+-- Central sync: internal helpers (not SECURITY DEFINER; windows cannot call them) and
+-- sync._apply, which applies one mutation. Kind rules come from sync.workflow (the kind
+-- declarations loaded by central.load_kinds), never from kind names written here.
+
+CREATE OR REPLACE FUNCTION sync._reject(code text, reason text) RETURNS void
+LANGUAGE plpgsql AS $f$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = 'XS001', MESSAGE = reason, DETAIL = code;
+END $f$;
+
+CREATE OR REPLACE FUNCTION sync._snapshot(rid text) RETURNS jsonb
+LANGUAGE sql STABLE AS $f$
+    SELECT jsonb_build_object(
+        'id', r.id, 'kind', r.kind, 'receipt_no', r.receipt_no, 'county_code', r.county_code,
+        'owner', r.owner, 'created_by', r.created_by, 'created_at', r.created_at,
+        'hlc', r.hlc, 'field_hlc', r.field_hlc, 'values', r.doc, 'voided', r.voided,
+        'void_reason', r.void_reason, 'void_hlc', r.void_hlc, 'row_version', r.row_version)
+    FROM sync.record r WHERE r.id = rid
+$f$;
+
+-- [sync-headline fix] the window code in an HLC ("<ms>-<counter>-<window>")
+CREATE OR REPLACE FUNCTION sync._hlc_node(h text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $f$
+    SELECT substring(h from '^[0-9]+-[0-9]+-(.*)$')
+$f$;
+
+CREATE OR REPLACE FUNCTION sync._review(rid text, item_kind text, item_key text, detail jsonb)
+RETURNS void LANGUAGE sql AS $f$
+    INSERT INTO sync.review_item (record_id, item_kind, item_key, detail)
+    VALUES (rid, item_kind, item_key, detail)
+    ON CONFLICT (item_kind, item_key) DO NOTHING
+$f$;
+
+-- Status = fold of the events in (hlc, id) order (byte order, like Python's str compare).
+CREATE OR REPLACE FUNCTION sync._refold(rid text) RETURNS void
+LANGUAGE plpgsql AS $f$
+DECLARE
+    st text;
+    e record;
+    a record;
+    n_conflicts integer := 0;
+BEGIN
+    SELECT w.initial INTO st FROM sync.record r JOIN sync.workflow w ON w.kind = r.kind
+    WHERE r.id = rid;
+    IF st IS NULL THEN
+        RETURN;
+    END IF;
+    FOR e IN SELECT * FROM sync.event WHERE record_id = rid
+             ORDER BY hlc COLLATE "C", id COLLATE "C" LOOP
+        SELECT wa.sources, wa.target INTO a FROM sync.workflow_action wa
+        JOIN sync.record r ON r.kind = wa.kind
+        WHERE r.id = rid AND wa.action = e.action;
+        IF NOT FOUND OR e.from_status <> st OR NOT (st = ANY (a.sources)) THEN
+            n_conflicts := n_conflicts + 1;
+            UPDATE sync.event SET applied = false WHERE id = e.id AND applied;
+            PERFORM sync._review(rid, 'status_conflict', e.id, jsonb_build_object(
+                'action', e.action, 'from_status', e.from_status, 'folded_status', st,
+                'owner', e.owner, 'actor', e.actor, 'hlc', e.hlc));
+            UPDATE sync.review_item SET resolved_at = NULL
+            WHERE item_kind = 'status_conflict' AND item_key = e.id AND resolved_at IS NOT NULL;
+        ELSE
+            st := a.target;
+            UPDATE sync.event SET applied = true WHERE id = e.id AND NOT applied;
+            UPDATE sync.review_item SET resolved_at = now()
+            WHERE item_kind = 'status_conflict' AND item_key = e.id AND resolved_at IS NULL;
+        END IF;
+    END LOOP;
+    UPDATE sync.record SET status = st, needs_review = n_conflicts > 0 WHERE id = rid;
+END $f$;
+
+-- Declared unique fields (RecordKind.unique_fields, e.g. an enterprise's credit code): two
+-- windows registered the same company offline: both are kept (each has its number and may be
+-- referred to), a supervisor is asked to void one (item kind 'duplicate_<kind>').
+CREATE OR REPLACE FUNCTION sync._check_unique(kd sync.workflow, rid text, origin text)
+RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE
+    uf text;
+    me sync.record%ROWTYPE;
+    dup sync.record%ROWTYPE;
+BEGIN
+    SELECT * INTO me FROM sync.record WHERE id = rid;
+    FOREACH uf IN ARRAY kd.unique_fields LOOP
+        CONTINUE WHEN coalesce(me.doc->>uf, '') = '';
+        SELECT * INTO dup FROM sync.record
+        WHERE kind = kd.kind AND doc->>uf = me.doc->>uf AND NOT voided AND id <> rid
+        ORDER BY created_at COLLATE "C", id COLLATE "C" LIMIT 1;
+        IF FOUND THEN
+            PERFORM sync._review(rid, 'duplicate_' || kd.kind, rid,
+                jsonb_build_object(uf, me.doc->>uf, 'field', uf,
+                    'name', me.doc->>'name', 'receipt_no', me.receipt_no,
+                    'origin', origin, 'other_id', dup.id,
+                    'other_name', dup.doc->>'name', 'other_receipt_no', dup.receipt_no,
+                    'other_origin', dup.owner));
+        END IF;
+    END LOOP;
+END $f$;
+
+CREATE OR REPLACE FUNCTION sync._close_duplicates(rid text) RETURNS void
+LANGUAGE plpgsql AS $f$
+DECLARE
+    uf text;
+    me sync.record%ROWTYPE;
+    kd sync.workflow%ROWTYPE;
+BEGIN
+    SELECT * INTO me FROM sync.record WHERE id = rid;
+    SELECT * INTO kd FROM sync.workflow WHERE kind = me.kind;
+    FOREACH uf IN ARRAY coalesce(kd.unique_fields, '{}') LOOP
+        CONTINUE WHEN coalesce(me.doc->>uf, '') = '';
+        IF (SELECT count(*) FROM sync.record x WHERE x.kind = me.kind
+            AND x.doc->>uf = me.doc->>uf AND NOT x.voided) <= 1 THEN
+            UPDATE sync.review_item SET resolved_at = now()
+            WHERE item_kind = 'duplicate_' || me.kind AND resolved_at IS NULL
+              AND detail->>uf = me.doc->>uf;
+        END IF;
+    END LOOP;
+END $f$;
+
+-- Apply one mutation for client c; returns the change rows it produces (jsonb array).
+CREATE OR REPLACE FUNCTION sync._apply(c sync.client, m jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $f$
+DECLARE
+    p jsonb := m->'payload';
+    op text := m->>'op';
+    m_hlc text := coalesce(m->>'hlc', p->>'hlc');
+    league boolean := c.county_code = '152200';
+    r sync.record%ROWTYPE;
+    a record;
+    k text;
+    v jsonb;
+    cur_h text;
+    new_doc jsonb;
+    new_fh jsonb;
+    stream text;
+    n integer;
+    old_ev sync.event%ROWTYPE;
+    kd sync.workflow%ROWTYPE;
+    county text;
+BEGIN
+    IF m_hlc IS NULL OR m_hlc !~ '^\d{13}-\d{5}-' THEN
+        PERFORM sync._reject('BAD_PAYLOAD', '变更缺少有效的时间戳（HLC）');
+    END IF;
+    IF op = 'create' THEN
+        IF p->>'owner' IS DISTINCT FROM c.window_code THEN
+            PERFORM sync._reject('NOT_OWNER', format('只能上传本窗口（%s）登记的记录', c.window_code));
+        END IF;
+        SELECT * INTO kd FROM sync.workflow WHERE kind = p->>'kind';
+        IF NOT FOUND THEN
+            PERFORM sync._reject('UNKNOWN_KIND', format('中心数据库不认识记录类型“%s”，请升级中心数据库', p->>'kind'));
+        END IF;
+        county := p->>'county_code';
+        IF kd.county_field IS NOT NULL
+           AND coalesce(p->'values'->>kd.county_field, '') <> '' THEN
+            county := p->'values'->>kd.county_field;  -- e.g. an enterprise's registered county
+        END IF;
+        IF kd.stream = 'global' THEN
+            stream := 'global';
+        ELSE
+            IF p->>'county_code' IS DISTINCT FROM c.county_code THEN
+                PERFORM sync._reject('OUT_OF_COUNTY', format('本窗口属于%s，不能上传其他县市（%s）的记录', c.county_code, p->>'county_code'));
+            END IF;
+            stream := 'county:' || c.county_code;
+        END IF;
+        IF split_part(p->>'receipt_no', '-', 2) <> c.county_code
+           OR left(split_part(p->>'receipt_no', '-', 3), 2) <> split_part(c.window_code, '-', 2) THEN
+            PERFORM sync._reject('BAD_RECEIPT_NO', format('回执编号“%s”不是本窗口（%s）的编号', p->>'receipt_no', c.window_code));
+        END IF;
+        SELECT * INTO r FROM sync.record WHERE id = p->>'id';
+        IF FOUND THEN
+            IF r.receipt_no = p->>'receipt_no' AND r.owner = p->>'owner' THEN
+                RETURN '[]'::jsonb;  -- same record already here (idempotent)
+            END IF;
+            PERFORM sync._reject('DUPLICATE_ID', '记录标识重复（内容不同），已转主管核查');
+        END IF;
+        SELECT coalesce(jsonb_object_agg(key, m_hlc), '{}') INTO new_fh
+        FROM jsonb_each(coalesce(p->'values', '{}')) WHERE value <> 'null'::jsonb;
+        INSERT INTO sync.record (id, kind, receipt_no, county_code, stream, owner, created_by,
+                                 created_at, hlc, field_hlc, doc)
+        VALUES (p->>'id', p->>'kind', p->>'receipt_no', county, stream, p->>'owner',
+                p->>'created_by', p->>'created_at', m_hlc, new_fh, coalesce(p->'values', '{}'));
+        PERFORM sync._refold(p->>'id');
+        PERFORM sync._check_unique(kd, p->>'id', c.window_code);
+        RETURN jsonb_build_array(jsonb_build_object('stream', stream, 'entity', 'record',
+            'entity_id', p->>'id', 'op', 'upsert', 'payload', sync._snapshot(p->>'id')));
+    END IF;
+
+    IF op IN ('update', 'void') THEN
+        SELECT * INTO r FROM sync.record WHERE id = m->>'entity_id' FOR UPDATE;
+        IF NOT FOUND THEN
+            PERFORM sync._reject('NOT_FOUND', '中心数据库中没有该记录（其登记可能被拒绝）');
+        END IF;
+        SELECT * INTO kd FROM sync.workflow WHERE kind = r.kind;
+        IF NOT league AND r.county_code <> c.county_code AND r.stream <> 'global' THEN
+            PERFORM sync._reject('OUT_OF_COUNTY', '不能修改其他县市的记录');
+        END IF;
+    END IF;
+
+    IF op = 'update' THEN
+        IF r.owner <> c.window_code AND EXISTS (
+            SELECT 1 FROM jsonb_object_keys(coalesce(p->'values', '{}')) x
+            WHERE x <> 'handed_over_to') THEN
+            -- shared reference data (RecordKind.shared_edit): any window whose scope covers
+            -- the record's county may edit it; it may not move it out of its own county
+            IF NOT kd.shared_edit OR NOT (league OR r.county_code = c.county_code)
+            THEN
+                PERFORM sync._reject('NOT_OWNER', format('该记录由 %s 窗口登记，本窗口不能修改', r.owner));
+            END IF;
+            IF NOT league AND kd.county_field IS NOT NULL AND p->'values' ? kd.county_field
+               AND p->'values'->>kd.county_field IS DISTINCT FROM c.county_code THEN
+                PERFORM sync._reject('OUT_OF_COUNTY', '不能把记录改到其他县市');
+            END IF;
+        END IF;
+        new_doc := r.doc;
+        new_fh := r.field_hlc;
+        FOR k, v IN SELECT key, value FROM jsonb_each(coalesce(p->'values', '{}')) LOOP
+            cur_h := r.field_hlc->>k;
+            IF cur_h IS NULL OR m_hlc COLLATE "C" > cur_h COLLATE "C" THEN
+                -- [sync-headline fix] the writer had not seen the value it overwrites (its
+                -- base is older): a concurrent edit that only arrived second by chance; the
+                -- overwritten value is logged and listed like a write that lost
+                IF cur_h IS NOT NULL AND p ? 'base_hlc'
+                   AND coalesce(p->'base_hlc'->>k, '') COLLATE "C" < cur_h COLLATE "C"
+                   AND (r.doc->k) IS DISTINCT FROM v THEN
+                    INSERT INTO sync.conflict_log (record_id, field, kept_value, kept_hlc,
+                                                   lost_value, lost_hlc, lost_origin)
+                    VALUES (r.id, k, v, m_hlc, r.doc->k, cur_h, sync._hlc_node(cur_h));
+                    PERFORM sync._review(r.id, 'field_conflict', (m->>'mutation_id') || ':' || k,
+                        jsonb_build_object('field', k, 'kept', v, 'lost', r.doc->k,
+                                           'lost_origin', sync._hlc_node(cur_h)));
+                END IF;
+                new_doc := jsonb_set(new_doc, ARRAY[k], v);
+                new_fh := jsonb_set(new_fh, ARRAY[k], to_jsonb(m_hlc));
+            ELSIF m_hlc COLLATE "C" < cur_h COLLATE "C"
+                  AND (r.doc->k) IS DISTINCT FROM v THEN
+                INSERT INTO sync.conflict_log (record_id, field, kept_value, kept_hlc, lost_value,
+                                               lost_hlc, lost_origin)
+                VALUES (r.id, k, r.doc->k, cur_h, v, m_hlc, c.window_code);
+                PERFORM sync._review(r.id, 'field_conflict', (m->>'mutation_id') || ':' || k,
+                    jsonb_build_object('field', k, 'kept', r.doc->k, 'lost', v,
+                                       'lost_origin', c.window_code));
+            END IF;
+        END LOOP;
+        IF r.voided THEN
+            PERFORM sync._review(r.id, 'edit_after_void', m->>'mutation_id',
+                                 jsonb_build_object('origin', c.window_code));
+        END IF;
+        UPDATE sync.record SET doc = new_doc, field_hlc = new_fh, row_version = row_version + 1,
+            hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now(),
+            -- the kind's county field (an enterprise's registered county) moves the record
+            county_code = CASE WHEN kd.county_field IS NOT NULL
+                                    AND coalesce(new_doc->>kd.county_field, '') <> ''
+                               THEN new_doc->>kd.county_field ELSE r.county_code END
+        WHERE id = r.id;
+        RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'record',
+            'entity_id', r.id, 'op', 'upsert', 'payload', sync._snapshot(r.id)));
+    END IF;
+
+    IF op = 'void' THEN
+        IF r.owner <> c.window_code THEN
+            PERFORM sync._reject('NOT_OWNER', format('该记录由 %s 窗口登记，本窗口不能作废', r.owner));
+        END IF;
+        IF r.voided THEN
+            RETURN '[]'::jsonb;
+        END IF;
+        UPDATE sync.record SET voided = true, void_reason = p->>'reason', void_hlc = m_hlc,
+            row_version = row_version + 1, hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"),
+            updated_at = now()
+        WHERE id = r.id;
+        -- a duplicate voided: its review items close once one live record is left
+        PERFORM sync._close_duplicates(r.id);
+        -- [sync-headline fix] actions and edits from other windows that reached central
+        -- before this void but were not seen by it: listed like those arriving after it
+        IF p ? 'seen_events' THEN
+            PERFORM sync._review(r.id, 'event_after_void', e.id,
+                                 jsonb_build_object('origin', e.owner))
+            FROM sync.event e
+            WHERE e.record_id = r.id AND NOT (p->'seen_events' ? e.id);
+        END IF;
+        IF p ? 'base_hlc' THEN
+            PERFORM sync._review(r.id, 'edit_after_void', (m->>'mutation_id') || ':' || f.key,
+                                 jsonb_build_object('origin', sync._hlc_node(f.value)))
+            FROM jsonb_each_text(r.field_hlc) f
+            WHERE coalesce(p->'base_hlc'->>f.key, '') COLLATE "C" < f.value COLLATE "C";
+        END IF;
+        RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'record',
+            'entity_id', r.id, 'op', 'upsert', 'payload', sync._snapshot(r.id)));
+    END IF;
+
+    IF op = 'event' THEN
+        SELECT * INTO r FROM sync.record WHERE id = p->>'record_id' FOR UPDATE;
+        IF NOT FOUND THEN
+            PERFORM sync._reject('NOT_FOUND', '中心数据库中没有该记录（其登记可能被拒绝）');
+        END IF;
+        IF NOT league AND r.county_code <> c.county_code THEN
+            PERFORM sync._reject('OUT_OF_COUNTY', '不能办理其他县市的记录');
+        END IF;
+        IF p->>'owner' IS DISTINCT FROM c.window_code THEN
+            PERFORM sync._reject('NOT_OWNER', format('办理记录的窗口（%s）与账号（%s）不符', p->>'owner', c.window_code));
+        END IF;
+        SELECT wa.label, wa.sources, wa.target INTO a FROM sync.workflow_action wa
+        WHERE wa.kind = r.kind AND wa.action = p->>'action';
+        IF NOT FOUND THEN
+            PERFORM sync._reject('ILLEGAL_TRANSITION', format('“%s”不是该类记录的办理操作', p->>'action'));
+        END IF;
+        IF NOT (p->>'from_status' = ANY (a.sources)) OR p->>'to_status' IS DISTINCT FROM a.target THEN
+            PERFORM sync._reject('ILLEGAL_TRANSITION', format('非法的状态变更：在“%s”状态下不能执行“%s”', p->>'from_status', a.label));
+        END IF;
+        SELECT * INTO old_ev FROM sync.event WHERE id = p->>'id';
+        IF FOUND THEN
+            IF old_ev.record_id = r.id AND old_ev.action = p->>'action' AND old_ev.hlc = m_hlc THEN
+                RETURN '[]'::jsonb;
+            END IF;
+            PERFORM sync._reject('DUPLICATE_ID', '办理记录标识重复（内容不同），已转主管核查');
+        END IF;
+        INSERT INTO sync.event (id, record_id, action, from_status, to_status, payload, hlc,
+                                actor, owner, created_at, origin_client)
+        VALUES (p->>'id', r.id, p->>'action', p->>'from_status', p->>'to_status',
+                coalesce(p->'payload', '{}'), m_hlc, coalesce(p->>'actor', ''), p->>'owner',
+                coalesce(p->>'created_at', ''), c.client_id);
+        UPDATE sync.record SET row_version = row_version + 1,
+            hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now()
+        WHERE id = r.id;
+        PERFORM sync._refold(r.id);
+        IF r.voided THEN
+            PERFORM sync._review(r.id, 'event_after_void', p->>'id',
+                                 jsonb_build_object('origin', c.window_code));
+        END IF;
+        RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'event',
+            'entity_id', p->>'id', 'op', 'insert',
+            'payload', (SELECT jsonb_build_object('id', e.id, 'record_id', e.record_id,
+                'kind', r.kind, 'action', e.action, 'from_status', e.from_status,
+                'to_status', e.to_status, 'payload', e.payload, 'hlc', e.hlc, 'actor', e.actor,
+                'owner', e.owner, 'created_at', e.created_at)
+                FROM sync.event e WHERE e.id = p->>'id')));
+    END IF;
+    IF op = 'calendar' THEN
+        -- one day of the League's holiday table; a county window's edits stay local
+        IF NOT league THEN
+            PERFORM sync._reject('NOT_LEAGUE', '只有盟本级窗口录入的节假日安排才同步到全盟（旗县市窗口的录入只在本窗口生效）');
+        END IF;
+        IF coalesce(p->>'day', '') !~ '^\d{4}-\d{2}-\d{2}$'
+           OR coalesce(p->>'kind', 'holiday') NOT IN ('holiday', 'workday', 'normal') THEN
+            PERFORM sync._reject('BAD_PAYLOAD', '节假日安排的日期或类型不正确');
+        END IF;
+        INSERT INTO sync.calendar_day AS d (day, kind, name, hlc, updated_by, origin)
+        VALUES ((p->>'day')::date, p->>'kind', left(coalesce(p->>'name', ''), 50), m_hlc,
+                left(coalesce(p->>'updated_by', ''), 50), c.window_code)
+        ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+            hlc = excluded.hlc, updated_by = excluded.updated_by, origin = excluded.origin,
+            updated_at = now()
+        WHERE d.hlc COLLATE "C" < excluded.hlc COLLATE "C";
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n = 0 THEN
+            RETURN '[]'::jsonb;  -- a later entry for the day is already here (or a replay)
+        END IF;
+        RETURN jsonb_build_array(jsonb_build_object('stream', 'global', 'entity', 'calendar',
+            'entity_id', p->>'day', 'op', 'upsert',
+            'payload', (SELECT jsonb_build_object('day', to_char(d.day, 'YYYY-MM-DD'),
+                'kind', d.kind, 'name', d.name, 'hlc', d.hlc, 'updated_by', d.updated_by,
+                'origin', d.origin)
+                FROM sync.calendar_day d WHERE d.day = (p->>'day')::date)));
+    END IF;
+    PERFORM sync._reject('BAD_PAYLOAD', format('未知的变更类型“%s”', op));
+    RETURN NULL;
+END $f$;
+
