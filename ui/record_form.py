@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from xingan_desk.errors import ValidationFailed
+from xingan_desk.records import links
 from xingan_desk.records.fields import BoolField, Field, GroupField
 from xingan_desk.records.kind import RecordKind
 from xingan_desk.records.kinds import KINDS
@@ -39,21 +40,6 @@ from .editors import FieldEditor, GroupEditor, label_for, make_editor
 from .tasks import TaskRunner, show_error
 
 AUTOSAVE_MS = 5000
-USCC_KEYS = ("uscc", "enterprise_uscc", "applicant_uscc")
-# form field ← enterprise-registry field, filled after a known credit code when still empty
-ENTERPRISE_FILL = {
-    "enterprise_name": "name",
-    "applicant_name": "name",
-    "visitor_region": "county_code",
-    "county_code": "county_code",
-    "contact_name": "contact_name",
-    "contact_phone": "contact_phone",
-    "contact_email": "contact_email",
-    "visitor_phone": "contact_phone",
-    "invention_patents": "invention_patents",
-    "utility_patents": "utility_patents",
-    "design_patents": "design_patents",
-}
 
 
 def _form_row(layout: QFormLayout, field: Field, editor: FieldEditor, required: bool) -> QLabel:
@@ -212,8 +198,12 @@ class RecordForm(QWidget):
             ed.left = self._field_left
             ed.edited = self._field_edited
 
+        # what a new form starts with by itself; anything else in it was typed by someone
+        # (here, in a draft, or in the record a handover came from)
+        self._defaults: dict[str, Any] = (
+            {} if record is not None else dict(self.desk.defaults(self.kind.key)))
         start = dict(values) if values is not None else (
-            dict(record.values) if record is not None else self.desk.defaults(self.kind.key))
+            dict(record.values) if record is not None else dict(self._defaults))
         self.panel.set_raw(start)
         for ed in self.editors.values():  # groups required to have rows start with one
             if isinstance(ed, GroupEditor) and ed.table.rowCount() == 0 and ed.required:
@@ -258,27 +248,29 @@ class RecordForm(QWidget):
         known, _ = self.kind.clean(raw, keys=tuple(self.editors))
         values, errors = self.kind.clean({ed.key: raw[ed.key]}, keys=(ed.key,), existing=known)
         ed.set_error(errors.get(ed.key))
-        if ed.key in USCC_KEYS and ed.key in values and values[ed.key]:
-            self._fill_from_registry(str(values[ed.key]))
+        if ed.key in links.uscc_fields(self.kind) and ed.key in values and values[ed.key]:
+            self._fill_from_registry(ed, str(values[ed.key]))
 
-    def _fill_from_registry(self, code: str) -> None:
+    def typed_keys(self) -> set[str]:
+        """Fields holding something a person entered: not empty and not the form's default."""
+        return {k for k, ed in self.editors.items()
+                if not ed.is_empty() and ed.get() != self._defaults.get(k)}
+
+    def _fill_from_registry(self, uscc_editor: FieldEditor, code: str) -> None:
         ent = self.desk.enterprise_by_uscc(code)
         if ent is None:
-            if self.kind.key != "enterprise":
+            if links.registers_enterprise(self.kind):
                 self.message.emit("企业库中没有该信用代码，保存后将自动加入企业库")
             return
-        if self.kind.key == "enterprise":
-            self.editors[next(k for k in USCC_KEYS if k in self.editors)].set_error(
-                f"该企业已在企业库中（{ent.receipt_no}），请直接修改原记录")
+        if links.is_registry(self.kind):
+            if self.record is None or self.record.id != ent.id:
+                uscc_editor.set_error(f"该企业已在企业库中（{ent.receipt_no}），请直接修改原记录")
             return
         filled = []
-        for key, source in ENTERPRISE_FILL.items():
+        for key, value in links.enterprise_fill(self.kind, ent.values,
+                                                self.typed_keys()).items():
             ed = self.editors.get(key)
-            value = ent.values.get(source)
-            if ed is None or value in (None, ""):
-                continue
-            untouched = ed.get() == self._initial.get(key)  # still the form's default
-            if not (ed.is_empty() or untouched) or ed.get() == value:
+            if ed is None or ed.get() == value:
                 continue
             ed.set(value)
             filled.append(self.kind.field(key).label)

@@ -295,3 +295,36 @@ def test_store_that_cannot_write_keeps_the_form_and_says_why(
     with qtbot.waitSignal(form.saved, timeout=5000):
         form.save()
     assert desk.count(Query(kind="consultation", text="王芳芳")) == 1
+
+
+REGISTRY_CONTACT = {"uscc": GOOD_USCC, "name": "兴安新材料有限公司", "county_code": "152201",
+                    "contact_name": "姚佳琪", "contact_phone": "13657174179"}
+
+
+def test_handover_keeps_the_consultations_contact_when_the_code_is_left(qtbot: Any, desk: Any,
+                                                                         runner: Any) -> None:
+    desk.create("enterprise", REGISTRY_CONTACT)
+    cons, _ = desk.create("consultation", GOOD_CONSULTATION)
+    form = _form(qtbot, desk, runner, "preexam_filing",
+                 values=desk.handover(cons.id, "preexam_filing"), handover_from=cons.id)
+    assert form.editors["contact_name"].get() == "王芳"
+    uscc = child(form, QLineEdit, "field_enterprise_uscc")
+    uscc.setFocus()
+    leave(uscc)  # the registry lookup runs: it must not replace what the visitor said
+    assert form.editors["contact_name"].get() == "王芳"
+    assert form.editors["contact_phone"].get() == "13812345678"
+
+
+def test_registry_never_gives_a_visitor_the_contacts_phone(qtbot: Any, desk: Any,
+                                                           runner: Any) -> None:
+    desk.create("enterprise", REGISTRY_CONTACT)
+    form = _form(qtbot, desk, runner, "consultation")
+    said: list[str] = []
+    form.message.connect(said.append)
+    uscc = child(form, QLineEdit, "field_enterprise_uscc")
+    qtbot.keyClicks(uscc, GOOD_USCC)
+    leave(uscc)
+    assert form.editors["enterprise_name"].get() == "兴安新材料有限公司"
+    assert form.editors["visitor_phone"].get() in (None, "")
+    assert form.editors["visitor_name"].get() in (None, "")
+    assert said and "单位名称" in said[-1] and "联系电话" not in said[-1]

@@ -35,8 +35,6 @@ PERSONAL_DATA_NOTICE = (
 
 FREE_OF_CHARGE = "本调解不收取任何费用。"
 
-# Party fields a receipt shows (the rest stay on the application form): minimum necessary.
-RECEIPT_PARTY_KEYS = ("party_type", "name", "uscc", "legal_rep", "id_number", "phone")
 MISSING_STATUSES = ("missing", "correction")
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from xingan_desk.records import links
 from xingan_desk.records.fields import Field, GroupField, TextField
 from xingan_desk.records.kinds import BAD_LEVELS, KINDS
 from xingan_desk.timeutil import today_cst
@@ -40,7 +41,7 @@ from .layout import (
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable
 
-__all__ = ["receipt_fields", "receipt_story", "render_receipt"]
+__all__ = ["party_rows", "receipt_fields", "receipt_story", "render_receipt"]
 
 # Multi-line fields longer than this are printed below the table, where they can flow onto the
 # next page; shorter ones stay in the table.
@@ -174,15 +175,23 @@ def _group_block(record: RecordView, group: GroupField, lay: Layout,
                  st: Styles) -> list[Flowable]:
     if group.key == "materials":
         return _materials_block(record, lay, st)
-    if group.key in ("applicants", "respondents"):
-        # one row per party: the name, then the identifying details in brackets
-        rows: list[tuple[str, Any]] = []
-        for party in C.parties(record, group.key, keys=C.RECEIPT_PARTY_KEYS):
-            details = "；".join(f"{label}：{value}" for label, value in party.rows
-                               if label not in ("姓名或名称", "类型"))
-            rows.append((party.heading, party.name + (f"（{details}）" if details else "")))
-        return [kv_table(rows, lay, st)]
+    if links.is_party_group(group):
+        return [kv_table(list(party_rows(record, group)), lay, st)]
     return [kv_table([(group.label, record.display(group.key, masked=True))], lay, st)]
+
+
+def party_rows(record: RecordView, group: GroupField) -> list[tuple[str, str]]:
+    """A party group as a receipt prints it: one (heading, text) row per party, the text being
+    the party's name and, in brackets, the details its declaration puts on receipts (masked)."""
+    kind = KINDS[record.kind]
+    name_key = links.party_name_key(group)
+    keys = tuple(f.key for f in links.receipt_party_fields(kind, group))
+    rows: list[tuple[str, str]] = []
+    for party in C.parties(record, group.key, keys=keys):
+        details = "；".join(f"{label}：{value}" for label, value in party.rows)
+        name = str(party.values.get(name_key) or "")
+        rows.append((party.heading, name + (f"（{details}）" if details else "")))
+    return rows
 
 
 def _materials_block(record: RecordView, lay: Layout, st: Styles) -> list[Flowable]:

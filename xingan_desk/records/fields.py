@@ -55,6 +55,12 @@ class Field:
     # fields are editable.
     stage: str = "intake"
     group: str = ""
+    # What the field means to links between kinds (records/links.py): handovers, enterprise
+    # autofill and registration, party rows on receipts. Fields of different kinds with the
+    # same role hold the same kind of fact ("uscc", "enterprise_name", "contact_phone", …);
+    # a visitor's fields ("visitor_name", "visitor_phone") never share a role with an
+    # enterprise contact's. Empty: the field takes part in no link except by its key.
+    role: str = ""
     widget: str | None = None  # optional editor override key, looked up by ui/
     default: Any = None
 
