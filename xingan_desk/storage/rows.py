@@ -8,9 +8,11 @@ Desk all use these, so a conversion is written once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import uuid6
@@ -49,6 +51,45 @@ class Envelope(Protocol):
     due_date: dt.date | None
     due_label: str | None
     print_count: int
+
+
+@dataclass(slots=True)
+class PendingRecord:
+    """A record envelope not (yet) in the session: a record arriving in a pull page, held
+    until the page is inserted in bulk. Its fields are exactly `Envelope`'s, i.e. the columns
+    of storage.schema.Record but its local primary key (tests/sync/test_quarantine.py checks
+    the three agree); `Writer.fold_into` and `search_text` work on it as on a Record."""
+
+    id: str
+    kind: str
+    receipt_no: str
+    status: str
+    needs_review: bool
+    owner: str
+    county_code: str
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by: str
+    hlc: str
+    field_hlc: dict[str, Any]
+    row_version: int
+    voided: bool
+    void_reason: str | None
+    title: str
+    enterprise_uscc: str | None
+    search_text: str = ""
+    due_date: dt.date | None = None
+    due_label: str | None = None
+    print_count: int = 0
+
+    def columns(self) -> dict[str, Any]:
+        """The record table's column values (without the local primary key)."""
+        return {name: getattr(self, name) for name in ENVELOPE_COLUMNS}
+
+
+# The envelope's columns (storage.schema.Record's, without `pk`), in declaration order.
+ENVELOPE_COLUMNS = tuple(f.name for f in dataclasses.fields(PendingRecord))
 
 
 def new_id() -> str:
