@@ -13,6 +13,7 @@ clears it. Reasons are Chinese and name the field, never the value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,9 +70,23 @@ def _text_ok(value: Any, limit: int, *, optional: bool = False) -> bool:
 
 
 def _value_problem(kind: RecordKind, f: Field, value: Any) -> Problem | None:
-    """The declaration's own check of one incoming value (JSON form)."""
+    """The declaration's own check of one incoming value (JSON form). Plain values are
+    checked once per run (a pull meets the same codes, names and dates again and again)."""
     if f.is_empty(value):
         return None
+    if isinstance(value, int | float) or (isinstance(value, str) and len(value) <= 200):
+        return _cached_problem(kind.key, f.key, value)
+    return _check_value(kind, f, value)
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _cached_problem(kind_key: str, field_key: str, value: str | int | float | bool
+                    ) -> Problem | None:
+    kind = KINDS[kind_key]
+    return _check_value(kind, kind.field(field_key), value)
+
+
+def _check_value(kind: RecordKind, f: Field, value: Any) -> Problem | None:
     try:
         try:
             typed = f.from_json(value)
