@@ -94,6 +94,12 @@ def _check_value(kind: RecordKind, f: Field, value: Any) -> Problem | None:
             if not isinstance(value, str):
                 raise
             typed = value  # e.g. "2023-02-30": the form's parser names the problem
+        if f.stage == "system":
+            # written by the program, not typed (e.g. the list of hand-over numbers, longer
+            # than one reference): its shape is checked, not the form's rules
+            if isinstance(typed, str) and "\x00" in typed:
+                raise FieldError(f"{f.label}含有空字符")
+            return None
         f.clean(typed)
     except FieldError as exc:
         said = _QUOTED.sub("", str(exc))  # the message without the value it quotes
