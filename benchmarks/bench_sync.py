@@ -95,9 +95,9 @@ def bench_push(url: str, tmp: Path, changes: int) -> None:
         rows = list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.local_seq)))
     n = len(rows)
     client = SyncClient(a, creds.url, machine_id="bench-push")
-    client._ensure_tables()
+    client.ensure_tables()
     rep = SyncReport()
-    with client._central() as conn:
+    with client.connect() as conn:
         t0 = time.perf_counter()
         client.push(conn, rep)
         push = time.perf_counter() - t0

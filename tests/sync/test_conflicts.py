@@ -64,8 +64,8 @@ def test_pending_local_edit_losing_on_pull_goes_to_local_conflict_log(make_windo
     _link(b, rec.id, "YS-B")
     b.sync()
     client = a.client()
-    client._ensure_tables()
-    with client._central() as conn:
+    client.ensure_tables()
+    with client.connect() as conn:
         client.pull(conn, SyncReport())  # pull only: a's edit is still pending
     assert a.desk.get(rec.id).values["handed_over_to"] == "YS-B"
     with a.desk.reading() as s:

@@ -72,7 +72,7 @@ def test_paced_digest_check_in_the_window_app(make_window, central_url) -> None:
     rec, _ = a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
     now = [1000.0]
     client = a.client(verify_pacing=True)
-    client._clock = lambda: now[0]
+    client.clock = lambda: now[0]
     assert client.run_once().verified == ["county:152223", "global"]
     now[0] += 30
     assert client.run_once().verified == []  # paced: not yet

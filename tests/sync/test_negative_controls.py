@@ -111,10 +111,10 @@ class RemoveOnSendClient(SyncClient):
             rows = list(s.scalars(select(OutboxEntry).where(OutboxEntry.state == "pending")
                                   .order_by(OutboxEntry.local_seq)))
             s.execute(delete(OutboxEntry).where(OutboxEntry.state == "pending"))
-        self._fault("before_push")
+        self.fault("before_push")
         if rows:
             ident = self.desk.identity
-            self._call(conn, "SELECT sync.push(%s)", (Jsonb({
+            self.call(conn, "SELECT sync.push(%s)", (Jsonb({
                 "protocol": 1, "window_code": ident.window_code,
                 "installation_id": ident.installation_id, "machine_id": self.machine_id,
                 "generation": ident.generation,
@@ -162,10 +162,10 @@ def test_s0_same_crashes_with_our_client_lose_nothing(central_url, tmp_path) -> 
 class CursorFirstClient(SyncClient):
     """BROKEN on purpose: writes the cursor in its own transaction before applying rows."""
 
-    def _apply_page(self, stream: str, changes: list[dict[str, Any]], new_cursor: int,
+    def apply_page(self, stream: str, changes: list[dict[str, Any]], new_cursor: int,
                     epoch: str | None, head: int, report: SyncReport) -> None:
-        self._set_cursor_only(stream, new_cursor, epoch, head)
-        super()._apply_page(stream, changes, new_cursor, epoch, head, report)
+        self.set_cursor(stream, new_cursor, epoch, head)
+        super().apply_page(stream, changes, new_cursor, epoch, head, report)
 
 
 def _scenario(make_window, cls: type[SyncClient], verify: bool) -> tuple[Any, Any]:

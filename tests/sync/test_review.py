@@ -100,8 +100,8 @@ def test_local_losing_edit_is_one_item_and_keep_closes_it_everywhere(make_window
     _link(b, rec.id, "YS-B")
     _cycle(b)
     client = a.client()
-    client._ensure_tables()
-    with client._central() as conn:
+    client.ensure_tables()
+    with client.connect() as conn:
         client.pull(conn, SyncReport())  # a pulls b's value while its own edit still waits
     items = review.attention_items(a.desk)
     assert len(items) == 1 and items[0].conflict_id is not None

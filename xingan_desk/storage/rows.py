@@ -8,9 +8,11 @@ Desk all use these, so a conversion is written once.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import uuid6
@@ -19,8 +21,6 @@ from ..records.fields import GroupField
 from ..records.kind import RecordKind
 from ..views import AuditView, RecordView, UserView
 from .schema import AuditEntry, UserAccount
-
-USCC_FIELDS = ("uscc", "enterprise_uscc", "applicant_uscc")
 
 
 class Envelope(Protocol):
@@ -51,6 +51,45 @@ class Envelope(Protocol):
     print_count: int
 
 
+@dataclass(slots=True)
+class PendingRecord:
+    """A record envelope not (yet) in the session: a record arriving in a pull page, held
+    until the page is inserted in bulk. Its fields are exactly `Envelope`'s, i.e. the columns
+    of storage.schema.Record but its local primary key (tests/sync/test_quarantine.py checks
+    the three agree); `Writer.fold_into` and `search_text` work on it as on a Record."""
+
+    id: str
+    kind: str
+    receipt_no: str
+    status: str
+    needs_review: bool
+    owner: str
+    county_code: str
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by: str
+    hlc: str
+    field_hlc: dict[str, Any]
+    row_version: int
+    voided: bool
+    void_reason: str | None
+    title: str
+    enterprise_uscc: str | None
+    search_text: str = ""
+    due_date: dt.date | None = None
+    due_label: str | None = None
+    print_count: int = 0
+
+    def columns(self) -> dict[str, Any]:
+        """The record table's column values (without the local primary key)."""
+        return {name: getattr(self, name) for name in ENVELOPE_COLUMNS}
+
+
+# The envelope's columns (storage.schema.Record's, without `pk`), in declaration order.
+ENVELOPE_COLUMNS = tuple(f.name for f in dataclasses.fields(PendingRecord))
+
+
 def new_id() -> str:
     """A new record, event or account id: UUIDv7 (time-ordered)."""
     return str(uuid6.uuid7())
@@ -72,14 +111,6 @@ def from_db(kind: RecordKind, row: Mapping[Any, Any]) -> dict[str, Any]:
         v = row.get(f.key)
         out[f.key] = f.from_json(v) if isinstance(f, GroupField) and v is not None else v
     return out
-
-
-def uscc_of(values: Mapping[str, Any]) -> str | None:
-    """The credit code a record names (the enterprise's own, or the one it refers to)."""
-    for k in USCC_FIELDS:
-        if values.get(k):
-            return str(values[k])
-    return None
 
 
 def record_view(rec: Envelope, values: Mapping[str, Any]) -> RecordView:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from .. import hlc as hlc_mod
 from ..errors import NotFound, NotInitialised
 from ..numbering import format_receipt_no, normalize_receipt_no
+from ..records import links
 from ..records.fields import GroupField, RefField
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS
@@ -27,7 +28,7 @@ from ..records.workflow import Action, EventLike, fold
 from ..timeutil import CST, utcnow
 from ..views import Identity, RecordView, UserView
 from . import search
-from .rows import Envelope, from_db, jsonable, new_id, record_view, to_db, uscc_of
+from .rows import Envelope, from_db, jsonable, new_id, record_view, to_db
 from .schema import (
     DETAIL,
     Installation,
@@ -135,7 +136,7 @@ class Writer:
             created_at=now, updated_at=now, updated_by=self.username, hlc=stamp,
             field_hlc={k: stamp for k, v in full.items() if v is not None},
             row_version=1, voided=False, title=kind.title_of(full),
-            enterprise_uscc=uscc_of(full), print_count=0, needs_review=False,
+            enterprise_uscc=links.uscc_of(kind, full), print_count=0, needs_review=False,
         )
         self.session.add(rec)
         self.session.flush()

@@ -41,7 +41,8 @@ from sqlalchemy.orm import Session
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..hlc import HLC
 from ..records.kinds import KINDS
-from ..storage.rows import new_id, to_db, uscc_of
+from ..records.links import uscc_of
+from ..storage.rows import new_id, to_db
 from ..storage.schema import (
     DETAIL,
     LeagueCalendarDay,
@@ -59,6 +60,8 @@ from ..storage.schema import (
 from ..storage.writer import Writer, read_values
 from ..timeutil import format_datetime, utcnow
 from ..views import Changes
+from . import quarantine
+from .local_schema import has_quarantine
 
 if TYPE_CHECKING:
     from ..desk import Desk
@@ -78,6 +81,7 @@ CATEGORY_LABELS = {
     "duplicate_enterprise": "企业重复登记",
     "window": "同步问题",
     "clock": "时钟偏差",
+    "quarantine": "无法接收的数据",
     "other": "其他",
 }
 ACTION_LABELS = {
@@ -127,6 +131,7 @@ class AttentionItem:
     lost_value: Any = None
     event_id: str | None = None
     local_seq: int | None = None
+    quarantine_ids: tuple[int, ...] = ()
 
     @property
     def category_label(self) -> str:
@@ -234,6 +239,8 @@ def attention_items(desk: Desk) -> list[AttentionItem]:
         covered: set[tuple[str, str]] = set()
         items += _refused_items(s, recs, covered)
         items += _window_items(s)
+        if has_quarantine(s):
+            items += _quarantine_items(s, recs)
         items += _local_conflict_items(s, desk, recs, covered)
         mirror = list(s.execute(select(sync_review).order_by(sync_review.c.central_id))
                       .mappings())
@@ -329,6 +336,42 @@ def _window_items(s: Session) -> list[AttentionItem]:
             item_kind="window_issue", item_key=f"{code}:{last['id']}",
             hint="问题解决后标记已处理；若问题仍在，下次同步时会再次列出。",
             issue_ids=tuple(int(r["id"]) for r in group)))
+    return out
+
+
+QUARANTINE_KIND = "quarantine"  # local only: never pushed to central
+QUARANTINE_HINT = ("这条数据来自其他窗口（经中心转来），本机无法使用：可能对方的程序版本与本机不同，"
+                   "或数据本身有误。它已被隔离，其余数据照常同步。请联系该记录的登记窗口更正，"
+                   "更正的数据到达后本事项自动消除；若提示需要升级，请升级本程序。"
+                   "确认已知悉后可标记已处理（隔离的数据仍留存备查）。")
+
+
+def _quarantine_items(s: Session, recs: _Records) -> list[AttentionItem]:
+    out: list[AttentionItem] = []
+    for r in quarantine.open_rows(s):
+        payload = r["payload"] if isinstance(r["payload"], dict) else {}
+        rid = r["record_id"]
+        no, kind_key, label = recs.label(rid, {
+            "record_receipt_no": str(payload.get("receipt_no") or "")[:40],
+            "record_kind": str(r["kind"] or "")})
+        if r["entity"] == "calendar":
+            label = f"节假日安排 {str(payload.get('day') or '')[:10]}"
+        elif r["entity"] not in ("record", "event"):
+            label = "本程序不认识的数据"
+        what = {"record": "登记", "event": "办理记录", "calendar": "节假日安排"}.get(
+            r["entity"], "变更")
+        origin = str(payload.get("owner") or "")[:16] or hlc_text(str(r["hlc"] or ""))
+        lines = [("记录", label), ("数据", what), ("原因", str(r["reason"]))]
+        if origin:
+            lines.append(("来自窗口", origin))
+        lines += [("数据范围", str(r["stream"])), ("收到时间", format_datetime(r["created_at"]))]
+        out.append(AttentionItem(
+            key=f"quarantine:{r['id']}", category="quarantine",
+            title=f"收到无法接收的数据：{what}", summary=str(r["reason"]), lines=tuple(lines),
+            created_at=_as_utc(r["created_at"]), actions=("confirm",),
+            item_kind=QUARANTINE_KIND, item_key=f"quarantine:{r['id']}", hint=QUARANTINE_HINT,
+            record_id=rid if recs.get(rid) is not None else None, receipt_no=no,
+            record_kind=kind_key, quarantine_ids=(int(r["id"]),)))
     return out
 
 
@@ -550,11 +593,15 @@ def resolve(desk: Desk, item: AttentionItem, action: str, note: str = "") -> Cha
                       .values(resolved_at=now))
         if item.central_id is not None:
             s.execute(delete(sync_review).where(sync_review.c.central_id == item.central_id))
+        if item.quarantine_ids:
+            quarantine.acknowledge(s, list(item.quarantine_ids), desk.user.username)
+        local_only = item.item_kind == QUARANTINE_KIND
         s.execute(insert(sync_resolution).values(
             mutation_id=new_id(), item_kind=item.item_kind, item_key=item.item_key,
             record_id=item.record_id, action=action,
             note=note or ACTION_LABELS.get(action, action), detail=detail,
-            resolved_by=desk.user.username, resolved_at=now))
+            resolved_by=desk.user.username, resolved_at=now,
+            pushed_at=now if local_only else None))
         rec = s.scalar(select(Record).where(Record.id == item.record_id)) \
             if item.record_id else None
         w.audit(
@@ -589,9 +636,9 @@ def _reapply(desk: Desk, w: Writer, item: AttentionItem) -> Changes:
     rec.updated_at, rec.updated_by, rec.hlc = utcnow(), desk.user.username, stamp
     rec.field_hlc = {**rec.field_hlc, item.field: stamp}
     rec.title = kind.title_of(full)
-    rec.enterprise_uscc = uscc_of(full)
-    if kind.county_field == item.field and value:
-        rec.county_code = value
+    rec.enterprise_uscc = uscc_of(kind, full)
+    if kind.county_field and item.field == kind.county_field and value:
+        rec.county_code = kind.county_of(full, rec.county_code)
     w.outbox("record", rec.id, "update", {
         "kind": kind.key, "id": rec.id, "hlc": stamp,
         "values": kind.to_json({item.field: value}), "row_version": rec.row_version,
@@ -650,14 +697,14 @@ def _requeue_or_drop(desk: Desk, w: Writer, item: AttentionItem, action: str,
             LeagueCalendarDay.hlc == row.hlc))
         desk.calendars.invalidate()
     elif row.op == "create":
-        rec = s.scalar(select(Record).where(Record.id == row.entity_id))
-        if rec is not None and not rec.voided:
-            rec.voided = True
-            rec.void_reason = f"未上传中心：{note}"[:300]
-            rec.row_version += 1
-            rec.updated_at, rec.updated_by = utcnow(), desk.user.username
-            rec.due_date = rec.due_label = None
-            changes = Changes(frozenset({rec.id}), frozenset({rec.kind}))
+        made = s.scalar(select(Record).where(Record.id == row.entity_id))
+        if made is not None and not made.voided:
+            made.voided = True
+            made.void_reason = f"未上传中心：{note}"[:300]
+            made.row_version += 1
+            made.updated_at, made.updated_by = utcnow(), desk.user.username
+            made.due_date = made.due_label = None
+            changes = Changes(frozenset({made.id}), frozenset({made.kind}))
     s.execute(delete(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq))
     return out, changes
 

@@ -23,18 +23,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
 
+from ..desk import Desk
 from ..errors import DeskError, NotFound
 from ..timeutil import CST, utcnow
 from . import review
 from . import settings as sync_settings
-from .client import SyncClient, SyncRefused, SyncReport, SyncUnavailable, _shutdown_socket
+from .client import SyncClient, SyncRefused, SyncReport, SyncUnavailable
+from .connection import shutdown_socket
+from .errors import failure_trace
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +162,7 @@ class _Watchdog:
     def abort(self) -> None:
         conn = self.conn
         if conn is not None:
-            _shutdown_socket(conn)
+            shutdown_socket(conn)
 
     def _loop(self) -> None:
         step = max(0.05, min(1.0, self.stall_after_s / 5))
@@ -180,10 +183,10 @@ class _WatchedClient(SyncClient):
     watch: _Watchdog | None = None
 
     @contextmanager
-    def _central(self) -> Iterator[psycopg.Connection[Any]]:
+    def _watched(self) -> Iterator[psycopg.Connection[Any]]:
         if self.watch is not None:
             self.watch.progress("连接中心数据库")
-        with super()._central() as conn:
+        with super().connect() as conn:
             if self.watch is not None:
                 self.watch.conn = conn
                 self.watch.progress()
@@ -193,19 +196,22 @@ class _WatchedClient(SyncClient):
                 if self.watch is not None:
                     self.watch.conn = None
 
-    def _call(self, conn: psycopg.Connection[Any], query: str,
-              params: tuple[Any, ...] = ()) -> Any:
+    def connect(self) -> AbstractContextManager[psycopg.Connection[Any]]:
+        return self._watched()
+
+    def call(self, conn: psycopg.Connection[Any], query: str,
+             params: tuple[Any, ...] = ()) -> Any:
         w = self.watch
         if w is not None:
             w.progress(next((p for fn, p in PHASES if fn in query), None))
-        result = super()._call(conn, query, params)
+        result = super().call(conn, query, params)
         if w is not None:
             w.progress()
         return result
 
 
 class SyncService:
-    def __init__(self, desk: Any, *, stall_after_s: float = STALL_AFTER_S,
+    def __init__(self, desk: Desk, *, stall_after_s: float = STALL_AFTER_S,
                  url: str | None = None, client_options: dict[str, Any] | None = None,
                  on_change: Callable[[SyncState], None] | None = None) -> None:
         self.desk = desk
@@ -312,7 +318,7 @@ class SyncService:
         except DeskError as exc:
             error, kind = str(exc), "error"
         except Exception as exc:
-            log.exception("sync cycle failed")
+            log.error("sync cycle failed: %s", failure_trace(exc))
             error, kind = (f"同步出现意外错误（{type(exc).__name__}），详情已写入日志，稍后会自动重试"
                            "（本地数据不受影响）"), "error"
         finally:
@@ -339,14 +345,14 @@ class SyncService:
         return review_step(self.desk, client)
 
 
-def review_step(desk: Any, client: SyncClient) -> str:
+def review_step(desk: Desk, client: SyncClient) -> str:
     """Push the supervisor's resolutions and refresh the copy of central's review list (one
     connection). Returns a Chinese warning, or "" — a central without the review functions
     (older schema) or a failure here does not make the sync itself fail."""
     try:
-        with client._central() as conn:
+        with client.connect() as conn:
             def call(query: str, params: tuple[Any, ...]) -> Any:
-                return client._call(conn, query, params)
+                return client.call(conn, query, params)
 
             review.push_resolutions(desk, call)
             review.refresh_mirror(desk, call)

@@ -1,0 +1,189 @@
+"""Push: the outbox goes to central through `sync.push`, in batches.
+
+Pending outbox rows in ascending local_seq, batches of at most MAX_BATCH. In one local
+transaction per batch, accepted rows move from the outbox to `acked_log`; rejected rows stay
+in the outbox with state='rejected' and the Chinese reason (and a `sync_issue` row), and
+never block the others. A row holding a NUL character (which central cannot store) is refused
+here, before upload, the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from sqlalchemy import delete, insert, literal, select, update
+
+from .. import __version__
+from ..desk import Desk
+from ..records.kinds import KINDS
+from ..storage.schema import OutboxEntry
+from ..storage.types import UTCDateTime
+from ..timeutil import utcnow
+from . import PROTOCOL_VERSION
+from .connection import Call, Connection
+from .errors import SyncError, SyncRefused
+from .faults import FaultPoints
+from .local_schema import acked_log, sync_issue
+from .report import SyncReport
+
+MAX_BATCH = 500
+NUL_CODE = "NUL_IN_VALUE"
+
+
+def record_refusal(desk: Desk, code: str, reason: str) -> SyncRefused:
+    """Note a refusal of the whole window once (an open window issue per code) and return the
+    exception to raise."""
+    with desk.writing() as w:
+        s = w.session
+        open_same = s.execute(select(sync_issue.c.id).where(
+            sync_issue.c.code == code, sync_issue.c.resolved_at.is_(None),
+            sync_issue.c.local_seq.is_(None))).first()
+        if open_same is None:
+            s.execute(insert(sync_issue).values(code=code, reason=reason, created_at=utcnow()))
+    return SyncRefused(code, reason)
+
+
+def nul_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where a NUL character sits in a JSON value (keys down to it), or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = nul_path(v, (*path, str(k))) if "\x00" not in str(k) else (*path, "")
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for v in value:
+            found = nul_path(v, path)
+            if found is not None:
+                return found
+    return None
+
+
+def _nul_reason(payload: dict[str, Any]) -> str | None:
+    where = nul_path(payload)
+    if where is None:
+        return None
+    kind = KINDS.get(str(payload.get("kind") or ""))
+    key = next((k for k in where if kind is not None and kind.has_field(k)), "")
+    label = f"“{kind.field(key).label}”" if kind is not None and key else ""
+    return (f"内容{label}含有无法保存的空字符（NUL），本机未上传该变更；"
+            "请修改该记录去掉这个字符后再同步，或放弃上传")
+
+
+def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+class Pusher:
+    def __init__(self, desk: Desk, call: Call, faults: FaultPoints, *, machine_id: str,
+                 batch_size: int = MAX_BATCH) -> None:
+        self.desk = desk
+        self.call = call
+        self.faults = faults
+        self.machine_id = machine_id
+        self.batch_size = max(1, min(batch_size, MAX_BATCH))
+
+    def request(self, rows: list[OutboxEntry]) -> dict[str, Any]:
+        """The sync.push request for these outbox rows."""
+        ident = self.desk.identity
+        return {
+            "protocol": PROTOCOL_VERSION, "app_version": __version__,
+            "window_code": ident.window_code, "installation_id": ident.installation_id,
+            "machine_id": self.machine_id, "generation": ident.generation,
+            "mutations": [
+                {"local_seq": r.local_seq, "mutation_id": r.mutation_id, "entity": r.entity,
+                 "entity_id": r.entity_id, "op": r.op, "payload": r.payload, "hlc": r.hlc}
+                for r in rows
+            ],
+        }
+
+    def push(self, conn: Connection, report: SyncReport) -> None:
+        while True:
+            with self.desk.reading() as s:
+                rows = list(s.scalars(
+                    select(OutboxEntry).where(OutboxEntry.state == "pending")
+                    .order_by(OutboxEntry.local_seq).limit(self.batch_size)))
+            if not rows:
+                return
+            refused = [(r, reason) for r in rows
+                       if (reason := _nul_reason(r.payload or {})) is not None]
+            if refused:
+                self.refuse_locally(refused, report)
+                continue  # read the batch again without them
+            self.faults.hit("before_push")
+            resp = self.call(conn, "SELECT sync.push(%s)", (Jsonb(self.request(rows)),))
+            if resp.get("status") != "ok":
+                code = str(resp.get("code") or "REFUSED")
+                reason = str(resp.get("reason") or "中心数据库拒绝了本窗口的同步请求")
+                raise record_refusal(self.desk, code, reason)
+            self.faults.hit("after_push_before_ack")
+            done = self.ack(rows, resp["results"], report)
+            if done == 0:
+                raise SyncError("中心数据库没有确认任何上传的变更，同步已停止，请联系管理员")
+            if len(rows) < self.batch_size:
+                return
+
+    def refuse_locally(self, refused: list[tuple[OutboxEntry, str]],
+                       report: SyncReport) -> None:
+        """Mark rows this window will not upload as rejected, each with a sync issue."""
+        now = utcnow()
+        with self.desk.writing() as w:
+            s = w.session
+            for row, reason in refused:
+                report.rejections.append((row.local_seq, reason))
+                s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq)
+                          .values(state="rejected", last_error=reason,
+                                  attempts=OutboxEntry.attempts + 1))
+                s.execute(insert(sync_issue).values(
+                    local_seq=row.local_seq, mutation_id=row.mutation_id, entity=row.entity,
+                    entity_id=row.entity_id, code=NUL_CODE, reason=reason, created_at=now))
+        report.rejected += len(refused)
+
+    def ack(self, rows: list[OutboxEntry], results: list[dict[str, Any]],
+            report: SyncReport) -> int:
+        """One local transaction: accepted rows move from the outbox to acked_log (two set
+        statements per batch), rejected rows are marked with their reason."""
+        by_seq = {int(r["local_seq"]): r for r in results}
+        now = utcnow()
+        accepted: list[int] = []
+        rejected: list[tuple[OutboxEntry, dict[str, Any]]] = []
+        for row in rows:
+            res = by_seq.get(row.local_seq)
+            if res is None:
+                continue
+            report.pushed += 1
+            if res.get("replay"):
+                report.replayed += 1
+            if res["status"] == "accepted":
+                accepted.append(row.local_seq)
+            else:
+                rejected.append((row, res))
+        with self.desk.writing() as w:
+            s = w.session
+            for chunk in chunks(accepted, 500):
+                o = OutboxEntry
+                s.execute(insert(acked_log).prefix_with("OR IGNORE").from_select(
+                    ["local_seq", "mutation_id", "entity", "entity_id", "op", "payload", "hlc",
+                     "status", "acked_at"],
+                    select(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.payload,
+                           o.hlc, literal("accepted"), literal(now, UTCDateTime()))
+                    .where(o.local_seq.in_(chunk))))
+                s.execute(delete(OutboxEntry).where(OutboxEntry.local_seq.in_(chunk)))
+            for row, res in rejected:
+                reason = str(res.get("reason") or "中心数据库拒绝了该变更")
+                report.rejections.append((row.local_seq, reason))
+                s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq)
+                          .values(state="rejected", last_error=reason,
+                                  attempts=OutboxEntry.attempts + 1))
+                s.execute(insert(sync_issue).values(
+                    local_seq=row.local_seq, mutation_id=row.mutation_id, entity=row.entity,
+                    entity_id=row.entity_id, code=res.get("code"), reason=reason,
+                    created_at=now))
+            self.faults.hit("mid_ack")
+        report.accepted += len(accepted)
+        report.rejected += len(rejected)
+        return len(accepted) + len(rejected)
