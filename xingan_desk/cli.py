@@ -318,9 +318,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     data_help = "数据目录（默认：环境变量 XINGAN_DESK_HOME 或系统数据目录）"
     # Accepted before or after the subcommand; the subcommand's copy must not reset it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_help)
-    as_user = argparse.ArgumentParser(add_help=False)
+    as_user = _Parser(add_help=False)
     as_user.add_argument("--user", default="admin", help="以哪个账号登录（默认 admin）")
     as_user.add_argument("--password", help=f"该账号的密码（也可用环境变量 {PASSWORD_ENV}；"
                                             "都没有时在终端提示输入）")

@@ -167,7 +167,7 @@ def restore(directory: str | Path | None, source: Path, *, password: str | None 
         finally:
             probe.close()
     except (sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
-        raise StoreError(f"备份文件无法读取或已损坏：{source}（{exc}）") from exc
+        raise StoreError(f"备份文件无法读取或已损坏：{source}") from exc
     if not ok or ok[0] != "ok" or gen_row is None:
         raise StoreError(f"备份文件已损坏或不是本系统的备份：{source}")
     current_gen = 0

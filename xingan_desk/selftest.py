@@ -8,10 +8,15 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .desk import Desk
 
 
 def _checks(tmp: Path) -> list[tuple[str, Callable[[], None]]]:
-    state: dict[str, object] = {}
+    state: dict[str, Desk] = {}
+    files: dict[str, Path] = {}
 
     def store() -> None:
         from .desk import Desk
@@ -34,13 +39,13 @@ def _checks(tmp: Path) -> list[tuple[str, Callable[[], None]]]:
         from .numbering import parse_receipt_no
 
         desk = state["desk"]
-        counts = generate(desk, 30, seed=7)  # type: ignore[arg-type]
+        counts = generate(desk, 30, seed=7)
         assert all(n > 0 for n in counts.values()), counts
         from .views import Query
 
-        for rec in desk.search(Query()):  # type: ignore[attr-defined]
+        for rec in desk.search(Query()):
             assert parse_receipt_no(rec.receipt_no) is not None, rec.receipt_no
-        assert desk.check() == []  # type: ignore[attr-defined]
+        assert desk.check() == []
 
     def export() -> None:
         from .export import export as do_export
@@ -56,10 +61,10 @@ def _checks(tmp: Path) -> list[tuple[str, Callable[[], None]]]:
         from .views import Query
 
         desk = state["desk"]
-        rec = desk.search(Query(kind="mediation"))[0]  # type: ignore[attr-defined]
-        out = render(desk, rec.receipt_no, tmp / "receipt.pdf")  # type: ignore[arg-type]
+        rec = desk.search(Query(kind="mediation"))[0]
+        out = render(desk, rec.receipt_no, tmp / "receipt.pdf")
         assert out.stat().st_size > 1000
-        state["pdf"] = out
+        files["pdf"] = out
 
     def window() -> None:
         import importlib

@@ -44,7 +44,7 @@ def __getattr__(name: str) -> Any:
 
 def _dbapi() -> Any:
     """SQLCipher's DB-API module (sqlite3's interface, SQLite 3.5x with FTS5 and JSON)."""
-    import sqlcipher3.dbapi2  # type: ignore[import-untyped]  # no stubs: sqlite3's interface
+    import sqlcipher3.dbapi2  # no stubs (mypy: ignore_missing_imports): sqlite3's interface
 
     return sqlcipher3.dbapi2
 
@@ -388,7 +388,7 @@ def backup_file(engine: Engine, dest: Path, key: bytes | None = None) -> Path:
         finally:
             target.close()
     except _dbapi().Error as exc:
-        raise StoreError(f"备份失败：{dest}（{exc}）") from exc
+        raise StoreError(f"备份失败：{dest}（数据库复制未完成）") from exc
     finally:
         raw.close()
     store = Path(str(engine.url.database))

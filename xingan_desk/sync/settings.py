@@ -160,9 +160,11 @@ def read_password(desk: Any, s: SyncSettings) -> str | None:
         if backend is None:
             return None
         try:
-            return backend.get_password(KEYRING_SERVICE, s.keyring_user)
+            stored = backend.get_password(KEYRING_SERVICE, s.keyring_user)
         except Exception as exc:
-            raise SyncSettingsError(f"无法从系统密码库读取同步密码：{exc}") from exc
+            raise SyncSettingsError("无法从系统密码库读取同步密码，请管理员在“同步设置”中重新输入密码"
+                                    ) from exc
+        return str(stored) if stored else None
     if s.password_store == "local":
         secret = desk.setting(LOCAL_SECRET_KEY) or {}
         if secret.get("user") != s.keyring_user:
