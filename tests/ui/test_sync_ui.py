@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 
 def _configure(w: Any, *, port: int | None = None) -> ss.SyncSettings:
-    s, pw = ss.SyncSettings.from_url(w.creds.url)
+    s, pw = ss.SyncSettings.from_url(w.creds.url, allow_plain=True)  # the test PG has no TLS
     if port is not None:
         s = ss.SyncSettings(**{**s.as_setting(), "host": "127.0.0.1", "port": port,
                                "sslmode": "disable"})
@@ -171,6 +171,7 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     hint = child(dlg, QLabel, "sync_password_hint").text()
     assert "本机没有可用的系统密码库" in hint and str(a.desk.path) in hint
     result = child(dlg, QLabel, "sync_test_result")
+    dlg.allow_plain.setChecked(True)  # the test PG has no TLS
     child(dlg, QPushButton, "btn_sync_test").click()  # nothing filled in
     assert child(dlg, QLabel, "sync_error_host").text() == "请填写中心数据库服务器地址"
     qtbot.keyClicks(child(dlg, QLineEdit, "sync_host"), creds.host)
