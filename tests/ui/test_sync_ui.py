@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
 from tests.conftest import GOOD_CONSULTATION
 from tests.sync.faultproxy import FaultProxy
@@ -213,6 +213,28 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     child(dlg2, QPushButton, "btn_sync_test").click()  # with the stored password
     qtbot.waitUntil(lambda: dlg2.result_label.text().startswith("连接成功"), timeout=10000)
     dlg2.close()
+
+
+def test_an_allowed_plain_connection_shows_a_standing_warning(qtbot: Any, runner: Any,
+                                                             make_window: Any) -> None:
+    a = make_window("152223", "02")
+    _configure(a)  # the admin allowed a connection that does not verify central
+    win = _window(qtbot, a, runner, interval_ms=3_600_000)
+    tls = child(win, QLabel, "status_tls")
+    assert tls.isVisible()  # before any sync: it stands as long as the settings say so
+    win.sync.start()
+    qtbot.waitUntil(lambda: _sync_text(win).startswith("在线 · 已同步"), timeout=10000)
+    assert tls.isVisible() and tls.text() == "⚠ 同步连接可能未加密，也不验证中心服务器证书"
+    assert "根证书" in tls.toolTip()
+    win.sync.stop()
+    runner.wait_idle(10000)
+    a.desk.add_user("clerk02", "李娜", "clerk", "Clerk2026x")
+    a.desk.use_account("clerk02")
+    dlg = SyncSettingsDialog(a.desk, runner, win)
+    qtbot.addWidget(dlg)
+    allow = child(dlg, QCheckBox, "sync_allow_plain")
+    assert allow.isChecked() and not allow.isEnabled()  # only an admin may change it
+    dlg.close()
 
 
 def test_review_list_resolves_a_conflict_between_two_windows(qtbot: Any, runner: Any,
