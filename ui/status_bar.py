@@ -1,5 +1,6 @@
 """The main window's status bar: sync problems on the left; the holiday-table warning, the
-window, the clerk, the sync state and 需处理事项 on the right."""
+window, the clerk, the standing TLS warning (an admin allowed a sync connection that does not
+verify central's certificate), the sync state and 需处理事项 on the right."""
 
 from __future__ import annotations
 
@@ -77,6 +78,9 @@ class WindowStatus:
         self.sync_error = ElidedLabel()
         self.sync_error.setObjectName("status_sync_error")
         self.sync_error.hide()
+        self.tls = QLabel()
+        self.tls.setObjectName("status_tls")
+        self.tls.hide()
         self.sync = ClickableLabel("未设置同步")
         self.sync.setObjectName("status_sync")
         self.sync.setProperty("offline", True)
@@ -91,7 +95,7 @@ class WindowStatus:
         self.calendar.setFlat(True)
         self.calendar.hide()
         bar.addWidget(self.sync_error, 1)
-        for w in (self.calendar, self.window, self.user, self.sync, self.attention):
+        for w in (self.calendar, self.window, self.user, self.tls, self.sync, self.attention):
             bar.addPermanentWidget(w)
 
     def show_user(self, user: UserView) -> None:
@@ -119,6 +123,15 @@ class WindowStatus:
         self.attention.setVisible(bool(state.attention))
         self.sync_error.set_full_text(state.error if problem else "")
         self.sync_error.setVisible(problem)
+        self.show_tls_warning(state.tls_warning)
+
+    def show_tls_warning(self, warning: str) -> None:
+        """Shown as long as the stored settings do not verify central's certificate."""
+        if warning:
+            self.tls.setText(f"⚠ {warning.split('（')[0].split('：')[0]}")
+            self.tls.setToolTip(f"{warning}\n请管理员在“同步设置”中提供中心的根证书（CA）文件，"
+                                "并选择“必须加密并验证服务器证书”。")
+        self.tls.setVisible(bool(warning))
 
     def sync_menu(self, parent: QWidget, actions: list[QAction]) -> QMenu:
         """立即同步 / 同步设置… / 需处理事项… under the sync label."""

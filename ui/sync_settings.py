@@ -1,11 +1,14 @@
 """The sync settings dialog: central's address, the window's database account and password,
-TLS; "测试连接" on the I/O lane; saving (admins only) puts the password in the OS keyring."""
+TLS (by default verified against the League's CA, whose text the settings keep; weaker
+connections only when an admin ticks "允许不验证服务器证书的连接"); "测试连接" on the I/O lane;
+saving (admins only) puts the password in the OS keyring."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -80,10 +83,16 @@ class SyncSettingsDialog(QDialog):
         for code, label in ss.SSL_MODES:
             self.sslmode.addItem(f"{label}（{code}）", code)
         self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(cur.sslmode if cur
-                                                                   else "prefer")))
-        self.sslrootcert = QLineEdit(cur.sslrootcert if cur else "")
+                                                                   else ss.VERIFIED_MODE)))
+        self.allow_plain = QCheckBox("允许不验证服务器证书的连接（不安全：可能连到冒充的服务器，"
+                                     "状态栏会一直提示）")
+        self.allow_plain.setObjectName("sync_allow_plain")
+        self.allow_plain.setChecked(bool(cur and cur.allow_plain))
+        self.sslrootcert = QLineEdit(cur.sslrootcert if cur and not cur.ca_pem else "")
         self.sslrootcert.setObjectName("sync_sslrootcert")
-        self.sslrootcert.setPlaceholderText("验证服务器证书时使用的根证书（CA）文件")
+        self.sslrootcert.setPlaceholderText(
+            "已保存；如需更换请选择新的根证书文件" if cur and cur.ca_pem
+            else "中心的根证书（CA）文件，向中心管理员索取")
         self.btn_browse = QToolButton()
         self.btn_browse.setText("选择…")
         self.btn_browse.setObjectName("btn_sync_browse")
@@ -93,6 +102,11 @@ class SyncSettingsDialog(QDialog):
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addWidget(self.sslrootcert, 1)
         cl.addWidget(self.btn_browse)
+        self.ca_hint = QLabel(ss.ca_summary(cur.ca_pem) if cur and cur.ca_pem else "")
+        self.ca_hint.setObjectName("sync_ca_hint")
+        self.ca_hint.setProperty("role", "hint")
+        self.ca_hint.setWordWrap(True)
+        self.ca_hint.setVisible(bool(self.ca_hint.text()))
 
         self.errors = {k: error_label(f"sync_error_{k}") for k in FIELDS}
         self.inputs: dict[str, QWidget] = {
@@ -105,6 +119,8 @@ class SyncSettingsDialog(QDialog):
         form.addRow("密码＊", self._with_error(self.password, "password"))
         form.addRow("加密方式", self._with_error(self.sslmode, "sslmode"))
         form.addRow("根证书文件", self._with_error(cert_row, "sslrootcert"))
+        form.addRow("", self.ca_hint)
+        form.addRow("", self.allow_plain)
         lay.addLayout(form)
 
         self.password_hint = QLabel(ss.where_stored(desk, cur))
@@ -151,6 +167,9 @@ class SyncSettingsDialog(QDialog):
         for w in (self.host, self.port, self.dbname, self.user, self.password):
             w.setEnabled(self.is_admin)
         self.sslmode.setEnabled(self.is_admin)
+        self.allow_plain.setEnabled(self.is_admin)
+        self.allow_plain.toggled.connect(lambda _on: self._clear_one("sslmode"))
+        self.allow_plain.toggled.connect(lambda _on: self._clear_one("sslrootcert"))
         self.btn_save.setEnabled(self.is_admin)
         self._cert_enabled()
         self.setMinimumWidth(560)
@@ -177,12 +196,15 @@ class SyncSettingsDialog(QDialog):
 
     # --- values and messages -------------------------------------------------------------
     def settings(self) -> ss.SyncSettings:
-        cert = self.sslrootcert.text().strip() if self.sslmode.currentData() == "verify-full" \
-            else ""
+        verify = self.sslmode.currentData() == ss.VERIFIED_MODE
+        cert = self.sslrootcert.text().strip() if verify else ""
+        # no new file chosen: the CA the settings already carry
+        keep = self.current.ca_pem if verify and not cert and self.current else ""
         port = int(self.port.text()) if self.port.text().strip().isdigit() else 0
         return ss.SyncSettings(host=self.host.text().strip(), port=port,
                                dbname=self.dbname.text().strip(), user=self.user.text().strip(),
-                               sslmode=str(self.sslmode.currentData()), sslrootcert=cert)
+                               sslmode=str(self.sslmode.currentData()), sslrootcert=cert,
+                               ca_pem=keep, allow_plain=self.allow_plain.isChecked())
 
     def _clear(self) -> None:
         for key in self.errors:

@@ -14,9 +14,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from .desk import Desk
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 PASSWORD_ENV = "XINGAN_DESK_PASSWORD"
@@ -67,6 +70,13 @@ def login_from_args(desk: Any, args: argparse.Namespace, password: str | None = 
     prompt. There is no implicit account: a wrong password or a locked account stops here."""
     user = getattr(args, "user", None) or "admin"
     desk.login(user, password or _password(f"{user} 的密码：", args))
+
+
+def open_store(args: argparse.Namespace) -> Desk:
+    """The store of --data-dir without logging in (file commands, sync): a locked store asks
+    for a login password to unlock it."""
+    desk: Desk = _open(args, login=False)
+    return desk
 
 
 def _open(args: argparse.Namespace, *, login: bool = True) -> Any:

@@ -107,7 +107,7 @@ def test_sync_password_without_a_keyring_is_sealed_not_clear(desk: Desk, no_keyr
 
     pw = "Sync-Secret-9f3a"
     s = ss.SyncSettings(host="central.example", dbname="xingan", user="w_152223_02",
-                        sslmode="verify-full")
+                        sslmode="verify-full", allow_plain=True)  # no CA: libpq's default
     saved, where = ss.save(desk, s, pw)
     assert saved.password_store == "local" and "加密" in where
     assert pw not in _all_setting_text(desk)
@@ -133,7 +133,7 @@ def test_a_clear_text_sync_password_of_an_older_version_is_sealed_at_the_next_sy
 
     pw = "Old-Clear-Text-77"
     s = ss.SyncSettings(host="central.example", dbname="xingan", user="w_152223_02",
-                        password_store="local")
+                        password_store="local", allow_plain=True)  # no CA: libpq's default
     desk.set_setting(ss.SETTING_KEY, s.as_setting())
     desk.set_setting(ss.LOCAL_SECRET_KEY, {"user": s.keyring_user, "password": pw})
     assert pw in _all_setting_text(desk)
@@ -141,7 +141,12 @@ def test_a_clear_text_sync_password_of_an_older_version_is_sealed_at_the_next_sy
     assert desk.setting(ss.LOCAL_SECRET_KEY).get("password") is None
     assert pw not in _all_setting_text(desk)
     assert ss.read_password(desk, s) == pw
-    legacy = ss.SyncSettings(host="c2.example", dbname="xingan", user="w_152223_02")
+    from tests.tls_support import make_ca
+
+    ca_file = desk.directory.parent / "league-ca.pem"  # a URL can name the CA file
+    ca_file.write_text(make_ca().cert_pem)
+    legacy = ss.SyncSettings(host="c2.example", dbname="xingan", user="w_152223_02",
+                             sslrootcert=str(ca_file))
     desk.set_setting(ss.SETTING_KEY, {"url": legacy.conninfo("In-The-Url-55")})
     assert "In-The-Url-55" in ss.connection_url(desk)
     assert "In-The-Url-55" not in str(desk.setting(ss.SETTING_KEY))

@@ -42,7 +42,7 @@ def _central(url: str) -> tuple[str, int]:
 
 
 def _window(qtbot: Any, w: Any, runner: Any, port: int | None = None) -> MainWindow:
-    s, pw = ss.SyncSettings.from_url(w.creds.url)
+    s, pw = ss.SyncSettings.from_url(w.creds.url, allow_plain=True)  # the test PG has no TLS
     if port is not None:
         s = ss.SyncSettings(**{**s.as_setting(), "host": "127.0.0.1", "port": port,
                                "sslmode": "disable"})

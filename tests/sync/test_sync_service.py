@@ -194,7 +194,7 @@ def test_requests_from_many_threads_start_at_most_one_cycle_at_a_time(make_windo
 
 # --- settings ---------------------------------------------------------------------------------
 def _settings_for(w: Any) -> tuple[ss.SyncSettings, str]:
-    s, pw = ss.SyncSettings.from_url(w.creds.url)
+    s, pw = ss.SyncSettings.from_url(w.creds.url, allow_plain=True)  # the test PG has no TLS
     assert pw
     return s, pw
 
@@ -243,13 +243,13 @@ def test_check_connection_messages(make_window, central_url) -> None:
         "连接成功：中心数据库识别本机为 152223-02 窗口（未加密连接）"
     with pytest.raises(ss.SyncSettingsError, match="属于 152223-03 窗口，与本机（152223-02）不符"):
         ss.check_connection(_settings_for(b)[0], _settings_for(b)[1], "152223-02")
-    dead = ss.SyncSettings.from_url(_dead_url(a.creds.url))[0]
+    dead = ss.SyncSettings.from_url(_dead_url(a.creds.url), allow_plain=True)[0]
     with pytest.raises(ss.SyncSettingsError, match="服务器拒绝连接"):
         ss.check_connection(dead, pw, "152223-02")
     tls = ss.SyncSettings(**{**s.as_setting(), "sslmode": "require"})
     with pytest.raises(ss.SyncSettingsError, match="没有启用加密连接"):
         ss.check_connection(tls, pw, "152223-02")
-    admin = ss.SyncSettings.from_url(central_url)[0]
+    admin = ss.SyncSettings.from_url(central_url, allow_plain=True)[0]
     with pytest.raises(ss.SyncSettingsError, match="不是已登记的窗口同步账号"):
         ss.check_connection(admin, None, "152223-02")
     nobody = ss.SyncSettings(**{**s.as_setting(), "user": "no_such_role"})

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QTableWidget
 
 from tests.conftest import GOOD_CONSULTATION
 from tests.sync.faultproxy import FaultProxy
@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 
 def _configure(w: Any, *, port: int | None = None) -> ss.SyncSettings:
-    s, pw = ss.SyncSettings.from_url(w.creds.url)
+    s, pw = ss.SyncSettings.from_url(w.creds.url, allow_plain=True)  # the test PG has no TLS
     if port is not None:
         s = ss.SyncSettings(**{**s.as_setting(), "host": "127.0.0.1", "port": port,
                                "sslmode": "disable"})
@@ -171,6 +171,7 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     hint = child(dlg, QLabel, "sync_password_hint").text()
     assert "本机没有可用的系统密码库" in hint and str(a.desk.path) in hint
     result = child(dlg, QLabel, "sync_test_result")
+    dlg.allow_plain.setChecked(True)  # the test PG has no TLS
     child(dlg, QPushButton, "btn_sync_test").click()  # nothing filled in
     assert child(dlg, QLabel, "sync_error_host").text() == "请填写中心数据库服务器地址"
     qtbot.keyClicks(child(dlg, QLineEdit, "sync_host"), creds.host)
@@ -212,6 +213,28 @@ def test_settings_dialog_tests_the_connection_and_saves(qtbot: Any, runner: Any,
     child(dlg2, QPushButton, "btn_sync_test").click()  # with the stored password
     qtbot.waitUntil(lambda: dlg2.result_label.text().startswith("连接成功"), timeout=10000)
     dlg2.close()
+
+
+def test_an_allowed_plain_connection_shows_a_standing_warning(qtbot: Any, runner: Any,
+                                                             make_window: Any) -> None:
+    a = make_window("152223", "02")
+    _configure(a)  # the admin allowed a connection that does not verify central
+    win = _window(qtbot, a, runner, interval_ms=3_600_000)
+    tls = child(win, QLabel, "status_tls")
+    assert tls.isVisible()  # before any sync: it stands as long as the settings say so
+    win.sync.start()
+    qtbot.waitUntil(lambda: _sync_text(win).startswith("在线 · 已同步"), timeout=10000)
+    assert tls.isVisible() and tls.text() == "⚠ 同步连接可能未加密，也不验证中心服务器证书"
+    assert "根证书" in tls.toolTip()
+    win.sync.stop()
+    runner.wait_idle(10000)
+    a.desk.add_user("clerk02", "李娜", "clerk", "Clerk2026x")
+    a.desk.use_account("clerk02")
+    dlg = SyncSettingsDialog(a.desk, runner, win)
+    qtbot.addWidget(dlg)
+    allow = child(dlg, QCheckBox, "sync_allow_plain")
+    assert allow.isChecked() and not allow.isEnabled()  # only an admin may change it
+    dlg.close()
 
 
 def test_review_list_resolves_a_conflict_between_two_windows(qtbot: Any, runner: Any,

@@ -2,6 +2,7 @@
 
     xingan-desk central-init --url URL
     xingan-desk add-window --url URL --county 152223 --window 02 [--data-dir DIR]
+        [--ca-file CA.pem | --allow-plain]
     xingan-desk sync --once [--url URL] [--data-dir DIR]
 
 `register(sub, common, as_user)` adds the three subcommands to the main parser.
@@ -14,7 +15,11 @@ import os
 import re
 import sys
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..desk import Desk
 
 from ..errors import DeskError
 
@@ -55,15 +60,13 @@ def _admin_url(args: argparse.Namespace) -> str:
     return normalise_url(str(url))
 
 
-def _open_desk(args: argparse.Namespace) -> Any:
-    """The window's store, no account: sync acts as the window (its own database role). An
-    admin's password (`XINGAN_DESK_PASSWORD`) unlocks an encrypted store on a PC without a
-    keyring."""
-    from ..cli import PASSWORD_ENV
-    from ..desk import Desk
+def _open_desk(args: argparse.Namespace) -> Desk:
+    """The window's store, no account: sync acts as the window (its own database role). On a
+    PC without a keyring an encrypted store is unlocked by a login password (--password,
+    `XINGAN_DESK_PASSWORD` or a prompt), as for the other file commands."""
+    from ..cli import open_store
 
-    return Desk.open(getattr(args, "data_dir", None),
-                     password=getattr(args, "password", None) or os.environ.get(PASSWORD_ENV))
+    return open_store(args)
 
 
 def cmd_central_init(args: argparse.Namespace) -> int:
@@ -81,14 +84,37 @@ def _write_all(lines: list[str]) -> None:
     sys.stdout.flush()
 
 
+def _window_tls(args: argparse.Namespace, url: str) -> dict[str, Any]:
+    """The TLS part of the window's settings: `--ca-file` (verify central's certificate; the
+    default and the only choice without `--allow-plain`), else what the admin URL says, and
+    `--allow-plain` when the admin explicitly accepts a connection that does not verify."""
+    from .settings import SyncSettings, ca_file_problem
+
+    ca = getattr(args, "ca_file", None)
+    tls: dict[str, Any] = {"allow_plain": bool(getattr(args, "allow_plain", False))}
+    if ca:
+        problem = ca_file_problem(str(ca))
+        if problem:
+            raise SyncSetupError(problem)
+        tls.update(sslmode="verify-full", sslrootcert=str(Path(ca).resolve()))
+    settings, _pw = SyncSettings.from_url(url, **tls)
+    errors = settings.validate()
+    if "sslmode" in errors or "sslrootcert" in errors:
+        raise SyncSetupError("请用 --ca-file 提供中心的根证书（CA）文件，以便本窗口验证中心服务器证书；"
+                             "确需不验证证书的连接时，请明确加上 --allow-plain")
+    return tls
+
+
 def cmd_add_window(args: argparse.Namespace) -> int:
     """Everything that can fail without side effects first (the URL, the store, the admin's
-    login, the window code), then the role at central, then the settings in the store, and
-    only then the printout: a closed pipe can no longer leave a role whose password is lost."""
+    login, the window code, the CA file), then the role at central, then the settings in the
+    store, and only then the printout: a closed pipe can no longer leave a role whose password
+    is lost."""
     from ..cli import login_from_args
     from .central import add_window
 
     url = _admin_url(args)
+    tls: dict[str, Any] = {}
     desk = None
     if getattr(args, "data_dir", None):
         desk = _open_desk(args)
@@ -99,17 +125,29 @@ def cmd_add_window(args: argparse.Namespace) -> int:
             if desk.identity.window_code != f"{county}-{window}":
                 raise SyncSetupError(
                     f"数据目录是 {desk.identity.window_code} 窗口，与要登记的 {county}-{window} 不符")
+            tls = _window_tls(args, url)
+        elif getattr(args, "ca_file", None):
+            from .settings import ca_file_problem
+
+            problem = ca_file_problem(str(args.ca_file))
+            if problem:
+                raise SyncSetupError(problem)
         creds = add_window(url, args.county, args.window)
         lines = [f"已在中心数据库登记窗口 {creds.window_code}", f"  数据库账号：{creds.role}"]
         if desk is not None:
             from .settings import SyncSettings, save
 
-            settings, _pw = SyncSettings.from_url(creds.url)
-            _saved, where = save(desk, settings, creds.password)  # password → OS keyring
+            settings, _pw = SyncSettings.from_url(creds.url, **tls)
+            saved, where = save(desk, settings, creds.password)  # password → OS keyring
             lines += ["已把连接设置写入本机数据目录，可运行：xingan-desk sync --once", f"  {where}"]
+            lines.append("  连接方式：加密并验证中心服务器证书（根证书已保存在本机数据文件中）"
+                         if saved.verified else "  注意：管理员已允许不验证中心服务器证书的连接")
         else:
             lines += [f"  密码：{creds.password}", f"  连接地址：{creds.url}",
                       "请在该窗口电脑上保存以上连接设置（同步设置），或用 --data-dir 在该电脑上登记"]
+            if getattr(args, "ca_file", None):
+                lines.append("  在同步设置中选择“必须加密并验证服务器证书”，根证书文件选："
+                             f"{Path(args.ca_file).resolve()}")
     finally:
         if desk is not None:
             desk.close()
@@ -133,6 +171,19 @@ def sync_url(desk: Any, override: str | None = None) -> str:
     return connection_url(desk)
 
 
+def _tls_explained(exc: Exception) -> Exception:
+    """A sync that failed on central's certificate says so (in Chinese), not "network"."""
+    from .client import SyncUnavailable
+    from .settings import explain_tls_error
+
+    tls = explain_tls_error(exc.__cause__) if isinstance(exc, SyncUnavailable) else None
+    if tls is None:
+        return exc
+    out = SyncUnavailable(tls)
+    out.__cause__ = exc.__cause__
+    return out
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from .client import SyncClient, SyncUnavailable
 
@@ -144,8 +195,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 report = client.run_once()
             except SyncUnavailable as exc:
                 if args.once:
-                    raise
-                _out(f"同步失败：{exc}")
+                    raise _tls_explained(exc) from exc.__cause__
+                _out(f"同步失败：{_tls_explained(exc)}")
             else:
                 _out(f"同步完成：{report.summary}")
                 for stream, (cursor, head) in sorted(report.streams.items()):
@@ -187,6 +238,10 @@ def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.Argume
     s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
     s.add_argument("--county", required=True, help="旗县市代码，如 152223；盟本级 152200")
     s.add_argument("--window", required=True, help="窗口号，如 02")
+    s.add_argument("--ca-file", help="中心的根证书（CA，PEM 格式）：写入本窗口的同步设置，"
+                                     "同步时据此验证中心服务器证书")
+    s.add_argument("--allow-plain", action="store_true",
+                   help="允许不验证中心服务器证书的连接（不安全；状态栏会一直提示）")
     s.set_defaults(func=cmd_add_window)
 
     s = sub.add_parser("sync", parents=[common], help="与中心数据库同步（以本窗口的数据库账号，不需要登录）")

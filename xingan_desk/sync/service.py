@@ -29,6 +29,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pgerrors
+from psycopg.conninfo import conninfo_to_dict
 
 from ..desk import Desk
 from ..errors import DeskError, NotFound
@@ -59,10 +60,11 @@ class SyncState:
     last_success: dt.datetime | None = None
     last_attempt: dt.datetime | None = None
     error: str = ""
-    error_kind: str = ""  # offline busy upgrade refused stalled settings error
+    error_kind: str = ""  # offline busy upgrade refused stalled settings tls error
     summary: str = ""
     warning: str = ""  # the main cycle worked but something secondary did not
     runs: int = 0
+    tls_warning: str = ""  # standing: an admin allowed a connection that does not verify central
 
     @property
     def status_text(self) -> str:
@@ -70,6 +72,7 @@ class SyncState:
         if not self.configured:
             return f"未设置同步 · 待上传 {self.pending} 条" if self.pending else "未设置同步"
         head = {"busy": "中心繁忙", "upgrade": "需升级程序", "refused": "同步被拒绝",
+                "tls": "证书验证失败",
                 "stalled": "同步停滞", "settings": "同步设置有误", "error": "同步出错"}.get(
             self.error_kind, "在线" if self.online else "离线")
         parts = [head]
@@ -226,7 +229,7 @@ class SyncService:
         self._client_url: str | None = None
         self._watch: _Watchdog | None = None
         self.last_report: SyncReport | None = None
-        self._state = SyncState(configured=self._configured())
+        self._state = SyncState(configured=self._configured(), tls_warning=self._tls_warning())
 
     # --- state ---------------------------------------------------------------------------
     @property
@@ -253,12 +256,17 @@ class SyncService:
         except DeskError:
             return False
 
+    def _tls_warning(self) -> str:
+        """From the stored settings (a URL given to the service is the caller's business)."""
+        return "" if self._url else sync_settings.tls_warning(self.desk) or ""
+
     def reload_settings(self) -> SyncState:
         """After the settings dialog saved: forget the old connection, re-read the setting."""
         with self._lock:
             self._client = None
             self._client_url = None
-        return self._set(configured=self._configured(), error="", error_kind="")
+        return self._set(configured=self._configured(), error="", error_kind="",
+                         tls_warning=self._tls_warning())
 
     def local_counts(self) -> tuple[int, int]:
         """(pending uploads, items needing attention), from the local store only."""
@@ -297,6 +305,7 @@ class SyncService:
         online: bool | None = None
         error, kind, warning = "", "", ""
         report: SyncReport | None = None
+        url = ""
         try:
             url = self._url or sync_settings.connection_url(self.desk)
             client = self._client_for(url)
@@ -310,6 +319,10 @@ class SyncService:
             online = False
             if isinstance(exc.__cause__, pgerrors.LockNotAvailable):
                 kind, online = "busy", True
+            elif isinstance(exc.__cause__, psycopg.OperationalError):
+                tls = sync_settings.explain_tls_error(exc.__cause__, _host_of(url))
+                if tls:  # the connection was refused for its certificate, not the network
+                    error, kind = tls, "tls"
         except SyncRefused as exc:
             error, online = str(exc), True
             kind = "upgrade" if exc.code == "UPGRADE_REQUIRED" else "refused"
@@ -336,7 +349,7 @@ class SyncService:
             warning = warning or str(exc)
         prev = self.state
         return self._set(
-            running=False, phase="", online=online, error=error, error_kind=kind,
+            tls_warning=self._tls_warning(), running=False, phase="", online=online, error=error, error_kind=kind,
             warning=warning, pending=pending, attention=attention, runs=prev.runs + 1,
             last_success=utcnow() if report is not None else prev.last_success,
             summary=report.summary if report is not None else prev.summary)
@@ -361,3 +374,10 @@ def review_step(desk: Desk, client: SyncClient) -> str:
     except (SyncRefused, SyncUnavailable) as exc:
         return f"核查事项未能同步：{exc}"
     return ""
+
+
+def _host_of(url: str) -> str:
+    try:
+        return str(conninfo_to_dict(url).get("host") or "")
+    except psycopg.ProgrammingError:
+        return ""
