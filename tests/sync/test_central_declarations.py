@@ -22,7 +22,8 @@ def test_sql_ships_as_package_data_and_names_no_kind() -> None:
         assert "CREATE" in text
         for kind in KINDS:
             assert f"'{kind}'" not in text, (name, kind)
-    assert not re.search(r"==\s*\"enterprise\"", open(central.__file__, encoding="utf-8").read())
+    with open(central.__file__, encoding="utf-8") as f:
+        assert not re.search(r"==\s*\"enterprise\"", f.read())
 
 
 def test_every_derived_value_is_declared_on_its_action() -> None:
