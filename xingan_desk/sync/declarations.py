@@ -38,6 +38,8 @@ CENTRAL_CHECKS = frozenset({
     "check_mobile", "check_email", "check_patent_application_number",
 })
 
+SYSTEM_REF_MAX = 1000
+
 
 def _spec(f: Field) -> dict[str, Any]:
     spec: dict[str, Any] = {"label": f.label, "required": f.required, "stage": f.stage,
@@ -47,7 +49,9 @@ def _spec(f: Field) -> dict[str, Any]:
     if isinstance(f, TextField):
         spec.update(max_len=f.max_len, multiline=f.multiline)
     elif isinstance(f, RefField):
-        spec.update(type="ref", max_len=40)
+        # a system link is written by the application, not typed (the handover link holds
+        # several numbers joined by ", "), so it gets room beyond one number's 40 characters
+        spec.update(type="ref", max_len=SYSTEM_REF_MAX if f.stage == "system" else 40)
     elif isinstance(f, IntField):
         spec.update(min=f.min_value, max=f.max_value)
     elif isinstance(f, MoneyField):
