@@ -322,7 +322,7 @@ BEGIN
         END IF;
         -- only the fields the action declares, valid (a status event cannot rewrite the form)
         PERFORM sync._check_values(kd, coalesce(p->'payload', '{}'), 'event', a.payload_fields,
-                                   a.required);
+                                   a.required, r.doc);
         SELECT * INTO old_ev FROM sync.event WHERE id = p->>'id';
         IF FOUND THEN
             IF old_ev.record_id = r.id AND old_ev.action = p->>'action' AND old_ev.hlc = m_hlc THEN

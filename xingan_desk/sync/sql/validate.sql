@@ -469,9 +469,12 @@ END $f$;
 -- Check the values of one mutation against kind kd's declarations; refuses (sync._reject)
 -- naming the field. mode: 'create' (every field may appear, action fields only empty; the
 -- required ones must be filled), 'update' (intake and system fields only), 'event' (the
--- action's payload fields only; `required`: the action's required fields).
+-- action's payload fields only; `required`: the action's required fields, which the record
+-- may already hold (`existing`: its values), as when an action is taken at registration).
+DROP FUNCTION IF EXISTS sync._check_values(sync.workflow, jsonb, text, text[], text[]);
 CREATE OR REPLACE FUNCTION sync._check_values(kd sync.workflow, vals jsonb, mode text,
-                                              allowed text[], required text[])
+                                              allowed text[], required text[],
+                                              existing jsonb DEFAULT '{}')
 RETURNS void LANGUAGE plpgsql STABLE AS $f$
 DECLARE
     k text;
@@ -504,7 +507,8 @@ BEGIN
         END IF;
     END LOOP;
     FOREACH k IN ARRAY coalesce(required, '{}') LOOP
-        IF coalesce(vals->k, 'null'::jsonb) IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb) THEN
+        IF coalesce(vals->k, existing->k, 'null'::jsonb)
+           IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb) THEN
             PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：不能为空',
                                                         kd.fields->k->>'label', k));
         END IF;
