@@ -16,6 +16,9 @@ import unicodedata
 from datetime import date
 
 __all__ = [
+    "HAN_RANGES",
+    "NAME_DOTS",
+    "NAME_OTHER_CHARS",
     "USCC_ALPHABET",
     "check_id_number",
     "check_ip_number",
@@ -694,6 +697,10 @@ _HAN_RANGES = (
 )
 _NAME_DOTS = "·•‧・･"
 _NAME_PUNCT = "-'’"  # foreign names: Jean-Paul, O'Brien
+# public: central mirrors the name check from these (sync/declarations.py)
+HAN_RANGES = _HAN_RANGES
+NAME_DOTS = _NAME_DOTS
+NAME_OTHER_CHARS = _NAME_DOTS + _NAME_PUNCT + " \u3000"
 _NAME_MAX = 50
 _EMOJI_BMP = frozenset(
     "⌚⌛⏩⏪⏫⏬⏰⏳◽◾☔☕♈♉♊♋♌♍♎♏♐♑♒♓♿⚓⚡⚪⚫⚽⚾⛄⛅⛎⛔⛪⛲⛳⛵⛺⛽✅✊✋✨❌❎❓❔❕❗➕➖➗➰➿⬛⬜⭐⭕"

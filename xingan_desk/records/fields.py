@@ -24,6 +24,23 @@ Validator = Callable[[Any], "str | None"]
 """A pure function taking the parsed value and returning a Chinese message, or None if fine."""
 
 
+@dataclass(frozen=True)
+class NamedCheck:
+    """A field validator made from a named ``validation.check_*`` function (raw str → message).
+
+    The name travels to central (sync/declarations.py), which runs its own implementation of
+    the same check (sync/sql/validate.sql, proven equal by shared test vectors)."""
+
+    check: Callable[[str], str | None]
+
+    @property
+    def name(self) -> str:
+        return self.check.__name__
+
+    def __call__(self, value: Any) -> str | None:
+        return self.check(str(value))
+
+
 class FieldError(ValueError):
     """A value that cannot be used; the message is Chinese and shown beside the field."""
 

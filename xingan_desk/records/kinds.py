@@ -21,6 +21,7 @@ from .fields import (
     IntField,
     MoneyField,
     MultiChoiceField,
+    NamedCheck,
     RefField,
     TextField,
 )
@@ -30,9 +31,9 @@ from .workflow import Action, Workflow
 # --- shared field factories -------------------------------------------------------------------
 
 
-def _v(fn: Any) -> Any:
+def _v(fn: Any) -> NamedCheck:
     """Adapt a validation.check_* function (raw str → message) to a field validator."""
-    return lambda value: fn(str(value))
+    return NamedCheck(fn)
 
 
 NAME = (_v(v.check_person_name),)

@@ -41,10 +41,15 @@ from ..catalogs import COUNTY_CODES, LEAGUE_CODE
 from ..errors import DeskError
 from ..records.kinds import KINDS
 from . import PROTOCOL_VERSION, review_central
+from .declarations import field_specs, name_classes, unprintable_class
 from .sqlfiles import load_sql
 
-SCHEMA_VERSION = 2  # 2: kind declarations (stream, county field, unique fields)
-WINDOW_FUNCTIONS = ("sync.push(jsonb)", "sync.pull(text, bigint, integer)", "sync.status()",
+SCHEMA_VERSION = 2  # 2: kind and field declarations (stream, county/unique fields, checks)
+# Per window role (a window makes short autocommit calls; these bound a buggy or hostile one)
+ROLE_LIMITS = {"statement_timeout": "60s", "idle_in_transaction_session_timeout": "10s",
+               "lock_timeout": "5s"}
+ROLE_CONNECTION_LIMIT = 4
+WINDOW_FUNCTIONS = ("sync.push(jsonb)", "sync.push(json)", "sync.pull(text, bigint, integer)", "sync.status()",
                     "sync.digest(text)")
 MIN_PROTOCOL = 1
 MAX_PROTOCOL = PROTOCOL_VERSION
@@ -57,7 +62,7 @@ class CentralError(DeskError):
 
 
 # --- SQL (package data: xingan_desk/sync/sql/*.sql) -------------------------------------------
-SQL_FILES = ("tables.sql", "apply.sql", "api.sql")  # in this order; review.sql: review_central
+SQL_FILES = ("tables.sql", "validate.sql", "apply.sql", "api.sql")  # in this order; review.sql: review_central
 
 
 def _connect(url: str, **kw: Any) -> psycopg.Connection[Any]:
@@ -72,6 +77,9 @@ def init_central(url: str) -> int:
     with _connect(url) as conn:
         conn.execute("SELECT pg_advisory_xact_lock(hashtext('xingan_sync_init'))")
         conn.execute(load_sql("tables.sql"))
+        # nobody connects to the central database unless granted (window roles are)
+        conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(
+            sql.Identifier(_dbname(conn))))
         current = conn.execute("SELECT max(version) FROM sync.schema_version").fetchone()
         version = (current[0] if current else None) or 0
         if version > SCHEMA_VERSION:
@@ -103,16 +111,22 @@ def load_kinds(conn: psycopg.Connection[Any]) -> None:
     """The kind declarations central enforces (League-wide reference data, from
     records/kinds.py): stream, county field, unique fields, shared edit, and the state
     machines. The central functions read them from sync.workflow / sync.workflow_action."""
+    for name, value in (("unprintable_class", unprintable_class()),
+                        *name_classes().items()):
+        conn.execute("INSERT INTO sync.config (key, value) VALUES (%s, %s) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     (name, Jsonb([value])))
     for key, kind in KINDS.items():
         wf = kind.workflow
         conn.execute(
             "INSERT INTO sync.workflow (kind, initial, shared_edit, stream, county_field, "
-            "unique_fields) VALUES (%s, %s, %s, %s, %s, %s) "
+            "unique_fields, fields) VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (kind) DO UPDATE SET initial = excluded.initial, "
             "shared_edit = excluded.shared_edit, stream = excluded.stream, "
-            "county_field = excluded.county_field, unique_fields = excluded.unique_fields",
+            "county_field = excluded.county_field, unique_fields = excluded.unique_fields, "
+            "fields = excluded.fields",
             (key, wf.initial if wf else None, kind.shared_edit, kind.stream,
-             kind.county_field, list(kind.unique_fields)),
+             kind.county_field, list(kind.unique_fields), Jsonb(field_specs(kind))),
         )
         for uf in kind.unique_fields:
             # the registry looked up by its unique field (duplicates registered offline)
@@ -123,14 +137,29 @@ def load_kinds(conn: psycopg.Connection[Any]) -> None:
             continue
         for a in wf.actions:
             conn.execute(
-                "INSERT INTO sync.workflow_action (kind, action, label, sources, target) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (kind, action) DO UPDATE SET "
-                "label = excluded.label, sources = excluded.sources, target = excluded.target",
-                (key, a.key, a.label, list(a.sources), a.target),
+                "INSERT INTO sync.workflow_action (kind, action, label, sources, target, "
+                "payload_fields, required) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (kind, action) DO UPDATE SET label = excluded.label, "
+                "sources = excluded.sources, target = excluded.target, "
+                "payload_fields = excluded.payload_fields, required = excluded.required",
+                (key, a.key, a.label, list(a.sources), a.target, list(a.payload_fields),
+                 list(a.required)),
             )
 
 
+def _dbname(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute("SELECT current_database()").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def _grant(conn: psycopg.Connection[Any], role: str) -> None:
+    # resource limits: a window stuck inside a transaction or a long statement is cut off
+    for name, value in ROLE_LIMITS.items():
+        conn.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(
+            sql.Identifier(role), sql.Identifier(name), sql.Literal(value)))
+    conn.execute(sql.SQL("ALTER ROLE {} CONNECTION LIMIT {}").format(
+        sql.Identifier(role), sql.Literal(ROLE_CONNECTION_LIMIT)))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA sync TO {}").format(sql.Identifier(role)))
     for fn in WINDOW_FUNCTIONS:
         conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(

@@ -14,6 +14,28 @@ BEGIN
     RETURN c;
 END $f$;
 
+-- End window sessions that hold a transaction open (idle in it for more than 5 s, or in one
+-- for more than 2 minutes): their row locks would hold every other window's upload. Needs
+-- the function owner to be allowed to signal them (superuser or pg_signal_backend).
+CREATE OR REPLACE FUNCTION sync._end_stalled() RETURNS void
+LANGUAGE plpgsql AS $f$
+DECLARE
+    pid integer;
+BEGIN
+    FOR pid IN SELECT a.pid FROM pg_stat_activity a
+               WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+                 AND a.usename IN (SELECT db_role FROM sync.client)
+                 AND ((a.state LIKE 'idle in transaction%'
+                       AND a.state_change < clock_timestamp() - interval '5 seconds')
+                      OR a.xact_start < clock_timestamp() - interval '2 minutes') LOOP
+        BEGIN
+            PERFORM pg_terminate_backend(pid);
+        EXCEPTION WHEN insufficient_privilege THEN
+            NULL;  -- not allowed here: lock_timeout and the role's timeouts still apply
+        END;
+    END LOOP;
+END $f$;
+
 CREATE OR REPLACE FUNCTION sync._streams(c sync.client) RETURNS text[]
 LANGUAGE sql STABLE AS $f$
     SELECT CASE WHEN c.county_code = '152200'
@@ -47,7 +69,10 @@ DECLARE
     max_seq bigint;
     seq bigint;
 BEGIN
+    -- nobody waits more than 2 s for a lock here; a window session left idle inside a
+    -- transaction (or running one statement for minutes) is ended, so its locks go
     PERFORM set_config('lock_timeout', '2s', true);
+    PERFORM sync._end_stalled();
     SELECT * INTO c FROM sync.client WHERE db_role = session_user FOR UPDATE;
     IF NOT FOUND OR c.revoked_at IS NOT NULL THEN
         RETURN jsonb_build_object('status', 'refused', 'code', 'UNKNOWN_CLIENT',
@@ -176,6 +201,35 @@ BEGIN
     WHERE client_id = c.client_id;
     RETURN jsonb_build_object('status', 'ok', 'results', to_jsonb(results), 'heads', heads,
                               'server_time', now());
+END $f$;
+
+-- The same request as json: a value holding U+0000 (which jsonb cannot store) refuses that
+-- mutation only, not the whole batch. Windows should call this form (sync.push(%s::json)).
+CREATE OR REPLACE FUNCTION sync.push(req json) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp AS $f$
+DECLARE
+    t text := req::text;
+    t2 text;
+    j jsonb;
+    ms jsonb[] := '{}';
+    m jsonb;
+BEGIN
+    -- every escaped U+0000 (an odd run of backslashes before u0000) becomes U+FFFF, which
+    -- marks its mutation for refusal (U+FFFF is refused as unprintable anyway)
+    LOOP
+        t2 := regexp_replace(t, '(^|[^\\])((\\\\)*)\\u0000', '\1\2\\uffff', 'g');
+        EXIT WHEN t2 = t;
+        t := t2;
+    END LOOP;
+    j := t::jsonb;
+    FOR m IN SELECT jsonb_array_elements(coalesce(j->'mutations', '[]')) LOOP
+        IF position(chr(65535) IN m::text) > 0 THEN
+            m := jsonb_build_object('local_seq', m->'local_seq', 'mutation_id', m->'mutation_id',
+                                    'op', '_nul', 'hlc', m->'hlc');
+        END IF;
+        ms := array_append(ms, m);
+    END LOOP;
+    RETURN sync.push(j || jsonb_build_object('mutations', to_jsonb(ms)));
 END $f$;
 
 CREATE OR REPLACE FUNCTION sync.pull(p_stream text, p_cursor bigint, p_lim integer)

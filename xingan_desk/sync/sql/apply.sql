@@ -136,6 +136,9 @@ DECLARE
     kd sync.workflow%ROWTYPE;
     county text;
 BEGIN
+    IF op = '_nul' THEN  -- marked by sync.push(json): the mutation held a U+0000
+        PERFORM sync._reject('NUL_CHARACTER', '变更中含有空字符（U+0000），中心数据库拒收');
+    END IF;
     IF m_hlc IS NULL OR m_hlc !~ '^\d{13}-\d{5}-' THEN
         PERFORM sync._reject('BAD_PAYLOAD', '变更缺少有效的时间戳（HLC）');
     END IF;
@@ -164,6 +167,9 @@ BEGIN
            OR left(split_part(p->>'receipt_no', '-', 3), 2) <> split_part(c.window_code, '-', 2) THEN
             PERFORM sync._reject('BAD_RECEIPT_NO', format('回执编号“%s”不是本窗口（%s）的编号', p->>'receipt_no', c.window_code));
         END IF;
+        -- (a required field that is sent must be filled; one not sent at all is tolerated,
+        -- as from a release that does not know it)
+        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'create', NULL, NULL);
         SELECT * INTO r FROM sync.record WHERE id = p->>'id';
         IF FOUND THEN
             IF r.receipt_no = p->>'receipt_no' AND r.owner = p->>'owner' THEN
@@ -209,6 +215,14 @@ BEGIN
                 PERFORM sync._reject('OUT_OF_COUNTY', '不能把记录改到其他县市');
             END IF;
         END IF;
+        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'update', NULL, NULL);
+        FOREACH k IN ARRAY kd.unique_fields LOOP
+            IF p->'values' ? k AND (p->'values'->>k) IS DISTINCT FROM (r.doc->>k) THEN
+                PERFORM sync._reject('UNIQUE_FIELD', format(
+                    '字段“%s”（%s）是记录的唯一标识，不能修改；如有误请作废后重新登记',
+                    kd.fields->k->>'label', k));
+            END IF;
+        END LOOP;
         new_doc := r.doc;
         new_fh := r.field_hlc;
         FOR k, v IN SELECT key, value FROM jsonb_each(coalesce(p->'values', '{}')) LOOP
@@ -296,7 +310,9 @@ BEGIN
         IF p->>'owner' IS DISTINCT FROM c.window_code THEN
             PERFORM sync._reject('NOT_OWNER', format('办理记录的窗口（%s）与账号（%s）不符', p->>'owner', c.window_code));
         END IF;
-        SELECT wa.label, wa.sources, wa.target INTO a FROM sync.workflow_action wa
+        SELECT * INTO kd FROM sync.workflow WHERE kind = r.kind;
+        SELECT wa.label, wa.sources, wa.target, wa.payload_fields, wa.required INTO a
+        FROM sync.workflow_action wa
         WHERE wa.kind = r.kind AND wa.action = p->>'action';
         IF NOT FOUND THEN
             PERFORM sync._reject('ILLEGAL_TRANSITION', format('“%s”不是该类记录的办理操作', p->>'action'));
@@ -304,6 +320,9 @@ BEGIN
         IF NOT (p->>'from_status' = ANY (a.sources)) OR p->>'to_status' IS DISTINCT FROM a.target THEN
             PERFORM sync._reject('ILLEGAL_TRANSITION', format('非法的状态变更：在“%s”状态下不能执行“%s”', p->>'from_status', a.label));
         END IF;
+        -- only the fields the action declares, valid (a status event cannot rewrite the form)
+        PERFORM sync._check_values(kd, coalesce(p->'payload', '{}'), 'event', a.payload_fields,
+                                   a.required, r.doc);
         SELECT * INTO old_ev FROM sync.event WHERE id = p->>'id';
         IF FOUND THEN
             IF old_ev.record_id = r.id AND old_ev.action = p->>'action' AND old_ev.hlc = m_hlc THEN

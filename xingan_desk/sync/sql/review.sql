@@ -14,6 +14,9 @@ CREATE TABLE IF NOT EXISTS sync.review_resolution (
     resolved_at text NOT NULL DEFAULT '',  -- the window's clock, ISO 8601
     received_at timestamptz NOT NULL DEFAULT now()
 );
+-- false: the item did not exist at central when the resolution came (it resolves nothing)
+ALTER TABLE sync.review_resolution ADD COLUMN IF NOT EXISTS applies boolean NOT NULL
+    DEFAULT true;
 CREATE INDEX IF NOT EXISTS review_resolution_item_ix
     ON sync.review_resolution (item_kind, item_key);
 
@@ -50,7 +53,8 @@ BEGIN
         FROM (SELECT * FROM sync.review_item it
               WHERE it.resolved_at IS NULL
                 AND NOT EXISTS (SELECT 1 FROM sync.review_resolution x
-                                WHERE x.item_kind = it.item_kind AND x.item_key = it.item_key)
+                                WHERE x.item_kind = it.item_kind AND x.item_key = it.item_key
+                                  AND x.applies)
                 AND sync._review_in_scope(c, it.record_id, it.detail)
               ORDER BY it.id LIMIT least(greatest(p_lim, 1), 1000)) i
         LEFT JOIN sync.record r ON r.id = i.record_id));
@@ -64,6 +68,7 @@ DECLARE
     results jsonb[] := '{}';
     rid text;
     it sync.review_item%ROWTYPE;
+    known boolean;
 BEGIN
     c := sync._client();
     FOR x IN SELECT e FROM jsonb_array_elements(coalesce(req->'resolutions', '[]')) e LOOP
@@ -83,7 +88,11 @@ BEGIN
         rid := x->>'record_id';
         SELECT * INTO it FROM sync.review_item
         WHERE item_kind = x->>'item_kind' AND item_key = x->>'item_key';
-        IF (FOUND AND NOT sync._review_in_scope(c, it.record_id, it.detail))
+        known := FOUND;
+        -- only items that exist at central and are in the resolver's scope: a resolution for
+        -- an item central does not (yet) have is kept for the record but resolves nothing,
+        -- so nobody can close a predictable item of another county before it appears
+        IF (known AND NOT sync._review_in_scope(c, it.record_id, it.detail))
            OR (rid IS NOT NULL AND EXISTS (SELECT 1 FROM sync.record WHERE id = rid)
                AND NOT sync._review_in_scope(c, rid, '{}'::jsonb)) THEN
             results := array_append(results, jsonb_build_object(
@@ -97,11 +106,14 @@ BEGIN
             x->>'action', left(coalesce(x->>'note', ''), 1000),
             coalesce(x->'detail', '{}'::jsonb), coalesce(x->>'resolved_by', ''),
             coalesce(x->>'resolved_at', ''));
+        UPDATE sync.review_resolution SET applies = known
+        WHERE mutation_id = x->>'mutation_id';
         UPDATE sync.review_item SET resolved_at = now()
         WHERE item_kind = x->>'item_kind' AND item_key = x->>'item_key'
           AND resolved_at IS NULL;
         results := array_append(results, jsonb_build_object(
-            'mutation_id', x->>'mutation_id', 'status', 'accepted', 'replay', false));
+            'mutation_id', x->>'mutation_id', 'status', 'accepted', 'replay', false,
+            'applied', known));
     END LOOP;
     UPDATE sync.client SET last_seen_at = now() WHERE client_id = c.client_id;
     RETURN jsonb_build_object('status', 'ok', 'results', to_jsonb(results));

@@ -60,6 +60,9 @@ ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS stream text NOT NULL DEFAULT 
 ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS county_field text;
 -- RecordKind.unique_fields: immutable, one live record per value (duplicates are listed)
 ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS unique_fields text[] NOT NULL DEFAULT '{}';
+-- the field declarations: {key: {type, label, required, stage, max_len, codes, checks, …}}
+-- (sync/declarations.py field_specs); every pushed value is checked against them
+ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS fields jsonb NOT NULL DEFAULT '{}';
 CREATE TABLE IF NOT EXISTS sync.workflow_action (
     kind text NOT NULL REFERENCES sync.workflow,
     action text NOT NULL,
@@ -68,6 +71,10 @@ CREATE TABLE IF NOT EXISTS sync.workflow_action (
     target text NOT NULL,
     PRIMARY KEY (kind, action)
 );
+-- Action.payload_fields / Action.required: what an event of the action may / must carry
+ALTER TABLE sync.workflow_action ADD COLUMN IF NOT EXISTS payload_fields text[] NOT NULL
+    DEFAULT '{}';
+ALTER TABLE sync.workflow_action ADD COLUMN IF NOT EXISTS required text[] NOT NULL DEFAULT '{}';
 CREATE TABLE IF NOT EXISTS sync.record (
     id text PRIMARY KEY,
     kind text NOT NULL REFERENCES sync.workflow,

@@ -1,0 +1,324 @@
+"""Central validates every pushed mutation with the windows' own declarations (issue 9 §1, §2,
+§4, §5): each attack is made with nothing but one window's own database role, and refused per
+mutation with the field and reason named; nothing of it reaches another window. The check_*
+twins in sync/sql/validate.sql are proven equal to validation.py by shared vectors."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from psycopg.types.json import Json, Jsonb
+
+from tests.conftest import GOOD_CONSULTATION
+from xingan_desk import validation as v
+from xingan_desk.records.kinds import KINDS
+from xingan_desk.records.workflow import EventLike, fold
+from xingan_desk.sync.central import ROLE_CONNECTION_LIMIT, add_window, init_central
+from xingan_desk.sync.declarations import CENTRAL_CHECKS
+
+from .helpers import central_state
+
+pytestmark = pytest.mark.pg
+
+COMPANY = {"uscc": "93152223MA0R5K6L3R", "name": "扎赉特旗丰收农机制造有限公司",
+           "county_code": "152223", "contact_name": "王芳", "contact_phone": "0482-6012345"}
+
+# --- shared vectors: validation.py and central's twins agree -------------------------------
+VECTORS: dict[str, list[str]] = {
+    "check_uscc": ["91152201MA0N12340P", "93152223MA0R5K6L3R", "91152201MA0N12340Q",
+                   "９１１５２２０１ＭＡ０Ｎ１２３４０Ｐ", "91152201-MA0N1234-0P", "911522O1MA0N12340P",
+                   "91152201MA0N1234", "9115A201MA0N12340P", "", "  ", "91152201ma0n12340p",
+                   "91152201MA0N12340P\u200b", "91152201MA0N1234OP", "91152201MA0N12340PX"],
+    "check_id_number": ["11010519491231002X", "110105194912310021", "11010519491231002x",
+                        "110105491231002", "11010549123100X", "110105194902300021",
+                        "110105189912310021", "110105209912310021", "1101051949123100",
+                        "11010519491231X02X", "", "１１０１０５１９４９１２３１００２Ｘ"],
+    "check_mobile": ["13812345678", "+86 138 1234 5678", "008613812345678", "8613812345678",
+                     "12812345678", "1381234567", "138-1234-5678", "(138)12345678",
+                     "13812345678a", "", "23812345678"],
+    "check_email": ["a@b.cn", "name.x+1@example.com.cn", " a@b.cn ", "a@b", "a b@c.cn",
+                    "ａ@ｂ.cn", "", "x" * 95 + "@b.cn", "a@b..cn", "a@-b.cn"],
+    "check_patent_application_number": [
+        "202310000001.5", "ZL 202310000001.5", "CN202310000001.5", "2023100000015",
+        "202310000001", "97101765.4", "971017654", "85100001", "88100001",
+        "202310000001.6", "202340000001.5", "200210000001.5", "203010000001.5",
+        "201310699744.2", "ZL201310699744.2", "201310699744.X", "2013106997442.2",
+        "20231000000X.5", "", "专利号", "12345678", "202310000000.0", "1.2.3"],
+    "check_person_name": ["王芳", "欧阳 娜娜", "Jean-Paul", "O'Brien", "阿依古丽·买买提",
+                          "·王芳", "王芳·", "王\u202e芳", "王😀芳", "123", "王3", "",
+                          "   ", "x" * 51, "Ünal", "𠀀𠀁", "-", "李\u3000娜", "王\t芳"],
+    "check_printable_text": ["正常文字", "换行\n可以", "制表\t可以", "回车\r可以", "\u202e反转",
+                             "表情😀", "私用\ue000", "\ufffd乱码", "控制\x07", "A\u2066B",
+                             "©®", "数学∑", "１２３", "\ufeff零宽", "\U000e0041标签"],
+}
+
+
+@pytest.fixture
+def admin(central_url: str) -> Any:
+    """A connection to a central database for calling its pure check functions."""
+    with psycopg.connect(central_url, autocommit=True) as conn:
+        yield conn
+
+
+def _agree(conn: Any, name: str, text: str) -> tuple[bool, bool]:
+    py = getattr(v, name)(text) is None
+    row = conn.execute(f"SELECT sync._chk_{name}(%s)", (text,)).fetchone()
+    return py, row[0] is None
+
+
+def test_vectors_cover_every_central_check() -> None:
+    assert set(VECTORS) == set(CENTRAL_CHECKS)
+
+
+@pytest.mark.parametrize("name", sorted(VECTORS))
+def test_shared_vectors_agree(admin: Any, name: str) -> None:
+    for text in VECTORS[name]:
+        py, pg = _agree(admin, name, text)
+        assert py == pg, (name, text, getattr(v, name)(text))
+    # both outcomes occur, so the vectors do test something
+    assert {_agree(admin, name, t)[0] for t in VECTORS[name]} == {True, False}
+
+
+_ALPHABET = st.sampled_from(list("0123456789XAMNPQ.-: ZLCN专利号·王芳a@b\u202e😀\u3000１Ｘ"))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_texts_agree(admin: Any, data: Any) -> None:
+    name = data.draw(st.sampled_from(sorted(VECTORS)))
+    base = data.draw(st.sampled_from(VECTORS[name]))
+    edits = data.draw(st.lists(st.tuples(st.integers(0, 20), _ALPHABET), max_size=3))
+    text = base
+    for pos, ch in edits:
+        text = text[:pos] + ch + text[pos + 1:]
+    py, pg = _agree(admin, name, text)
+    assert py == pg, (name, text)
+
+
+# --- the fold applies only the action's declared fields -------------------------------------
+def test_fold_ignores_fields_the_action_does_not_declare() -> None:
+    wf = KINDS["consultation"].workflow
+    assert wf is not None
+    events = [EventLike("e1", "1", "close", "registered", {}),
+              EventLike("e2", "2", "follow_up", "closed",
+                        {"followup_result": "满意", "question": "改写", "visitor_name": "冒名"})]
+    result = fold(wf, events)
+    assert result.status == "followed_up"
+    assert result.values == {"followup_result": "满意"}
+
+
+# --- attacks with one window's own role ---------------------------------------------------
+def _req(code: str, mutations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"protocol": 1, "window_code": code, "installation_id": f"inst-{code}",
+            "machine_id": "pc-x", "generation": 1, "mutations": mutations}
+
+
+def _push(url: str, code: str, mutations: list[dict[str, Any]], *, as_json: bool = False
+          ) -> dict[Any, Any]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        if as_json:
+            row = conn.execute("SELECT sync.push(%s::json)", (Json(_req(code, mutations)),))
+        else:
+            row = conn.execute("SELECT sync.push(%s)", (Jsonb(_req(code, mutations)),))
+        out = row.fetchone()
+        assert out is not None
+        return {r["local_seq"]: r for r in out[0]["results"]}
+
+
+def _hlc(seq: int, code: str) -> str:
+    return f"{int(time.time() * 1000) + seq:013d}-00000-{code}"
+
+
+def _create(code: str, seq: int, kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    county, window = code.split("-")
+    prefix = KINDS[kind].number_prefix
+    hlc = _hlc(seq, code)
+    rid = f"r-{code}-{seq}"
+    return {"local_seq": seq, "mutation_id": f"m-{rid}", "entity": "record", "entity_id": rid,
+            "op": "create", "hlc": hlc, "payload": {
+                "kind": kind, "id": rid, "owner": code, "county_code": county,
+                "receipt_no": f"{prefix}-{county}-{window}-2026-{seq:06d}-X", "created_by": "x",
+                "created_at": "2026-03-02T01:00:00+00:00", "hlc": hlc, "values": values}}
+
+
+def _update(code: str, seq: int, rid: str, values: dict[str, Any]) -> dict[str, Any]:
+    hlc = _hlc(seq, code)
+    return {"local_seq": seq, "mutation_id": f"m-u-{code}-{seq}", "entity": "record",
+            "entity_id": rid, "op": "update", "hlc": hlc, "payload": {"values": values,
+                                                                      "hlc": hlc}}
+
+
+def _company(**changes: Any) -> dict[str, Any]:
+    return {**COMPANY, "uscc": "91152201MA0N12340P", "name": "乌兰浩特新材料有限公司",
+            "county_code": "152201", **changes}
+
+
+def test_invalid_values_are_refused_naming_the_field(make_window, central_url) -> None:
+    honest = make_window("152223", "02")
+    honest.desk.use_account("admin")
+    ent, _ = honest.desk.create("enterprise", COMPANY)
+    honest.sync()
+    before = central_state(central_url)
+    hostile = add_window(central_url, "152224", "01")
+    code = hostile.window_code
+    res = _push(hostile.url, code, [
+        _update(code, 1, ent.id, {"handed_over_to": "ZX-152224-01-2026-000001-X"}),
+        _create(code, 2, "enterprise", _company(established_on="2023-02-30")),
+        _create(code, 3, "enterprise", _company(employees_insured="abc")),
+        _create(code, 4, "enterprise", _company(name="乌兰浩特\u202e公司")),
+        _create(code, 5, "enterprise", _company(name="乌兰浩特😀公司")),
+        _create(code, 6, "enterprise", _company(uscc="91152201MA0N12340Q")),
+        _create(code, 7, "enterprise", _company(county_code="999999")),
+        _create(code, 8, "enterprise", _company(notes="备" * 200_000)),
+        _create(code, 9, "consultation", {**_consult(), "question": "问" * 200_000}),
+        _create(code, 10, "consultation", {**_consult(), "topics": ["no_such_topic"]}),
+        _create(code, 11, "consultation", {**_consult(), "first_responder": ""}),
+        _create(code, 12, "enterprise", _company(key_support=True, key_support_year=2025.5)),
+        _create(code, 13, "enterprise", _company(followup_result="x")),
+    ])
+    expect = {1: ("UNKNOWN_FIELD", "handed_over_to"), 2: ("INVALID_VALUE", "成立日期"),
+              3: ("INVALID_VALUE", "社保人数"), 4: ("INVALID_VALUE", "企业名称"),
+              5: ("INVALID_VALUE", "企业名称"), 6: ("INVALID_VALUE", "统一社会信用代码"),
+              7: ("INVALID_VALUE", "注册地旗县市"), 8: ("INVALID_VALUE", "备注"),
+              9: ("INVALID_VALUE", "咨询内容摘要"), 10: ("INVALID_VALUE", "咨询事项"),
+              11: ("INVALID_VALUE", "首问责任人"), 12: ("INVALID_VALUE", "入库年度"),
+              13: ("UNKNOWN_FIELD", "followup_result")}
+    for seq, (code_, word) in expect.items():
+        assert res[seq]["status"] == "rejected", (seq, res[seq])
+        assert res[seq]["code"] == code_, (seq, res[seq])
+        assert word in res[seq]["reason"], (seq, res[seq]["reason"])
+    assert "2023-02-30" in res[2]["reason"] and "不是有效日期" in res[2]["reason"]
+    # nothing reached central's records or streams, so no other window ever sees it
+    assert central_state(central_url) == before
+    report = honest.sync()  # the honest window's sync goes on undisturbed
+    assert report.rejected == 0 and report.records_applied == 0
+    assert honest.desk.get(ent.id).values["name"] == COMPANY["name"]
+
+
+def _consult() -> dict[str, Any]:
+    return {"started_at": "2026-03-02T01:10:00+00:00", "channel": "onsite",
+            "first_responder": "李娜", "visitor_type": "person", "topics": ["policy"],
+            "question": "如何申请专利？", "handling": "answered"}
+
+
+def test_valid_forged_create_passes(central_url) -> None:
+    w = add_window(central_url, "152201", "03")
+    res = _push(w.url, w.window_code, [
+        _create(w.window_code, 1, "enterprise", _company()),
+        _create(w.window_code, 2, "consultation", _consult())])
+    assert [r["status"] for r in res.values()] == ["accepted", "accepted"]
+
+
+def test_status_event_cannot_rewrite_the_form(make_window, central_url) -> None:
+    honest = make_window("152223", "02")
+    rec, _ = honest.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    honest.sync()
+    assert honest.desk.get(rec.id).status == "closed"
+    hostile = add_window(central_url, "152223", "05")
+    code = hostile.window_code
+    hlc = _hlc(1, code)
+
+    def event(seq: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"local_seq": seq, "mutation_id": f"m-e{seq}", "entity": "event",
+                "entity_id": f"e{seq}", "op": "event", "hlc": hlc, "payload": {
+                    "kind": "consultation", "record_id": rec.id, "id": f"e{seq}",
+                    "action": "follow_up", "from_status": "closed", "to_status": "followed_up",
+                    "owner": code, "hlc": hlc, "payload": payload}}
+
+    res = _push(hostile.url, code, [
+        event(1, {"followup_result": "满意", "question": "改写", "visitor_name": "冒名"}),
+        event(2, {}),  # the action's required field missing
+        event(3, {"followup_result": "x" * 501})])
+    assert res[1]["code"] == "FIELD_NOT_ALLOWED" and "咨询内容摘要" in res[1]["reason"]
+    assert res[2]["code"] == "INVALID_VALUE" and "回访结果" in res[2]["reason"]
+    assert res[3]["code"] == "INVALID_VALUE" and "不能超过500个字" in res[3]["reason"]
+    honest.sync()
+    assert honest.desk.get(rec.id).values["question"] == GOOD_CONSULTATION["question"]
+    assert honest.desk.get(rec.id).status == "closed"
+
+
+def test_nul_refuses_one_mutation_not_the_batch(central_url) -> None:
+    w = add_window(central_url, "152201", "04")
+    code = w.window_code
+    res = _push(w.url, code, [
+        _create(code, 1, "enterprise", _company(address="兴安\x00路")),
+        _create(code, 2, "consultation", _consult())], as_json=True)
+    assert res[1]["status"] == "rejected" and res[1]["code"] == "NUL_CHARACTER"
+    assert "U+0000" in res[1]["reason"]
+    assert res[2]["status"] == "accepted"
+
+
+def test_review_resolution_needs_an_existing_item_in_scope(make_window, central_url) -> None:
+    league = add_window(central_url, "152200", "01")
+    other = add_window(central_url, "152224", "01")
+    day = time.strftime("%Y-%m-%d")
+    key = f"{league.window_code}:{day}"  # the clock-skew item the League would get today
+
+    def resolve(w: Any, mid: str) -> dict[str, Any]:
+        with psycopg.connect(w.url, autocommit=True) as conn:
+            out = conn.execute("SELECT sync.resolve_reviews(%s)", (Jsonb({
+                "window_code": w.window_code, "resolutions": [{
+                    "mutation_id": mid, "item_kind": "clock_skew", "item_key": key,
+                    "action": "confirm", "note": "预先处理"}]}),)).fetchone()
+            assert out is not None
+            return dict(out[0]["results"][0])
+
+    pre = resolve(other, "pre-1")
+    assert pre["applied"] is False  # nothing to resolve: kept for the record, resolves nothing
+    # the League window's clock runs ahead: the item appears and stays open for the League
+    ahead = f"{int(time.time() * 1000) + 3_600_000:013d}-00000-{league.window_code}"
+    mut = _create(league.window_code, 1, "consultation", _consult())
+    mut["hlc"] = mut["payload"]["hlc"] = ahead
+    assert _push(league.url, league.window_code, [mut])[1]["status"] == "accepted"
+    with psycopg.connect(league.url, autocommit=True) as conn:
+        items = conn.execute("SELECT sync.review_items(100)").fetchone()[0]["items"]
+    assert [(i["item_kind"], i["item_key"]) for i in items] == [("clock_skew", key)]
+    late = resolve(other, "pre-2")  # now it exists, but it is not 152224's
+    assert late["status"] == "rejected" and "不在本窗口的数据范围" in late["reason"]
+
+
+# --- resource limits ------------------------------------------------------------------------
+def test_window_roles_are_limited(central_url) -> None:
+    w = add_window(central_url, "152201", "05")
+    init_central(central_url)  # re-run: revokes CONNECT from PUBLIC on the central database
+    with psycopg.connect(central_url, autocommit=True) as conn:
+        conf, limit = conn.execute("SELECT rolconfig, rolconnlimit FROM pg_roles "
+                                   "WHERE rolname = %s", (w.role,)).fetchone()
+        public = conn.execute(
+            "SELECT count(*) FROM pg_database d, aclexplode(d.datacl) a "
+            "WHERE d.datname = current_database() AND a.grantee = 0 "
+            "AND a.privilege_type = 'CONNECT'").fetchone()[0]
+        acl_set = conn.execute("SELECT datacl IS NOT NULL FROM pg_database "
+                               "WHERE datname = current_database()").fetchone()[0]
+    assert limit == ROLE_CONNECTION_LIMIT
+    assert {c.split("=")[0] for c in conf} >= {"statement_timeout",
+                                               "idle_in_transaction_session_timeout",
+                                               "lock_timeout"}
+    assert acl_set and public == 0
+    with psycopg.connect(w.url, autocommit=True) as conn:  # the window itself still connects
+        assert conn.execute("SELECT sync.status()").fetchone()
+
+
+def test_a_stalled_window_holds_others_for_seconds_only(central_url) -> None:
+    stalled = add_window(central_url, "152201", "06")
+    honest = add_window(central_url, "152201", "07")
+    conn = psycopg.connect(stalled.url)  # not autocommit: the push stays in an open transaction
+    try:
+        conn.execute("SET idle_in_transaction_session_timeout = 0")  # a hostile window would
+        conn.execute("SELECT sync.push(%s)", (Jsonb(_req(stalled.window_code, [
+            _create(stalled.window_code, 1, "consultation", _consult())])),))
+        time.sleep(5.5)
+        started = time.monotonic()
+        res = _push(honest.url, honest.window_code,
+                    [_create(honest.window_code, 1, "consultation", _consult())])
+        assert res[1]["status"] == "accepted"
+        assert time.monotonic() - started < 3
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.close()
