@@ -11,6 +11,8 @@ Modes:
 * `drop_request` — with probability p per sync call, cut the connection instead of forwarding
   the request (it never reaches central).
 * `delay` — up to this many seconds of latency (uniform) before each chunk from the server.
+* `max_upstream` — cut a connection once it has carried more than this many bytes towards the
+  server (a link that drops every connection after a while, whatever is in flight).
 * `cut()` — close every open connection now (a cable pulled mid-sync).
 """
 
@@ -34,6 +36,8 @@ class FaultProxy:
         self.delay = 0.0
         self.dropped_requests = 0
         self.blackhole_on: bytes | None = None
+        self.max_upstream = 0
+        self.cut_connections = 0
         self.dropped_replies = 0
         self.rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -91,6 +95,11 @@ class FaultProxy:
                 if b"sync.push" in data:
                     with self._lock:
                         state["armed"] = self.rng.random() < self.drop_push_reply
+                state["sent"] = state.get("sent", 0) + len(data)
+                if self.max_upstream and state["sent"] > self.max_upstream:
+                    with self._lock:
+                        self.cut_connections += 1
+                    break
                 dst.sendall(data)
         except OSError:
             pass

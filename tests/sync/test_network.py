@@ -110,3 +110,36 @@ def test_s9_connection_goes_silent_mid_statement(make_window, central_url,
     central = central_state(central_url, scope_of("152223"))
     assert len(central) == 3
     assert local_state(a.desk) == central == local_state(b.desk)
+
+
+def test_a_link_that_drops_long_requests_still_gets_everything_up(make_window,
+                                                                   central_url) -> None:
+    """Every connection is cut after ~60 KB: a full upload batch never gets through, so the
+    window halves its batch after each drop until one does, then grows it back."""
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    long_answer = "已告知办理流程、所需材料和时限，并提供了政策文件清单。" * 12
+    for i in range(150):
+        a.desk.create("consultation", {**GOOD_CONSULTATION, "answer": long_answer,
+                                       "visitor_name": "访客" + NAMES[i % 10]},
+                      register_enterprise=False)
+    proxy = FaultProxy(_target(central_url))
+    proxy.max_upstream = 60_000
+    try:
+        client = SyncClient(a.desk, _via(proxy, a.creds.url), machine_id=a.machine_id,
+                            connect_timeout=3)
+        for _ in range(40):
+            try:
+                client.run_once()
+            except SyncUnavailable:
+                continue
+            if outbox_count(a.desk) == 0:
+                break
+        assert outbox_count(a.desk) == 0
+        assert proxy.cut_connections > 0
+    finally:
+        proxy.close()
+    b.sync()
+    assert local_state(a.desk) == central_state(central_url, scope_of("152223")) \
+        == local_state(b.desk)
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import delete, insert, literal, select, update
 
@@ -23,7 +24,7 @@ from ..storage.types import UTCDateTime
 from ..timeutil import utcnow
 from . import PROTOCOL_VERSION
 from .connection import Call, Connection
-from .errors import SyncError, SyncRefused
+from .errors import SyncError, SyncRefused, SyncUnavailable
 from .faults import FaultPoints
 from .local_schema import acked_log, sync_issue
 from .report import SyncReport
@@ -86,6 +87,10 @@ class Pusher:
         self.faults = faults
         self.machine_id = machine_id
         self.batch_size = max(1, min(batch_size, MAX_BATCH))
+        # what the next request carries: halved after a batch the link dropped (a connection
+        # cut before the whole request got through would otherwise fail the same way forever),
+        # doubled back towards batch_size after each batch that got through
+        self.current = self.batch_size
 
     def request(self, rows: list[OutboxEntry]) -> dict[str, Any]:
         """The sync.push request for these outbox rows."""
@@ -106,7 +111,7 @@ class Pusher:
             with self.desk.reading() as s:
                 rows = list(s.scalars(
                     select(OutboxEntry).where(OutboxEntry.state == "pending")
-                    .order_by(OutboxEntry.local_seq).limit(self.batch_size)))
+                    .order_by(OutboxEntry.local_seq).limit(limit := self.current)))
             if not rows:
                 return
             refused = [(r, reason) for r in rows
@@ -115,7 +120,12 @@ class Pusher:
                 self.refuse_locally(refused, report)
                 continue  # read the batch again without them
             self.faults.hit("before_push")
-            resp = self.call(conn, "SELECT sync.push(%s)", (Jsonb(self.request(rows)),))
+            try:
+                resp = self.call(conn, "SELECT sync.push(%s)", (Jsonb(self.request(rows)),))
+            except (SyncUnavailable, psycopg.OperationalError, psycopg.InterfaceError):
+                self.current = max(1, self.current // 2)  # the link dropped the request
+                raise
+            self.current = min(self.batch_size, self.current * 2)
             if resp.get("status") != "ok":
                 code = str(resp.get("code") or "REFUSED")
                 reason = str(resp.get("reason") or "中心数据库拒绝了本窗口的同步请求")
@@ -124,7 +134,7 @@ class Pusher:
             done = self.ack(rows, resp["results"], report)
             if done == 0:
                 raise SyncError("中心数据库没有确认任何上传的变更，同步已停止，请联系管理员")
-            if len(rows) < self.batch_size:
+            if len(rows) < limit:
                 return
 
     def refuse_locally(self, refused: list[tuple[OutboxEntry, str]],
