@@ -15,6 +15,10 @@ syncing every few actions. Meanwhile the nemesis:
 * makes every proxy drop requests, cut connections after central committed (lost replies),
   add latency, and now and then blackholes a window or cuts its connections mid-sync.
 
+Meanwhile a hostile window (152223-09, nothing but its own database role) keeps pushing
+mutations that are invalid by construction (tests/sync/hostile.py); central must refuse every
+one, and the honest windows must converge as if it were not there.
+
 Then the network heals, every window syncs once more and then twice quietly, and the checkers
 (`checkers.py`) must find nothing: replicas equal central on their scope, no acknowledged write
 lost, nothing applied twice, no duplicate receipt number, every status a valid fold, every real
@@ -39,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -49,6 +54,7 @@ from xingan_desk.sync.client import FAULT_ENV, FAULT_POINTS, SyncClient
 
 from .checkers import WindowUnderTest, check_all, journal_mutations
 from .faultproxy import FaultProxy
+from .hostile import Hostile, random_attack
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,8 +197,23 @@ def test_seven_county_windows_converge_under_kills_and_cuts(central_url, tmp_pat
                     _start(p, fault, tmp_path)
             time.sleep(0.05)
 
+    # --- one hostile window among the honest ones: its own role, nothing else ------------
+    hostile_creds = add_window(central_url, "152223", "09")
+    hostile = Hostile(hostile_creds.url, hostile_creds.window_code)
+
+    def attacker() -> None:
+        hrng = random.Random(seed + 3)
+        while not stop.wait(hrng.uniform(0.2, 0.8)):
+            try:
+                targets = hostile.seen_targets(hrng.choice(["county:152223", "global"]))
+                hostile.push([random_attack(hrng, hostile, targets)
+                              for _ in range(hrng.randint(1, 4))])
+            except psycopg.Error:
+                continue  # central busy: the attacker just tries again
+
     threads = [threading.Thread(target=nemesis, daemon=True),
-               threading.Thread(target=monitor, daemon=True)]
+               threading.Thread(target=monitor, daemon=True),
+               threading.Thread(target=attacker, daemon=True)]
     for t in threads:
         t.start()
     try:
@@ -257,6 +278,9 @@ def test_seven_county_windows_converge_under_kills_and_cuts(central_url, tmp_pat
         _print_conflicts(central_url)
         print(f"real conflicts the checkers looked for: {stats}")
         assert not problems, "\n".join(problems[:40])
+        print(f"hostile window 152223-09: {len(hostile.results)} mutations pushed, "
+              f"{len(hostile.accepted())} accepted")
+        assert hostile.results and not hostile.accepted(), hostile.accepted()[:5]
         assert kills + fault_deaths >= 5  # the nemesis really ran
     finally:
         for d in desks.values():
