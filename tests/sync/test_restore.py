@@ -4,6 +4,7 @@ re-read their streams and push again what central lost; nothing acknowledged is 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -168,4 +169,46 @@ def test_s12_local_restore_from_old_backup(make_window, central_url) -> None:
     assert len(receipts) == len(set(receipts)) == 4
     assert set(pushed_after_backup) | {after_restore} <= set(receipts)
     assert lost_local_only not in receipts
+    assert local_state(a.desk) == central == local_state(b.desk)
+
+
+def test_an_old_store_copied_back_by_hand_heals(make_window, central_url, tmp_path) -> None:
+    """The clerk copies last week's store over the live one by hand and works on: its counter
+    issues again a number central already holds for another record. The admin then starts a
+    new number generation as `restore` does. Sync does not stop: the unuploaded record gets a
+    new number, the clerk is told, and everything converges."""
+    import shutil
+
+    from xingan_desk.desk import Desk
+    from xingan_desk.sync.review import attention_items
+
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    a.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)
+    a.sync()
+    old = a.desk.backup(tmp_path / "last-week.sqlite3")
+    first, _ = a.desk.create("consultation", {**GOOD_CONSULTATION, "visitor_name": "李娜"},
+                             register_enterprise=False)
+    a.sync()
+    path, directory = a.desk.path, a.desk.directory
+    a.desk.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    shutil.copy2(old, path)  # by hand: no generation bump
+    a.desk = Desk.open(directory)
+    a.desk.use_account("admin")
+    again, _ = a.desk.create("consultation", {**GOOD_CONSULTATION, "visitor_name": "赵敏"},
+                             register_enterprise=False)
+    assert again.receipt_no == first.receipt_no  # the old counter issued it a second time
+    a.desk.bump_generation("从旧文件恢复后换代")  # what `restore` does to the live store
+    for _ in range(3):
+        a.sync()
+    renamed = a.desk.get(again.id)
+    assert renamed.receipt_no != first.receipt_no
+    assert a.desk.get(first.id).receipt_no == first.receipt_no  # central's record kept its own
+    items = [i for i in attention_items(a.desk) if "换新编号" in i.title]
+    assert items and first.receipt_no in items[0].summary and renamed.receipt_no in items[0].summary
+    b.sync()
+    assert outbox_count(a.desk) == 0
+    central = central_state(central_url, scope_of("152223"))
     assert local_state(a.desk) == central == local_state(b.desk)

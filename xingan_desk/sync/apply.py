@@ -22,7 +22,7 @@ from ..records.kinds import KINDS
 from ..records.links import uscc_of
 from ..records.workflow import EventLike
 from ..storage import search
-from ..storage.rows import PendingRecord, from_db, to_db
+from ..storage.rows import PendingRecord, from_db, new_id, to_db
 from ..storage.schema import (
     DETAIL,
     Installation,
@@ -31,13 +31,14 @@ from ..storage.schema import (
     Record,
     RecordEvent,
     event_table,
+    outbox_table,
     record_table,
 )
 from ..storage.writer import Writer, search_text
 from ..timeutil import utcnow
 from . import quarantine
 from .faults import FaultPoints
-from .local_schema import sync_conflict, sync_cursor
+from .local_schema import sync_conflict, sync_cursor, sync_issue
 from .quarantine import Problem
 from .report import SyncReport
 
@@ -304,7 +305,8 @@ class PageApplier:
             return Problem("BAD_ROW", "收到的登记与本机同一登记的类型不符")
         if rec is None:
             no = snap["receipt_no"]
-            if page.receipts.get(no, rid) != rid:
+            other = page.receipts.get(no, rid)
+            if other != rid and (other in page.new or not renumber_unpushed(w, other, report)):
                 return Problem("DUPLICATE_RECEIPT", f"收到的{kind.title}编号与本机另一登记重复")
             page.receipts[no] = rid
             full = {f.key: None for f in kind.fields}
@@ -420,3 +422,55 @@ class PageApplier:
         for rec in new:
             page.recs.pop(rec.id, None)  # transient copies: not to be flushed
         page.event_rows = []
+
+
+RENUMBERED = "RENUMBERED"
+
+
+def renumber_unpushed(w: Writer, record_id: str, report: SyncReport) -> bool:
+    """A record of this window whose number central already holds for another record, and
+    which was never uploaded (the store was copied back from an old file by hand, so its
+    counter re-issued numbers): it gets the next number of the current generation, its
+    pending upload carries the new one, and the clerk is told (audit + 需处理事项) to correct
+    the printed receipt. False when the record is not such a one (then it is quarantined)."""
+    s = w.session
+    rec = s.scalar(select(Record).where(Record.id == record_id))
+    if rec is None or rec.owner != w.identity.window_code:
+        return False
+    upload = s.scalar(select(OutboxEntry).where(
+        OutboxEntry.entity == "record", OutboxEntry.entity_id == record_id,
+        OutboxEntry.op == "create", OutboxEntry.state.in_(("pending", "rejected"))))
+    if upload is None:
+        return False
+    kind = KINDS[rec.kind]
+    old = rec.receipt_no
+    new = w.allocate_number(kind, utcnow())
+    rec.receipt_no = new
+    payload = {**(upload.payload or {}), "receipt_no": new}
+    if upload.state == "pending":
+        upload.payload = payload
+    else:  # central refused it for the number (and so the record's later changes): they are
+        # sent again as new changes, in their order, the create with the new number
+        refused = [r for r in s.scalars(select(OutboxEntry).where(OutboxEntry.state == "rejected")
+                                        .order_by(OutboxEntry.local_seq))
+                   if r.entity_id == record_id
+                   or (r.entity == "event" and (r.payload or {}).get("record_id") == record_id)]
+        for row in refused:
+            s.execute(update(sync_issue).where(sync_issue.c.local_seq == row.local_seq,
+                                               sync_issue.c.resolved_at.is_(None))
+                      .values(resolved_at=utcnow()))
+            s.execute(insert(outbox_table).values(
+                mutation_id=new_id(), entity=row.entity, entity_id=row.entity_id, op=row.op,
+                payload=payload if row is upload else row.payload, hlc=row.hlc,
+                created_at=utcnow(), state="pending", attempts=0))
+            s.delete(row)
+    s.flush()  # before the pulled record with the old number is inserted
+    w.index(kind, rec)
+    w.audit("renumber", rec, changes={"receipt_no": [old, new]},
+            detail="编号已被中心的另一登记使用（本机曾从旧文件恢复），已换新编号")
+    s.execute(insert(sync_issue).values(
+        code=RENUMBERED, created_at=utcnow(), entity="record", entity_id=record_id,
+        reason=(f"本机曾从旧文件恢复，未上传的{kind.title} {old} 的编号已被中心的另一登记使用，"
+                f"已改为 {new}，请改正已打印的回执")))
+    report.renumbered.append((old, new))
+    return True

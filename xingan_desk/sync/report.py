@@ -25,9 +25,13 @@ class SyncReport:
     requeued: int = 0  # acknowledged changes central lost (restore) and that were re-sent
     pruned: int = 0  # acknowledged changes older than the retention, dropped from acked_log
     digest_mismatch: list[str] = field(default_factory=list)  # still different after repair
+    # unuploaded local records whose number central already held (old store copied back)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
         return (f"上传{self.accepted}条，被拒绝{self.rejected}条，下载{self.pulled}条变更"
                 + (f"，{self.conflicts}处字段冲突待核查" if self.conflicts else "")
-                + (f"，{self.quarantined}条无法接收已隔离待核查" if self.quarantined else ""))
+                + (f"，{self.quarantined}条无法接收已隔离待核查" if self.quarantined else "")
+                + ("，未上传的登记已换新编号：" + "、".join(f"{o} → {n}" for o, n in self.renumbered)
+                   if self.renumbered else ""))

@@ -103,6 +103,7 @@ WINDOW_ISSUES = {
     "CLOCK_SKEW": "本机时钟不准",
     "DIGEST_MISMATCH": "本机数据与中心核对不一致",
     "RESOLUTION_REFUSED": "核查处理未被中心接受",
+    "RENUMBERED": "未上传的登记已换新编号（请改正已打印的回执）",
 }
 
 
