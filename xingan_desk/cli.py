@@ -65,7 +65,7 @@ def _new_password(who: str, args: argparse.Namespace, attr: str, *, env: bool) -
     return first
 
 
-def login_from_args(desk: Any, args: argparse.Namespace, password: str | None = None) -> None:
+def login_from_args(desk: Desk, args: argparse.Namespace, password: str | None = None) -> None:
     """Log `desk` in as --user (default admin) with --password, $XINGAN_DESK_PASSWORD or a
     prompt. There is no implicit account: a wrong password or a locked account stops here."""
     user = getattr(args, "user", None) or "admin"

@@ -162,7 +162,7 @@ def cmd_add_window(args: argparse.Namespace) -> int:
     return 0
 
 
-def sync_url(desk: Any, override: str | None = None) -> str:
+def sync_url(desk: Desk, override: str | None = None) -> str:
     """The connection string: --url, else the settings (password from the OS keyring)."""
     if override:
         return normalise_url(override)
@@ -211,7 +211,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         desk.close()
 
 
-def _reviews(desk: Any, client: Any) -> None:
+def _reviews(desk: Desk, client: Any) -> None:
     """Resolutions made in the window application go to central; the review list is
     refreshed (sync/service.review_step)."""
     from .review import attention_count

@@ -27,7 +27,7 @@ import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -35,6 +35,9 @@ from .. import fileperms
 from ..errors import DeskError, NotFound, ValidationFailed
 from ..storage import keys
 from ..timeutil import utcnow
+
+if TYPE_CHECKING:
+    from ..desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +235,7 @@ def ca_file(pem: str) -> Path:
     return path
 
 
-def tls_warning(desk: Any) -> str | None:
+def tls_warning(desk: Desk) -> str | None:
     """The standing warning for the status bar when the stored settings connect without
     verifying central's certificate (an admin allowed it), else None."""
     try:
@@ -282,7 +285,7 @@ def keyring_name() -> str | None:
 
 
 # --- load / save ------------------------------------------------------------------------------
-def load(desk: Any) -> SyncSettings | None:
+def load(desk: Desk) -> SyncSettings | None:
     raw = desk.setting(SETTING_KEY)
     if not raw:
         return None
@@ -300,7 +303,7 @@ def load(desk: Any) -> SyncSettings | None:
         return None
 
 
-def read_password(desk: Any, s: SyncSettings) -> str | None:
+def read_password(desk: Desk, s: SyncSettings) -> str | None:
     if s.password_store == "keyring":
         backend = keyring_backend()
         if backend is None:
@@ -331,7 +334,7 @@ def read_password(desk: Any, s: SyncSettings) -> str | None:
     return None
 
 
-def where_stored(desk: Any, s: SyncSettings | None) -> str:
+def where_stored(desk: Desk, s: SyncSettings | None) -> str:
     """One sentence for the settings dialog: where the password is kept."""
     if s is not None and s.password_store == "local":
         return (f"本机没有可用的系统密码库，密码经加密后保存在本机数据文件中（{desk.path}），"
@@ -345,7 +348,7 @@ def where_stored(desk: Any, s: SyncSettings | None) -> str:
     return f"密码保存在{name}中，不写入数据文件。"
 
 
-def save(desk: Any, s: SyncSettings, password: str | None) -> tuple[SyncSettings, str]:
+def save(desk: Desk, s: SyncSettings, password: str | None) -> tuple[SyncSettings, str]:
     """Store the settings (admins only) and the password; returns the stored settings and a
     Chinese sentence telling where the password went. An empty password keeps the stored one
     (when there is one for the same account)."""
@@ -384,7 +387,7 @@ def save(desk: Any, s: SyncSettings, password: str | None) -> tuple[SyncSettings
     return s, where_stored(desk, s)
 
 
-def _write_local_secret(desk: Any, secret: dict[str, str] | None) -> None:
+def _write_local_secret(desk: Desk, secret: dict[str, str] | None) -> None:
     """The password in the local store (no keyring on this PC). Written directly, so the
     audit log records that it was set but never the password itself."""
     from ..storage.schema import Setting
@@ -406,7 +409,7 @@ def _write_local_secret(desk: Any, secret: dict[str, str] | None) -> None:
             "sync_password", detail="同步密码已保存在本机数据文件（本机没有可用的系统密码库）")
 
 
-def seal_legacy_password(desk: Any) -> bool:
+def seal_legacy_password(desk: Desk) -> bool:
     """Replace a sync password an older version kept in clear text in the store with the
     sealed form (or move it to the keyring). True when something was rewritten."""
     s = load(desk)
@@ -444,7 +447,7 @@ def seal_legacy_password(desk: Any) -> bool:
     return True
 
 
-def connection_url(desk: Any) -> str:
+def connection_url(desk: Desk) -> str:
     """The libpq connection string for this window's sync (settings + password)."""
     s = load(desk)
     if s is None:
