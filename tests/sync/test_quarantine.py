@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tests.conftest import GOOD_CONSULTATION
 from xingan_desk import hlc as hlc_mod
-from xingan_desk.storage.rows import ENVELOPE_COLUMNS, Envelope, PendingRecord
+from xingan_desk.storage.rows import ENVELOPE_COLUMNS, PendingRecord
 from xingan_desk.storage.schema import OutboxEntry, Record, record_table
 from xingan_desk.sync import review
 from xingan_desk.sync.client import SyncRefused
@@ -189,5 +189,5 @@ def test_nul_in_a_value_is_refused_before_upload(make_window, central_url) -> No
 def test_one_definition_of_the_record_envelope() -> None:
     columns = tuple(c.name for c in record_table.columns if c.name != "pk")
     assert set(ENVELOPE_COLUMNS) == set(columns)
-    assert set(get_type_hints(Envelope)) == set(columns)
+    assert set(get_type_hints(PendingRecord)) == set(columns)
     assert [f.name for f in dataclasses.fields(PendingRecord)] == list(ENVELOPE_COLUMNS)

@@ -13,50 +13,22 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import uuid6
 
 from ..records.fields import GroupField
 from ..records.kind import RecordKind
 from ..views import AuditView, RecordView, UserView
-from .schema import AuditEntry, UserAccount
-
-
-class Envelope(Protocol):
-    """What every record shares (storage.schema.Record, or a record arriving in a pull page
-    before it is inserted): the columns the fold, the search text and views read."""
-
-    id: str
-    kind: str
-    receipt_no: str
-    status: str
-    needs_review: bool
-    owner: str
-    county_code: str
-    created_by: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    updated_by: str
-    hlc: str
-    field_hlc: dict[str, Any]
-    row_version: int
-    voided: bool
-    void_reason: str | None
-    title: str
-    enterprise_uscc: str | None
-    search_text: str
-    due_date: dt.date | None
-    due_label: str | None
-    print_count: int
+from .schema import AuditEntry, Record, UserAccount
 
 
 @dataclass(slots=True)
 class PendingRecord:
     """A record envelope not (yet) in the session: a record arriving in a pull page, held
-    until the page is inserted in bulk. Its fields are exactly `Envelope`'s, i.e. the columns
-    of storage.schema.Record but its local primary key (tests/sync/test_quarantine.py checks
-    the three agree); `Writer.fold_into` and `search_text` work on it as on a Record."""
+    until the page is inserted in bulk. Its fields are exactly the columns of
+    storage.schema.Record but its local primary key (tests/sync/test_quarantine.py checks they
+    agree); `Writer.fold_into` and `search_text` work on it as on a Record."""
 
     id: str
     kind: str
@@ -88,6 +60,10 @@ class PendingRecord:
 
 # The envelope's columns (storage.schema.Record's, without `pk`), in declaration order.
 ENVELOPE_COLUMNS = tuple(f.name for f in dataclasses.fields(PendingRecord))
+
+# What the fold, the search text and the views read of a record: a stored one, or one
+# arriving in a pull page before it is inserted (the same columns, checked by a test).
+Envelope = Record | PendingRecord
 
 
 def new_id() -> str:

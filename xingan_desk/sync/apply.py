@@ -22,7 +22,7 @@ from ..records.kinds import KINDS
 from ..records.links import uscc_of
 from ..records.workflow import EventLike
 from ..storage import search
-from ..storage.rows import PendingRecord, from_db, new_id, to_db
+from ..storage.rows import Envelope, PendingRecord, from_db, new_id, to_db
 from ..storage.schema import (
     DETAIL,
     Installation,
@@ -41,8 +41,6 @@ from .faults import FaultPoints
 from .local_schema import sync_conflict, sync_cursor, sync_issue
 from .quarantine import Problem
 from .report import SyncReport
-
-Envelope = Record | PendingRecord
 
 
 def parse_time(value: Any) -> dt.datetime:
