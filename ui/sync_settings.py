@@ -84,8 +84,9 @@ class SyncSettingsDialog(QDialog):
             self.sslmode.addItem(f"{label}（{code}）", code)
         self.sslmode.setCurrentIndex(max(0, self.sslmode.findData(cur.sslmode if cur
                                                                    else ss.VERIFIED_MODE)))
-        self.allow_plain = QCheckBox("允许不验证服务器证书的连接（不安全：可能连到冒充的服务器，"
-                                     "状态栏会一直提示）")
+        self.allow_plain = QCheckBox("允许不验证服务器证书的连接（不安全）")
+        self.allow_plain.setToolTip("不验证证书时可能连到冒充的中心服务器；勾选后状态栏会一直提示，"
+                                    "取得根证书后请取消勾选。仅管理员可修改。")
         self.allow_plain.setObjectName("sync_allow_plain")
         self.allow_plain.setChecked(bool(cur and cur.allow_plain))
         self.sslrootcert = QLineEdit(cur.sslrootcert if cur and not cur.ca_pem else "")
@@ -172,7 +173,7 @@ class SyncSettingsDialog(QDialog):
         self.allow_plain.toggled.connect(lambda _on: self._clear_one("sslrootcert"))
         self.btn_save.setEnabled(self.is_admin)
         self._cert_enabled()
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(680)
 
     def _with_error(self, w: QWidget, key: str) -> QWidget:
         holder = QWidget()

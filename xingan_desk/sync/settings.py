@@ -338,13 +338,13 @@ def where_stored(desk: Desk, s: SyncSettings | None) -> str:
     """One sentence for the settings dialog: where the password is kept."""
     if s is not None and s.password_store == "local":
         return (f"本机没有可用的系统密码库，密码经加密后保存在本机数据文件中（{desk.path}），"
-                "密钥由管理员密码保护。")
+                "密钥由本窗口账号的登录密码保护。")
     if s is not None and s.password_store == "setting":
         return "密码目前保存在本机数据文件的同步设置中（旧版本写入），保存一次即可移到系统密码库。"
     name = keyring_name()
     if name is None:
         return (f"本机没有可用的系统密码库，保存后密码将加密存放在本机数据文件中（{desk.path}），"
-                "密钥由管理员密码保护。")
+                "密钥由本窗口账号的登录密码保护。")
     return f"密码保存在{name}中，不写入数据文件。"
 
 
