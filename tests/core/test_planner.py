@@ -145,3 +145,12 @@ def test_bulk_creation_and_the_daily_backup_keep_the_statistics(big: Desk) -> No
         conn.exec_driver_sql("DELETE FROM sqlite_stat1")
     assert big.auto_backup() is not None
     assert has_record_statistics(big)
+
+
+def test_the_pending_upload_count_reads_the_outbox_state_index(big: Desk) -> None:
+    # the status bar counts pending uploads at start and after every sync cycle: on a League
+    # store that is hundreds of thousands of rows, so it must not read their payloads
+    assert big.pending_outbox() == 1  # the enterprise created through Desk
+    with statements(big) as seen:
+        assert big.pending_outbox() == 1
+    assert all("COVERING INDEX ix_outbox_state" in p for p in plans_of(big, seen, "outbox"))
