@@ -15,6 +15,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,12 +29,14 @@ from ui.main_window import MainWindow
 from ui.tasks import TaskRunner
 from xingan_desk.desk import Desk
 app = make_app()
-desk = Desk.open(sys.argv[1]); desk.use_account("admin")
+desk = Desk.open(sys.argv[1], password=sys.argv[3] or None); desk.use_account("admin")
 runner = TaskRunner()
 win = MainWindow(desk, runner); win.resize(1366, 768); win.show(); app.processEvents()
 shown = time.perf_counter() - t0
 filled = []
-win.list_loaded.connect(lambda n: filled.append(time.perf_counter() - t0))
+launch = []
+win.list_loaded.connect(lambda n: (filled.append(time.perf_counter() - t0),
+                                   launch.append(time.time() - float(sys.argv[2]))))
 deadline = time.perf_counter() + 20
 while not filled and time.perf_counter() < deadline:
     app.processEvents(); time.sleep(0.005)
@@ -42,10 +45,11 @@ for text in ("王", "王芳", "9315", "科技有限公司", ""):
     runs = []
     for _ in range(5):
         t = time.perf_counter()
-        ids = desk.find_ids(dataclasses.replace(win._base_query(), text=text))
+        ids = desk.find_ids(dataclasses.replace(win.records.base_query(), text=text))
         runs.append((time.perf_counter() - t) * 1000)
     searches[text] = statistics.median(runs)
-print(json.dumps({"shown": shown, "filled": filled[0] if filled else None, "search": searches}))
+print(json.dumps({"shown": shown, "filled": filled[0] if filled else None,
+                  "launch": launch[0] if launch else None, "search": searches}))
 runner.shutdown(); desk.close()
 """
 
@@ -54,17 +58,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", default=str(ROOT / "bench-out" / "core"))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--password", default="",
+                    help="an account's password, for an encrypted store on a PC without a keyring")
     args = ap.parse_args()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     results = []
     for _ in range(args.runs):
-        out = subprocess.run([sys.executable, "-c", "import dataclasses, statistics, time\n" + CHILD, args.dir],
+        started = time.time()  # process start: the interpreter's own start-up counts too
+        out = subprocess.run([sys.executable, "-c", "import dataclasses, statistics, time\n" + CHILD,
+                              args.dir, repr(started), args.password],
                              cwd=ROOT, env=env, capture_output=True, text=True, check=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     shown = statistics.median(r["shown"] for r in results)
     filled = statistics.median(r["filled"] for r in results if r["filled"] is not None)
     print(f"{'main window shown (process start →)':<44} {shown:8.2f} s   goal <= 1.5 s  ratio {shown / 1.5:.2f}")
-    print(f"{'first list filled (process start →)':<44} {filled:8.2f} s")
+    print(f"{'first list filled (window code start →)':<44} {filled:8.2f} s")
+    launch = statistics.median(r["launch"] for r in results if r["launch"] is not None)
+    print(f"{'first list filled (process start →)':<44} {launch:8.2f} s   goal <= 0.8 s  "
+          f"ratio {launch / 0.8:.2f}")
     for text in results[0]["search"]:
         med = statistics.median(r["search"][text] for r in results)
         print(f"{'search as typed: ' + text:<44} {med:8.1f} ms  goal <= 100 ms ratio {med / 100:.2f}")

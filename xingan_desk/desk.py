@@ -50,7 +50,7 @@ from .records.kinds import KINDS
 from .records.workflow import Action
 from .recovery import is_corruption
 from .storage import db as dbmod
-from .storage import keys
+from .storage import keys, planner
 from .storage.rows import new_id
 from .storage.schema import AuditEntry, Installation, Record, UserAccount
 from .storage.writer import SYSTEM_USER, Writer
@@ -107,6 +107,7 @@ class Desk:
             dbmod.migrate(engine, path, backups_dir(d), key)
             with engine.connect() as conn:
                 conn.exec_driver_sql("SELECT count(*) FROM record").first()
+            planner.refresh(engine)  # after a migration, a first ANALYZE, a pull's growth
         except (DatabaseError, sqlite3.DatabaseError, dbmod.DBAPIError) as exc:
             engine.dispose()
             raise dbmod.explain_db_error(exc, path) from exc
@@ -417,6 +418,8 @@ class Desk:
                 batch = []
         if batch:
             n += self._create_batch(kind_key, batch, n)
+        if n:
+            self.maintenance.optimize()  # the planner sees the new sizes
         return n
 
     def _create_batch(self, kind_key: str, batch: list[Mapping[str, Any]], offset: int) -> int:

@@ -168,7 +168,8 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     hlc: Mapped[str] = mapped_column(String(48))
     created_at: Mapped[dt.datetime]
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending | rejected
+    # pending | rejected; indexed: the status bar counts pending rows after every sync cycle
+    state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 

@@ -34,7 +34,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -729,6 +728,8 @@ def push_resolutions(desk: Desk, call: Call, batch: int = 200) -> int:
              "item_key": r["item_key"], "record_id": r["record_id"], "action": r["action"],
              "note": r["note"], "detail": r["detail"], "resolved_by": r["resolved_by"],
              "resolved_at": _as_utc(r["resolved_at"]).isoformat()} for r in rows]}
+        from psycopg.types.json import Jsonb  # the driver is loaded only once sync runs
+
         resp = call("SELECT sync.resolve_reviews(%s)", (Jsonb(req),))
         results = {str(x.get("mutation_id")): x for x in (resp or {}).get("results") or []}
         now = utcnow()

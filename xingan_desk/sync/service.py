@@ -11,6 +11,9 @@
 * `RunGate` coalesces requests: while a cycle runs, any number of requests (timer, saves)
   become exactly one follow-up cycle.
 
+The PostgreSQL driver (psycopg) is imported by the first cycle (`sync/watched.py`), not with
+this module: a window without sync settings never loads it.
+
 SQLite: the sync thread and the clerk's saves share the store; both write with BEGIN IMMEDIATE
 and a busy timeout. The service uses pages and batches of `PAGE` rows so one sync transaction
 holds the write lock only briefly (see benchmarks/bench_sync_ui.py for the figures).
@@ -22,23 +25,23 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
-
-import psycopg
-from psycopg import errors as pgerrors
-from psycopg.conninfo import conninfo_to_dict
+from typing import TYPE_CHECKING, Any
 
 from ..desk import Desk
 from ..errors import DeskError, NotFound
 from ..timeutil import CST, utcnow
 from . import review
 from . import settings as sync_settings
-from .client import SyncClient, SyncRefused, SyncReport, SyncUnavailable
-from .connection import shutdown_socket
-from .errors import failure_trace
+from .errors import SyncRefused, SyncUnavailable, failure_trace
+from .report import SyncReport
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from .client import SyncClient
+    from .watched import WatchedClient
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +139,7 @@ class RunGate:
             return False
 
 
-class _Watchdog:
+class Watchdog:
     """Calls `on_stall(phase, seconds)` and shuts the current connection down when nothing
     progressed for `stall_after_s`."""
 
@@ -165,6 +168,8 @@ class _Watchdog:
     def abort(self) -> None:
         conn = self.conn
         if conn is not None:
+            from .connection import shutdown_socket
+
             shutdown_socket(conn)
 
     def _loop(self) -> None:
@@ -180,39 +185,6 @@ class _Watchdog:
                 return
 
 
-class _WatchedClient(SyncClient):
-    """SyncClient reporting each call to central (and its connection) to the watchdog."""
-
-    watch: _Watchdog | None = None
-
-    @contextmanager
-    def _watched(self) -> Iterator[psycopg.Connection[Any]]:
-        if self.watch is not None:
-            self.watch.progress("连接中心数据库")
-        with super().connect() as conn:
-            if self.watch is not None:
-                self.watch.conn = conn
-                self.watch.progress()
-            try:
-                yield conn
-            finally:
-                if self.watch is not None:
-                    self.watch.conn = None
-
-    def connect(self) -> AbstractContextManager[psycopg.Connection[Any]]:
-        return self._watched()
-
-    def call(self, conn: psycopg.Connection[Any], query: str,
-             params: tuple[Any, ...] = ()) -> Any:
-        w = self.watch
-        if w is not None:
-            w.progress(next((p for fn, p in PHASES if fn in query), None))
-        result = super().call(conn, query, params)
-        if w is not None:
-            w.progress()
-        return result
-
-
 class SyncService:
     def __init__(self, desk: Desk, *, stall_after_s: float = STALL_AFTER_S,
                  url: str | None = None, client_options: dict[str, Any] | None = None,
@@ -225,9 +197,9 @@ class SyncService:
         self.on_change = on_change
         self.gate = RunGate()
         self._lock = threading.Lock()
-        self._client: _WatchedClient | None = None
+        self._client: WatchedClient | None = None
         self._client_url: str | None = None
-        self._watch: _Watchdog | None = None
+        self._watch: Watchdog | None = None
         self.last_report: SyncReport | None = None
         self._state = SyncState(configured=self._configured(), tls_warning=self._tls_warning())
 
@@ -283,10 +255,12 @@ class SyncService:
             w.abort()
 
     # --- one cycle -------------------------------------------------------------------------
-    def _client_for(self, url: str) -> _WatchedClient:
+    def _client_for(self, url: str) -> WatchedClient:
+        from .watched import WatchedClient  # imports psycopg: only once sync is used
+
         with self._lock:
             if self._client is None or self._client_url != url:
-                self._client = _WatchedClient(self.desk, url, **self.client_options)
+                self._client = WatchedClient(self.desk, url, **self.client_options)
                 self._client_url = url
             return self._client
 
@@ -300,7 +274,7 @@ class SyncService:
     def run_once(self) -> SyncState:
         """One cycle; never raises. Returns the new state."""
         self._set(running=True, phase="准备", last_attempt=utcnow())
-        watch = _Watchdog(self.stall_after_s, self._on_stall)
+        watch = Watchdog(self.stall_after_s, self._on_stall)
         self._watch = watch
         online: bool | None = None
         error, kind, warning = "", "", ""
@@ -315,9 +289,11 @@ class SyncService:
             online = True
             warning = self._review_step(client)
         except SyncUnavailable as exc:
+            import psycopg  # loaded already: the client raised this
+
             error, kind = str(exc), "offline"
             online = False
-            if isinstance(exc.__cause__, pgerrors.LockNotAvailable):
+            if isinstance(exc.__cause__, psycopg.errors.LockNotAvailable):
                 kind, online = "busy", True
             elif isinstance(exc.__cause__, psycopg.OperationalError):
                 tls = sync_settings.explain_tls_error(exc.__cause__, _host_of(url))
@@ -354,7 +330,7 @@ class SyncService:
             last_success=utcnow() if report is not None else prev.last_success,
             summary=report.summary if report is not None else prev.summary)
 
-    def _review_step(self, client: _WatchedClient) -> str:
+    def _review_step(self, client: WatchedClient) -> str:
         return review_step(self.desk, client)
 
 
@@ -362,6 +338,8 @@ def review_step(desk: Desk, client: SyncClient) -> str:
     """Push the supervisor's resolutions and refresh the copy of central's review list (one
     connection). Returns a Chinese warning, or "" — a central without the review functions
     (older schema) or a failure here does not make the sync itself fail."""
+    from psycopg import errors as pgerrors  # the client has loaded it
+
     try:
         with client.connect() as conn:
             def call(query: str, params: tuple[Any, ...]) -> Any:
@@ -377,6 +355,9 @@ def review_step(desk: Desk, client: SyncClient) -> str:
 
 
 def _host_of(url: str) -> str:
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
         return str(conninfo_to_dict(url).get("host") or "")
     except psycopg.ProgrammingError:

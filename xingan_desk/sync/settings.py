@@ -29,8 +29,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
 from .. import fileperms
 from ..errors import DeskError, NotFound, ValidationFailed
 from ..storage import keys
@@ -131,6 +129,8 @@ class SyncSettings:
                 params["sslrootcert"] = str(ca_file(self.ca_pem))
             elif self.sslrootcert:
                 params["sslrootcert"] = self.sslrootcert
+        from psycopg.conninfo import make_conninfo  # the driver loads only when sync is used
+
         return make_conninfo("", **params)
 
     @property
@@ -143,6 +143,8 @@ class SyncSettings:
     @classmethod
     def from_url(cls, url: str, **overrides: Any) -> tuple[SyncSettings, str | None]:
         """(settings, password) from a libpq URL or key=value string."""
+        from psycopg.conninfo import conninfo_to_dict
+
         info = conninfo_to_dict(url)
         s = cls(host=str(info.get("host") or "127.0.0.1"), port=int(info.get("port") or 5432),
                 dbname=str(info.get("dbname") or info.get("user") or ""),
