@@ -28,7 +28,7 @@ from ui.main_window import MainWindow
 from ui.tasks import TaskRunner
 from xingan_desk.desk import Desk
 app = make_app()
-desk = Desk.open(sys.argv[1]); desk.use_account("admin")
+desk = Desk.open(sys.argv[1], password="Bench2026x"); desk.use_account("admin")
 runner = TaskRunner()
 win = MainWindow(desk, runner); win.resize(1366, 768); win.show(); app.processEvents()
 shown = time.perf_counter() - t0
@@ -42,7 +42,7 @@ for text in ("王", "王芳", "9315", "科技有限公司", ""):
     runs = []
     for _ in range(5):
         t = time.perf_counter()
-        ids = desk.find_ids(dataclasses.replace(win._base_query(), text=text))
+        ids = desk.find_ids(dataclasses.replace(win.records.base_query(), text=text))
         runs.append((time.perf_counter() - t) * 1000)
     searches[text] = statistics.median(runs)
 print(json.dumps({"shown": shown, "filled": filled[0] if filled else None, "search": searches}))
