@@ -53,7 +53,7 @@ def build_store(directory: Path, records: int) -> tuple[Desk, float]:
 
     marker = directory / f"built-{records}"
     if marker.exists():
-        desk = Desk.open(directory)
+        desk = Desk.open(directory, password="Bench2026x")  # encrypted store, maybe no keyring
         desk.use_account("admin")
         return desk, float(marker.read_text())
     if directory.exists():

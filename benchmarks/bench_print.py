@@ -56,7 +56,7 @@ from pathlib import Path
 from xingan_desk.desk import Desk
 from xingan_desk.printing import render
 t1 = time.perf_counter()
-desk = Desk.open(Path({store!r}))
+desk = Desk.open(Path({store!r}), password="Admin2026x")  # encrypted, no keyring
 desk.use_account("admin")
 t2, c2 = time.perf_counter(), time.process_time()
 render(desk, {number!r}, Path({out!r}))

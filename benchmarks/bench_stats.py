@@ -38,7 +38,7 @@ def build_store(directory: Path, records: int) -> Desk:
 
     marker = directory / f"built-{records}"
     if marker.exists():
-        desk = Desk.open(directory)
+        desk = Desk.open(directory, password="Bench2026x")  # encrypted store, maybe no keyring
         desk.use_account("admin")
         return desk
     if directory.exists():

@@ -49,6 +49,8 @@ def _dbapi() -> Any:
     return sqlcipher3.dbapi2
 
 
+CACHE_KIB = -65536  # PRAGMA cache_size in KiB (negative: a size, not a page count)
+
 # SQLCipher writes its own errors (a failed page HMAC …) to stderr; ours are one Chinese line
 QUIET_CIPHER = "PRAGMA cipher_log_level = NONE"
 
@@ -94,6 +96,9 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
+        # SQLCipher decrypts every page it reads that is not in the page cache: a 64 MiB
+        # cache (filled only as pages are read) keeps scans near the speed of a plain store
+        cur.execute(f"PRAGMA cache_size={CACHE_KIB}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
