@@ -97,7 +97,9 @@ def test_scenario_2_offline_mediation_goes_up_when_the_line_returns(
         assert case.receipt_no in receipt and "调解申请回执" in receipt
         # the status bar: offline, the changes waiting (print records stay local)
         status = child(win, QLabel, "status_sync")
-        qtbot.waitUntil(lambda: status.text().startswith("离线 · 待上传 "), timeout=10000)
+        # (a sync attempt the save asked for may still be running: wait until it has failed)
+        qtbot.waitUntil(lambda: status.text().startswith("离线 · 待上传 ")
+                        and "同步中" not in status.text(), timeout=10000)
         waiting = county.desk.pending_outbox()
         assert waiting >= 1 and status.text() == f"离线 · 待上传 {waiting} 条"
 
