@@ -107,3 +107,37 @@ def test_a_damaged_store_offers_the_newest_good_backup(qapp: QApplication, qtbot
     with Desk.open(store) as restored:
         assert restored.check() == []
         assert sum(restored.counts_by_kind().values()) == 150
+
+
+def test_a_locked_store_opens_with_the_login_password(qtbot: Any, tmp_path: Path) -> None:
+    """On a PC without a keyring the encrypted store waits for a login password: the login
+    dialog says so, a wrong password is refused next to the fields (and counts towards the
+    lock), the right one unlocks the store and logs the clerk in."""
+    from tests.conftest import ADMIN_PASSWORD
+    from xingan_desk.desk import Desk
+    from xingan_desk.storage import keys
+
+    d = tmp_path / "w"
+    Desk.initialise(d, "152223", "02", admin_password=ADMIN_PASSWORD).close()
+    keys.forget_all()  # as after a restart: the key is not in this process any more
+    assert Desk.is_locked(d)
+    dlg = LoginDialog(None, locked_dir=str(d))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    assert "登录密码同时用于解锁" in " ".join(
+        w.text() for w in dlg.findChildren(type(dlg.error)))
+    dlg.username.setText("admin")
+    dlg.password.setText("Wrong2026x")
+    dlg.submit()
+    assert dlg.error.isVisible() and "用户名或密码不正确" in dlg.error.text()
+    assert dlg.result() != QDialog.DialogCode.Accepted
+    dlg.password.setText(ADMIN_PASSWORD)
+    dlg.submit()
+    assert dlg.result() == QDialog.DialogCode.Accepted
+    desk = dlg.desk
+    try:
+        assert desk.user.username == "admin"
+        failed = [a for a in desk.audit_trail() if a.action == "login_failed"]
+        assert len(failed) == 1  # the wrong password that could not even unlock the file
+    finally:
+        desk.close()
