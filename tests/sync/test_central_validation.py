@@ -1,7 +1,7 @@
 """Central validates every pushed mutation with the windows' own declarations (issue 9 §1, §2,
 §4, §5): each attack is made with nothing but one window's own database role, and refused per
 mutation with the field and reason named; nothing of it reaches another window. The check_*
-twins in sync/sql/validate.sql are proven equal to validation.py by shared vectors."""
+twins in sync/sql/validate.sql and checks.sql are proven equal to validation.py by shared vectors."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from xingan_desk import validation as v
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import EventLike, fold
 from xingan_desk.sync.central import ROLE_CONNECTION_LIMIT, add_window, init_central
-from xingan_desk.sync.declarations import CENTRAL_CHECKS
+from xingan_desk.sync.declarations import CENTRAL_CHECKS, unchecked_validators
 
 from .helpers import central_state
 
@@ -53,6 +53,41 @@ VECTORS: dict[str, list[str]] = {
     "check_person_name": ["王芳", "欧阳 娜娜", "Jean-Paul", "O'Brien", "阿依古丽·买买提",
                           "·王芳", "王芳·", "王\u202e芳", "王😀芳", "123", "王3", "",
                           "   ", "x" * 51, "Ünal", "𠀀𠀁", "-", "李\u3000娜", "王\t芳"],
+    "check_phone": ["13812345678", "0482-8226123", "0482 8226123", "（0482）8226123",
+                    "04828226123", "0482-8226123转123", "0482-8226123-12", "0482-8226123 分机 8",
+                    "0482-8226123 ext. 12", "010-12345678", "021-6234567", "0311-8123456",
+                    "12345", "12315", "12330", "12306", "+86 482 8226123", "+86 138 1234 5678",
+                    "8226123", "82261234", "0482-1226123", "0482-02261234", "0482-822612",
+                    "０４８２－８２２６１２３", "138 1234 5678", "1381234567", "", "电话",
+                    "0482-8226123转1234567", "0000-1234567", "(0482)8226123", "【0482】8226123",
+                    "0086 0482 8226123", "0482—8226123", "1234567a", "04828226123转"],
+    "check_landline": ["0482-8226123", "0482 8226123 12", "04828226123", "010-12345678",
+                       "010 1234567", "0482-8226123 EXT 9", "8226123", "0482-8226123-12-1",
+                       "", "029-88886666", "0910-1234567", "0482-8226123转ab"],
+    "check_publication_number": [
+        "CN102822194B", "CN 102822194 B", "102822194A", "cn102822194b", "CN1234567C",
+        "CN1234567D", "CN102822194C", "CN202310000001U", "CN302822194S", "CN202822194U",
+        "CN102822194", "CN12345678A", "CN402822194A", "公开号：CN102822194A", "授权公告号CN",
+        "", "CN1028221940B", "CN102822194C1", "CN102822194A9", "CN302822194S9",
+        "CN302822194S8", "CN102822194Ｂ", "CN102822194-B", "CN1028221９4B", "CN1O2822194B"],
+    "check_trademark_number": ["12345678", "第12345678号", "商标注册号：12345678", "TM 123",
+                               "012345", "0", "1234567890", "123a", "", "商标", "第号",
+                               "注册号第9号", "１２３４５"],
+    "check_ip_number": ["ZL201310699744.2", "CN102822194B", "12345678", "第123号",
+                        "202310000001.5", "2023100000015", "CN202310000001.5", "abc", "",
+                        "商标号123", "1234567890", "专利号"],
+    "check_ip_numbers": [
+        "ZL201310699744.2", "ZL 201310699744.2、CN 102822194 B", "2023 1 0000001.5",
+        "第 123 号", "12345678，87654321", "12345678;202310000001.5\n第9号",
+        "专利号: ZL 201310699744.2", "2023 10 000001.5", "202 310000001.5", "CN102822194B,abc",
+        "", "、", " ，， ", "ZL201310699744.3", "97 1 01765.4", "97101765.4 12345678",
+        "商标 12345678", "CN 102822194 B 12345", "2023 1 0000001.5 X", "公开号 CN102822194A",
+        "201310699744.2 . 5", "TM 0123", "１２３４５６７８、ＺＬ２０１３１０６９９７４４.２"],
+    "check_classification": ["C08K 3/04", "C08K3/04", "c08k 3/04", "A01C 7/20", "H01L 21/02",
+                             "09-03", "32-00", "33-01", "00-01", "C08K  3/04", " C08K 3/04 ",
+                             "I01C 7/20", "C8K 3/04", "C08K 3/4", "C08K 12345/04", "C08K 3/1234567",
+                             "", "C08K 3／04", "Ｃ０８Ｋ ３/０４", "٠٩-٠٣", "C08K ٣/٠٤", "\u0131",
+                             "C08\u0131 3/04", "C08\u017f 3/04", "9-03", "09-3", "C08K-3/04"],
     "check_printable_text": ["正常文字", "换行\n可以", "制表\t可以", "回车\r可以", "\u202e反转",
                              "表情😀", "私用\ue000", "\ufffd乱码", "控制\x07", "A\u2066B",
                              "©®", "数学∑", "１２３", "\ufeff零宽", "\U000e0041标签"],
@@ -76,6 +111,10 @@ def test_vectors_cover_every_central_check() -> None:
     assert set(VECTORS) == set(CENTRAL_CHECKS)
 
 
+def test_central_runs_every_named_check_of_every_kind() -> None:
+    assert {k: unchecked_validators(kind) for k, kind in KINDS.items()} == {k: [] for k in KINDS}
+
+
 @pytest.mark.parametrize("name", sorted(VECTORS))
 def test_shared_vectors_agree(admin: Any, name: str) -> None:
     for text in VECTORS[name]:
@@ -97,6 +136,30 @@ def test_random_texts_agree(admin: Any, data: Any) -> None:
     text = base
     for pos, ch in edits:
         text = text[:pos] + ch + text[pos + 1:]
+    py, pg = _agree(admin, name, text)
+    assert py == pg, (name, text)
+
+
+# number checks: what clerks type around numbers (separators of a list, hint words, brackets,
+# extensions, full-width and other scripts' digits, zero-width spaces), inserted or replaced
+_NUMBER_CHECKS = ("check_phone", "check_landline", "check_publication_number",
+                  "check_trademark_number", "check_ip_number", "check_ip_numbers",
+                  "check_classification")
+_NUMBER_TOKENS = st.sampled_from([
+    *"0123456789XABCDSUYZ.-:/ ,，、;；\n转号第类()（）【】+０８Ｘ", "\u3000", "\u200b", "\u0663",
+    "\u0131", "ZL", "CN", "TM", "EXT", "分机", "专利号", "商标", "公开号"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_number_texts_agree(admin: Any, data: Any) -> None:
+    name = data.draw(st.sampled_from(_NUMBER_CHECKS))
+    base = data.draw(st.sampled_from([t for n in _NUMBER_CHECKS for t in VECTORS[n]]))
+    edits = data.draw(st.lists(st.tuples(st.integers(0, 30), _NUMBER_TOKENS, st.booleans()),
+                               max_size=4))
+    text = base
+    for pos, tok, insert in edits:
+        text = text[:pos] + tok + text[pos + (0 if insert else 1):]
     py, pg = _agree(admin, name, text)
     assert py == pg, (name, text)
 

@@ -41,7 +41,7 @@ from ..catalogs import COUNTY_CODES, LEAGUE_CODE
 from ..errors import DeskError
 from ..records.kinds import KINDS
 from . import PROTOCOL_VERSION, review_central
-from .declarations import field_specs, name_classes, unprintable_class
+from .declarations import decimal_digits, field_specs, name_classes, unprintable_class
 from .sqlfiles import load_sql
 
 SCHEMA_VERSION = 2  # 2: kind and field declarations (stream, county/unique fields, checks)
@@ -62,7 +62,7 @@ class CentralError(DeskError):
 
 
 # --- SQL (package data: xingan_desk/sync/sql/*.sql) -------------------------------------------
-SQL_FILES = ("tables.sql", "validate.sql", "apply.sql", "api.sql")  # in this order; review.sql: review_central
+SQL_FILES = ("tables.sql", "validate.sql", "checks.sql", "apply.sql", "api.sql")  # in this order; review.sql: review_central
 
 
 def _connect(url: str, **kw: Any) -> psycopg.Connection[Any]:
@@ -112,7 +112,7 @@ def load_kinds(conn: psycopg.Connection[Any]) -> None:
     records/kinds.py): stream, county field, unique fields, shared edit, and the state
     machines. The central functions read them from sync.workflow / sync.workflow_action."""
     for name, value in (("unprintable_class", unprintable_class()),
-                        *name_classes().items()):
+                        *name_classes().items(), *decimal_digits().items()):
         conn.execute("INSERT INTO sync.config (key, value) VALUES (%s, %s) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                      (name, Jsonb([value])))

@@ -33,9 +33,13 @@ from ..records.kind import RecordKind
 from ..validation import HAN_RANGES, NAME_DOTS, NAME_OTHER_CHARS, check_printable_text
 
 # validation.check_* functions central implements (sync/sql/validate.sql: sync._chk_<name>)
+# (checks.sql: sync._chk_<name> for the phone, publication, trademark, IP-number-list and
+# classification checks)
 CENTRAL_CHECKS = frozenset({
     "check_printable_text", "check_person_name", "check_uscc", "check_id_number",
     "check_mobile", "check_email", "check_patent_application_number",
+    "check_phone", "check_landline", "check_publication_number", "check_trademark_number",
+    "check_ip_number", "check_ip_numbers", "check_classification",
 })
 
 SYSTEM_REF_MAX = 1000
@@ -131,11 +135,23 @@ def _latin() -> list[int]:
             if chr(c).isalpha() and "LATIN" in unicodedata.name(chr(c), "")]
 
 
+@cache
+def decimal_digits() -> dict[str, str]:
+    """Every character Python's regex \\d and int() read as a decimal digit (Unicode category
+    Nd, e.g. Arabic-Indic or full-width digits) and, in the same order, its ASCII digit: the
+    classification twin maps them before matching, as validation.check_classification
+    accepts them."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1)
+             if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) == "Nd"]
+    return {"decimal_digits": "".join(chars),
+            "decimal_values": "".join(str(unicodedata.decimal(c)) for c in chars)}
+
+
 def latin_letter_class() -> str:
     """A regex bracket body matching the letters validation.check_person_name accepts as
     Latin (str.isalpha() and LATIN in the Unicode name), from Python's own Unicode data."""
     return _class(_latin())
 
 
-__all__ = ["CENTRAL_CHECKS", "field_specs", "latin_letter_class", "name_classes",
+__all__ = ["CENTRAL_CHECKS", "decimal_digits", "field_specs", "latin_letter_class", "name_classes",
            "unchecked_validators", "unprintable_class"]

@@ -362,6 +362,14 @@ BEGIN
                 WHEN 'check_email' THEN sync._chk_check_email(s)
                 WHEN 'check_patent_application_number'
                     THEN sync._chk_check_patent_application_number(s)
+                -- twins in checks.sql
+                WHEN 'check_phone' THEN sync._chk_check_phone(s)
+                WHEN 'check_landline' THEN sync._chk_check_landline(s)
+                WHEN 'check_publication_number' THEN sync._chk_check_publication_number(s)
+                WHEN 'check_trademark_number' THEN sync._chk_check_trademark_number(s)
+                WHEN 'check_ip_number' THEN sync._chk_check_ip_number(s)
+                WHEN 'check_ip_numbers' THEN sync._chk_check_ip_numbers(s)
+                WHEN 'check_classification' THEN sync._chk_check_classification(s)
                 ELSE '中心数据库不认识校验“' || chk || '”' END;
             IF reason IS NOT NULL THEN
                 RETURN reason;
