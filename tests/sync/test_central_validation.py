@@ -385,3 +385,151 @@ def test_a_stalled_window_holds_others_for_seconds_only(central_url) -> None:
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.close()
+
+
+# --- cross-field rules (RecordKind.checks) and group rules: the same value sets on both sides
+KIND_VECTORS: dict[str, list[dict[str, Any]]] = {
+    "consultation": [
+        {}, {"followup_needed": True}, {"followup_needed": True, "visitor_phone": "13812345678"},
+        {"followup_needed": False}, {"handling": "referred"},
+        {"handling": "referred", "referred_to": "盟市场监管局"}, {"handling": "notice"},
+        {"handling": "notice", "notice_items": "营业执照复印件"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T08:59:00+08:00"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T01:30:00+00:00"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T00:30:00+00:00"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T09:00:00+08:00"},
+        {"visitor_type": "enterprise"}, {"visitor_type": "enterprise", "enterprise_name": "某公司"},
+        {"visitor_type": "person", "handling": "referred", "followup_needed": True}],
+    "enterprise": [
+        {}, {"key_support": True}, {"key_support": True, "key_support_year": 2025},
+        {"key_support": False}, {"gb29490_certified": True},
+        {"gb29490_certified": True, "gb29490_cert_no": "GB-001"}],
+    "preexam_filing": [{}, {"uses_agency": True}, {"uses_agency": True, "agency_name": "某代理"},
+                       {"uses_agency": False}],
+    "preexam_case": [
+        {}, {"patent_type": "invention", "application_no": "202310000001.5"},
+        {"patent_type": "utility", "application_no": "202310000001.5"},
+        {"patent_type": "utility", "application_no": "202320000001.0"},
+        {"patent_type": "design", "application_no": "202330000001.6"},
+        {"patent_type": "invention", "application_no": "97101765.4"},
+        {"patent_type": "design", "application_no": "202310000001.6"},  # invalid: no type
+        {"application_no": "202310000001.5"},
+        {"patent_type": "design", "ipc_main": "09-03"}, {"patent_type": "design", "ipc_main": "C08K 3/04"},
+        {"patent_type": "invention", "ipc_main": "09-03"},
+        {"patent_type": "invention", "ipc_main": "C08K 3/04"},
+        {"patent_type": "utility", "ipc_main": "\u0660\u0669-\u0660\u0663"},
+        {"patent_type": "invention", "grant_pub_no": "CN102822194B"},
+        {"patent_type": "utility", "grant_pub_no": "CN102822194B"},
+        {"patent_type": "invention", "grant_pub_no": "CN102822194C1"},
+        {"patent_type": "design", "grant_pub_no": "CN302822194S"},
+        {"patent_type": "utility", "grant_pub_no": "CN202822194U"}],
+    "mediation": [
+        {}, {"right_type": "patent", "right_no": "ZL 201310699744.2"},
+        {"right_type": "patent", "right_no": "ZL 201310699744.3"},
+        {"right_type": "patent", "right_no": "abc"}, {"right_type": "trademark", "right_no": "abc"},
+        {"right_type": "patent", "right_no": "ZL201310699744.2、CN 102822194 B"},
+        {"source": "court"}, {"source": "admin", "referring_body": "兴安盟中级人民法院"},
+        {"source": "application"}, {"outcome": "written"}, {"outcome": "oral"},
+        {"outcome": "written", "agreement": "双方同意"}],
+    "rating": [{}, {"level": "1", "real_name": True}, {"level": "2", "real_name": True},
+               {"level": "3", "real_name": True}, {"level": "1", "real_name": False},
+               {"level": "1", "real_name": True, "rater_phone": "13812345678"}],
+}
+PARTY_VECTORS: list[list[dict[str, Any]]] = [
+    [{"party_type": "org", "name": "某公司", "uscc": "93152223MA0R5K6L3R"}],
+    [{"party_type": "org", "name": "某公司"}], [{"party_type": "person", "name": "王芳"}],
+    [{"party_type": "person", "name": "王芳"}, {"party_type": "org", "name": "某公司", "uscc": ""}],
+    [],
+]
+
+
+def test_kind_vectors_cover_every_kind_check() -> None:
+    assert {k for k, kind in KINDS.items() if kind.checks} == set(KIND_VECTORS)
+
+
+@pytest.mark.parametrize("kind_key", sorted(KIND_VECTORS))
+def test_kind_checks_agree(admin: Any, kind_key: str) -> None:
+    kind = KINDS[kind_key]
+    outcomes = set()
+    for values in KIND_VECTORS[kind_key]:
+        for check in kind.checks:
+            py = list(check(kind.from_json(values)))
+            row = admin.execute("SELECT sync._kind_check(%s, %s)",
+                                (check.__name__, Jsonb(values))).fetchone()
+            assert py == [pair[0] for pair in row[0]], (kind_key, values)
+            outcomes.add(bool(py))
+    assert outcomes == {True, False}
+
+
+def test_party_rule_agrees(admin: Any) -> None:
+    group = KINDS["mediation"].field("applicants")
+    for rows in PARTY_VECTORS:
+        py = [check(rows) for check in group.validators]
+        pg = [admin.execute("SELECT sync._group_check(%s, %s)", (check.__name__, Jsonb(rows)))
+              .fetchone()[0] for check in group.validators]
+        assert [m is None for m in py] == [m is None for m in pg], rows
+
+
+def _mediation(**changes: Any) -> dict[str, Any]:
+    return {"mechanism": "people", "source": "application", "applied_on": "2026-03-02",
+            "applicants": [{"party_type": "person", "name": "王芳"}],
+            "respondents": [{"party_type": "org", "name": "某公司", "uscc": "93152223MA0R5K6L3R"}],
+            "right_type": "patent", "right_no": "ZL 201310699744.2",
+            "dispute_type": "infringement", "facts": "事实", "claims": "请求", **changes}
+
+
+def test_cross_field_and_group_rules_are_enforced_on_push(central_url) -> None:
+    w = add_window(central_url, "152201", "08")
+    code = w.window_code
+    res = _push(w.url, code, [
+        _create(code, 1, "mediation", _mediation()),
+        _create(code, 2, "mediation", _mediation(applicants=[
+            {"party_type": "org", "name": "某公司"}])),
+        _create(code, 3, "mediation", _mediation(applicants=[])),
+        _create(code, 4, "mediation", _mediation(right_no="ZL 201310699744.3")),
+        _create(code, 5, "mediation", _mediation(source="court")),
+        _create(code, 6, "consultation", {**_consult(), "followup_needed": True}),
+        _create(code, 7, "consultation", {**_consult(), "visitor_phone": "0482-1226123"}),
+        _create(code, 8, "enterprise", _company(key_support=True)),
+        _create(code, 9, "enterprise", _company(contact_phone="12306")),
+    ])
+    expect = {2: ("申请人", "第1位当事人为单位"), 3: ("申请人", "不能为空"),
+              4: ("权利号", "校验位"), 5: ("委派/委托单位", "委派或委托调解"),
+              6: ("联系电话", "需要回访"), 7: ("联系电话", "2–9开头"),
+              8: ("入库年度", "重点帮扶"), 9: ("联系电话", "服务热线")}
+    assert res[1]["status"] == "accepted", res[1]
+    for seq, words in expect.items():
+        assert res[seq]["status"] == "rejected" and res[seq]["code"] == "INVALID_VALUE", res[seq]
+        assert all(word in res[seq]["reason"] for word in words), res[seq]["reason"]
+    rid = f"r-{code}-1"
+    ent = f"r-{code}-10"
+    hlc = _hlc(20, code)
+
+    def settle(seq: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"local_seq": seq, "mutation_id": f"m-s{seq}", "entity": "event",
+                "entity_id": f"s{seq}", "op": "event", "hlc": hlc, "payload": {
+                    "kind": "mediation", "record_id": rid, "id": f"s{seq}", "action": action,
+                    "from_status": source, "to_status": target, "owner": code, "hlc": hlc,
+                    "payload": payload}}
+
+    action, source, target = "accept", "registered", "accepted"
+    accepted = settle(11, {"accepted_on": "2026-03-03", "mediator": "李娜"})
+    action, source, target = "start", "accepted", "mediating"
+    started = settle(12, {"consent": "agreed", "started_on": "2026-03-04"})
+    action, source, target = "settle", "mediating", "settled"
+    res = _push(w.url, code, [
+        accepted, started,
+        settle(13, {"outcome": "written", "agreement_effective_on": "2026-03-05"}),
+        settle(14, {"outcome": "written", "agreement": "双方同意",
+                    "agreement_effective_on": "2026-03-05"}),
+        _create(code, 10, "enterprise", _company()),
+        # like RecordKind.clean on an update: a rule counts for the fields sent
+        _update(code, 15, ent, {"key_support": True}),
+        _update(code, 16, ent, {"key_support_year": None}),
+        _update(code, 17, rid, {"source": "court", "referring_body": None}),
+        _update(code, 18, rid, {"source": "court", "referring_body": "兴安盟中级人民法院"}),
+        _update(code, 19, rid, {"source": "admin"}),
+    ])
+    assert [res[s]["status"] for s in (11, 12, 14, 10, 15, 18, 19)] == ["accepted"] * 7, res
+    for seq, word in ((13, "协议内容"), (16, "入库年度"), (17, "委派/委托单位")):
+        assert res[seq]["status"] == "rejected" and word in res[seq]["reason"], (seq, res[seq])

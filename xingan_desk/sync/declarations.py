@@ -42,7 +42,20 @@ CENTRAL_CHECKS = frozenset({
     "check_ip_number", "check_ip_numbers", "check_classification",
 })
 
+# rules over a group's rows (GroupField.validators that are not named checks) and a kind's
+# cross-field rules (RecordKind.checks) central implements, by the Python function's name
+# (sync/sql/kind_checks.sql: sync._group_check / sync._kind_check)
+CENTRAL_GROUP_CHECKS = frozenset({"_parties_check"})
+CENTRAL_KIND_CHECKS = frozenset({
+    "_consultation_checks", "_enterprise_checks", "_filing_checks", "_case_checks",
+    "_mediation_checks", "_rating_checks",
+})
+
 SYSTEM_REF_MAX = 1000
+
+
+def _fn_name(fn: Any) -> str:
+    return str(getattr(fn, "__name__", type(fn).__name__))
 
 
 def _spec(f: Field) -> dict[str, Any]:
@@ -66,7 +79,10 @@ def _spec(f: Field) -> dict[str, Any]:
         spec.update(codes=[c for c, _ in catalogs.choices(f.catalog)])
     elif isinstance(f, GroupField):
         spec.update(min_rows=f.min_rows, max_rows=f.max_rows,
-                    fields={s.key: _spec(s) for s in f.fields})
+                    fields={s.key: _spec(s) for s in f.fields},
+                    group_checks=[_fn_name(v) for v in f.validators
+                                  if not isinstance(v, NamedCheck)
+                                  and _fn_name(v) in CENTRAL_GROUP_CHECKS])
     elif isinstance(f, BoolField | DateTimeField):
         pass
     else:  # a new field type must be taught to central first
@@ -79,8 +95,15 @@ def field_specs(kind: RecordKind) -> dict[str, Any]:
     return {f.key: _spec(f) for f in kind.fields}
 
 
+def kind_check_names(kind: RecordKind) -> list[str]:
+    """The kind's cross-field rules (RecordKind.checks) central runs, by name."""
+    return [_fn_name(c) for c in kind.checks if _fn_name(c) in CENTRAL_KIND_CHECKS]
+
+
 def unchecked_validators(kind: RecordKind) -> list[str]:
-    """Named checks of the kind that central does not run (reported, not enforced)."""
+    """Checks of the kind that central does not run (reported, not enforced): named field
+    checks ("key:check_name"), group rules ("key:function") and cross-field rules
+    ("checks:function")."""
     out: list[str] = []
 
     def walk(fields: tuple[Field, ...]) -> None:
@@ -88,9 +111,14 @@ def unchecked_validators(kind: RecordKind) -> list[str]:
             out.extend(f"{f.key}:{v.name}" for v in f.validators
                        if isinstance(v, NamedCheck) and v.name not in CENTRAL_CHECKS)
             if isinstance(f, GroupField):
+                out.extend(f"{f.key}:{_fn_name(v)}" for v in f.validators
+                           if not isinstance(v, NamedCheck)
+                           and _fn_name(v) not in CENTRAL_GROUP_CHECKS)
                 walk(f.fields)
 
     walk(kind.fields)
+    out.extend(f"checks:{_fn_name(c)}" for c in kind.checks
+               if _fn_name(c) not in CENTRAL_KIND_CHECKS)
     return out
 
 
@@ -153,5 +181,6 @@ def latin_letter_class() -> str:
     return _class(_latin())
 
 
-__all__ = ["CENTRAL_CHECKS", "decimal_digits", "field_specs", "latin_letter_class", "name_classes",
+__all__ = ["CENTRAL_CHECKS", "CENTRAL_GROUP_CHECKS", "CENTRAL_KIND_CHECKS", "decimal_digits",
+           "field_specs", "kind_check_names", "latin_letter_class", "name_classes",
            "unchecked_validators", "unprintable_class"]

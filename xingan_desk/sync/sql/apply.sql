@@ -215,7 +215,7 @@ BEGIN
                 PERFORM sync._reject('OUT_OF_COUNTY', '不能把记录改到其他县市');
             END IF;
         END IF;
-        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'update', NULL, NULL);
+        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'update', NULL, NULL, r.doc);
         FOREACH k IN ARRAY kd.unique_fields LOOP
             IF p->'values' ? k AND (p->'values'->>k) IS DISTINCT FROM (r.doc->>k) THEN
                 PERFORM sync._reject('UNIQUE_FIELD', format(
