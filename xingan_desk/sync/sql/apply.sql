@@ -168,7 +168,9 @@ BEGIN
             PERFORM sync._reject('BAD_RECEIPT_NO', format('回执编号“%s”不是本窗口（%s）的编号', p->>'receipt_no', c.window_code));
         END IF;
         -- (a required field that is sent must be filled; one not sent at all is tolerated,
-        -- as from a release that does not know it)
+        -- as from a release that does not know it; tests/sync/test_protocol.py s17 and
+        -- test_feed.py push such partial creates and assert them accepted. Refusing them:
+        -- pass the kind's required intake keys as `required` below)
         PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'create', NULL, NULL);
         SELECT * INTO r FROM sync.record WHERE id = p->>'id';
         IF FOUND THEN
