@@ -1,7 +1,7 @@
 """Central validates every pushed mutation with the windows' own declarations (issue 9 §1, §2,
 §4, §5): each attack is made with nothing but one window's own database role, and refused per
 mutation with the field and reason named; nothing of it reaches another window. The check_*
-twins in sync/sql/validate.sql are proven equal to validation.py by shared vectors."""
+twins in sync/sql/validate.sql and checks.sql are proven equal to validation.py by shared vectors."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from xingan_desk import validation as v
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import EventLike, fold
 from xingan_desk.sync.central import ROLE_CONNECTION_LIMIT, add_window, init_central
-from xingan_desk.sync.declarations import CENTRAL_CHECKS
+from xingan_desk.sync.declarations import CENTRAL_CHECKS, unchecked_validators
 
 from .helpers import central_state
 
@@ -53,6 +53,41 @@ VECTORS: dict[str, list[str]] = {
     "check_person_name": ["王芳", "欧阳 娜娜", "Jean-Paul", "O'Brien", "阿依古丽·买买提",
                           "·王芳", "王芳·", "王\u202e芳", "王😀芳", "123", "王3", "",
                           "   ", "x" * 51, "Ünal", "𠀀𠀁", "-", "李\u3000娜", "王\t芳"],
+    "check_phone": ["13812345678", "0482-8226123", "0482 8226123", "（0482）8226123",
+                    "04828226123", "0482-8226123转123", "0482-8226123-12", "0482-8226123 分机 8",
+                    "0482-8226123 ext. 12", "010-12345678", "021-6234567", "0311-8123456",
+                    "12345", "12315", "12330", "12306", "+86 482 8226123", "+86 138 1234 5678",
+                    "8226123", "82261234", "0482-1226123", "0482-02261234", "0482-822612",
+                    "０４８２－８２２６１２３", "138 1234 5678", "1381234567", "", "电话",
+                    "0482-8226123转1234567", "0000-1234567", "(0482)8226123", "【0482】8226123",
+                    "0086 0482 8226123", "0482—8226123", "1234567a", "04828226123转"],
+    "check_landline": ["0482-8226123", "0482 8226123 12", "04828226123", "010-12345678",
+                       "010 1234567", "0482-8226123 EXT 9", "8226123", "0482-8226123-12-1",
+                       "", "029-88886666", "0910-1234567", "0482-8226123转ab"],
+    "check_publication_number": [
+        "CN102822194B", "CN 102822194 B", "102822194A", "cn102822194b", "CN1234567C",
+        "CN1234567D", "CN102822194C", "CN202310000001U", "CN302822194S", "CN202822194U",
+        "CN102822194", "CN12345678A", "CN402822194A", "公开号：CN102822194A", "授权公告号CN",
+        "", "CN1028221940B", "CN102822194C1", "CN102822194A9", "CN302822194S9",
+        "CN302822194S8", "CN102822194Ｂ", "CN102822194-B", "CN1028221９4B", "CN1O2822194B"],
+    "check_trademark_number": ["12345678", "第12345678号", "商标注册号：12345678", "TM 123",
+                               "012345", "0", "1234567890", "123a", "", "商标", "第号",
+                               "注册号第9号", "１２３４５"],
+    "check_ip_number": ["ZL201310699744.2", "CN102822194B", "12345678", "第123号",
+                        "202310000001.5", "2023100000015", "CN202310000001.5", "abc", "",
+                        "商标号123", "1234567890", "专利号"],
+    "check_ip_numbers": [
+        "ZL201310699744.2", "ZL 201310699744.2、CN 102822194 B", "2023 1 0000001.5",
+        "第 123 号", "12345678，87654321", "12345678;202310000001.5\n第9号",
+        "专利号: ZL 201310699744.2", "2023 10 000001.5", "202 310000001.5", "CN102822194B,abc",
+        "", "、", " ，， ", "ZL201310699744.3", "97 1 01765.4", "97101765.4 12345678",
+        "商标 12345678", "CN 102822194 B 12345", "2023 1 0000001.5 X", "公开号 CN102822194A",
+        "201310699744.2 . 5", "TM 0123", "１２３４５６７８、ＺＬ２０１３１０６９９７４４.２"],
+    "check_classification": ["C08K 3/04", "C08K3/04", "c08k 3/04", "A01C 7/20", "H01L 21/02",
+                             "09-03", "32-00", "33-01", "00-01", "C08K  3/04", " C08K 3/04 ",
+                             "I01C 7/20", "C8K 3/04", "C08K 3/4", "C08K 12345/04", "C08K 3/1234567",
+                             "", "C08K 3／04", "Ｃ０８Ｋ ３/０４", "٠٩-٠٣", "C08K ٣/٠٤", "\u0131",
+                             "C08\u0131 3/04", "C08\u017f 3/04", "9-03", "09-3", "C08K-3/04"],
     "check_printable_text": ["正常文字", "换行\n可以", "制表\t可以", "回车\r可以", "\u202e反转",
                              "表情😀", "私用\ue000", "\ufffd乱码", "控制\x07", "A\u2066B",
                              "©®", "数学∑", "１２３", "\ufeff零宽", "\U000e0041标签"],
@@ -76,6 +111,10 @@ def test_vectors_cover_every_central_check() -> None:
     assert set(VECTORS) == set(CENTRAL_CHECKS)
 
 
+def test_central_runs_every_named_check_of_every_kind() -> None:
+    assert {k: unchecked_validators(kind) for k, kind in KINDS.items()} == {k: [] for k in KINDS}
+
+
 @pytest.mark.parametrize("name", sorted(VECTORS))
 def test_shared_vectors_agree(admin: Any, name: str) -> None:
     for text in VECTORS[name]:
@@ -97,6 +136,30 @@ def test_random_texts_agree(admin: Any, data: Any) -> None:
     text = base
     for pos, ch in edits:
         text = text[:pos] + ch + text[pos + 1:]
+    py, pg = _agree(admin, name, text)
+    assert py == pg, (name, text)
+
+
+# number checks: what clerks type around numbers (separators of a list, hint words, brackets,
+# extensions, full-width and other scripts' digits, zero-width spaces), inserted or replaced
+_NUMBER_CHECKS = ("check_phone", "check_landline", "check_publication_number",
+                  "check_trademark_number", "check_ip_number", "check_ip_numbers",
+                  "check_classification")
+_NUMBER_TOKENS = st.sampled_from([
+    *"0123456789XABCDSUYZ.-:/ ,，、;；\n转号第类()（）【】+０８Ｘ", "\u3000", "\u200b", "\u0663",
+    "\u0131", "ZL", "CN", "TM", "EXT", "分机", "专利号", "商标", "公开号"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_number_texts_agree(admin: Any, data: Any) -> None:
+    name = data.draw(st.sampled_from(_NUMBER_CHECKS))
+    base = data.draw(st.sampled_from([t for n in _NUMBER_CHECKS for t in VECTORS[n]]))
+    edits = data.draw(st.lists(st.tuples(st.integers(0, 30), _NUMBER_TOKENS, st.booleans()),
+                               max_size=4))
+    text = base
+    for pos, tok, insert in edits:
+        text = text[:pos] + tok + text[pos + (0 if insert else 1):]
     py, pg = _agree(admin, name, text)
     assert py == pg, (name, text)
 
@@ -322,3 +385,151 @@ def test_a_stalled_window_holds_others_for_seconds_only(central_url) -> None:
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.close()
+
+
+# --- cross-field rules (RecordKind.checks) and group rules: the same value sets on both sides
+KIND_VECTORS: dict[str, list[dict[str, Any]]] = {
+    "consultation": [
+        {}, {"followup_needed": True}, {"followup_needed": True, "visitor_phone": "13812345678"},
+        {"followup_needed": False}, {"handling": "referred"},
+        {"handling": "referred", "referred_to": "盟市场监管局"}, {"handling": "notice"},
+        {"handling": "notice", "notice_items": "营业执照复印件"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T08:59:00+08:00"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T01:30:00+00:00"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T00:30:00+00:00"},
+        {"started_at": "2026-03-02T09:00:00+08:00", "ended_at": "2026-03-02T09:00:00+08:00"},
+        {"visitor_type": "enterprise"}, {"visitor_type": "enterprise", "enterprise_name": "某公司"},
+        {"visitor_type": "person", "handling": "referred", "followup_needed": True}],
+    "enterprise": [
+        {}, {"key_support": True}, {"key_support": True, "key_support_year": 2025},
+        {"key_support": False}, {"gb29490_certified": True},
+        {"gb29490_certified": True, "gb29490_cert_no": "GB-001"}],
+    "preexam_filing": [{}, {"uses_agency": True}, {"uses_agency": True, "agency_name": "某代理"},
+                       {"uses_agency": False}],
+    "preexam_case": [
+        {}, {"patent_type": "invention", "application_no": "202310000001.5"},
+        {"patent_type": "utility", "application_no": "202310000001.5"},
+        {"patent_type": "utility", "application_no": "202320000001.0"},
+        {"patent_type": "design", "application_no": "202330000001.6"},
+        {"patent_type": "invention", "application_no": "97101765.4"},
+        {"patent_type": "design", "application_no": "202310000001.6"},  # invalid: no type
+        {"application_no": "202310000001.5"},
+        {"patent_type": "design", "ipc_main": "09-03"}, {"patent_type": "design", "ipc_main": "C08K 3/04"},
+        {"patent_type": "invention", "ipc_main": "09-03"},
+        {"patent_type": "invention", "ipc_main": "C08K 3/04"},
+        {"patent_type": "utility", "ipc_main": "\u0660\u0669-\u0660\u0663"},
+        {"patent_type": "invention", "grant_pub_no": "CN102822194B"},
+        {"patent_type": "utility", "grant_pub_no": "CN102822194B"},
+        {"patent_type": "invention", "grant_pub_no": "CN102822194C1"},
+        {"patent_type": "design", "grant_pub_no": "CN302822194S"},
+        {"patent_type": "utility", "grant_pub_no": "CN202822194U"}],
+    "mediation": [
+        {}, {"right_type": "patent", "right_no": "ZL 201310699744.2"},
+        {"right_type": "patent", "right_no": "ZL 201310699744.3"},
+        {"right_type": "patent", "right_no": "abc"}, {"right_type": "trademark", "right_no": "abc"},
+        {"right_type": "patent", "right_no": "ZL201310699744.2、CN 102822194 B"},
+        {"source": "court"}, {"source": "admin", "referring_body": "兴安盟中级人民法院"},
+        {"source": "application"}, {"outcome": "written"}, {"outcome": "oral"},
+        {"outcome": "written", "agreement": "双方同意"}],
+    "rating": [{}, {"level": "1", "real_name": True}, {"level": "2", "real_name": True},
+               {"level": "3", "real_name": True}, {"level": "1", "real_name": False},
+               {"level": "1", "real_name": True, "rater_phone": "13812345678"}],
+}
+PARTY_VECTORS: list[list[dict[str, Any]]] = [
+    [{"party_type": "org", "name": "某公司", "uscc": "93152223MA0R5K6L3R"}],
+    [{"party_type": "org", "name": "某公司"}], [{"party_type": "person", "name": "王芳"}],
+    [{"party_type": "person", "name": "王芳"}, {"party_type": "org", "name": "某公司", "uscc": ""}],
+    [],
+]
+
+
+def test_kind_vectors_cover_every_kind_check() -> None:
+    assert {k for k, kind in KINDS.items() if kind.checks} == set(KIND_VECTORS)
+
+
+@pytest.mark.parametrize("kind_key", sorted(KIND_VECTORS))
+def test_kind_checks_agree(admin: Any, kind_key: str) -> None:
+    kind = KINDS[kind_key]
+    outcomes = set()
+    for values in KIND_VECTORS[kind_key]:
+        for check in kind.checks:
+            py = list(check(kind.from_json(values)))
+            row = admin.execute("SELECT sync._kind_check(%s, %s)",
+                                (check.__name__, Jsonb(values))).fetchone()
+            assert py == [pair[0] for pair in row[0]], (kind_key, values)
+            outcomes.add(bool(py))
+    assert outcomes == {True, False}
+
+
+def test_party_rule_agrees(admin: Any) -> None:
+    group = KINDS["mediation"].field("applicants")
+    for rows in PARTY_VECTORS:
+        py = [check(rows) for check in group.validators]
+        pg = [admin.execute("SELECT sync._group_check(%s, %s)", (check.__name__, Jsonb(rows)))
+              .fetchone()[0] for check in group.validators]
+        assert [m is None for m in py] == [m is None for m in pg], rows
+
+
+def _mediation(**changes: Any) -> dict[str, Any]:
+    return {"mechanism": "people", "source": "application", "applied_on": "2026-03-02",
+            "applicants": [{"party_type": "person", "name": "王芳"}],
+            "respondents": [{"party_type": "org", "name": "某公司", "uscc": "93152223MA0R5K6L3R"}],
+            "right_type": "patent", "right_no": "ZL 201310699744.2",
+            "dispute_type": "infringement", "facts": "事实", "claims": "请求", **changes}
+
+
+def test_cross_field_and_group_rules_are_enforced_on_push(central_url) -> None:
+    w = add_window(central_url, "152201", "08")
+    code = w.window_code
+    res = _push(w.url, code, [
+        _create(code, 1, "mediation", _mediation()),
+        _create(code, 2, "mediation", _mediation(applicants=[
+            {"party_type": "org", "name": "某公司"}])),
+        _create(code, 3, "mediation", _mediation(applicants=[])),
+        _create(code, 4, "mediation", _mediation(right_no="ZL 201310699744.3")),
+        _create(code, 5, "mediation", _mediation(source="court")),
+        _create(code, 6, "consultation", {**_consult(), "followup_needed": True}),
+        _create(code, 7, "consultation", {**_consult(), "visitor_phone": "0482-1226123"}),
+        _create(code, 8, "enterprise", _company(key_support=True)),
+        _create(code, 9, "enterprise", _company(contact_phone="12306")),
+    ])
+    expect = {2: ("申请人", "第1位当事人为单位"), 3: ("申请人", "不能为空"),
+              4: ("权利号", "校验位"), 5: ("委派/委托单位", "委派或委托调解"),
+              6: ("联系电话", "需要回访"), 7: ("联系电话", "2–9开头"),
+              8: ("入库年度", "重点帮扶"), 9: ("联系电话", "服务热线")}
+    assert res[1]["status"] == "accepted", res[1]
+    for seq, words in expect.items():
+        assert res[seq]["status"] == "rejected" and res[seq]["code"] == "INVALID_VALUE", res[seq]
+        assert all(word in res[seq]["reason"] for word in words), res[seq]["reason"]
+    rid = f"r-{code}-1"
+    ent = f"r-{code}-10"
+    hlc = _hlc(20, code)
+
+    def settle(seq: int, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"local_seq": seq, "mutation_id": f"m-s{seq}", "entity": "event",
+                "entity_id": f"s{seq}", "op": "event", "hlc": hlc, "payload": {
+                    "kind": "mediation", "record_id": rid, "id": f"s{seq}", "action": action,
+                    "from_status": source, "to_status": target, "owner": code, "hlc": hlc,
+                    "payload": payload}}
+
+    action, source, target = "accept", "registered", "accepted"
+    accepted = settle(11, {"accepted_on": "2026-03-03", "mediator": "李娜"})
+    action, source, target = "start", "accepted", "mediating"
+    started = settle(12, {"consent": "agreed", "started_on": "2026-03-04"})
+    action, source, target = "settle", "mediating", "settled"
+    res = _push(w.url, code, [
+        accepted, started,
+        settle(13, {"outcome": "written", "agreement_effective_on": "2026-03-05"}),
+        settle(14, {"outcome": "written", "agreement": "双方同意",
+                    "agreement_effective_on": "2026-03-05"}),
+        _create(code, 10, "enterprise", _company()),
+        # like RecordKind.clean on an update: a rule counts for the fields sent
+        _update(code, 15, ent, {"key_support": True}),
+        _update(code, 16, ent, {"key_support_year": None}),
+        _update(code, 17, rid, {"source": "court", "referring_body": None}),
+        _update(code, 18, rid, {"source": "court", "referring_body": "兴安盟中级人民法院"}),
+        _update(code, 19, rid, {"source": "admin"}),
+    ])
+    assert [res[s]["status"] for s in (11, 12, 14, 10, 15, 18, 19)] == ["accepted"] * 7, res
+    for seq, word in ((13, "协议内容"), (16, "入库年度"), (17, "委派/委托单位")):
+        assert res[seq]["status"] == "rejected" and word in res[seq]["reason"], (seq, res[seq])

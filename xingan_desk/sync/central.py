@@ -41,7 +41,13 @@ from ..catalogs import COUNTY_CODES, LEAGUE_CODE
 from ..errors import DeskError
 from ..records.kinds import KINDS
 from . import PROTOCOL_VERSION, review_central
-from .declarations import field_specs, name_classes, unprintable_class
+from .declarations import (
+    decimal_digits,
+    field_specs,
+    kind_check_names,
+    name_classes,
+    unprintable_class,
+)
 from .sqlfiles import load_sql
 
 SCHEMA_VERSION = 2  # 2: kind and field declarations (stream, county/unique fields, checks)
@@ -62,7 +68,8 @@ class CentralError(DeskError):
 
 
 # --- SQL (package data: xingan_desk/sync/sql/*.sql) -------------------------------------------
-SQL_FILES = ("tables.sql", "validate.sql", "apply.sql", "api.sql")  # in this order; review.sql: review_central
+SQL_FILES = ("tables.sql", "validate.sql", "checks.sql", "kind_checks.sql", "apply.sql",
+             "api.sql")  # in this order; review.sql: review_central
 
 
 def _connect(url: str, **kw: Any) -> psycopg.Connection[Any]:
@@ -112,7 +119,7 @@ def load_kinds(conn: psycopg.Connection[Any]) -> None:
     records/kinds.py): stream, county field, unique fields, shared edit, and the state
     machines. The central functions read them from sync.workflow / sync.workflow_action."""
     for name, value in (("unprintable_class", unprintable_class()),
-                        *name_classes().items()):
+                        *name_classes().items(), *decimal_digits().items()):
         conn.execute("INSERT INTO sync.config (key, value) VALUES (%s, %s) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                      (name, Jsonb([value])))
@@ -120,13 +127,14 @@ def load_kinds(conn: psycopg.Connection[Any]) -> None:
         wf = kind.workflow
         conn.execute(
             "INSERT INTO sync.workflow (kind, initial, shared_edit, stream, county_field, "
-            "unique_fields, fields) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "unique_fields, fields, checks) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (kind) DO UPDATE SET initial = excluded.initial, "
             "shared_edit = excluded.shared_edit, stream = excluded.stream, "
             "county_field = excluded.county_field, unique_fields = excluded.unique_fields, "
-            "fields = excluded.fields",
+            "fields = excluded.fields, checks = excluded.checks",
             (key, wf.initial if wf else None, kind.shared_edit, kind.stream,
-             kind.county_field, list(kind.unique_fields), Jsonb(field_specs(kind))),
+             kind.county_field, list(kind.unique_fields), Jsonb(field_specs(kind)),
+             kind_check_names(kind)),
         )
         for uf in kind.unique_fields:
             # the registry looked up by its unique field (duplicates registered offline)

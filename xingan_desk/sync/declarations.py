@@ -33,12 +33,29 @@ from ..records.kind import RecordKind
 from ..validation import HAN_RANGES, NAME_DOTS, NAME_OTHER_CHARS, check_printable_text
 
 # validation.check_* functions central implements (sync/sql/validate.sql: sync._chk_<name>)
+# (checks.sql: sync._chk_<name> for the phone, publication, trademark, IP-number-list and
+# classification checks)
 CENTRAL_CHECKS = frozenset({
     "check_printable_text", "check_person_name", "check_uscc", "check_id_number",
     "check_mobile", "check_email", "check_patent_application_number",
+    "check_phone", "check_landline", "check_publication_number", "check_trademark_number",
+    "check_ip_number", "check_ip_numbers", "check_classification",
+})
+
+# rules over a group's rows (GroupField.validators that are not named checks) and a kind's
+# cross-field rules (RecordKind.checks) central implements, by the Python function's name
+# (sync/sql/kind_checks.sql: sync._group_check / sync._kind_check)
+CENTRAL_GROUP_CHECKS = frozenset({"_parties_check"})
+CENTRAL_KIND_CHECKS = frozenset({
+    "_consultation_checks", "_enterprise_checks", "_filing_checks", "_case_checks",
+    "_mediation_checks", "_rating_checks",
 })
 
 SYSTEM_REF_MAX = 1000
+
+
+def _fn_name(fn: Any) -> str:
+    return str(getattr(fn, "__name__", type(fn).__name__))
 
 
 def _spec(f: Field) -> dict[str, Any]:
@@ -62,7 +79,10 @@ def _spec(f: Field) -> dict[str, Any]:
         spec.update(codes=[c for c, _ in catalogs.choices(f.catalog)])
     elif isinstance(f, GroupField):
         spec.update(min_rows=f.min_rows, max_rows=f.max_rows,
-                    fields={s.key: _spec(s) for s in f.fields})
+                    fields={s.key: _spec(s) for s in f.fields},
+                    group_checks=[_fn_name(v) for v in f.validators
+                                  if not isinstance(v, NamedCheck)
+                                  and _fn_name(v) in CENTRAL_GROUP_CHECKS])
     elif isinstance(f, BoolField | DateTimeField):
         pass
     else:  # a new field type must be taught to central first
@@ -75,8 +95,15 @@ def field_specs(kind: RecordKind) -> dict[str, Any]:
     return {f.key: _spec(f) for f in kind.fields}
 
 
+def kind_check_names(kind: RecordKind) -> list[str]:
+    """The kind's cross-field rules (RecordKind.checks) central runs, by name."""
+    return [_fn_name(c) for c in kind.checks if _fn_name(c) in CENTRAL_KIND_CHECKS]
+
+
 def unchecked_validators(kind: RecordKind) -> list[str]:
-    """Named checks of the kind that central does not run (reported, not enforced)."""
+    """Checks of the kind that central does not run (reported, not enforced): named field
+    checks ("key:check_name"), group rules ("key:function") and cross-field rules
+    ("checks:function")."""
     out: list[str] = []
 
     def walk(fields: tuple[Field, ...]) -> None:
@@ -84,9 +111,14 @@ def unchecked_validators(kind: RecordKind) -> list[str]:
             out.extend(f"{f.key}:{v.name}" for v in f.validators
                        if isinstance(v, NamedCheck) and v.name not in CENTRAL_CHECKS)
             if isinstance(f, GroupField):
+                out.extend(f"{f.key}:{_fn_name(v)}" for v in f.validators
+                           if not isinstance(v, NamedCheck)
+                           and _fn_name(v) not in CENTRAL_GROUP_CHECKS)
                 walk(f.fields)
 
     walk(kind.fields)
+    out.extend(f"checks:{_fn_name(c)}" for c in kind.checks
+               if _fn_name(c) not in CENTRAL_KIND_CHECKS)
     return out
 
 
@@ -131,11 +163,24 @@ def _latin() -> list[int]:
             if chr(c).isalpha() and "LATIN" in unicodedata.name(chr(c), "")]
 
 
+@cache
+def decimal_digits() -> dict[str, str]:
+    """Every character Python's regex \\d and int() read as a decimal digit (Unicode category
+    Nd, e.g. Arabic-Indic or full-width digits) and, in the same order, its ASCII digit: the
+    classification twin maps them before matching, as validation.check_classification
+    accepts them."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1)
+             if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) == "Nd"]
+    return {"decimal_digits": "".join(chars),
+            "decimal_values": "".join(str(unicodedata.decimal(c)) for c in chars)}
+
+
 def latin_letter_class() -> str:
     """A regex bracket body matching the letters validation.check_person_name accepts as
     Latin (str.isalpha() and LATIN in the Unicode name), from Python's own Unicode data."""
     return _class(_latin())
 
 
-__all__ = ["CENTRAL_CHECKS", "field_specs", "latin_letter_class", "name_classes",
+__all__ = ["CENTRAL_CHECKS", "CENTRAL_GROUP_CHECKS", "CENTRAL_KIND_CHECKS", "decimal_digits",
+           "field_specs", "kind_check_names", "latin_letter_class", "name_classes",
            "unchecked_validators", "unprintable_class"]

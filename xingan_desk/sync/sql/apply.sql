@@ -168,7 +168,9 @@ BEGIN
             PERFORM sync._reject('BAD_RECEIPT_NO', format('回执编号“%s”不是本窗口（%s）的编号', p->>'receipt_no', c.window_code));
         END IF;
         -- (a required field that is sent must be filled; one not sent at all is tolerated,
-        -- as from a release that does not know it)
+        -- as from a release that does not know it; tests/sync/test_protocol.py s17 and
+        -- test_feed.py push such partial creates and assert them accepted. Refusing them:
+        -- pass the kind's required intake keys as `required` below)
         PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'create', NULL, NULL);
         SELECT * INTO r FROM sync.record WHERE id = p->>'id';
         IF FOUND THEN
@@ -215,7 +217,7 @@ BEGIN
                 PERFORM sync._reject('OUT_OF_COUNTY', '不能把记录改到其他县市');
             END IF;
         END IF;
-        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'update', NULL, NULL);
+        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'update', NULL, NULL, r.doc);
         FOREACH k IN ARRAY kd.unique_fields LOOP
             IF p->'values' ? k AND (p->'values'->>k) IS DISTINCT FROM (r.doc->>k) THEN
                 PERFORM sync._reject('UNIQUE_FIELD', format(

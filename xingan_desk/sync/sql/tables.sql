@@ -63,6 +63,9 @@ ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS unique_fields text[] NOT NULL
 -- the field declarations: {key: {type, label, required, stage, max_len, codes, checks, …}}
 -- (sync/declarations.py field_specs); every pushed value is checked against them
 ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS fields jsonb NOT NULL DEFAULT '{}';
+-- RecordKind.checks (cross-field rules) central runs, by the Python function's name
+-- (sync/declarations.py CENTRAL_KIND_CHECKS; sync/sql/kind_checks.sql sync._kind_check)
+ALTER TABLE sync.workflow ADD COLUMN IF NOT EXISTS checks text[] NOT NULL DEFAULT '{}';
 CREATE TABLE IF NOT EXISTS sync.workflow_action (
     kind text NOT NULL REFERENCES sync.workflow,
     action text NOT NULL,

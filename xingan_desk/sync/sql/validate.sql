@@ -362,6 +362,14 @@ BEGIN
                 WHEN 'check_email' THEN sync._chk_check_email(s)
                 WHEN 'check_patent_application_number'
                     THEN sync._chk_check_patent_application_number(s)
+                -- twins in checks.sql
+                WHEN 'check_phone' THEN sync._chk_check_phone(s)
+                WHEN 'check_landline' THEN sync._chk_check_landline(s)
+                WHEN 'check_publication_number' THEN sync._chk_check_publication_number(s)
+                WHEN 'check_trademark_number' THEN sync._chk_check_trademark_number(s)
+                WHEN 'check_ip_number' THEN sync._chk_check_ip_number(s)
+                WHEN 'check_ip_numbers' THEN sync._chk_check_ip_numbers(s)
+                WHEN 'check_classification' THEN sync._chk_check_classification(s)
                 ELSE '中心数据库不认识校验“' || chk || '”' END;
             IF reason IS NOT NULL THEN
                 RETURN reason;
@@ -460,6 +468,13 @@ BEGIN
                 END IF;
             END LOOP;
         END LOOP;
+        -- the group's own rules over its rows (kind_checks.sql, e.g. _parties_check)
+        FOR chk IN SELECT jsonb_array_elements_text(coalesce(spec->'group_checks', '[]')) LOOP
+            reason := sync._group_check(chk, v);
+            IF reason IS NOT NULL THEN
+                RETURN reason;
+            END IF;
+        END LOOP;
     ELSE
         RETURN '中心数据库不认识该字段类型';
     END CASE;
@@ -481,6 +496,8 @@ DECLARE
     v jsonb;
     spec jsonb;
     reason text;
+    chk text;
+    pair jsonb;
 BEGIN
     IF jsonb_typeof(vals) IS DISTINCT FROM 'object' THEN
         PERFORM sync._reject('BAD_PAYLOAD', '变更中的字段值格式不对');
@@ -512,5 +529,20 @@ BEGIN
             PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：不能为空',
                                                         kd.fields->k->>'label', k));
         END IF;
+    END LOOP;
+    -- the kind's cross-field rules (RecordKind.checks) on the record as the window saw it:
+    -- a create's values; an update's or an action's over the stored record. Like
+    -- RecordKind.clean, a rule counts only for the fields the mutation may set: a create's
+    -- intake fields, an update's sent fields, an action's declared fields.
+    FOREACH chk IN ARRAY coalesce(kd.checks, '{}') LOOP
+        FOR pair IN SELECT jsonb_array_elements(sync._kind_check(chk,
+                CASE mode WHEN 'create' THEN vals ELSE coalesce(existing, '{}') || vals END)) LOOP
+            k := pair->>0;
+            IF k = '' OR (mode = 'create' AND kd.fields->k->>'stage' = 'intake')
+               OR (mode = 'update' AND vals ? k) OR (mode = 'event' AND k = ANY (allowed)) THEN
+                PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：%s',
+                    coalesce(kd.fields->k->>'label', '记录'), k, pair->>1));
+            END IF;
+        END LOOP;
     END LOOP;
 END $f$;

@@ -1,0 +1,161 @@
+-- Central sync: twins of the cross-field rules of records/kinds.py (RecordKind.checks, named
+-- by the Python function) and of the group rule _parties_check. sync._check_values runs them
+-- on the record as the window saw it (tests/sync/test_central_validation.py runs the same
+-- value sets through both sides). Loaded after checks.sql.
+
+-- Python truthiness of a stored JSON value (None, "", [], {}, False and 0 are false)
+CREATE OR REPLACE FUNCTION sync._truthy(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+    SELECT v IS NOT NULL
+       AND v NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb, '{}'::jsonb, 'false'::jsonb, '0'::jsonb)
+$f$;
+
+-- validation.patent_type_of: 发明 / 实用新型 / 外观设计 of a valid application or publication
+-- number, else NULL
+CREATE OR REPLACE FUNCTION sync._patent_type_of(raw text) RETURNS text
+LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    s text;
+    body text;
+BEGIN
+    IF sync._ip_number_kind(raw) = 'publication' THEN
+        IF sync._chk_check_publication_number(raw) IS NOT NULL THEN
+            RETURN NULL;
+        END IF;
+        s := sync._strip_hint(sync._norm(raw), ARRAY['授权公告号', '公开号', '公告号', '公布号', 'CN']);
+        RETURN CASE left(s, 1) WHEN '1' THEN '发明' WHEN '2' THEN '实用新型' WHEN '3' THEN '外观设计' END;
+    END IF;
+    IF sync._chk_check_patent_application_number(raw) IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    s := sync._strip_hint(sync._norm(raw), ARRAY['专利申请号', '专利号', '申请号', 'CN', 'ZL']);
+    body := CASE WHEN strpos(s, '.') > 0 THEN split_part(s, '.', 1)
+                 WHEN right(s, 1) = 'X' OR length(s) IN (9, 13) THEN left(s, length(s) - 1)
+                 ELSE s END;
+    RETURN CASE CASE length(body) WHEN 12 THEN substr(body, 5, 1) ELSE substr(body, 3, 1) END
+        WHEN '1' THEN '发明' WHEN '8' THEN '发明' WHEN '2' THEN '实用新型' WHEN '9' THEN '实用新型'
+        WHEN '3' THEN '外观设计' END;
+END $f$;
+
+-- records/kinds.py _parties_check: a party that is an organisation gives its credit code
+CREATE OR REPLACE FUNCTION sync._group_check(name text, rows_ jsonb) RETURNS text
+LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    n integer := 0;
+    rw jsonb;
+BEGIN
+    IF name = '_parties_check' THEN
+        FOR rw IN SELECT jsonb_array_elements(rows_) LOOP
+            n := n + 1;
+            IF rw->>'party_type' = 'org' AND NOT sync._truthy(rw->'uscc') THEN
+                RETURN format('第%s位当事人为单位，请填写统一社会信用代码', n);
+            END IF;
+        END LOOP;
+        RETURN NULL;
+    END IF;
+    RETURN '中心数据库不认识校验“' || left(name, 60) || '”';
+END $f$;
+
+CREATE OR REPLACE FUNCTION sync._before(a jsonb, b jsonb) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+    RETURN (a #>> '{}')::timestamptz < (b #>> '{}')::timestamptz;
+EXCEPTION WHEN OTHERS THEN
+    RETURN false;  -- not a time: the field check says so
+END $f$;
+
+-- One cross-field rule of a kind (RecordKind.checks) on the record's values d: the fields it
+-- finds wrong, in order, as [[key, message], …]
+CREATE OR REPLACE FUNCTION sync._kind_check(name text, d jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    out jsonb := '[]';
+    ptype text := d->>'patent_type';
+    expected text;
+    found text;
+    msg text;
+BEGIN
+    CASE name
+    WHEN '_consultation_checks' THEN
+        IF sync._truthy(d->'followup_needed') AND NOT sync._truthy(d->'visitor_phone') THEN
+            out := out || jsonb_build_array(jsonb_build_array('visitor_phone', '需要回访时请填写联系电话'));
+        END IF;
+        IF d->>'handling' = 'referred' AND NOT sync._truthy(d->'referred_to') THEN
+            out := out || jsonb_build_array(jsonb_build_array('referred_to', '转办时请填写承办单位'));
+        END IF;
+        IF d->>'handling' = 'notice' AND NOT sync._truthy(d->'notice_items') THEN
+            out := out || jsonb_build_array(jsonb_build_array('notice_items', '一次性告知时请填写需补充的材料或事项'));
+        END IF;
+        IF sync._truthy(d->'started_at') AND sync._truthy(d->'ended_at')
+           AND sync._before(d->'ended_at', d->'started_at') THEN
+            out := out || jsonb_build_array(jsonb_build_array('ended_at', '结束时间不能早于开始时间'));
+        END IF;
+        -- (the visitor_types catalog code, spelt like the registry kind's name: dollar-quoted
+        -- so that tests/sync/test_central_declarations.py, which looks for quoted kind names,
+        -- reads it as what it is)
+        IF d->>'visitor_type' = $c$enterprise$c$ AND NOT sync._truthy(d->'enterprise_name') THEN
+            out := out || jsonb_build_array(jsonb_build_array('enterprise_name', '来访人类型为企业时请填写单位名称'));
+        END IF;
+    WHEN '_enterprise_checks' THEN
+        IF sync._truthy(d->'key_support') AND NOT sync._truthy(d->'key_support_year') THEN
+            out := out || jsonb_build_array(jsonb_build_array('key_support_year', '纳入重点帮扶企业库时请填写入库年度'));
+        END IF;
+        IF sync._truthy(d->'gb29490_certified') AND NOT sync._truthy(d->'gb29490_cert_no') THEN
+            out := out || jsonb_build_array(jsonb_build_array('gb29490_cert_no', '已通过贯标认证时请填写证书编号'));
+        END IF;
+    WHEN '_filing_checks' THEN
+        IF sync._truthy(d->'uses_agency') AND NOT sync._truthy(d->'agency_name') THEN
+            out := out || jsonb_build_array(jsonb_build_array('agency_name', '委托代理机构时请填写代理机构名称'));
+        END IF;
+    WHEN '_case_checks' THEN
+        expected := CASE ptype WHEN 'invention' THEN '发明' WHEN 'utility' THEN '实用新型'
+                               WHEN 'design' THEN '外观设计' END;
+        IF sync._truthy(d->'application_no') AND sync._truthy(d->'patent_type') THEN
+            found := sync._patent_type_of(d->>'application_no');
+            IF found IS NOT NULL AND found IS DISTINCT FROM expected THEN
+                out := out || jsonb_build_array(jsonb_build_array('application_no',
+                    format('申请号表示%s，与专利类型“%s”不符', found, expected)));
+            END IF;
+        END IF;
+        IF sync._truthy(d->'ipc_main') AND sync._truthy(d->'patent_type') THEN
+            -- Python's \d: the decimal digits of every script
+            found := translate(d->>'ipc_main', sync._class('decimal_digits'),
+                               sync._class('decimal_values'));
+            IF ptype = 'design' AND found !~ '^[0-9]{2}-[0-9]{2}$' THEN
+                out := out || jsonb_build_array(jsonb_build_array('ipc_main', '外观设计应填写洛迦诺分类号，如 09-03'));
+            ELSIF ptype <> 'design' AND found ~ '^[0-9]{2}-[0-9]{2}$' THEN
+                out := out || jsonb_build_array(jsonb_build_array('ipc_main', '发明和实用新型应填写IPC分类号，如 C08K 3/04'));
+            END IF;
+        END IF;
+        IF sync._truthy(d->'grant_pub_no') AND sync._truthy(d->'patent_type') THEN
+            found := right(regexp_replace(d->>'grant_pub_no', '[0-9]+$', ''), 1);
+            expected := CASE ptype WHEN 'invention' THEN 'B' WHEN 'utility' THEN 'U'
+                                   WHEN 'design' THEN 'S' END;
+            IF found IS DISTINCT FROM expected THEN
+                out := out || jsonb_build_array(jsonb_build_array('grant_pub_no',
+                    format('授权公告号的种类代码应为 %s', expected)));
+            END IF;
+        END IF;
+    WHEN '_mediation_checks' THEN
+        IF sync._truthy(d->'right_no') AND d->>'right_type' = 'patent' THEN
+            msg := sync._chk_check_ip_numbers(d->>'right_no');
+            IF msg IS NOT NULL THEN
+                out := out || jsonb_build_array(jsonb_build_array('right_no', msg));
+            END IF;
+        END IF;
+        IF d->>'source' IN ('court', 'admin') AND NOT sync._truthy(d->'referring_body') THEN
+            out := out || jsonb_build_array(jsonb_build_array('referring_body', '委派或委托调解时请填写委派/委托单位'));
+        END IF;
+        IF d->>'outcome' = 'written' AND NOT sync._truthy(d->'agreement') THEN
+            out := out || jsonb_build_array(jsonb_build_array('agreement', '达成书面调解协议时请填写协议内容（打印协议书要用）'));
+        END IF;
+    WHEN '_rating_checks' THEN
+        IF d->>'level' IN ('1', '2') AND sync._truthy(d->'real_name')
+           AND NOT sync._truthy(d->'rater_phone') THEN
+            out := out || jsonb_build_array(jsonb_build_array('rater_phone', '实名差评须回访，请填写评价人联系电话'));
+        END IF;
+    ELSE
+        out := jsonb_build_array(jsonb_build_array('', '中心数据库不认识校验“' || left(name, 60) || '”'));
+    END CASE;
+    RETURN out;
+END $f$;
