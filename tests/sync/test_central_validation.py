@@ -533,3 +533,16 @@ def test_cross_field_and_group_rules_are_enforced_on_push(central_url) -> None:
     assert [res[s]["status"] for s in (11, 12, 14, 10, 15, 18, 19)] == ["accepted"] * 7, res
     for seq, word in ((13, "协议内容"), (16, "入库年度"), (17, "委派/委托单位")):
         assert res[seq]["status"] == "rejected" and word in res[seq]["reason"], (seq, res[seq])
+
+
+def test_a_create_omitting_a_required_field_is_refused_like_an_empty_one(central_url) -> None:
+    w = add_window(central_url, "152201", "09")
+    code = w.window_code
+    partial = {k: v for k, v in _consult().items() if k != "question"}
+    res = _push(w.url, code, [_create(code, 1, "consultation", partial),
+                              _create(code, 2, "consultation", {**partial, "question": ""}),
+                              _create(code, 3, "consultation", _consult())])
+    for seq in (1, 2):
+        assert res[seq]["status"] == "rejected" and res[seq]["code"] == "INVALID_VALUE"
+        assert "咨询内容摘要" in res[seq]["reason"] and "不能为空" in res[seq]["reason"]
+    assert res[3]["status"] == "accepted"

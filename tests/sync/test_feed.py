@@ -43,7 +43,10 @@ def _create(window_code: str, seq: int, rid: str) -> dict[str, Any]:
                 "kind": "consultation", "id": rid, "owner": window_code, "county_code": county,
                 "receipt_no": f"ZX-{county}-{window}-2026-{seq:06d}-X", "created_by": "t",
                 "created_at": "2026-03-02T01:00:00+00:00", "hlc": hlc,
-                "values": {"visitor_name": "压力"}}}
+                "values": {"started_at": "2026-03-02T01:10:00+00:00", "channel": "onsite",
+                           "first_responder": "李娜", "visitor_type": "person",
+                           "topics": ["policy"], "question": "如何申请专利？",
+                           "handling": "answered", "visitor_name": "压力"}}}
 
 
 def _push_req(window_code: str, mutations: list[dict[str, Any]]) -> Jsonb:

@@ -194,7 +194,10 @@ def _create(seq: int, county: str, window: str, owner: str, rid: str) -> dict:
                 "kind": "consultation", "id": rid, "owner": owner, "county_code": county,
                 "receipt_no": f"ZX-{county}-{window}-2026-{seq:06d}-X", "created_by": "x",
                 "created_at": "2026-03-02T01:00:00+00:00", "hlc": hlc,
-                "values": {"visitor_name": "伪造"}}}
+                "values": {"started_at": "2026-03-02T01:10:00+00:00", "channel": "onsite",
+                           "first_responder": "李娜", "visitor_type": "person",
+                           "topics": ["policy"], "question": "如何申请专利？",
+                           "handling": "answered", "visitor_name": "伪造"}}}
 
 
 def test_s17_window_role_cannot_touch_tables(make_window, central_url) -> None:

@@ -167,11 +167,13 @@ BEGIN
            OR left(split_part(p->>'receipt_no', '-', 3), 2) <> split_part(c.window_code, '-', 2) THEN
             PERFORM sync._reject('BAD_RECEIPT_NO', format('回执编号“%s”不是本窗口（%s）的编号', p->>'receipt_no', c.window_code));
         END IF;
-        -- (a required field that is sent must be filled; one not sent at all is tolerated,
-        -- as from a release that does not know it; tests/sync/test_protocol.py s17 and
-        -- test_feed.py push such partial creates and assert them accepted. Refusing them:
-        -- pass the kind's required intake keys as `required` below)
-        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'create', NULL, NULL);
+        -- a required intake field must be filled whether it is sent empty or not sent at all
+        PERFORM sync._check_values(kd, coalesce(p->'values', '{}'), 'create', NULL,
+            ARRAY(SELECT f.key FROM jsonb_each(kd.fields) f
+                  WHERE f.value->>'stage' = 'intake'
+                    AND (f.value->>'required' = 'true'
+                         OR coalesce((f.value->>'min_rows')::integer, 0) > 0)
+                  ORDER BY f.key));
         SELECT * INTO r FROM sync.record WHERE id = p->>'id';
         IF FOUND THEN
             IF r.receipt_no = p->>'receipt_no' AND r.owner = p->>'owner' THEN
