@@ -44,6 +44,7 @@ from .fonts import MissingGlyphError, ensure_printable
 if TYPE_CHECKING:
     from xingan_desk.views import RecordView
 
+    from ..desk import Desk
     from .documents import DocumentSpec
 
 __all__ = [
@@ -95,7 +96,7 @@ def print_title(record: RecordView, document: str | None) -> str:
     return DOCUMENTS[document].title
 
 
-def prior_prints(desk: Any, record_id: str, title: str) -> int:
+def prior_prints(desk: Desk, record_id: str, title: str) -> int:
     """How often this paper (same title) of the record was printed before, from the audit trail.
 
     `Desk.log_print` counts prints per record, whatever the paper; a clerk who prints the
@@ -109,7 +110,7 @@ def prior_prints(desk: Any, record_id: str, title: str) -> int:
     )
 
 
-def _texts(desk: Any, record: RecordView) -> Iterable[str]:
+def _texts(desk: Desk, record: RecordView) -> Iterable[str]:
     from .content import all_texts, clerk_name, current_clerk, window_label
     from .header import office_for_record
 
@@ -121,7 +122,7 @@ def _texts(desk: Any, record: RecordView) -> Iterable[str]:
     yield from all_texts(record)
 
 
-def check_printable(desk: Any, record: RecordView) -> None:
+def check_printable(desk: Desk, record: RecordView) -> None:
     """Raise `MissingGlyphError` naming every character of the record (and of the office texts
     and names printed with it) that no shipped font can draw."""
     ensure_printable("\n".join(_texts(desk, record)))
@@ -157,7 +158,7 @@ def _write_atomically(path: Path, data: bytes, before_replace: Any) -> None:
 
 
 def render(
-    desk: Any,
+    desk: Desk,
     receipt_no: str,
     out: Path,
     *,
@@ -217,7 +218,7 @@ def render(
     return path
 
 
-def log_output(desk: Any, receipt_no: str, *, document: str | None = None,
+def log_output(desk: Desk, receipt_no: str, *, document: str | None = None,
                reveal: bool = False) -> int:
     """Log a previewed paper as printed (or saved); returns the record's print count."""
     record = desk.get_by_receipt(receipt_no)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xingan_desk import catalogs
 from xingan_desk.errors import DeskError
@@ -22,6 +22,9 @@ from xingan_desk.timeutil import today_cst
 from xingan_desk.views import RecordView
 
 from .layout import fmt_date, fmt_datetime
+
+if TYPE_CHECKING:
+    from ..desk import Desk
 
 NOTICE_DAYS_SETTING = "notice_days"
 DEFAULT_NOTICE_DAYS = 5
@@ -60,7 +63,7 @@ def show_value(f: Field, value: Any, *, reveal: bool = False) -> str:
     return f.display(value)
 
 
-def clerk_name(desk: Any, username: str) -> str:
+def clerk_name(desk: Desk, username: str) -> str:
     """The display name of an account (the username if it is not known on this PC)."""
     try:
         users = desk.list_users()
@@ -72,14 +75,14 @@ def clerk_name(desk: Any, username: str) -> str:
     return username
 
 
-def current_clerk(desk: Any) -> str:
+def current_clerk(desk: Desk) -> str:
     try:
         return str(desk.user.display_name)
     except DeskError:
         return ""
 
 
-def window_label(desk: Any, owner: str) -> tuple[str, str]:
+def window_label(desk: Desk, owner: str) -> tuple[str, str]:
     """(window label, county name) of the window that registered a record ("152223-02")."""
     ident = desk.identity
     if owner == ident.window_code:
@@ -90,7 +93,7 @@ def window_label(desk: Any, owner: str) -> tuple[str, str]:
     return (f"{name} {window_no}号窗口" if window_no else name), name
 
 
-def notice_days(desk: Any) -> int:
+def notice_days(desk: Desk) -> int:
     """Working days given to hand in missing materials (setting "notice_days", default 5)."""
     value = desk.setting(NOTICE_DAYS_SETTING, DEFAULT_NOTICE_DAYS)
     try:
@@ -100,7 +103,7 @@ def notice_days(desk: Any) -> int:
     return days if 1 <= days <= 60 else DEFAULT_NOTICE_DAYS
 
 
-def notice_deadline(desk: Any, today: dt.date | None = None) -> tuple[dt.date, int]:
+def notice_deadline(desk: Desk, today: dt.date | None = None) -> tuple[dt.date, int]:
     days = notice_days(desk)
     start = today or today_cst()
     return desk.calendar().add_workdays(start, days), days

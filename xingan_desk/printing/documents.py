@@ -50,6 +50,8 @@ from .layout import (
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable
 
+    from ..desk import Desk
+
 __all__ = ["DOCUMENTS", "DocumentSpec", "document_story", "documents_for", "render_document"]
 
 COMMITTEE_SEAL = "（人民调解委员会印章）"
@@ -58,7 +60,7 @@ _SIGN = "签名、盖章或按指印"
 
 @dataclass(frozen=True)
 class DocContext:
-    desk: Any
+    desk: Desk
     record: RecordView
     lay: Layout
     st: Styles
@@ -627,7 +629,7 @@ def documents_for(record: RecordView) -> list[DocumentSpec]:
     return [spec for spec in DOCUMENTS.values() if spec.applies_to(record)]
 
 
-def document_story(desk: Any, record: RecordView, spec: DocumentSpec, *,
+def document_story(desk: Desk, record: RecordView, spec: DocumentSpec, *,
                    reveal: bool = False, today: dt.date | None = None) -> list[Flowable]:
     lay = get_layout("a4")
     ctx = DocContext(desk, record, lay, styles(lay.key), office_for_record(desk, record),
@@ -636,7 +638,7 @@ def document_story(desk: Any, record: RecordView, spec: DocumentSpec, *,
 
 
 def render_document(
-    desk: Any,
+    desk: Desk,
     record: RecordView,
     document_key: str,
     out: IO[bytes] | Path,

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from xingan_desk.views import RecordView
 
+    from ..desk import Desk
+
 __all__ = [
     "COMMITTEE",
     "SETTING_KEY",
@@ -111,7 +113,7 @@ def _override(base: OfficeText, patch: Any) -> OfficeText:
     return replace(base, **changes)
 
 
-def office_for(desk: Any, key: str) -> OfficeText:
+def office_for(desk: Desk, key: str) -> OfficeText:
     """The office ``key`` (county code or "committee"), with this installation's overrides."""
     shipped = shipped_offices()
     base = shipped.get(key) or shipped["152200"]
@@ -123,14 +125,14 @@ def office_for(desk: Any, key: str) -> OfficeText:
     return base
 
 
-def office_key_for(desk: Any, record: RecordView) -> str:
+def office_key_for(desk: Desk, record: RecordView) -> str:
     """Who issues papers about ``record``: the committee for mediation, else the window's office."""
     if record.kind == "mediation":
         return COMMITTEE
     return str(desk.identity.county_code)
 
 
-def office_for_record(desk: Any, record: RecordView) -> OfficeText:
+def office_for_record(desk: Desk, record: RecordView) -> OfficeText:
     return office_for(desk, office_key_for(desk, record))
 
 

@@ -41,6 +41,8 @@ from .layout import (
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable
 
+    from ..desk import Desk
+
 __all__ = ["party_rows", "receipt_fields", "receipt_story", "render_receipt"]
 
 # Multi-line fields longer than this are printed below the table, where they can flow onto the
@@ -55,7 +57,7 @@ def receipt_fields(record: RecordView) -> tuple[Field, ...]:
 
 
 def render_receipt(
-    desk: Any,
+    desk: Desk,
     record: RecordView,
     out: IO[bytes] | Path,
     *,
@@ -80,7 +82,7 @@ def render_receipt(
                   title=title, reprint=reprint)
 
 
-def receipt_story(desk: Any, record: RecordView, lay: Layout) -> list[Flowable]:
+def receipt_story(desk: Desk, record: RecordView, lay: Layout) -> list[Flowable]:
     st = styles(lay.key)
     kind = KINDS[record.kind]
     office = office_for_record(desk, record)
@@ -212,7 +214,7 @@ def _materials_block(record: RecordView, lay: Layout, st: Styles) -> list[Flowab
             para(summary, st.body)]
 
 
-def next_steps(desk: Any, record: RecordView) -> list[str]:
+def next_steps(desk: Desk, record: RecordView) -> list[str]:
     """What happens next, in plain words for the visitor."""
     v = record.values
     kind = record.kind
@@ -261,7 +263,7 @@ def next_steps(desk: Any, record: RecordView) -> list[str]:
     return []
 
 
-def _deadline(desk: Any, record: RecordView, st: Styles) -> list[Flowable]:
+def _deadline(desk: Desk, record: RecordView, st: Styles) -> list[Flowable]:
     if record.due_date is None:
         return []
     today = today_cst()

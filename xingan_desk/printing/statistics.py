@@ -32,6 +32,8 @@ from .layout import Layout, Styles, build_pdf, get_layout, para, spacer, styles,
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable
 
+    from ..desk import Desk
+
 __all__ = ["render_report", "report_story", "report_texts"]
 
 _NUMERALS = "一二三四五六七八九十"
@@ -214,7 +216,7 @@ def report_story(report: StatsReport) -> list[Flowable]:
     return story
 
 
-def render_report(desk: Any, report: StatsReport, out: Path) -> Path:
+def render_report(desk: Desk, report: StatsReport, out: Path) -> Path:
     """Write the report as an A4 PDF to ``out`` and record the export. Raises
     MissingGlyphError (nothing written) or StoreError (``out`` cannot be written)."""
     from . import _write_atomically
