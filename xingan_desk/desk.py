@@ -16,6 +16,7 @@ the UI serialises writes on its single DB lane.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ from .errors import (
     StoreError,
     ValidationFailed,
 )
-from .maintenance import Maintenance, restore
+from .maintenance import Backup, Maintenance, restore
 from .paths import backups_dir, db_path
 from .paths import data_dir as resolve_data_dir
 from .query import RecordQuery
@@ -283,13 +284,13 @@ class Desk:
     def calendar(self) -> Calendar:
         return self.calendars.calendar()
 
-    def set_calendar_day(self, day: Any, kind: str, name: str = "") -> None:
+    def set_calendar_day(self, day: dt.date, kind: str, name: str = "") -> None:
         self.calendars.set_day(day, kind, name)
 
-    def set_calendar_range(self, start: Any, end: Any, kind: str, name: str) -> int:
+    def set_calendar_range(self, start: dt.date, end: dt.date, kind: str, name: str) -> int:
         return self.calendars.set_range(start, end, kind, name)
 
-    def clear_calendar_day(self, day: Any) -> None:
+    def clear_calendar_day(self, day: dt.date) -> None:
         self.calendars.clear_day(day)
 
     def calendar_edits(self, year: int | None = None) -> list[CalendarEntry]:
@@ -298,7 +299,7 @@ class Desk:
     def league_calendar(self, year: int | None = None) -> list[CalendarEntry]:
         return self.calendars.league(year)
 
-    def calendar_warning(self, today: Any = None, days_ahead: int = 60) -> str | None:
+    def calendar_warning(self, today: dt.date | None = None, days_ahead: int = 60) -> str | None:
         return self.calendars.warning(today, days_ahead)
 
     # --- reading (query.py) ------------------------------------------------------------------
@@ -353,7 +354,7 @@ class Desk:
     def backup(self, dest: Path | None = None) -> Path:
         return self.maintenance.backup(dest)
 
-    def backups(self) -> list[tuple[Path, Any, int]]:
+    def backups(self) -> list[Backup]:
         return self.maintenance.backups()
 
     def auto_backup(self, *, every_hours: float = 20, keep: int | None = None) -> Path | None:

@@ -121,9 +121,10 @@ def note_handover(w: Writer, source_id: str, target_no: str) -> Changes:
     if src is None or not link:
         raise NotFound("找不到要转入的原登记")
     kind = KINDS[src.kind]
-    old = w.values(kind, source_id).get(link)
+    current = w.values(kind, source_id)
+    old = current.get(link)
     new = ", ".join(x for x in (old, target_no) if x)
-    w.update_values(kind, src, {link: new})
+    w.update_values(kind, src, current, {link: new})
     w.audit("handover", src, changes={link: [old, new]})
     return Changes(frozenset({source_id}), frozenset({kind.key}))
 
@@ -178,12 +179,7 @@ def update_in(w: Writer, record_id: str, raw: Mapping[str, Any], expected_versio
     changed = {k: v for k, v in values.items() if v != current.get(k)}
     if not changed:
         return w.view(rec, current), Changes()
-    w.update_values(kind, rec, changed)
-    full = {**current, **changed}
-    rec.title = kind.title_of(full)
-    rec.enterprise_uscc = links.uscc_of(kind, full)
-    if kind.county_field in changed:
-        rec.county_code = kind.county_of(full, rec.county_code)
+    full = w.update_values(kind, rec, current, changed)
     before = kind.to_json({k: current.get(k) for k in changed})
     after = kind.to_json(changed)
     w.audit("update", rec, changes={k: [before[k], after[k]] for k in changed})

@@ -148,25 +148,34 @@ class Writer:
         }, stamp)
         return rec
 
-    def update_values(self, kind: RecordKind, rec: Record, changed: Mapping[str, Any]) -> str:
-        """Write changed detail values of `rec` (new row version, field HLCs, title, credit
-        code) and queue the outbox 'update' with the versions the edit was made on; returns
-        the stamp. The caller audits, refolds and indexes."""
+    def update_values(self, kind: RecordKind, rec: Record, current: Mapping[str, Any],
+                      changed: Mapping[str, Any], *, base_hlc: bool = True) -> dict[str, Any]:
+        """Write changed detail values of `rec` (`current`: its values before) with a new row
+        version, field HLCs, title, credit code and county, and queue the outbox 'update'
+        (with `base_hlc`, the versions the edit was made on); returns the values after. The
+        caller audits, refolds and indexes."""
         stamp = self.tick()
         table = DETAIL[kind.key]
         self.session.execute(update(table).where(table.c.record_id == rec.id)
                              .values(**to_db(kind, changed)))
+        full = {**current, **changed}
         rec.row_version += 1
         rec.updated_at, rec.updated_by, rec.hlc = utcnow(), self.username, stamp
         # base_hlc: the versions this edit was made on, so central can tell an edit that
         # overwrites a value its writer never saw (a conflict) from an ordinary one
         base = {k: (rec.field_hlc or {}).get(k) for k in changed}
         rec.field_hlc = {**(rec.field_hlc or {}), **{k: stamp for k in changed}}
-        self.outbox("record", rec.id, "update", {
+        rec.title = kind.title_of(full)
+        rec.enterprise_uscc = links.uscc_of(kind, full)
+        if kind.county_field in changed:
+            rec.county_code = kind.county_of(full, rec.county_code)
+        payload: dict[str, Any] = {
             "kind": kind.key, "id": rec.id, "hlc": stamp, "values": kind.to_json(dict(changed)),
-            "row_version": rec.row_version, "base_hlc": base,
-        }, stamp)
-        return stamp
+            "row_version": rec.row_version}
+        if base_hlc:
+            payload["base_hlc"] = base
+        self.outbox("record", rec.id, "update", payload, stamp)
+        return full
 
     def check_refs(self, kind: RecordKind, values: Mapping[str, Any],
                    errors: dict[str, str]) -> None:

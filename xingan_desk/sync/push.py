@@ -9,12 +9,14 @@ here, before upload, the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy.orm import Session
 
 from .. import __version__
 from ..desk import Desk
@@ -44,6 +46,17 @@ def record_refusal(desk: Desk, code: str, reason: str) -> SyncRefused:
         if open_same is None:
             s.execute(insert(sync_issue).values(code=code, reason=reason, created_at=utcnow()))
     return SyncRefused(code, reason)
+
+
+def mark_rejected(s: Session, row: OutboxEntry, code: str | None, reason: str,
+                  now: dt.datetime) -> None:
+    """An outbox row that will not go up as it is: kept as rejected, with its sync issue (the
+    supervisor retries or discards it in 需处理事项)."""
+    s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq)
+              .values(state="rejected", last_error=reason, attempts=OutboxEntry.attempts + 1))
+    s.execute(insert(sync_issue).values(
+        local_seq=row.local_seq, mutation_id=row.mutation_id, entity=row.entity,
+        entity_id=row.entity_id, code=code, reason=reason, created_at=now))
 
 
 def nul_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
@@ -145,12 +158,7 @@ class Pusher:
             s = w.session
             for row, reason in refused:
                 report.rejections.append((row.local_seq, reason))
-                s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq)
-                          .values(state="rejected", last_error=reason,
-                                  attempts=OutboxEntry.attempts + 1))
-                s.execute(insert(sync_issue).values(
-                    local_seq=row.local_seq, mutation_id=row.mutation_id, entity=row.entity,
-                    entity_id=row.entity_id, code=NUL_CODE, reason=reason, created_at=now))
+                mark_rejected(s, row, NUL_CODE, reason, now)
         report.rejected += len(refused)
 
     def ack(self, rows: list[OutboxEntry], results: list[dict[str, Any]],
@@ -186,13 +194,7 @@ class Pusher:
             for row, res in rejected:
                 reason = str(res.get("reason") or "中心数据库拒绝了该变更")
                 report.rejections.append((row.local_seq, reason))
-                s.execute(update(OutboxEntry).where(OutboxEntry.local_seq == row.local_seq)
-                          .values(state="rejected", last_error=reason,
-                                  attempts=OutboxEntry.attempts + 1))
-                s.execute(insert(sync_issue).values(
-                    local_seq=row.local_seq, mutation_id=row.mutation_id, entity=row.entity,
-                    entity_id=row.entity_id, code=res.get("code"), reason=reason,
-                    created_at=now))
+                mark_rejected(s, row, res.get("code"), reason, now)
             self.faults.hit("mid_ack")
         report.accepted += len(accepted)
         report.rejected += len(rejected)

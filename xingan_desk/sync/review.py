@@ -40,10 +40,8 @@ from sqlalchemy.orm import Session
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationFailed
 from ..hlc import HLC
 from ..records.kinds import KINDS
-from ..records.links import uscc_of
-from ..storage.rows import new_id, to_db
+from ..storage.rows import new_id
 from ..storage.schema import (
-    DETAIL,
     LeagueCalendarDay,
     OutboxEntry,
     Record,
@@ -612,7 +610,6 @@ def resolve(desk: Desk, item: AttentionItem, action: str, note: str = "") -> Cha
 
 
 def _reapply(desk: Desk, w: Writer, item: AttentionItem) -> Changes:
-    s = w.session
     if not item.record_id or not item.field:
         raise NotFound("找不到该冲突对应的记录")
     rec = w.load(item.record_id)
@@ -627,22 +624,9 @@ def _reapply(desk: Desk, w: Writer, item: AttentionItem) -> Changes:
     value = kind.field(item.field).from_json(item.lost_value)
     if current.get(item.field) == value:
         return Changes()
-    stamp = w.tick()
-    table = DETAIL[kind.key]
-    s.execute(update(table).where(table.c.record_id == rec.id)
-              .values(**to_db(kind, {item.field: value})))
-    full = {**current, item.field: value}
-    rec.row_version += 1
-    rec.updated_at, rec.updated_by, rec.hlc = utcnow(), desk.user.username, stamp
-    rec.field_hlc = {**rec.field_hlc, item.field: stamp}
-    rec.title = kind.title_of(full)
-    rec.enterprise_uscc = uscc_of(kind, full)
-    if kind.county_field and item.field == kind.county_field and value:
-        rec.county_code = kind.county_of(full, rec.county_code)
-    w.outbox("record", rec.id, "update", {
-        "kind": kind.key, "id": rec.id, "hlc": stamp,
-        "values": kind.to_json({item.field: value}), "row_version": rec.row_version,
-    }, stamp)
+    # the lost value is put back as a new edit of its own (no base versions: it is meant to
+    # overwrite what won)
+    full = w.update_values(kind, rec, current, {item.field: value}, base_hlc=False)
     before = kind.to_json({item.field: current.get(item.field)})[item.field]
     w.audit("update", rec, changes={item.field: [before, item.lost_value]},
             detail="核查：恢复落选值")
