@@ -406,10 +406,81 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("self-test", parents=[common], help="自检（打包后的程序也可运行）")
     s.set_defaults(func=cmd_self_test)
 
+    _add_attachment_parsers(sub, common, as_user)
+
     from .sync import cli as sync_cli  # argparse wiring only; psycopg loads when a command runs
 
     sync_cli.register(sub, common, as_user)
     return p
+
+
+# --- attachments (xingan_desk/attachments) -----------------------------------------------------
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    desk = _open(args)
+    try:
+        rec = desk.get_by_receipt(args.receipt_no)
+        att, _ = desk.attach_file(rec.id, Path(args.file), args.type)
+        _out(f"已添加附件 {att.no}：{att.name}（{att.material}，{att.pages}页，"
+             f"{att.size}字节，SHA-256 {att.sha256}）")
+    finally:
+        desk.close()
+    return EXIT_OK
+
+
+def cmd_attachments(args: argparse.Namespace) -> int:
+    desk = _open(args)
+    try:
+        rec = desk.get_by_receipt(args.receipt_no)
+        found = desk.list_attachments(rec.id)
+        if not found:
+            _out(f"{rec.receipt_no} 没有附件")
+        for a in found:
+            state = f"\t已作废：{a.void_reason}" if a.voided else ""
+            _out(f"{a.no}\t{a.name}\t{a.material}\t{a.pages}页\t{a.size}\t{a.sha256}{state}")
+    finally:
+        desk.close()
+    return EXIT_OK
+
+
+def cmd_attachment(args: argparse.Namespace) -> int:
+    from .errors import OutputFileError, file_error_reason
+
+    desk = _open(args)
+    try:
+        rec = desk.get_by_receipt(args.receipt_no)
+        att = desk.attachments.by_number(rec.id, args.number)
+        data = desk.attachment_content(att.id)
+    finally:
+        desk.close()
+    out = Path(args.out)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise OutputFileError(f"无法写入 {out}（{file_error_reason(exc)}）") from exc
+    _out(f"已保存附件 {att.no}（{att.name}）到 {out}")
+    return EXIT_OK
+
+
+def _add_attachment_parsers(sub: Any, common: argparse.ArgumentParser,
+                            as_user: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("attach", parents=[common, as_user],
+                       help="给登记添加附件（PDF、JPEG、PNG、TIFF）")
+    s.add_argument("receipt_no", help="登记编号")
+    s.add_argument("file", help="附件文件")
+    s.add_argument("--type", help="材料类型（默认：其他材料）")
+    s.set_defaults(func=cmd_attach)
+
+    s = sub.add_parser("attachments", parents=[common, as_user], help="列出登记的附件")
+    s.add_argument("receipt_no", help="登记编号")
+    s.set_defaults(func=cmd_attachments)
+
+    s = sub.add_parser("attachment", parents=[common, as_user], help="取出登记的第 N 个附件")
+    s.add_argument("receipt_no", help="登记编号")
+    s.add_argument("number", type=int, help="附件序号（见 attachments 列表）")
+    s.add_argument("--out", required=True, help="保存为文件")
+    s.set_defaults(func=cmd_attachment)
 
 
 def _store_path(args: argparse.Namespace) -> Path:

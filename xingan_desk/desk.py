@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import record_writes as rules
 from .accounts import Accounts
+from .attachments.part import Attachments, AttachmentView
 from .auth import check_password_strength, hash_password
 from .calendar_book import CalendarBook, CalendarEntry
 from .catalogs import COUNTY_CODES
@@ -83,6 +84,7 @@ class Desk:
         self.query = RecordQuery(self)
         self.draftbox = Drafts(self)
         self.maintenance = Maintenance(self)
+        self.attachments = Attachments(self)
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod
@@ -365,6 +367,30 @@ class Desk:
 
     def bump_generation(self, reason: str) -> int:
         return self.maintenance.bump_generation(reason)
+
+    # --- attachments (attachments/part.py) ---------------------------------------------------
+    def attach(self, record_id: str, data: bytes, name: str, material: str | None = None
+               ) -> tuple[AttachmentView, Changes]:
+        return self.attachments.add(record_id, data, name, material)
+
+    def attach_file(self, record_id: str, path: Path, material: str | None = None
+                    ) -> tuple[AttachmentView, Changes]:
+        return self.attachments.add_file(record_id, path, material)
+
+    def list_attachments(self, record_id: str) -> list[AttachmentView]:
+        return self.attachments.of(record_id)
+
+    def attachment_content(self, attachment_id: str) -> bytes:
+        return self.attachments.content(attachment_id)
+
+    def void_attachment(self, attachment_id: str, reason: str) -> Changes:
+        return self.attachments.void(attachment_id, reason)
+
+    def material_types(self, record_id: str) -> list[str]:
+        return self.attachments.material_types(record_id)
+
+    def missing_materials(self, record_id: str) -> list[str]:
+        return self.attachments.missing_materials(record_id)
 
     # --- records: create ---------------------------------------------------------------------
     def defaults(self, kind_key: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DatabaseError
 
+from .attachments.files import FileStore, backup_folder
 from .errors import NotFound, OutputFileError, StoreError, file_error_reason
 from .numbering import parse_receipt_no
 from .paths import backups_dir, db_path
@@ -53,8 +54,12 @@ class Maintenance:
             with suppress(OSError):
                 dbmod.remove_backup(target)
             raise dbmod.explain_db_error(sqlite3.DatabaseError("malformed"), self._desk.path)
+        try:  # the attachment files go beside the copy (hard links where possible)
+            files = self._desk.attachments.backup_files(target)
+        except OSError as exc:
+            raise OutputFileError(f"备份附件文件失败：无法写入 {target}（{file_error_reason(exc)}）") from exc
         with self._desk.writing() as w:
-            w.audit("backup", detail=str(target))
+            w.audit("backup", detail=f"{target}（附件文件{files}个）" if files else str(target))
         return target
 
     def backups(self) -> list[Backup]:
@@ -78,6 +83,7 @@ class Maintenance:
         for old, _, _ in self.backups()[keep or AUTO_BACKUPS_KEPT:]:
             with suppress(OSError):
                 dbmod.remove_backup(old)
+            shutil.rmtree(backup_folder(old), ignore_errors=True)
         return target
 
     def optimize(self) -> None:
@@ -141,6 +147,7 @@ class Maintenance:
             total = s.scalar(select(func.count()).select_from(Record))
             if indexed != total:
                 problems.append(f"搜索索引不完整：{indexed}/{total}")
+        problems.extend(self._desk.attachments.check())
         return problems
 
     def bump_generation(self, reason: str) -> int:
@@ -205,6 +212,7 @@ def restore(directory: str | Path | None, source: Path, *, password: str | None 
     shutil.copy2(source, tmp)
     tmp.replace(path)
     dbmod.restored(source, path, backups_dir(d), src_key)
+    FileStore.beside(d, None).copy_from(backup_folder(source))  # names are kept as they are
     new_gen = max(current_gen, gen_row[0]) + 1
     from .desk import Desk
 

@@ -310,6 +310,41 @@ sync_resolution = Table(
 )
 
 
+# --- attachments (xingan_desk/attachments) ----------------------------------------------------
+# One row per file attached to a record (scanned materials). The content lives beside the store,
+# content-addressed by SHA-256 (attachments/files.py); rows are never deleted, only voided.
+# `sync_state`: pending (metadata or content not yet on central) | synced; `have_content`:
+# false for metadata pulled from another window whose file has not been fetched yet.
+attachment_table = Table(
+    "attachment", Base.metadata,
+    Column("id", String(36), primary_key=True),
+    Column("record_id", String(36), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("material", String(100)),
+    Column("mime", String(40), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("owner", String(16), nullable=False),
+    Column("created_by", String(50), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("hlc", String(48), nullable=False),
+    Column("voided", Boolean, nullable=False, default=False),
+    Column("void_reason", String(300)),
+    Column("voided_by", String(50)),
+    Column("voided_at", UTCDateTime()),
+    Column("have_content", Boolean, nullable=False, default=True),
+    Column("sync_state", String(12), nullable=False, default="pending", index=True),
+)
+
+# Pull position of the attachment metadata per stream (attachments/sync.py).
+attachment_cursor = Table(
+    "attachment_cursor", Base.metadata,
+    Column("stream", String(40), primary_key=True),
+    Column("seq", Integer, nullable=False, default=0),
+)
+
+
 def _detail_table(kind: RecordKind) -> Table:
     return Table(
         f"{kind.key}_detail",

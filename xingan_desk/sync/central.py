@@ -56,7 +56,12 @@ ROLE_LIMITS = {"statement_timeout": "60s", "idle_in_transaction_session_timeout"
                "lock_timeout": "5s"}
 ROLE_CONNECTION_LIMIT = 4
 WINDOW_FUNCTIONS = ("sync.push(jsonb)", "sync.push(json)", "sync.pull(text, bigint, integer)", "sync.status()",
-                    "sync.digest(text)")
+                    "sync.digest(text)",
+                    # attachments (sql/attachments.sql, attachments/sync.py)
+                    "sync.attachment_begin(text, bigint)",
+                    "sync.attachment_put(text, bigint, integer, integer, bytea)",
+                    "sync.attachment_meta(jsonb)", "sync.attachment_pull(text, bigint, integer)",
+                    "sync.attachment_get(text, integer)", "sync.attachment_info(text)")
 MIN_PROTOCOL = 1
 MAX_PROTOCOL = PROTOCOL_VERSION
 
@@ -69,7 +74,7 @@ class CentralError(DeskError):
 
 # --- SQL (package data: xingan_desk/sync/sql/*.sql) -------------------------------------------
 SQL_FILES = ("tables.sql", "validate.sql", "checks.sql", "kind_checks.sql", "apply.sql",
-             "api.sql")  # in this order; review.sql: review_central
+             "api.sql", "attachments.sql")  # in this order; review.sql: review_central
 
 
 def _connect(url: str, **kw: Any) -> psycopg.Connection[Any]:

@@ -1,0 +1,251 @@
+"""Attachments with central (sql/attachments.sql), after the records in each sync cycle.
+
+Push: for each attachment of this window not yet on central (`sync_state` pending), the content
+is uploaded in chunks (each chunk its own call and transaction: a cut connection loses at most
+the chunk in flight, and the next cycle asks central which chunks it has and sends the rest;
+content central already holds from this window is not sent again), then the metadata (or its
+voiding). Metadata whose record has not reached central yet stays pending.
+Pull: the metadata of every stream the window reads, with its own cursor per stream
+(`attachment_cursor`), in one local transaction per page; then, within a byte budget per cycle,
+the content of files not here yet (chunks kept sealed under `attachments/.partial` until the
+file is whole, so a download resumes too). A file can also be fetched on first open
+(`fetch_now`). Record sync never waits for any of this: it runs after the records, and a
+failure here leaves the records' cycle done.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from ..storage.schema import attachment_cursor, attachment_table
+from ..timeutil import utcnow
+from .files import FileStore, sha256_of
+
+if TYPE_CHECKING:
+    from ..desk import Desk
+    from ..sync.connection import Connection
+
+log = logging.getLogger(__name__)
+A = attachment_table
+PAGE = 500
+FETCH_BUDGET = 64 * 1024 * 1024  # bytes of content downloaded per cycle (the rest next cycle)
+UPLOAD_BUDGET = 64 * 1024 * 1024
+
+Call = Callable[["Connection", str, tuple[Any, ...]], Any]
+
+
+@dataclass
+class AttachmentReport:
+    uploaded_chunks: int = 0
+    pushed: int = 0  # metadata rows central accepted
+    refused: int = 0
+    waiting: int = 0  # metadata waiting for its record (or content) on central
+    pulled: int = 0
+    fetched: int = 0  # files downloaded whole
+    fetched_chunks: int = 0
+
+
+class AttachmentSync:
+    def __init__(self, desk: Desk, call: Call, *, fetch_budget: int = FETCH_BUDGET,
+                 upload_budget: int = UPLOAD_BUDGET,
+                 on_chunk: Callable[[str, int], None] | None = None) -> None:
+        self.desk = desk
+        self.call = call
+        self.fetch_budget = fetch_budget
+        self.upload_budget = upload_budget
+        self.on_chunk = on_chunk  # tests: called after each chunk sent/received ("put"/"get")
+
+    def files(self) -> FileStore:
+        return self.desk.attachments.files()
+
+    def run(self, conn: Connection, streams: list[str]) -> AttachmentReport:
+        report = AttachmentReport()
+        self.push(conn, report)
+        for stream in sorted(streams):
+            self.pull_stream(conn, stream, report)
+        self.fetch_missing(conn, report)
+        return report
+
+    # --- push ----------------------------------------------------------------------------
+    def push(self, conn: Connection, report: AttachmentReport) -> None:
+        me = self.desk.identity.window_code
+        with self.desk.reading() as s:
+            rows = s.execute(select(A).where(A.c.sync_state == "pending", A.c.owner == me)
+                             .order_by(A.c.created_at, A.c.id)).all()
+        budget = self.upload_budget
+        for row in rows:
+            if budget <= 0:
+                break
+            sent = self.upload(conn, row.sha256, row.size, report)
+            budget -= sent
+            if sent < 0:
+                continue
+            meta = {"id": row.id, "record_id": row.record_id, "sha256": row.sha256,
+                    "name": row.name, "material": row.material or "", "mime": row.mime,
+                    "pages": row.pages, "size": row.size, "created_by": row.created_by,
+                    "created_at": row.created_at.isoformat(), "hlc": row.hlc,
+                    "voided": bool(row.voided), "void_reason": row.void_reason,
+                    "voided_by": row.voided_by,
+                    "voided_at": row.voided_at.isoformat() if row.voided_at else None}
+            from psycopg.types.json import Jsonb
+
+            res = self.call(conn, "SELECT sync.attachment_meta(%s)", (Jsonb(meta),))
+            status = res.get("status")
+            if status == "ok":
+                report.pushed += 1
+                self._set_state(row.id, row.hlc, "synced")
+            elif status == "refused":
+                report.refused += 1
+                self._set_state(row.id, row.hlc, "refused")
+                log.warning("attachment refused by central: %s", res.get("code"))
+            else:
+                report.waiting += 1
+
+    def upload(self, conn: Connection, sha: str, size: int, report: AttachmentReport) -> int:
+        """Make sure central holds `sha` from this window; returns bytes sent (-1: refused)."""
+        res = self.call(conn, "SELECT sync.attachment_begin(%s, %s)", (sha, size))
+        if res.get("status") == "done":
+            return 0
+        if res.get("status") != "upload":
+            report.refused += 1
+            return -1
+        chunk = int(res["chunk_size"])
+        have = {int(i) for i in res.get("have") or []}
+        data = self.files().get(sha)
+        sent = 0
+        for idx in range((size + chunk - 1) // chunk):
+            if idx in have:
+                continue
+            part = data[idx * chunk:(idx + 1) * chunk]
+            out = self.call(conn, "SELECT sync.attachment_put(%s, %s, %s, %s, %s)",
+                            (sha, size, chunk, idx, part))
+            sent += len(part)
+            report.uploaded_chunks += 1
+            if self.on_chunk:
+                self.on_chunk("put", idx)
+            if out.get("status") == "refused":
+                report.refused += 1
+                return -1
+        return sent
+
+    def _set_state(self, att_id: str, hlc: str, state: str) -> None:
+        with self.desk.writing() as w:  # only if nothing changed it meanwhile (a void)
+            w.session.execute(update(A).where(A.c.id == att_id, A.c.hlc == hlc)
+                              .values(sync_state=state))
+
+    # --- pull ----------------------------------------------------------------------------
+    def cursor(self, stream: str) -> int:
+        with self.desk.reading() as s:
+            return int(s.scalar(select(attachment_cursor.c.seq)
+                                .where(attachment_cursor.c.stream == stream)) or 0)
+
+    def pull_stream(self, conn: Connection, stream: str, report: AttachmentReport) -> None:
+        at = self.cursor(stream)
+        while True:
+            page = self.call(conn, "SELECT sync.attachment_pull(%s, %s, %s)", (stream, at, PAGE))
+            rows = page.get("rows") or []
+            if not rows:
+                return
+            at = max(int(r["seq"]) for r in rows)
+            self.apply(stream, rows, at)
+            report.pulled += len(rows)
+            if len(rows) < PAGE:
+                return
+
+    def apply(self, stream: str, rows: list[dict[str, Any]], cursor: int) -> None:
+        files = self.files()
+        with self.desk.writing() as w:
+            s = w.session
+            for r in rows:
+                doc, void = r.get("doc") or {}, r.get("void_doc") or {}
+                local = s.execute(select(A.c.id, A.c.voided, A.c.sync_state)
+                                  .where(A.c.id == r["id"])).first()
+                voided = bool(r.get("voided"))
+                void_values = {"voided": True, "void_reason": void.get("void_reason"),
+                               "voided_by": void.get("voided_by"),
+                               "voided_at": _time(void.get("voided_at"))} if voided else {}
+                if local is None:
+                    s.execute(insert(A).values(
+                        id=r["id"], record_id=r["record_id"], sha256=r["sha256"],
+                        name=str(doc.get("name") or "附件")[:200],
+                        material=str(doc.get("material") or "")[:100] or None,
+                        mime=str(doc.get("mime") or ""), pages=int(doc.get("pages") or 1),
+                        size=int(doc.get("size") or 0), owner=r["owner"],
+                        created_by=str(doc.get("created_by") or "")[:50],
+                        created_at=_time(doc.get("created_at")) or utcnow(),
+                        hlc=str(void.get("hlc") or doc.get("hlc") or "")[:48],
+                        voided=voided, **{k: v for k, v in void_values.items() if k != "voided"},
+                        have_content=files.has(r["sha256"]), sync_state="synced"))
+                elif voided and not local.voided:
+                    s.execute(update(A).where(A.c.id == r["id"]).values(**void_values))
+            row = s.execute(select(attachment_cursor.c.seq)
+                            .where(attachment_cursor.c.stream == stream)).first()
+            if row is None:
+                s.execute(insert(attachment_cursor).values(stream=stream, seq=cursor))
+            else:
+                s.execute(update(attachment_cursor).where(attachment_cursor.c.stream == stream)
+                          .values(seq=cursor))
+
+    # --- content -------------------------------------------------------------------------
+    def fetch_missing(self, conn: Connection, report: AttachmentReport) -> None:
+        with self.desk.reading() as s:
+            rows = s.execute(select(A.c.sha256, A.c.size).where(A.c.have_content.is_(False))
+                             .group_by(A.c.sha256, A.c.size)
+                             .order_by(A.c.size)).all()
+        budget = self.fetch_budget
+        for sha, size in rows:
+            if budget <= 0:
+                break
+            self.fetch(conn, sha, size, report)
+            budget -= size
+
+    def fetch(self, conn: Connection, sha: str, size: int,
+              report: AttachmentReport | None = None) -> bool:
+        """Download one file (resuming from the chunks kept), store it, mark its rows."""
+        report = report or AttachmentReport()
+        files = self.files()
+        if not files.has(sha):
+            chunk = files.partial_chunk_size(sha) or self._chunk_size(conn, sha)
+            n = (size + chunk - 1) // chunk
+            for idx in range(n):
+                if files.has_partial(sha, idx):
+                    continue
+                part = bytes(self.call(conn, "SELECT sync.attachment_get(%s, %s)", (sha, idx)))
+                files.put_partial(sha, idx, chunk, part)
+                report.fetched_chunks += 1
+                if self.on_chunk:
+                    self.on_chunk("get", idx)
+            data = b"".join(files.get_partial(sha, idx) for idx in range(n))
+            files.drop_partial(sha)
+            if sha256_of(data) != sha:
+                log.warning("attachment content did not match its hash; fetched again later")
+                return False
+            files.put(data)
+            report.fetched += 1
+        with self.desk.writing() as w:
+            w.session.execute(update(A).where(A.c.sha256 == sha).values(have_content=True))
+        return True
+
+    def _chunk_size(self, conn: Connection, sha: str) -> int:
+        info = self.call(conn, "SELECT sync.attachment_info(%s)", (sha,))
+        return int(info["chunk_size"])
+
+
+def _time(text: Any) -> Any:
+    if not text:
+        return None
+    import datetime as dt
+
+    try:
+        t = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+__all__ = ["AttachmentReport", "AttachmentSync"]
