@@ -71,3 +71,35 @@ def tiff(pages: int = 2, width: int = 8, height: int = 8) -> bytes:
 def jpeg_like() -> bytes:
     """Bytes a JPEG starts with (enough for the type check; not for a viewer)."""
     return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(64) + b"\xff\xd9"
+
+
+def big_pdf(size: int, pages: int = 1) -> bytes:
+    """A valid PDF of about `size` bytes: `pages` pages and one incompressible image
+    XObject (random grey pixels) drawn on the first, written object by object."""
+    side = max(8, int(size ** 0.5))
+    pixels = os.urandom(side * side)
+    objs: list[bytes] = []
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(pages))
+    objs.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objs.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
+    objs.append(b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+                b"/BitsPerComponent 8 /Length %d >>\nstream\n" % (side, side, len(pixels))
+                + pixels + b"\nendstream")
+    for i in range(pages):
+        content = b"q 500 0 0 500 50 150 cm /Im1 Do Q" if i == 0 else b""
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                    f"/Resources << /XObject << /Im1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>"
+                    .encode())
+        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1,
+                                                                              xref)
+    return bytes(out)

@@ -19,15 +19,18 @@ Named crash points for the tests are in `faults`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from typing import Any
 
+import psycopg
 from sqlalchemy import insert, select
 
 from .. import __version__
+from ..attachments.sync import AttachmentSync
 from ..desk import Desk
 from ..timeutil import utcnow
 from . import PROTOCOL_VERSION, acked, local_schema
@@ -49,6 +52,7 @@ __all__ = [
     "jsonb_text", "record_line",
 ]
 
+log = logging.getLogger(__name__)
 VERIFY_MIN_INTERVAL_S = 60.0  # paced digest checks (window app): at most once a minute …
 VERIFY_COST_FACTOR = 10.0  # … and at most a tenth of the time
 CLOCK_SKEW_LIMIT_S = 300
@@ -92,6 +96,7 @@ class SyncClient:
                                    page_size=page_size, apply_batch=apply_batch)
         self.digests = DigestCheck(desk, self.call, lambda stream: read_cursor(desk, stream)[0],
                                    self.rebaseline)
+        self.attachments = AttachmentSync(desk, self.call)
         self.verify = verify
         # The window app paces the digest check (it reads every record of the scope: seconds
         # on a League store): at most every VERIFY_MIN_INTERVAL_S, and never more than a tenth
@@ -145,8 +150,19 @@ class SyncClient:
                 took = self.clock() - started
                 self.next_verify_at = self.clock() + max(VERIFY_MIN_INTERVAL_S,
                                                          VERIFY_COST_FACTOR * took)
+            self.sync_attachments(conn, sorted(status.get("streams") or {}), report)
         self.prune_acked(report)
         return report
+
+    def sync_attachments(self, conn: Connection, streams: list[str],
+                         report: SyncReport) -> None:
+        """Attachments after the records (attachments/sync.py): a cut connection or a failure
+        here ends only this phase; the records' cycle is already done and committed."""
+        try:
+            report.attachments = self.attachments.run(conn, streams)
+        except (psycopg.Error, SyncError) as exc:
+            report.attachment_problem = exc.__class__.__name__
+            log.warning("attachment sync stopped: %s", exc.__class__.__name__)
 
     def push(self, conn: Connection, report: SyncReport) -> None:
         self.pusher.push(conn, report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -27,6 +28,10 @@ class SyncReport:
     digest_mismatch: list[str] = field(default_factory=list)  # still different after repair
     # unuploaded local records whose number central already held (old store copied back)
     renumbered: list[tuple[str, str]] = field(default_factory=list)
+    # attachments (attachments/sync.py AttachmentReport), after the records; the phase's
+    # error class when a cut connection or a refusal ended it (records unaffected)
+    attachments: Any = None
+    attachment_problem: str = ""
 
     @property
     def summary(self) -> str:

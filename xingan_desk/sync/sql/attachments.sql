@@ -110,6 +110,7 @@ DECLARE
     got integer;
     whole bytea;
     lim bigint;
+    want bigint;
 BEGIN
     c := sync._client();
     SELECT value::text::bigint INTO lim FROM sync.config WHERE key = 'attachment_max_bytes';
@@ -122,8 +123,10 @@ BEGIN
         RETURN jsonb_build_object('status', 'done');
     END IF;
     n := ((p_size + p_chunk_size - 1) / p_chunk_size)::integer;
-    IF p_idx < 0 OR p_idx >= n OR length(p_data) <> CASE WHEN p_idx = n - 1
-            THEN p_size - p_chunk_size::bigint * (n - 1) ELSE p_chunk_size END THEN
+    -- (a CASE inside IF … THEN would end the condition at its own THEN)
+    want := (CASE WHEN p_idx = n - 1 THEN p_size - p_chunk_size::bigint * (n - 1)
+              ELSE p_chunk_size END);
+    IF p_idx < 0 OR p_idx >= n OR length(p_data) <> want THEN
         RETURN jsonb_build_object('status', 'refused', 'reason', '附件分段的位置或长度不对');
     END IF;
     INSERT INTO sync.attachment_upload (client_id, sha256, size, chunk_size, idx, data)

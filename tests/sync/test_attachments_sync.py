@@ -1,0 +1,156 @@
+"""Attachments through a real central PostgreSQL: two windows of a county exchange a 20 MB
+scan with the connection cut midway (upload and download both resume), and a window of
+another county cannot fetch it with its own credentials."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors as pgerrors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.json import Jsonb
+
+from tests import attach_samples as samples
+from tests.conftest import GOOD_MEDIATION
+
+from .faultproxy import FaultProxy
+from .helpers import outbox_count
+
+pytestmark = pytest.mark.pg
+
+
+def _via(proxy: FaultProxy, url: str) -> str:
+    return make_conninfo(url, host="127.0.0.1", port=str(proxy.port), sslmode="disable")
+
+
+def _target(url: str) -> tuple[str, int]:
+    info = conninfo_to_dict(url)
+    return str(info.get("host") or "127.0.0.1"), int(info.get("port") or 5432)
+
+
+def _cut_after(proxy: FaultProxy, what: str, n: int) -> Any:
+    seen = {"n": 0}
+
+    def hook(kind: str, idx: int) -> None:
+        if kind == what:
+            seen["n"] += 1
+            if seen["n"] == n:
+                proxy.cut()
+
+    return hook
+
+
+def _central(url: str, query: str, params: tuple[Any, ...] = ()) -> Any:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(query, params).fetchone()
+        return row[0] if row else None
+
+
+def test_20mb_scan_crosses_a_cut_connection_both_ways_and_stays_in_its_county(
+        make_window: Any, central_url: str) -> None:
+    from xingan_desk.sync.client import SyncClient
+
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    other = make_window("152224", "02")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    data = samples.big_pdf(20 * 1024 * 1024 - 200_000, pages=3)
+    att, _ = a.desk.attach(rec.id, data, "证据材料扫描.pdf", "证据材料")
+    sha = hashlib.sha256(data).hexdigest()
+    chunks = (len(data) + 1024 * 1024 - 1) // (1024 * 1024)
+
+    # window A: the upload is cut after 7 chunks; the record itself is already through
+    proxy = FaultProxy(_target(central_url))
+    try:
+        client = SyncClient(a.desk, _via(proxy, a.creds.url), machine_id=a.machine_id,
+                            connect_timeout=3)
+        client.attachments.on_chunk = _cut_after(proxy, "put", 7)
+        report = client.run_once()
+        assert report.attachment_problem  # the phase was cut …
+        assert outbox_count(a.desk) == 0  # … after the records were pushed
+        assert not a.desk.list_attachments(rec.id)[0].synced
+        held = _central(central_url, "SELECT count(*) FROM sync.attachment_upload")
+        assert held == 7
+        client.attachments.on_chunk = None
+        report = client.run_once()  # resumes: only the chunks central lacks
+        assert not report.attachment_problem
+        assert report.attachments.uploaded_chunks == chunks - 7
+        assert report.attachments.pushed == 1
+    finally:
+        proxy.close()
+    assert a.desk.list_attachments(rec.id)[0].synced
+    assert _central(central_url, "SELECT count(*) FROM sync.attachment_blob") == 1
+
+    # the same content on a second record: nothing is sent again (idempotent by hash)
+    rec2, _ = a.desk.create("mediation", {**GOOD_MEDIATION, "facts": "同一份证据的另一起纠纷。"})
+    a.desk.attach(rec2.id, data, "证据副本.pdf", "证据材料")
+    again = a.sync()
+    assert again.attachments.uploaded_chunks == 0 and again.attachments.pushed == 1
+    assert _central(central_url, "SELECT count(*) FROM sync.attachment_blob") == 1
+
+    # window B (same county): metadata first, the download cut after 5 chunks, then resumed
+    proxy = FaultProxy(_target(central_url))
+    try:
+        client = SyncClient(b.desk, _via(proxy, b.creds.url), machine_id=b.machine_id,
+                            connect_timeout=3)
+        client.attachments.on_chunk = _cut_after(proxy, "get", 5)
+        report = client.run_once()
+        assert report.attachment_problem
+        assert b.desk.get(rec.id).receipt_no == rec.receipt_no  # the record is there
+        (meta,) = b.desk.list_attachments(rec.id)
+        assert (meta.name, meta.material, meta.pages, meta.size, meta.sha256) == (
+            "证据材料扫描.pdf", "证据材料", 3, len(data), sha)
+        assert not meta.have_content
+        client.attachments.on_chunk = None
+        report = client.run_once()
+        assert report.attachments.fetched == 1
+        assert report.attachments.fetched_chunks == chunks - 5
+    finally:
+        proxy.close()
+    assert b.desk.attachment_content(meta.id) == data
+    assert b.desk.check() == []
+
+    # voiding at A reaches B
+    a.desk.void_attachment(att.id, "扫描不清，已重新扫描")
+    a.sync()
+    b.sync()
+    (meta,) = b.desk.list_attachments(rec.id)
+    assert meta.voided and meta.void_reason == "扫描不清，已重新扫描"
+
+    # a window of another county, with its own credentials, sees and fetches nothing
+    other.sync()
+    with other.desk.reading() as s:
+        from sqlalchemy import func, select
+
+        from xingan_desk.storage.schema import attachment_table
+        assert s.scalar(select(func.count()).select_from(attachment_table)) == 0
+    with psycopg.connect(other.creds.url, autocommit=True) as conn:
+        for query, params in (
+                ("SELECT sync.attachment_get(%s, 0)", (sha,)),
+                ("SELECT sync.attachment_info(%s)", (sha,)),
+                ("SELECT sync.attachment_pull('county:152223', 0, 100)", ()),
+        ):
+            with pytest.raises(pgerrors.InsufficientPrivilege):
+                conn.execute(query, params)
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute("SELECT data FROM sync.attachment_chunk LIMIT 1")
+        # knowing the hash is not enough: claiming it on its own record needs the content
+        own, _ = other.desk.create("mediation", GOOD_MEDIATION)
+        other.sync()
+        res = conn.execute("SELECT sync.attachment_meta(%s)", (Jsonb({
+            "id": "01900000-0000-7000-8000-000000000001", "record_id": own.id,
+            "sha256": sha, "name": "x.pdf", "material": "证据材料",
+            "mime": "application/pdf", "pages": 1, "size": len(data),
+            "created_by": "admin", "created_at": "2026-12-05T00:00:00+00:00",
+            "hlc": "x"}),)).fetchone()
+        assert res is not None and res[0]["code"] == "NEED_CONTENT"
+        # nor may it attach to a record of another county
+        res = conn.execute("SELECT sync.attachment_meta(%s)", (Jsonb({
+            "id": "01900000-0000-7000-8000-000000000002", "record_id": rec.id,
+            "sha256": sha}),)).fetchone()
+        assert res is not None and res[0]["code"] == "OUT_OF_SCOPE"
+        with pytest.raises(pgerrors.InsufficientPrivilege):
+            conn.execute("SELECT sync.attachment_get(%s, 0)", (sha,))
