@@ -154,3 +154,25 @@ def test_20mb_scan_crosses_a_cut_connection_both_ways_and_stays_in_its_county(
         assert res is not None and res[0]["code"] == "OUT_OF_SCOPE"
         with pytest.raises(pgerrors.InsufficientPrivilege):
             conn.execute("SELECT sync.attachment_get(%s, 0)", (sha,))
+
+
+def test_metadata_first_and_the_file_on_first_open(make_window: Any) -> None:
+    from xingan_desk.attachments.sync import fetch_now
+    from xingan_desk.errors import NotFound
+
+    a = make_window("152223", "02")
+    c = make_window("152223", "04")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    png = samples.png(60, 40)
+    att, _ = a.desk.attach(rec.id, png, "身份证.png", "申请人身份证明")
+    a.sync()
+    client = c.client()
+    client.attachments.fetch_budget = 0  # metadata only this cycle
+    report = client.run_once()
+    assert report.attachments.pulled == 1 and report.attachments.fetched == 0
+    (meta,) = c.desk.list_attachments(rec.id)
+    assert not meta.have_content
+    with pytest.raises(NotFound, match="尚未从中心下载"):
+        c.desk.attachment_content(meta.id)
+    assert fetch_now(c.desk, meta.id, url=c.creds.url) == png
+    assert c.desk.list_attachments(rec.id)[0].have_content

@@ -236,6 +236,23 @@ class AttachmentSync:
         return int(info["chunk_size"])
 
 
+def fetch_now(desk: Desk, attachment_id: str, url: str | None = None) -> bytes:
+    """An attachment's content, downloaded from central first when it is not here yet (a
+    file opened before the background download reached it). Raises the sync errors
+    (SyncUnavailable …, Chinese) when central cannot be reached."""
+    att = desk.attachments.get(attachment_id)
+    if not att.have_content:
+        from ..sync.client import SyncClient
+        from ..sync.errors import SyncUnavailable
+        from ..sync.settings import connection_url
+
+        client = SyncClient(desk, url or connection_url(desk))
+        with client.connect() as conn:
+            if not client.attachments.fetch(conn, att.sha256, att.size):
+                raise SyncUnavailable(f"附件“{att.name}”下载后校验不一致，请稍后重试")
+    return desk.attachments.content(attachment_id)
+
+
 def _time(text: Any) -> Any:
     if not text:
         return None
@@ -248,4 +265,4 @@ def _time(text: Any) -> Any:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["AttachmentReport", "AttachmentSync"]
+__all__ = ["AttachmentReport", "AttachmentSync", "fetch_now"]

@@ -39,4 +39,17 @@ class SyncReport:
                 + (f"，{self.conflicts}处字段冲突待核查" if self.conflicts else "")
                 + (f"，{self.quarantined}条无法接收已隔离待核查" if self.quarantined else "")
                 + ("，未上传的登记已换新编号：" + "、".join(f"{o} → {n}" for o, n in self.renumbered)
-                   if self.renumbered else ""))
+                   if self.renumbered else "")
+                + self.attachment_summary)
+
+    @property
+    def attachment_summary(self) -> str:
+        a = self.attachments
+        parts = []
+        if a is not None and a.pushed:
+            parts.append(f"附件上传{a.pushed}个")
+        if a is not None and a.fetched:
+            parts.append(f"附件下载{a.fetched}个")
+        if self.attachment_problem:
+            parts.append("附件同步未完成，下次继续")
+        return "".join("，" + p for p in parts)
