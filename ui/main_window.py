@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         from .stats_view import attach_stats_area
 
         self.stats_view = attach_stats_area(self)  # 统计, for supervisors and admins
+        from .attachments import attach_attachment_panel
+
+        self.attachment_panel = attach_attachment_panel(self)  # 附件 under the detail
 
         self.resize(1366, 768)
         self.panes.list_wide()
@@ -225,6 +228,9 @@ class MainWindow(QMainWindow):
         key, title = AREAS[row]
         if self.form is None:
             self.detail.clear()
+            panel = getattr(self, "attachment_panel", None)  # made after the first area
+            if panel is not None:
+                panel.show_for(None)
         self.top.show_for(self.desk.user.role, key)
         self.records.set_area(key, title)
 

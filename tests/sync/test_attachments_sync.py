@@ -164,7 +164,7 @@ def test_metadata_first_and_the_file_on_first_open(make_window: Any) -> None:
     c = make_window("152223", "04")
     rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
     png = samples.png(60, 40)
-    att, _ = a.desk.attach(rec.id, png, "身份证.png", "申请人身份证明")
+    a.desk.attach(rec.id, png, "身份证.png", "申请人身份证明")
     a.sync()
     client = c.client()
     client.attachments.fetch_budget = 0  # metadata only this cycle
