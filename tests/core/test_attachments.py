@@ -181,3 +181,51 @@ def test_cli_attach_list_and_get_back(tmp_path: Path) -> None:
     assert got.read_bytes() == scan.read_bytes()
     missing = _cli("attachment", rec.receipt_no, "2", "--out", str(got), "--data-dir", str(d))
     assert missing.returncode == 1 and "第2个附件" in missing.stderr
+
+
+def _pdf_text(path: Path) -> str:
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-raw", str(path), "-"],
+                         capture_output=True, text=True, check=True)
+    return "".join(out.stdout.split())
+
+
+def test_notice_lists_exactly_the_missing_and_the_receipt_what_was_received(
+        desk: Desk, tmp_path: Path) -> None:
+    from xingan_desk.printing import render
+
+    filing = _filing(desk)
+    items = [r["item"] for r in filing.values["materials"]]
+    licence, insurance = items[1], items[3]
+    desk.attach(filing.id, samples.pdf(2), "营业执照.pdf", licence)
+    att, _ = desk.attach(filing.id, samples.tiff(3), "社保.tif", insurance)
+    # the clerk sets the social-insurance row back to 缺失: its live scan still counts …
+    rec = desk.get(filing.id)
+    rows = [{**r, "status": "missing"} if r["item"] == insurance else r
+            for r in rec.values["materials"]]
+    desk.update(filing.id, {"materials": rows}, rec.version)
+    notice = _pdf_text(render(desk, filing.receipt_no, tmp_path / "n.pdf",
+                              document="onetime_notice", log=False))
+    still = [i for i in items if i not in (licence, insurance)]
+    assert f"以下{len(still)}项材料" in notice
+    for item in still:
+        assert "".join(item.split()) in notice
+    assert "".join(licence.split()) not in notice and "".join(insurance.split()) not in notice
+    # … until it is voided: then it is missing again
+    desk.void_attachment(att.id, "扫描件模糊")
+    notice = _pdf_text(render(desk, filing.receipt_no, tmp_path / "n2.pdf",
+                              document="onetime_notice", log=False))
+    assert f"以下{len(still) + 1}项材料" in notice and "".join(insurance.split()) in notice
+
+    receipt = _pdf_text(render(desk, filing.receipt_no, tmp_path / "r.pdf", log=False))
+    assert "已收材料" in receipt and "共收材料1种、2页" in receipt
+    med, _ = desk.create("mediation", GOOD_MEDIATION)
+    desk.attach(med.id, samples.pdf(3), "申请书.pdf", "调解申请书")
+    desk.attach(med.id, samples.png(), "身份证正面.png", "申请人身份证明")
+    desk.attach(med.id, samples.png(30, 30), "身份证反面.png", "申请人身份证明")
+    receipt = _pdf_text(render(desk, med.receipt_no, tmp_path / "m.pdf", log=False))
+    assert "调解申请书" in receipt and "申请人身份证明" in receipt
+    assert "共收材料2种、5页" in receipt

@@ -130,6 +130,26 @@ def missing_materials(record: RecordView) -> list[Material]:
     return [m for m in materials(record) if m.status in MISSING_STATUSES]
 
 
+def still_missing(desk: Desk, record: RecordView) -> list[Material]:
+    """Checklist rows still missing: not ticked, and no live attachment filed under them (a
+    scan attached by a window that may not tick the row counts as received too)."""
+    attached = {a.material for a in desk.list_attachments(record.id) if not a.voided}
+    return [m for m in missing_materials(record) if m.item not in attached]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedFile:
+    name: str  # the material type (or the file name)
+    pages: int
+    files: int
+
+
+def received_files(desk: Desk, record: RecordView) -> list[ReceivedFile]:
+    """The materials received as attachments (voided ones left out), pages summed per type."""
+    return [ReceivedFile(m.name, m.pages, m.files)
+            for m in desk.attachments.received_materials(record.id)]
+
+
 @dataclass(frozen=True, slots=True)
 class Party:
     role: str  # 申请人 / 被申请人

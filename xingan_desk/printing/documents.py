@@ -495,7 +495,7 @@ def _onetime_notice(ctx: DocContext) -> list[Flowable]:
     story = _title(ctx, "一次性告知书")
     v = ctx.values
     if ctx.record.kind == "preexam_filing":
-        items = C.missing_materials(ctx.record)
+        items = C.still_missing(ctx.desk, ctx.record)  # not ticked and not attached
         due, days = C.notice_deadline(ctx.desk, ctx.today)
         story.append(ctx.p(f"{ctx.show('enterprise_name')}："))
         story += ctx.indent(

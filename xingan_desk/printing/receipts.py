@@ -102,6 +102,7 @@ def receipt_story(desk: Desk, record: RecordView, lay: Layout) -> list[Flowable]
     story.append(spacer(2))
     story.append(para("登记内容", st.heading))
     story.extend(_field_blocks(record, lay, st))
+    story.extend(_received_block(desk, record, lay, st))
     story.append(para("后续办理", st.heading))
     for line in next_steps(desk, record):
         story.append(para(line, st.body))
@@ -214,6 +215,23 @@ def _materials_block(record: RecordView, lay: Layout, st: Styles) -> list[Flowab
             para(summary, st.body)]
 
 
+def _received_block(desk: Desk, record: RecordView, lay: Layout,
+                    st: Styles) -> list[Flowable]:
+    """已收材料: the materials received as attachments (name and pages)."""
+    files = C.received_files(desk, record)
+    if not files:
+        return []
+    w = lay.content_width
+    widths = ([w * 0.08, w * 0.62, w * 0.14, w * 0.16] if not lay.is_roll
+              else [w * 0.1, w * 0.56, w * 0.16, w * 0.18])
+    rows: list[list[Any]] = [["序号", "材料名称", "页数", "文件数"]]
+    rows += [[str(n), f.name, str(f.pages), str(f.files)] for n, f in enumerate(files, start=1)]
+    total = sum(f.pages for f in files)
+    return [para("已收材料", st.subheading),
+            table(rows, widths, st, label_cols=(), header_row=True),
+            para(f"共收材料{len(files)}种、{total}页（扫描件已存档）。", st.body)]
+
+
 def next_steps(desk: Desk, record: RecordView) -> list[str]:
     """What happens next, in plain words for the visitor."""
     v = record.values
@@ -239,7 +257,7 @@ def next_steps(desk: Desk, record: RecordView) -> list[str]:
     if kind == "enterprise":
         return ["企业信息已登记入库。名称、联系人等信息有变化时，请告知窗口更新。"]
     if kind == "preexam_filing":
-        missing = C.missing_materials(record)
+        missing = C.still_missing(desk, record)
         if record.status == "correction" and v.get("correction_deadline"):
             return [f"请按补正要求于{fmt_date(v['correction_deadline'])}前补正材料。"]
         if missing:
