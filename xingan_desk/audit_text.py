@@ -36,12 +36,15 @@ ACTION_LABELS = {
     "backup": "备份",
     "restore": "从备份恢复",
     "generation": "编号换代",
+    "attach": "添加附件",
+    "attach_void": "作废附件",
 }
 SETTING_LABELS = {
     "receipt_layout": "回执纸张",
     "notice_days": "一次性告知补齐期限（工作日）",
     "office_texts": "出具单位名称与电话",
     "sync": "同步设置",
+    "attachment_max_mb": "单个附件大小上限（MB）",
 }
 MAX_VALUE = 40
 

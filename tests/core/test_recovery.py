@@ -20,11 +20,11 @@ RAW = ("sqlalche.me", "DatabaseError", "Traceback", "[SQL", "parameters")
 
 
 def damage(path: Path) -> None:
-    """Overwrite 16 KB in the middle of the file with garbage (a real damaged SQLite file)."""
+    """Overwrite 32 KB in the middle of the file with garbage (a real damaged SQLite file)."""
     size = path.stat().st_size
     with path.open("r+b") as f:
-        f.seek(size // 2 - 8192)
-        f.write(bytes((i * 37 + 11) % 256 for i in range(16384)))
+        f.seek(size // 2 - 16384)
+        f.write(bytes((i * 37 + 11) % 256 for i in range(32768)))
 
 
 @pytest.fixture
