@@ -93,8 +93,11 @@ class SyncController(QObject):
     def _cycle_done(self, state: SyncState) -> None:
         self.cycles += 1
         report = self.service.last_report
+        attached = report.attachments if report is not None else None
         if report is not None and (report.records_applied or report.events_applied
-                                   or report.calendar_applied):
+                                   or report.calendar_applied
+                                   or (attached is not None
+                                       and (attached.pulled or attached.fetched))):
             self.runner.bus.publish(None, self)  # every view: records may have changed
         self.state_changed.emit(state)
         if self.service.gate.finish():

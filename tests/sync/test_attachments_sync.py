@@ -176,3 +176,22 @@ def test_metadata_first_and_the_file_on_first_open(make_window: Any) -> None:
         c.desk.attachment_content(meta.id)
     assert fetch_now(c.desk, meta.id, url=c.creds.url) == png
     assert c.desk.list_attachments(rec.id)[0].have_content
+
+
+def test_a_file_central_refuses_is_listed_for_the_supervisor_and_not_resent(
+        make_window: Any, central_url: str) -> None:
+    from xingan_desk.sync.review import attention_items
+
+    _central(central_url, "UPDATE sync.config SET value = '100000' "
+                          "WHERE key = 'attachment_max_bytes' RETURNING 1")
+    a = make_window("152223", "02")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    a.desk.attach(rec.id, samples.big_pdf(300_000), "大文件.pdf", "证据材料")
+    report = a.sync()
+    assert report.attachments.refused == 1 and outbox_count(a.desk) == 0
+    (att,) = a.desk.list_attachments(rec.id)
+    assert not att.synced
+    items = [i for i in attention_items(a.desk) if "大文件.pdf" in i.summary]
+    assert items and rec.receipt_no in items[0].summary and "上限" in items[0].summary
+    again = a.sync()
+    assert again.attachments.refused == 0 and again.attachments.uploaded_chunks == 0

@@ -92,7 +92,7 @@ def test_viewer_shows_pdf_pages_and_scaled_images_and_voiding_needs_a_reason(
     filing = _filing(desk)
     desk.attach(filing.id, samples.pdf(3), "申请表.pdf", "专利申请预审服务备案申请表")
     desk.attach(filing.id, samples.png(800, 600), "承诺书.png", "专利预审承诺书")
-    win, panel = _open(qtbot, desk, runner)
+    _win, panel = _open(qtbot, desk, runner)
     qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=5000)
     panel.open_viewer(panel.items[0])
     qtbot.waitUntil(lambda: isinstance(getattr(panel, "viewer", None), AttachmentViewer),

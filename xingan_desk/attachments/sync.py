@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 
 from ..storage.schema import attachment_cursor, attachment_table
 from ..timeutil import utcnow
-from .files import FileStore, sha256_of
+from .files import AttachmentFileError, FileStore, sha256_of
 
 if TYPE_CHECKING:
     from ..desk import Desk
@@ -81,10 +81,16 @@ class AttachmentSync:
         for row in rows:
             if budget <= 0:
                 break
-            sent = self.upload(conn, row.sha256, row.size, report)
-            budget -= sent
-            if sent < 0:
+            try:
+                sent = self.upload(conn, row.sha256, row.size, report)
+            except AttachmentFileError:  # `check` names it; the other files go on
+                log.warning("attachment file unreadable; not uploaded")
                 continue
+            if isinstance(sent, str):
+                self._refused(row, sent)
+                report.refused += 1
+                continue
+            budget -= sent
             meta = {"id": row.id, "record_id": row.record_id, "sha256": row.sha256,
                     "name": row.name, "material": row.material or "", "mime": row.mime,
                     "pages": row.pages, "size": row.size, "created_by": row.created_by,
@@ -101,19 +107,20 @@ class AttachmentSync:
                 self._set_state(row.id, row.hlc, "synced")
             elif status == "refused":
                 report.refused += 1
-                self._set_state(row.id, row.hlc, "refused")
+                self._refused(row, str(res.get("reason") or ""))
                 log.warning("attachment refused by central: %s", res.get("code"))
             else:
                 report.waiting += 1
 
-    def upload(self, conn: Connection, sha: str, size: int, report: AttachmentReport) -> int:
-        """Make sure central holds `sha` from this window; returns bytes sent (-1: refused)."""
+    def upload(self, conn: Connection, sha: str, size: int, report: AttachmentReport
+               ) -> int | str:
+        """Make sure central holds `sha` from this window: the bytes sent, or central's
+        reason (Chinese) when it refuses the file."""
         res = self.call(conn, "SELECT sync.attachment_begin(%s, %s)", (sha, size))
         if res.get("status") == "done":
             return 0
         if res.get("status") != "upload":
-            report.refused += 1
-            return -1
+            return str(res.get("reason") or "中心拒绝接收该附件")
         chunk = int(res["chunk_size"])
         have = {int(i) for i in res.get("have") or []}
         data = self.files().get(sha)
@@ -129,9 +136,22 @@ class AttachmentSync:
             if self.on_chunk:
                 self.on_chunk("put", idx)
             if out.get("status") == "refused":
-                report.refused += 1
-                return -1
+                return str(out.get("reason") or "中心拒绝接收该附件")
         return sent
+
+    def _refused(self, row: Any, reason: str) -> None:
+        """Central will not take this attachment: it stops being sent, and the refusal is
+        listed in 需处理事项 (a window-level sync issue)."""
+        from ..storage.schema import Record, sync_issue
+
+        with self.desk.writing() as w:
+            no = w.session.scalar(select(Record.receipt_no).where(Record.id == row.record_id))
+            w.session.execute(update(A).where(A.c.id == row.id, A.c.hlc == row.hlc)
+                              .values(sync_state="refused"))
+            w.session.execute(insert(sync_issue).values(
+                entity="attachment", entity_id=row.id, code="ATTACHMENT_REFUSED",
+                reason=f"附件“{row.name}”（{no or '未知记录'}）未能上传到中心：{reason}",
+                created_at=utcnow()))
 
     def _set_state(self, att_id: str, hlc: str, state: str) -> None:
         with self.desk.writing() as w:  # only if nothing changed it meanwhile (a void)
