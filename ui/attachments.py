@@ -4,8 +4,8 @@ The panel sits under the detail's values (`attach_attachment_panel(win)`): a mat
 choice (the record's checklist rows first, the missing ones marked) and 添加文件… / 粘贴图片 /
 高拍仪拍照 — choosing a checklist row and attaching its scan is one step (the core ticks the row
 已收). Files can also be dropped on the panel. Thumbnails (images scaled, a PDF's first page
-rendered by QtPdf), double-click for the viewer (QtPdf's view for PDFs, images scaled to the
-window), a menu for 另存为… and 作废… (with a reason). The document camera uses QtMultimedia
+rendered by QtPdf), double-click for the viewer (the PDF's pages rendered by QtPdf in memory,
+images scaled to the window), a menu for 另存为… and 作废… (with a reason). The document camera uses QtMultimedia
 where it can be loaded and a camera is connected; otherwise its button says why it is off.
 Every Desk call is an operation (ui/ops.py); files are read and written on the I/O lane.
 """
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 THUMB = QSize(96, 96)
+MAX_VIEW_PAGES = 60  # pages the viewer renders (a longer file: 另存为 and a PDF reader)
 FILE_FILTER = "扫描件 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有文件 (*)"
 
 
@@ -104,7 +105,8 @@ def camera_devices() -> tuple[list[Any], str]:
 
 
 class AttachmentViewer(QDialog):
-    """One attachment: a PDF in QtPdf's view (all pages), an image scaled to the window."""
+    """One attachment: a PDF's pages rendered by QtPdf, fit to width; an image scaled to the
+    window."""
 
     def __init__(self, parent: QWidget | None, att: AttachmentView, data: bytes) -> None:
         super().__init__(parent)
@@ -113,24 +115,46 @@ class AttachmentViewer(QDialog):
         self.setWindowTitle(f"附件 {att.no}：{att.name}（{att.material}，{att.pages}页）")
         self.resize(900, 680)
         layout = QVBoxLayout(self)
-        self._keep: list[Any] = []
         if att.mime == "application/pdf":
+            # every page rendered by QtPdf (QPdfDocument) into the scroll area, fit to width:
+            # no file on disk (the content stays in memory), no background renderer
             from PySide6.QtPdf import QPdfDocument
-            from PySide6.QtPdfWidgets import QPdfView
 
             doc = QPdfDocument(self)
             buf = QBuffer(self)
             buf.setData(QByteArray(data))
             buf.open(QIODevice.OpenModeFlag.ReadOnly)
             doc.load(buf)
-            view = QPdfView(self)
-            view.setObjectName("attachment_pdf")
-            view.setPageMode(QPdfView.PageMode.MultiPage)
-            view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-            view.setDocument(doc)
-            self._keep += [doc, buf]
             self.pages = doc.pageCount()
-            layout.addWidget(view)
+            box = QWidget()
+            box.setObjectName("attachment_pdf")
+            column = QVBoxLayout(box)
+            column.setSpacing(12)
+            self.page_labels: list[QLabel] = []
+            width = 820
+            for i in range(min(self.pages, MAX_VIEW_PAGES)):
+                size = doc.pagePointSize(i)
+                height = int(width * size.height() / max(size.width(), 1))
+                image = doc.render(i, QSize(width, max(1, height)))
+                paper = QImage(image.size(), QImage.Format.Format_RGB32)
+                paper.fill(Qt.GlobalColor.white)
+                painter = QPainter(paper)
+                painter.drawImage(0, 0, image)
+                painter.end()
+                label = QLabel()
+                label.setPixmap(QPixmap.fromImage(paper))
+                label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+                column.addWidget(label)
+                self.page_labels.append(label)
+            if self.pages > MAX_VIEW_PAGES:
+                column.addWidget(QLabel(f"（共{self.pages}页，此处显示前{MAX_VIEW_PAGES}页；"
+                                        "全部页面请“另存为”后用 PDF 阅读器查看）"))
+            doc.close()
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+            scroll.setWidget(box)
+            layout.addWidget(scroll)
         else:
             self.image = QImage.fromData(data)
             self.pages = 1
@@ -493,3 +517,93 @@ def attach_attachment_panel(win: MainWindow) -> AttachmentPanel:
 
 __all__ = ["AttachmentPanel", "AttachmentViewer", "CameraDialog", "attach_attachment_panel",
            "camera_devices", "thumbnail"]
+
+
+# --- screenshots (ui/screenshots.py) -------------------------------------------------------------
+def demo_scan(title: str, lines: list[str], *, paper: str = "#fbfaf6") -> QImage:
+    """A page that looks like a scanned form (for the screenshots' demo attachments)."""
+    from PySide6.QtGui import QColor, QFont
+
+    page = QImage(1240, 1754, QImage.Format.Format_RGB32)
+    page.fill(QColor(paper))
+    p = QPainter(page)
+    font = QFont()
+    font.setPixelSize(64)
+    font.setBold(True)
+    p.setFont(font)
+    p.drawText(0, 120, 1240, 120, Qt.AlignmentFlag.AlignCenter, title)
+    font.setPixelSize(34)
+    font.setBold(False)
+    p.setFont(font)
+    for i, line in enumerate(lines):
+        p.drawText(140, 360 + i * 90, line)
+        p.drawLine(140, 380 + i * 90, 1100, 380 + i * 90)
+    p.setPen(QColor("#c0392b"))
+    p.drawEllipse(820, 1300, 300, 300)
+    p.end()
+    return page
+
+
+def demo_pdf(pages: list[QImage]) -> bytes:
+    """A PDF with one page per image (QPdfWriter)."""
+    from PySide6.QtGui import QPageSize, QPdfWriter
+
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buf)
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setResolution(150)
+    p = QPainter(writer)
+    for i, img in enumerate(pages):
+        if i:
+            writer.newPage()
+        p.drawImage(p.viewport(), img)
+    p.end()
+    buf.close()
+    return bytes(buf.data().data())
+
+
+def render_attachment_screens(desk: Any, runner: Any, win: Any, out: Path,
+                              save: Any, pump: Any) -> list[Path]:
+    """attachments.png (the panel on a 预审备案 with scans) and attachment_viewer.png."""
+    from xingan_desk.views import Query
+
+    from .main_window import AREAS
+
+    ids = desk.find_ids(Query(kind="preexam_filing", limit=20))
+    ids = [i for i in ids if desk.can_edit(desk.get(i)) and not desk.get(i).voided]
+    if not ids:
+        return []
+    rid = ids[0]
+    if not desk.list_attachments(rid):
+        items = desk.material_types(rid)
+        licence = demo_pdf([demo_scan("营业执照", ["名称：兴安新材料有限公司",
+                                                  "统一社会信用代码：91152201MA0N12340P",
+                                                  "类型：有限责任公司", "住所：乌兰浩特市"])])
+        desk.attach(rid, licence, "营业执照扫描件.pdf", items[1])
+        form = demo_pdf([demo_scan("专利预审承诺书", ["本单位承诺所提交材料真实有效",
+                                                   "不提交非正常专利申请"]),
+                         demo_scan("专利预审承诺书（续）", ["法定代表人（签字）：", "单位（盖章）："])])
+        desk.attach(rid, form, "承诺书.pdf", items[2])
+        photo = demo_scan("社保缴纳证明", ["参保人：研发人员3名", "缴费月份：近3个月"],
+                          paper="#e6eef5")
+        desk.attach(rid, png_bytes(photo.scaled(620, 877)), "社保证明（高拍仪）.png", items[3])
+    row = [k for k, _ in AREAS].index("preexam_filing")
+    win.nav.setCurrentRow(row)
+    pump(lambda: not runner.busy)
+    win.records.search.setText(desk.get(rid).receipt_no)
+    pump(lambda: not runner.busy and win.model is not None and win.model.rowCount() >= 1)
+    win.table.selectRow(0)
+    panel: AttachmentPanel = win.attachment_panel
+    pump(lambda: not runner.busy and panel.list.count() >= 3)
+    saved = [save(win, out, "attachments")]
+    panel.open_viewer(panel.items[1])
+    pump(lambda: getattr(panel, "viewer", None) is not None and not runner.busy)
+    viewer = getattr(panel, "viewer", None)
+    if viewer is not None:
+        pump(timeout=2.5)  # QtPdf renders pages in the background
+        saved.append(save(viewer, out, "attachment_viewer"))
+        viewer.close()
+    win.records.search.setText("")
+    pump(lambda: not runner.busy)
+    return saved

@@ -177,6 +177,9 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
             saved.append(_save(admin, out, f"admin_{tab}"))
             admin.deleteLater()
 
+        from .attachments import render_attachment_screens
+
+        saved += render_attachment_screens(desk, runner, win, out, _save, _pump)
         saved += _sync_screens(desk, runner, win, out)
     finally:
         win.close()

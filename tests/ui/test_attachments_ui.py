@@ -99,6 +99,8 @@ def test_viewer_shows_pdf_pages_and_scaled_images_and_voiding_needs_a_reason(
                     timeout=5000)
     viewer = panel.viewer
     assert viewer.pages == 3 and "申请表.pdf" in viewer.windowTitle()
+    assert len(viewer.page_labels) == 3
+    assert all(not lab.pixmap().isNull() for lab in viewer.page_labels)
     viewer.close()
     panel.open_viewer(panel.items[1])
     qtbot.waitUntil(lambda: panel.viewer is not viewer, timeout=5000)
