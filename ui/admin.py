@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from xingan_desk.attachments.part import MAX_MB_SETTING
 from xingan_desk.audit_text import describe
 from xingan_desk.desk import Desk
 from xingan_desk.errors import DeskError
@@ -423,6 +424,11 @@ class PrintTab(_Tab):
         form.addRow("回执纸张", self.layout_combo)
         form.addRow("一次性告知补齐期限", self.notice_days)
         form.addRow("本窗口联系电话", self.phone)
+        self.attachment_mb = QSpinBox()  # attachments/part.py: the size limit per file
+        self.attachment_mb.setObjectName("attachment_max_mb")
+        self.attachment_mb.setRange(1, 500)
+        self.attachment_mb.setSuffix(" MB")
+        form.addRow("单个附件大小上限", self.attachment_mb)
         lay.addLayout(form)
         self.btn_save = QPushButton("保存打印设置")
         self.btn_save.setObjectName("btn_print_save")
@@ -443,13 +449,15 @@ class PrintTab(_Tab):
     def refresh(self) -> None:
         desk = self.desk
 
-        def load() -> tuple[str, int, dict[str, Any]]:
+        def load() -> tuple[str, int, dict[str, Any], int]:
             return (desk.setting(RECEIPT_LAYOUT_SETTING) or "a4",
                     int(desk.setting(NOTICE_DAYS_SETTING) or 5),
-                    dict(desk.setting(OFFICE_TEXTS_SETTING) or {}))
+                    dict(desk.setting(OFFICE_TEXTS_SETTING) or {}),
+                    desk.attachments.max_mb())
 
-        def done(result: tuple[str, int, dict[str, Any]]) -> None:
-            layout, days, offices = result
+        def done(result: tuple[str, int, dict[str, Any], int]) -> None:
+            layout, days, offices, max_mb = result
+            self.attachment_mb.setValue(max_mb)
             self.offices = offices  # every county's texts; saving changes only this window's
             phone = str((offices.get(self._office_key()) or {}).get("phone") or "")
             self.layout_combo.setCurrentIndex(max(0, self.layout_combo.findData(layout)))
@@ -476,7 +484,8 @@ class PrintTab(_Tab):
             mine.pop("phone", None)
         offices[key] = mine
         values: Mapping[str, Any] = {RECEIPT_LAYOUT_SETTING: layout, NOTICE_DAYS_SETTING: days,
-                                     OFFICE_TEXTS_SETTING: offices}
+                                     OFFICE_TEXTS_SETTING: offices,
+                                     MAX_MB_SETTING: self.attachment_mb.value()}
 
         def done(_r: None) -> None:
             self.offices = offices

@@ -120,3 +120,37 @@ def test_viewer_shows_pdf_pages_and_scaled_images_and_voiding_needs_a_reason(
     qtbot.waitUntil(lambda: "已作废" in panel.list.item(1).text(), timeout=5000)
     assert panel.title.text() == "附件（1）"
     assert desk.list_attachments(filing.id)[1].void_reason == "扫描不清"
+
+
+def test_the_size_limit_is_set_in_the_settings_and_a_larger_file_is_refused_clearly(
+        qtbot: Any, desk: Any, runner: Any, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QLabel, QPushButton, QSpinBox
+
+    from tests.ui.qt_helpers import child
+    from ui.admin import AdminDialog
+
+    dlg = AdminDialog(desk, runner, None, tab="print")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    page = dlg.page("print")
+    spin = child(page, QSpinBox, "attachment_max_mb")
+    qtbot.waitUntil(lambda: spin.value() == 20, timeout=3000)  # the default
+    spin.setValue(1)
+    child(page, QPushButton, "btn_print_save").click()
+    qtbot.waitUntil(lambda: "已保存" in child(page, QLabel, "print_message").text(),
+                    timeout=3000)
+    dlg.close()
+    assert desk.attachments.max_mb() == 1
+    _filing(desk)
+    _win, panel = _open(qtbot, desk, runner)
+    big = tmp_path / "大扫描件.pdf"
+    big.write_bytes(samples.big_pdf(1_500_000))
+    panel.add_files([big])
+    qtbot.waitUntil(lambda: bool([w for w in QApplication.topLevelWidgets()
+                                  if w.objectName() == "error_dialog" and w.isVisible()]),
+                    timeout=5000)
+    for w in QApplication.topLevelWidgets():
+        if w.objectName() == "error_dialog" and w.isVisible():
+            assert "大扫描件.pdf" in w.text() and "超过单个附件 1 MB 的上限" in w.text()
+            w.close()
+    assert panel.list.count() == 0
