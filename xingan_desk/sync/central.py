@@ -50,7 +50,8 @@ from .declarations import (
 )
 from .sqlfiles import load_sql
 
-SCHEMA_VERSION = 2  # 2: kind and field declarations (stream, county/unique fields, checks)
+SCHEMA_VERSION = 3  # 2: kind and field declarations (stream, county/unique fields, checks);
+# 3: attachments (sql/attachments.sql)
 # Per window role (a window makes short autocommit calls; these bound a buggy or hostile one)
 ROLE_LIMITS = {"statement_timeout": "60s", "idle_in_transaction_session_timeout": "10s",
                "lock_timeout": "5s"}
