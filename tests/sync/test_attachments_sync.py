@@ -195,3 +195,16 @@ def test_a_file_central_refuses_is_listed_for_the_supervisor_and_not_resent(
     assert items and rec.receipt_no in items[0].summary and "上限" in items[0].summary
     again = a.sync()
     assert again.attachments.refused == 0 and again.attachments.uploaded_chunks == 0
+
+
+def test_the_league_window_reads_every_countys_attachments(make_window: Any) -> None:
+    a = make_window("152224", "01")
+    league = make_window("152200", "01")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    scan = samples.tiff(4)
+    a.desk.attach(rec.id, scan, "证据.tif", "证据材料")
+    a.sync()
+    report = league.sync()
+    assert report.attachments.pulled == 1 and report.attachments.fetched == 1
+    (meta,) = league.desk.list_attachments(rec.id)
+    assert meta.pages == 4 and league.desk.attachment_content(meta.id) == scan
