@@ -67,6 +67,7 @@ def test_20mb_scan_crosses_a_cut_connection_both_ways_and_stays_in_its_county(
     try:
         client = SyncClient(a.desk, _via(proxy, a.creds.url), machine_id=a.machine_id,
                             connect_timeout=3)
+        client.attachments.time_budget_s = 3600  # (no timing in tests: the cut decides)
         client.attachments.on_chunk = _cut_after(proxy, "put", 7)
         report = client.run_once()
         assert report.attachment_problem  # the phase was cut …
@@ -96,6 +97,7 @@ def test_20mb_scan_crosses_a_cut_connection_both_ways_and_stays_in_its_county(
     try:
         client = SyncClient(b.desk, _via(proxy, b.creds.url), machine_id=b.machine_id,
                             connect_timeout=3)
+        client.attachments.time_budget_s = 3600
         client.attachments.on_chunk = _cut_after(proxy, "get", 5)
         report = client.run_once()
         assert report.attachment_problem
@@ -208,3 +210,27 @@ def test_the_league_window_reads_every_countys_attachments(make_window: Any) -> 
     assert report.attachments.pulled == 1 and report.attachments.fetched == 1
     (meta,) = league.desk.list_attachments(rec.id)
     assert meta.pages == 4 and league.desk.attachment_content(meta.id) == scan
+
+
+def test_a_cycle_stops_transferring_when_its_time_is_up_and_the_next_goes_on(
+        make_window: Any) -> None:
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    data = samples.big_pdf(2_500_000)
+    a.desk.attach(rec.id, data, "证据.pdf", "证据材料")
+    client = a.client()
+    client.attachments.time_budget_s = 0  # as if the line were very slow
+    report = client.run_once()
+    assert report.attachments.unfinished and report.attachments.uploaded_chunks == 0
+    assert outbox_count(a.desk) == 0  # the record went anyway
+    client.attachments.time_budget_s = 600
+    report = client.run_once()
+    assert not report.attachments.unfinished and report.attachments.pushed == 1
+    reader = b.client()
+    reader.attachments.time_budget_s = 0
+    report = reader.run_once()
+    assert report.attachments.pulled == 1 and report.attachments.unfinished  # metadata only
+    reader.attachments.time_budget_s = 600
+    assert reader.run_once().attachments.fetched == 1
+    assert b.desk.attachment_content(b.desk.list_attachments(rec.id)[0].id) == data

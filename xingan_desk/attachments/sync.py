@@ -16,6 +16,7 @@ failure here leaves the records' cycle done.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ A = attachment_table
 PAGE = 500
 FETCH_BUDGET = 64 * 1024 * 1024  # bytes of content downloaded per cycle (the rest next cycle)
 UPLOAD_BUDGET = 64 * 1024 * 1024
+# seconds of file transfer per cycle: the next cycle (a clerk's new record) never waits longer
+# behind a large file on a slow line; the transfer resumes where it stopped
+TIME_BUDGET_S = 20.0
 
 Call = Callable[["Connection", str, tuple[Any, ...]], Any]
 
@@ -48,14 +52,22 @@ class AttachmentReport:
     pulled: int = 0
     fetched: int = 0  # files downloaded whole
     fetched_chunks: int = 0
+    unfinished: bool = False  # the cycle's time budget ran out; the next cycle goes on
+
+
+class _OutOfTime(Exception):
+    pass
 
 
 class AttachmentSync:
     def __init__(self, desk: Desk, call: Call, *, fetch_budget: int = FETCH_BUDGET,
-                 upload_budget: int = UPLOAD_BUDGET,
+                 upload_budget: int = UPLOAD_BUDGET, time_budget_s: float = TIME_BUDGET_S,
                  on_chunk: Callable[[str, int], None] | None = None) -> None:
         self.desk = desk
         self.call = call
+        self.time_budget_s = time_budget_s
+        self.clock: Callable[[], float] = time.monotonic
+        self._deadline = float("inf")  # outside `run` (a file opened now): no budget
         self.fetch_budget = fetch_budget
         self.upload_budget = upload_budget
         self.on_chunk = on_chunk  # tests: called after each chunk sent/received ("put"/"get")
@@ -65,11 +77,22 @@ class AttachmentSync:
 
     def run(self, conn: Connection, streams: list[str]) -> AttachmentReport:
         report = AttachmentReport()
-        self.push(conn, report)
-        for stream in sorted(streams):
-            self.pull_stream(conn, stream, report)
-        self.fetch_missing(conn, report)
+        self._deadline = self.clock() + self.time_budget_s
+        try:
+            self.push(conn, report)
+            for stream in sorted(streams):
+                self.pull_stream(conn, stream, report)
+            self.fetch_missing(conn, report)
+        except _OutOfTime:
+            report.unfinished = True
+        finally:
+            self._deadline = float("inf")
         return report
+
+    def _check_time(self) -> None:
+        """Before each chunk: stop the phase once the cycle's transfer time is used up."""
+        if self.clock() >= self._deadline:
+            raise _OutOfTime()
 
     # --- push ----------------------------------------------------------------------------
     def push(self, conn: Connection, report: AttachmentReport) -> None:
@@ -128,6 +151,7 @@ class AttachmentSync:
         for idx in range((size + chunk - 1) // chunk):
             if idx in have:
                 continue
+            self._check_time()
             part = data[idx * chunk:(idx + 1) * chunk]
             out = self.call(conn, "SELECT sync.attachment_put(%s, %s, %s, %s, %s)",
                             (sha, size, chunk, idx, part))
@@ -235,6 +259,7 @@ class AttachmentSync:
             for idx in range(n):
                 if files.has_partial(sha, idx):
                     continue
+                self._check_time()
                 part = bytes(self.call(conn, "SELECT sync.attachment_get(%s, %s)", (sha, idx)))
                 files.put_partial(sha, idx, chunk, part)
                 report.fetched_chunks += 1
