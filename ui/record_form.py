@@ -44,9 +44,18 @@ from .tasks import TaskRunner, show_error
 AUTOSAVE_MS = 5000
 
 
-def _form_row(layout: QFormLayout, field: Field, editor: FieldEditor, required: bool) -> QLabel:
+def _form_row(layout: QFormLayout, field: Field, editor: FieldEditor,
+              required: bool) -> QLabel | None:
+    if isinstance(field, GroupField):  # its name as a heading, then cards across the width
+        heading = label_for(field, required)
+        heading.setProperty("role", "group_heading")
+        heading.setBuddy(editor.widget)
+        layout.addRow(heading)
+        layout.addRow(editor.box)
+        return None
     # a check box carries its own label; an empty one keeps the columns aligned
     label = QLabel("") if isinstance(field, BoolField) else label_for(field, required)
+    label.setBuddy(editor.widget)
     layout.addRow(label, editor.box)
     return label
 
@@ -92,15 +101,28 @@ class FieldPanel(QWidget):
                     holder.setLayout(lay)
                     outer.addWidget(holder)
                 boxes[group] = lay
-            labels.append(_form_row(boxes[group], f, editor, req))
+            label = _form_row(boxes[group], f, editor, req)
+            if label is not None:
+                labels.append(label)
+            if isinstance(editor, GroupEditor):
+                editor.layout_changed = self.fix_tab_order
+        # widgets Tab reaches after the last field (the form's buttons)
+        self.tail: list[QWidget] = []
         # one label column width for every group, so the boxes line up; very long labels wrap
         fm = self.fontMetrics()
         width = min(max((fm.horizontalAdvance(f.label + "＊") + 8 for f in fields
-                         if not isinstance(f, BoolField)), default=60), 180)
+                         if not isinstance(f, (BoolField, GroupField))), default=60), 180)
         for lb in labels:
             lb.setFixedWidth(width)
             lb.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         outer.addStretch(1)
+
+    def fix_tab_order(self) -> None:
+        """Tab goes through the fields in the paper form's order (cards added later, too),
+        then the tail; Shift+Tab the other way. No widget is skipped or trapped."""
+        chain = [w for ed in self.editors.values() for w in ed.tab_widgets()] + self.tail
+        for a, b in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(a, b)
 
     def raw(self) -> dict[str, Any]:
         return {k: ed.get() for k, ed in self.editors.items()}
@@ -208,8 +230,10 @@ class RecordForm(QWidget):
             dict(record.values) if record is not None else dict(self._defaults))
         self.panel.set_raw(start)
         for ed in self.editors.values():  # groups required to have rows start with one
-            if isinstance(ed, GroupEditor) and ed.table.rowCount() == 0 and ed.required:
+            if isinstance(ed, GroupEditor) and ed.row_count() == 0 and ed.required:
                 ed.add_row()
+        self.panel.tail = [self.btn_cancel, self.btn_save]
+        self.panel.fix_tab_order()
         self._initial = self.raw()
         self._draft_saved = self._initial
 
@@ -240,18 +264,18 @@ class RecordForm(QWidget):
 
     # --- validation as the clerk goes -----------------------------------------------------
     def _field_edited(self, ed: FieldEditor) -> None:
-        if ed.error and isinstance(ed, GroupEditor):
-            return
         if ed.error:  # re-check quietly while typing only to clear a fixed error
             _, errors = self.kind.clean({ed.key: ed.get()}, keys=(ed.key,))
             if ed.key not in errors:
                 ed.set_error(None)
+                self._refresh_summary()
 
     def _field_left(self, ed: FieldEditor) -> None:
         raw = self.raw()
         known, _ = self.kind.clean(raw, keys=tuple(self.editors))
         values, errors = self.kind.clean({ed.key: raw[ed.key]}, keys=(ed.key,), existing=known)
         ed.set_error(errors.get(ed.key))
+        self._refresh_summary()
         if ed.key in links.uscc_fields(self.kind) and ed.key in values and values[ed.key]:
             self._fill_from_registry(ed, str(values[ed.key]))
 
@@ -324,15 +348,27 @@ class RecordForm(QWidget):
         else:
             show_error(self, exc, "保存未完成")
 
+    def _summary(self, errors: Mapping[str, str], rest: list[str]) -> str:
+        n = len(errors)
+        lead = "、".join(self.kind.field(k).label for k in errors if self.kind.has_field(k))
+        text = f"有{n}处需要修改：{lead}" if lead else ""
+        return "；".join([t for t in (text, *rest) if t])
+
+    def _refresh_summary(self) -> None:
+        """The summary above the buttons follows the fields: it shrinks as errors are fixed
+        and goes away with the last one (it only appears on a save)."""
+        if self.form_error.isHidden():
+            return
+        errors = {k: ed.error for k, ed in self.editors.items() if ed.error}
+        if not errors:
+            self.form_error.hide()
+            return
+        self.form_error.setText(self._summary(errors, []))
+
     def show_errors(self, errors: Mapping[str, str]) -> None:
         rest = self.panel.show_errors(errors)
         if errors:
-            n = len(errors)
-            lead = "、".join(self.kind.field(k).label for k in errors if self.kind.has_field(k))
-            text = f"有{n}处需要修改：{lead}" if lead else ""
-            if rest:
-                text = "；".join([t for t in (text, *rest) if t])
-            self.form_error.setText(text)
+            self.form_error.setText(self._summary(errors, rest))
             self.form_error.show()
             first = self.panel.first_error(errors)
             if first is not None:
