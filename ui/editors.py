@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
+from xingan_desk.records import links
 from xingan_desk.records.fields import (
     BoolField,
     ChoiceField,
@@ -43,7 +44,6 @@ from xingan_desk.records.fields import (
     MultiChoiceField,
     TextField,
 )
-from xingan_desk.records import links
 from xingan_desk.timeutil import CST, as_utc, format_date, format_datetime
 
 EMPTY_CHOICE = ""
@@ -585,6 +585,7 @@ class GroupEditor(FieldEditor):
         card.setEnabled(self.add_button.isEnabled())
         self.cards.append(card)
         self._cards_layout.addWidget(card)
+        card.show()  # now, not at the layout's queued show: Tab and setFocus need it visible
         self._changed()
         self._on_edited()
         return r

@@ -7,6 +7,7 @@ first bad field gets the focus; nothing typed is ever discarded by a failed save
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -121,7 +122,7 @@ class FieldPanel(QWidget):
         """Tab goes through the fields in the paper form's order (cards added later, too),
         then the tail; Shift+Tab the other way. No widget is skipped or trapped."""
         chain = [w for ed in self.editors.values() for w in ed.tab_widgets()] + self.tail
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             QWidget.setTabOrder(a, b)
 
     def raw(self) -> dict[str, Any]:

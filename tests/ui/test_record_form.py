@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QCheckBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from tests.conftest import GOOD_CONSULTATION
 from tests.ui.qt_helpers import child, leave, type_chinese
@@ -327,3 +327,109 @@ def test_registry_never_gives_a_visitor_the_contacts_phone(qtbot: Any, desk: Any
     assert form.editors["visitor_phone"].get() in (None, "")
     assert form.editors["visitor_name"].get() in (None, "")
     assert said and "单位名称" in said[-1] and "联系电话" not in said[-1]
+
+
+def _tab_walk(qtbot: Any, start: QWidget, stop: str, limit: int = 80) -> list[str]:
+    """Press Tab from `start` until the widget named `stop` has the focus; the names seen."""
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    seen = [start.objectName()]
+    for _ in range(limit):
+        w = QApplication.focusWidget()
+        assert w is not None
+        qtbot.keyClick(w, Qt.Key.Key_Tab)
+        now = QApplication.focusWidget()
+        assert now is not None
+        seen.append(now.objectName())
+        if now.objectName() == stop:
+            return seen
+    raise AssertionError(f"Tab never reached {stop}: {seen}")
+
+
+def test_party_cards_by_keyboard_with_chinese_and_paste(qtbot: Any, desk: Any,
+                                                        runner: Any) -> None:
+    """Issue 11.2: Tab goes through each party card, 添加, the next group and on to the rest
+    of the form (no trap); Chinese arrives whole; Ctrl+V pastes; nothing scrolls sideways at
+    1366×768 and a phone number is shown in full."""
+    from tests.ui.qt_helpers import open_main_window
+
+    win = open_main_window(qtbot, desk, runner)
+    win.goto_area("mediation")
+    form = win.new_record("mediation")
+    qtbot.waitUntil(lambda: form.isVisible())
+    first = child(form, QWidget, "field_applicants_0_party_type")
+    seen = _tab_walk(qtbot, first, "btn_save")
+    order = [n for n in seen if n.startswith(("field_applicants", "field_respondents",
+                                             "field_right_type"))]
+    assert order[:12] == [
+        "field_applicants_0_party_type", "field_applicants_0_name", "field_applicants_0_uscc",
+        "field_applicants_0_legal_rep", "field_applicants_0_id_number",
+        "field_applicants_0_gender", "field_applicants_0_ethnicity",
+        "field_applicants_0_occupation", "field_applicants_0_phone",
+        "field_applicants_0_address", "field_applicants_0_remove", "field_applicants_add"]
+    assert order[12] == "field_respondents_0_party_type"
+    assert order.index("field_respondents_add") < order.index("field_right_type")
+    assert len(seen) == len(set(seen))  # every stop once: no cycle inside a group
+
+    # 增加一行 by keyboard: the new card is in the Tab order between the first and 添加
+    add = child(form, QPushButton, "field_applicants_add")
+    add.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(add, Qt.Key.Key_Space)
+    assert form.editors["applicants"].row_count() == 2
+    assert QApplication.focusWidget() is child(form, QWidget, "field_applicants_1_party_type")
+    seen = _tab_walk(qtbot, child(form, QWidget, "field_applicants_0_address"),
+                     "field_respondents_0_party_type")
+    assert seen[1:3] == ["field_applicants_0_remove", "field_applicants_1_party_type"], seen
+    assert seen[-2] == "field_applicants_add"
+
+    # Chinese typed through an input method arrives whole, in a real line edit
+    name = child(form, QLineEdit, "field_applicants_1_name")
+    type_chinese(name, "王芳")
+    assert name.text() == "王芳"
+    # Ctrl+V pastes into a party's blank
+    QApplication.clipboard().setText("13800138000")
+    phone = child(form, QLineEdit, "field_applicants_1_phone")
+    phone.setFocus()
+    qtbot.keyClick(phone, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert phone.text() == "13800138000"
+    assert form.editors["applicants"].get()[1]["name"] == "王芳"
+    assert form.editors["applicants"].get()[1]["phone"] == "13800138000"
+
+    # fits: no sideways scrolling, the phone shown in full
+    assert form.scroll_area.horizontalScrollBar().maximum() == 0
+    assert phone.width() > phone.fontMetrics().horizontalAdvance("13800138000") + 10
+    win.close()
+
+
+def test_party_group_error_waits_for_leaving_and_summary_clears(qtbot: Any, desk: Any,
+                                                                runner: Any) -> None:
+    """Issue 11.5: entering the empty 当事人 group shows no error; the error summary of a
+    failed save goes away once every field is fixed."""
+    form = _form(qtbot, desk, runner, "mediation")
+    form.resize(900, 700)
+    applicants = form.editors["applicants"]
+    kind = child(form, QWidget, "field_applicants_0_party_type")
+    kind.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(kind, Qt.Key.Key_Tab)  # into the card's next blank: still inside
+    qtbot.wait(20)
+    assert applicants.error is None
+    assert not child(form, QLabel, "error_applicants").isVisible()
+
+    form.save()  # empty form: errors and a summary
+    summary = child(form, QLabel, "form_error")
+    assert summary.isVisible() and "申请人" in summary.text()
+    values = {
+        "applied_on": "2026-03-02",
+        "applicants": [{"party_type": "person", "name": "王芳", "phone": "13800138000"}],
+        "respondents": [{"party_type": "person", "name": "李强"}],
+        "right_type": "patent", "dispute_type": "infringement",
+        "facts": "对方未经许可制造销售。", "claims": "请求停止侵权。",
+    }
+    for key, value in values.items():
+        ed = form.editors[key]
+        ed.set(value)
+        ed._on_edited()
+        ed._on_left()
+    qtbot.wait(20)
+    assert all(ed.error is None for ed in form.editors.values()), \
+        {k: ed.error for k, ed in form.editors.items() if ed.error}
+    assert not summary.isVisible()
