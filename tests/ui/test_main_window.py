@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QListWidget, QPushButton
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
 from tests.ui.qt_helpers import child, open_main_window, type_chinese
@@ -285,4 +285,56 @@ def test_clerk_changes_own_password(qtbot: Any, desk: Any, runner: Any) -> None:
     with qtbot.waitSignal(dlg.accepted, timeout=3000):
         dlg.submit()
     assert desk.login("lina", "Clerk2027b").username == "lina"
+    win.close()
+
+
+def _type_here(qtbot: Any, text: str) -> None:
+    """Keys go where the keyboard focus is, as on a real display."""
+    w = QApplication.focusWidget()
+    assert w is not None
+    qtbot.keyClicks(w, text)
+
+
+def test_locked_window_hides_records_and_return_logs_in_after_a_wrong_try(
+        qtbot: Any, desk: Any, runner: Any) -> None:
+    """Issue 11.3: the lock hides the lists (no visitor's name readable behind the dialog);
+    the dialog has the keyboard; after one wrong password the right one and Return log in;
+    afterwards the main window has the keyboard again."""
+    desk.create("consultation", GOOD_CONSULTATION)
+    win = _window(qtbot, desk, runner)
+    qtbot.waitUntil(lambda: win.model is not None and win.model.rowCount() == 1, timeout=3000)
+    assert win.table.isVisible()
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dlg = win.login_dialog
+    assert not win.table.isVisible() and not win.detail.isVisible()
+    assert not win.search.isVisible()
+    assert child(win, QLabel, "lock_cover").isVisible()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dlg.password, timeout=2000)
+    _type_here(qtbot, "Wrong2026x")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert dlg.isVisible() and dlg.error.text() == "用户名或密码不正确"
+    assert QApplication.focusWidget() is dlg.password and dlg.password.text() == ""
+    _type_here(qtbot, "Admin2026x")
+    assert not dlg.error.isVisible()  # the old message goes as the clerk types again
+    with qtbot.waitSignal(dlg.accepted, timeout=3000):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert desk.user.username == "admin"
+    assert win.table.isVisible() and not child(win, QLabel, "lock_cover").isVisible()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.search, timeout=2000)
+    failures = [a for a in desk.audit_trail() if a.action == "login_failed"]
+    assert len(failures) == 1  # one Return, one try
+    win.close()
+
+
+def test_main_window_takes_the_keyboard_after_login(qtbot: Any, desk: Any,
+                                                    runner: Any) -> None:
+    """Issue 11.4: on a display without a window manager nothing gives the new window the
+    focus; it takes it itself (the search field, ready to type)."""
+    win = MainWindow(desk, runner)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.take_focus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.search, timeout=2000)
+    assert QApplication.activeWindow() is win
     win.close()
