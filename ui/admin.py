@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -42,6 +43,7 @@ from xingan_desk.timeutil import format_datetime, today_cst
 
 from .dialogs import error_label
 from .ops import DeskOp, QueryOp
+from .record_commands import PRINT_DIRECT_SETTING
 from .tasks import TaskRunner, show_error
 
 T = TypeVar("T")
@@ -423,6 +425,9 @@ class PrintTab(_Tab):
         form.addRow("回执纸张", self.layout_combo)
         form.addRow("一次性告知补齐期限", self.notice_days)
         form.addRow("本窗口联系电话", self.phone)
+        self.direct = QCheckBox("Ctrl+P 直接打印到默认打印机（需要预览时按 Ctrl+Shift+P）")
+        self.direct.setObjectName("print_direct")
+        form.addRow("打印方式", self.direct)
         lay.addLayout(form)
         self.btn_save = QPushButton("保存打印设置")
         self.btn_save.setObjectName("btn_print_save")
@@ -443,13 +448,15 @@ class PrintTab(_Tab):
     def refresh(self) -> None:
         desk = self.desk
 
-        def load() -> tuple[str, int, dict[str, Any]]:
+        def load() -> tuple[str, int, dict[str, Any], bool]:
             return (desk.setting(RECEIPT_LAYOUT_SETTING) or "a4",
                     int(desk.setting(NOTICE_DAYS_SETTING) or 5),
-                    dict(desk.setting(OFFICE_TEXTS_SETTING) or {}))
+                    dict(desk.setting(OFFICE_TEXTS_SETTING) or {}),
+                    bool(desk.setting(PRINT_DIRECT_SETTING) or False))
 
-        def done(result: tuple[str, int, dict[str, Any]]) -> None:
-            layout, days, offices = result
+        def done(result: tuple[str, int, dict[str, Any], bool]) -> None:
+            layout, days, offices, direct = result
+            self.direct.setChecked(direct)
             self.offices = offices  # every county's texts; saving changes only this window's
             phone = str((offices.get(self._office_key()) or {}).get("phone") or "")
             self.layout_combo.setCurrentIndex(max(0, self.layout_combo.findData(layout)))
@@ -476,7 +483,8 @@ class PrintTab(_Tab):
             mine.pop("phone", None)
         offices[key] = mine
         values: Mapping[str, Any] = {RECEIPT_LAYOUT_SETTING: layout, NOTICE_DAYS_SETTING: days,
-                                     OFFICE_TEXTS_SETTING: offices}
+                                     OFFICE_TEXTS_SETTING: offices,
+                                     PRINT_DIRECT_SETTING: self.direct.isChecked()}
 
         def done(_r: None) -> None:
             self.offices = offices

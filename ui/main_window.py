@@ -218,6 +218,9 @@ class MainWindow(QMainWindow):
         self.act_print = act("act_print", "打印", QKeySequence.StandardKey.Print,
                              lambda: self.print_record(None))
         self.act_print.setEnabled(self.printing is not None)
+        self.act_preview = act("act_preview", "打印预览", "Ctrl+Shift+P",
+                               lambda: self.commands.print_record(None, preview=True))
+        self.act_preview.setEnabled(self.printing is not None)
         self.act_cancel = act("act_cancel", "取消", "Esc", self.cancel)
         act("act_lock_key", "锁定", "Ctrl+L", self.lock)
         for i, (key, title) in enumerate(AREAS, start=1):
