@@ -36,10 +36,10 @@ from xingan_desk.records.fields import BoolField, Field, GroupField
 from xingan_desk.records.kind import RecordKind
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import Action
-from xingan_desk.views import Changes, RecordView
+from xingan_desk.views import Changes, Query, RecordView
 
-from .editors import FieldEditor, GroupEditor, label_for, make_editor
-from .ops import DeskOp
+from .editors import FieldEditor, GroupEditor, LineEditor, label_for, make_editor
+from .ops import DeskOp, QueryOp
 from .tasks import TaskRunner, show_error
 
 AUTOSAVE_MS = 5000
@@ -174,6 +174,7 @@ class RecordForm(QWidget):
         self.draft_id = draft_id or str(uuid.uuid4())
         self._saving = False
         self._save_count = 0
+        self.duplicate_box: QMessageBox | None = None
         self.setObjectName(f"form_{self.kind.key}")
 
         outer = QVBoxLayout(self)
@@ -237,6 +238,7 @@ class RecordForm(QWidget):
         self.panel.fix_tab_order()
         self._initial = self.raw()
         self._draft_saved = self._initial
+        self.lookups = self._enterprise_lookups()
 
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -280,6 +282,29 @@ class RecordForm(QWidget):
         if ed.key in links.uscc_fields(self.kind) and ed.key in values and values[ed.key]:
             self._fill_from_registry(ed, str(values[ed.key]))
 
+    def _enterprise_lookups(self) -> list[Any]:
+        """单位名称 looks the registry up by name where the form has a credit code to fill."""
+        codes = links.uscc_fields(self.kind)
+        if links.is_registry(self.kind) or not codes:
+            return []
+        from .enterprise_lookup import EnterpriseLookup
+
+        out = []
+        for f in self.kind.intake_fields:
+            ed = self.editors.get(f.key)
+            if f.role == "enterprise_name" and isinstance(ed, LineEditor):
+                lookup = EnterpriseLookup(self.desk, self.runner, ed.edit, self)
+                lookup.chosen.connect(lambda _n, code, k=codes[0]: self._enterprise_chosen(k, code))
+                out.append(lookup)
+        return out
+
+    def _enterprise_chosen(self, uscc_key: str, code: str) -> None:
+        ed = self.editors.get(uscc_key)
+        if ed is None or not code:
+            return
+        ed.set(code)
+        self._field_left(ed)  # as if typed: checked, then the registry fills the rest
+
     def typed_keys(self) -> set[str]:
         """Fields holding something a person entered: not empty and not the form's default."""
         return {k for k, ed in self.editors.items()
@@ -313,13 +338,67 @@ class RecordForm(QWidget):
         if self._saving:
             return
         raw = self.raw()
-        _, errors = self.kind.clean(raw, keys=tuple(self.editors))
+        values, errors = self.kind.clean(raw, keys=tuple(self.editors))
         if errors:
             self.show_errors(errors)
             return
         self._saving = True
         self.btn_save.setEnabled(False)
         self.show_errors({})
+        code = links.uscc_of(self.kind, values)
+        if self.record is None and code and links.one_active_per_enterprise(self.kind):
+            self._check_active(code, raw)
+            return
+        self._write(raw)
+
+    def _check_active(self, code: str, raw: dict[str, Any]) -> None:
+        """A second active record of this kind for the enterprise: ask before saving."""
+        desk, kind = self.desk, self.kind
+        key = links.uscc_fields(kind)[0]
+        terminal = kind.workflow.terminal if kind.workflow is not None else frozenset()
+
+        def find() -> list[RecordView]:
+            return [r for r in desk.search(Query(kind=kind.key, extra={key: code}))
+                    if r.status not in terminal]
+
+        def found(active: list[RecordView]) -> None:
+            if not active:
+                self._write(raw)
+                return
+            listed = "、".join(f"{r.receipt_no}（{r.status_label}）" for r in active[:3])
+            box = QMessageBox(QMessageBox.Icon.Warning, f"已有进行中的{kind.title}",
+                              f"该企业已有进行中的{kind.title}：{listed}。\n"
+                              f"一般一家企业同时只办理一份{kind.title}。仍要保存这一份吗？",
+                              QMessageBox.StandardButton.NoButton, self)
+            box.setObjectName("duplicate_warning")
+            yes = box.addButton("仍然保存", QMessageBox.ButtonRole.AcceptRole)
+            yes.setObjectName("btn_duplicate_save")
+            no = box.addButton("不保存，返回修改", QMessageBox.ButtonRole.RejectRole)
+            no.setObjectName("btn_duplicate_back")
+            box.setDefaultButton(no)
+            box.setEscapeButton(no)
+            self.duplicate_box = box
+
+            def answered() -> None:
+                self.duplicate_box = None
+                if box.clickedButton() is yes:
+                    self._write(raw)
+                else:
+                    self._saving = False
+                    self.btn_save.setEnabled(True)
+                    self.message.emit(f"未保存：该企业已有进行中的{kind.title}")
+
+            box.finished.connect(lambda _r: answered())
+            box.open()
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self.btn_save.setEnabled(True)
+            show_error(self, exc, "保存未完成")
+
+        QueryOp(self, self.runner, find).success(found).failure(failed).run()
+
+    def _write(self, raw: dict[str, Any]) -> None:
         draft = self.draft_id  # discarded in the save's own transaction
         if self.record is None:
             def work() -> tuple[RecordView, Changes]:

@@ -331,6 +331,8 @@ def test_registry_never_gives_a_visitor_the_contacts_phone(qtbot: Any, desk: Any
 
 def _tab_walk(qtbot: Any, start: QWidget, stop: str, limit: int = 80) -> list[str]:
     """Press Tab from `start` until the widget named `stop` has the focus; the names seen."""
+    start.window().activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is start.window(), timeout=2000)
     start.setFocus(Qt.FocusReason.TabFocusReason)
     seen = [start.objectName()]
     for _ in range(limit):
@@ -433,3 +435,147 @@ def test_party_group_error_waits_for_leaving_and_summary_clears(qtbot: Any, desk
     assert all(ed.error is None for ed in form.editors.values()), \
         {k: ed.error for k, ed in form.editors.items() if ed.error}
     assert not summary.isVisible()
+
+
+FILING = {"enterprise_uscc": GOOD_USCC, "enterprise_name": "兴安新材料有限公司",
+          "county_code": "152201", "field": "new_materials", "contact_name": "王芳",
+          "contact_phone": "13812345678", "invention_patents": 1, "guided_on": "2026-03-05",
+          "materials": []}
+
+
+def test_enterprise_name_looks_the_registry_up(qtbot: Any, desk: Any, runner: Any) -> None:
+    """Issue 11.4: 单位名称 finds the enterprise by part of its name; choosing it fills the
+    credit code (and the registry fills the rest as usual)."""
+    desk.create("enterprise", REGISTRY_CONTACT)
+    desk.create("enterprise", {"uscc": "92152224MA7Q000118", "name": "突泉县某农机有限公司",
+                               "county_code": "152224"})
+    form = _form(qtbot, desk, runner, "consultation")
+    name = child(form, QLineEdit, "field_enterprise_name")
+    type_chinese(name, "新材料")
+    name.textEdited.emit(name.text())  # an input method's commit counts as typing
+    popup = form.lookups[0].completer.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    assert popup.model().rowCount() == 1
+    assert popup.model().index(0, 0).data() == f"兴安新材料有限公司　{GOOD_USCC}"
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert name.text() == "兴安新材料有限公司"
+    assert form.editors["enterprise_uscc"].get() == GOOD_USCC
+    assert form.editors["visitor_region"].get() == "152201"  # the registry's county
+    assert form.editors["visitor_phone"].get() in (None, "")  # never the contact's phone
+
+
+def test_second_active_filing_for_an_enterprise_asks_first(qtbot: Any, desk: Any,
+                                                           runner: Any) -> None:
+    """Issue 11.4: a second 预审备案 for an enterprise with an active one is not saved
+    without the clerk's confirmation."""
+    first, _ = desk.create("preexam_filing", FILING)
+    form = _form(qtbot, desk, runner, "preexam_filing", values=dict(FILING))
+    form.save()
+    qtbot.waitUntil(lambda: form.duplicate_box is not None, timeout=3000)
+    box = form.duplicate_box
+    assert first.receipt_no in box.text()
+    qtbot.mouseClick(child(box, QPushButton, "btn_duplicate_back"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: form.btn_save.isEnabled(), timeout=3000)
+    assert desk.count(Query(kind="preexam_filing")) == 1
+    form.save()
+    qtbot.waitUntil(lambda: form.duplicate_box is not None, timeout=3000)
+    with qtbot.waitSignal(form.saved, timeout=5000):
+        qtbot.mouseClick(child(form.duplicate_box, QPushButton, "btn_duplicate_save"),
+                         Qt.MouseButton.LeftButton)
+    assert desk.count(Query(kind="preexam_filing")) == 2
+    # a cancelled one does not count
+    desk.act(first.id, "cancel", {"cancel_reason": "企业放弃"})
+    again = _form(qtbot, desk, runner, "preexam_filing",
+                  values={**FILING, "enterprise_uscc": "92152224MA7Q000118",
+                          "enterprise_name": "突泉县某农机有限公司"})
+    with qtbot.waitSignal(again.saved, timeout=5000):
+        again.save()
+    assert again.duplicate_box is None
+
+
+def test_topics_are_one_tab_stop_with_arrow_keys(qtbot: Any, desk: Any, runner: Any) -> None:
+    """Issue 11.4: the 15 topic boxes are one Tab stop; arrows move, Space ticks."""
+    form = _form(qtbot, desk, runner, "consultation")
+    topics = form.editors["topics"]
+    boxes = list(topics.checks.values())
+    assert len(boxes) >= 10
+    region = child(form, QWidget, "field_visitor_region")
+    seen = _tab_walk(qtbot, region, "field_ip_numbers")
+    assert seen == ["field_visitor_region", boxes[0].objectName(), "field_ip_numbers"]
+    boxes[0].setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(boxes[0], Qt.Key.Key_Right)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is boxes[1 + topics.COLUMNS]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert topics.get() == [list(topics.checks)[1 + topics.COLUMNS]]
+    # Shift+Tab leaves the group backwards in one step, Tab comes back to the box last used
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is region
+    qtbot.keyClick(region, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is boxes[1 + topics.COLUMNS]
+
+
+def test_mediation_intake_with_two_parties_by_keyboard_only(qtbot: Any, desk: Any,
+                                                            runner: Any) -> None:
+    """Issue 11.4: a mediation intake with an applicant and a respondent, typed from the
+    keyboard only (keyClicks/keyClick: Ctrl+N, Tab, ↓ in lists, Ctrl+S), at 1366×768."""
+    from tests.ui.qt_helpers import open_main_window
+
+    win = open_main_window(qtbot, desk, runner)
+
+    def keys(text: str) -> None:
+        qtbot.keyClicks(QApplication.focusWidget(), text)
+
+    def key(k: Qt.Key, mod: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+            times: int = 1) -> None:
+        for _ in range(times):
+            w = QApplication.focusWidget()
+            assert w is not None
+            qtbot.keyClick(w, k, mod)
+
+    def tab_to(name: str) -> None:
+        for _ in range(40):
+            if QApplication.focusWidget().objectName() == name:
+                return
+            key(Qt.Key.Key_Tab)
+        raise AssertionError(f"Tab did not reach {name}")
+
+    key(Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # 调解受理
+    assert win.area == "mediation"
+    key(Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.form is not None, timeout=3000)
+    form = win.form
+    assert form.isAncestorOf(QApplication.focusWidget())
+    tab_to("field_applied_on")
+    key(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    keys("2026-03-02")
+    tab_to("field_applicants_0_party_type")
+    key(Qt.Key.Key_Down)  # 自然人
+    key(Qt.Key.Key_Tab)
+    keys("Wang Fang")
+    tab_to("field_applicants_0_phone")
+    keys("13800138000")
+    tab_to("field_respondents_0_party_type")
+    key(Qt.Key.Key_Down, times=2)  # 法人或其他组织
+    key(Qt.Key.Key_Tab)
+    keys("Tuquan Nongji Co")
+    key(Qt.Key.Key_Tab)
+    keys("92152224MA7Q000118")
+    tab_to("field_right_type")
+    key(Qt.Key.Key_Down)  # 专利
+    tab_to("field_dispute_type")
+    key(Qt.Key.Key_Down)
+    tab_to("field_facts")
+    keys("Infringing seeders sold since 2025.")
+    key(Qt.Key.Key_Tab)
+    keys("Stop and pay damages.")
+    with qtbot.waitSignal(form.saved, timeout=5000) as saved:
+        key(Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    view = saved.args[0]
+    assert view.kind == "mediation"
+    parties = (view.values["applicants"], view.values["respondents"])
+    assert parties[0][0]["name"] == "Wang Fang" and parties[0][0]["phone"] == "13800138000"
+    assert parties[1][0]["party_type"] == "org"
+    assert parties[1][0]["uscc"] == "92152224MA7Q000118"
+    win.close()
