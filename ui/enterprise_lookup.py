@@ -33,7 +33,7 @@ class EnterpriseLookup(QObject):
         self.completer.setObjectName(f"{edit.objectName()}_lookup")
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setWidget(edit)
-        self.completer.activated[QModelIndex].connect(self._activated)
+        self.completer.activated[QModelIndex].connect(self._activated)  # type: ignore[index]
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(LOOKUP_DELAY_MS)
@@ -45,7 +45,7 @@ class EnterpriseLookup(QObject):
     def _lookup(self) -> None:
         text = self.edit.text().strip()
         if len(text) < 2:
-            self.completer.popup().hide()
+            self._hide()
             return
         desk = self.desk
         registry = links.registry_kind()
@@ -68,7 +68,12 @@ class EnterpriseLookup(QObject):
         if found and self.edit.hasFocus():
             self.completer.complete()
         else:
-            self.completer.popup().hide()
+            self._hide()
+
+    def _hide(self) -> None:
+        popup = self.completer.popup()
+        if popup is not None:
+            popup.hide()
 
     def _activated(self, index: QModelIndex) -> None:
         name, code = index.data(NAME_ROLE), index.data(USCC_ROLE)
