@@ -490,7 +490,7 @@ class _Card(QFrame):
             grid.setColumnStretch(2 * c + 1, 1)
         outer.addLayout(grid)
         self.editors: dict[str, FieldEditor] = {}
-        self.labels: list[QLabel] = []
+        self.labels: dict[str, QLabel] = {}
         row = col = 0
         for f in group.fields:
             ed = make_editor(f, required=f.required)
@@ -503,7 +503,7 @@ class _Card(QFrame):
             lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             lab.setWordWrap(False)
             lab.setBuddy(ed.widget)
-            self.labels.append(lab)
+            self.labels[f.key] = lab
             grid.addWidget(lab, row, 2 * col)
             grid.addWidget(ed.box, row, 2 * col + 1, 1, 2 * span - 1)
             col += span
@@ -511,7 +511,7 @@ class _Card(QFrame):
                 row, col = row + 1, 0
         fm = self.fontMetrics()
         width = max((fm.horizontalAdvance(f.label + "＊") + 6 for f in group.fields), default=40)
-        for lab in self.labels:
+        for lab in self.labels.values():
             lab.setFixedWidth(width)
         self.renumber(group, key, index)
 
@@ -525,6 +525,7 @@ class _Card(QFrame):
             ed.widget.setObjectName(f"field_{key}_{index}_{sub}")
             ed.box.setObjectName(f"box_{key}_{index}_{sub}")
             ed.error_label.setObjectName(f"error_{key}_{index}_{sub}")
+            self.labels[sub].setObjectName(f"label_{key}_{index}_{sub}")
 
     def tab_widgets(self) -> list[QWidget]:
         out: list[QWidget] = []
