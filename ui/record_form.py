@@ -175,6 +175,7 @@ class RecordForm(QWidget):
         self._saving = False
         self._save_count = 0
         self.duplicate_box: QMessageBox | None = None
+        self._store_errors: set[str] = set()  # refused by the store (not re-checked here)
         self.setObjectName(f"form_{self.kind.key}")
 
         outer = QVBoxLayout(self)
@@ -275,9 +276,14 @@ class RecordForm(QWidget):
 
     def _field_left(self, ed: FieldEditor) -> None:
         raw = self.raw()
-        known, _ = self.kind.clean(raw, keys=tuple(self.editors))
+        known, everywhere = self.kind.clean(raw, keys=tuple(self.editors))
         values, errors = self.kind.clean({ed.key: raw[ed.key]}, keys=(ed.key,), existing=known)
         ed.set_error(errors.get(ed.key))
+        self._store_errors.discard(ed.key)
+        for other in self.editors.values():  # fixed by this field (a rule across fields)
+            if (other is not ed and other.error and other.key not in everywhere
+                    and other.key not in self._store_errors):
+                other.set_error(None)
         self._refresh_summary()
         if ed.key in links.uscc_fields(self.kind) and ed.key in values and values[ed.key]:
             self._fill_from_registry(ed, str(values[ed.key]))
@@ -424,6 +430,7 @@ class RecordForm(QWidget):
         self._saving = False
         self.btn_save.setEnabled(True)
         if isinstance(exc, ValidationFailed):
+            self._store_errors = set(exc.errors)
             self.show_errors(exc.errors)
         else:
             show_error(self, exc, "保存未完成")

@@ -583,3 +583,20 @@ def test_mediation_intake_with_two_parties_by_keyboard_only(qtbot: Any, desk: An
     assert parties[1][0]["party_type"] == "org"
     assert parties[1][0]["uscc"] == "92152224MA7Q000118"
     win.close()
+
+
+def test_an_error_fixed_through_another_field_goes_with_the_summary(qtbot: Any, desk: Any,
+                                                                    runner: Any) -> None:
+    """Issue 11.5: 委托代理机构 ticked without a name → error; unticking it fixes the form, so
+    the name's error and the summary go."""
+    form = _form(qtbot, desk, runner, "preexam_filing", values={**FILING, "uses_agency": True})
+    form.save()
+    assert form.editors["agency_name"].error
+    summary = child(form, QLabel, "form_error")
+    assert summary.isVisible()
+    agency = form.editors["uses_agency"]
+    agency.set(False)
+    agency._on_edited()
+    agency._on_left()
+    assert form.editors["agency_name"].error is None
+    assert not summary.isVisible()
