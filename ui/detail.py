@@ -132,6 +132,7 @@ class DetailPanel(QWidget):
         b.clicked.connect(slot)
         n = self.buttons.count()
         self.buttons.addWidget(b, n // 3, n % 3)
+        b.show()  # now, not at the layout's queued show: its shortcut works at once
         return b
 
     def show_record(self, rec: RecordView, actions: tuple[Action, ...],

@@ -356,8 +356,9 @@ def test_record_actions_have_shortcuts_from_the_declarations(qtbot: Any, desk: A
     win.goto_area("mediation")
     qtbot.waitUntil(lambda: win.model is not None and win.model.rowCount() == 1, timeout=3000)
     win.table.selectRow(0)
-    qtbot.waitUntil(lambda: win.detail.record is not None, timeout=3000)
+    qtbot.waitUntil(lambda: win.detail.record is not None and not runner.busy, timeout=3000)
     accept = child(win, QPushButton, "btn_action_accept")
+    assert accept.isVisible()
     assert accept.text() == "受理（Alt+1）" and "Alt+1" in accept.toolTip()
     assert child(win, QPushButton, "btn_edit").text() == "修改（F2）"
     _active(qtbot, win)
@@ -371,7 +372,7 @@ def test_record_actions_have_shortcuts_from_the_declarations(qtbot: Any, desk: A
     qtbot.waitUntil(lambda: win.model is not None and win.model.rowCount() == 1, timeout=3000)
     win.table.selectRow(0)
     qtbot.waitUntil(lambda: win.detail.record is not None
-                    and win.detail.record.id == rec.id, timeout=3000)
+                    and win.detail.record.id == rec.id and not runner.busy, timeout=3000)
     assert child(win, QPushButton, "btn_handover_preexam_filing").text() == "转预审备案（F6）"
     assert child(win, QPushButton, "btn_handover_mediation").text() == "转调解受理（F7）"
     _active(qtbot, win)
