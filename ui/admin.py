@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -43,6 +44,7 @@ from xingan_desk.timeutil import format_datetime, today_cst
 
 from .dialogs import error_label
 from .ops import DeskOp, QueryOp
+from .record_commands import PRINT_DIRECT_SETTING
 from .tasks import TaskRunner, show_error
 
 T = TypeVar("T")
@@ -429,6 +431,9 @@ class PrintTab(_Tab):
         self.attachment_mb.setRange(1, 500)
         self.attachment_mb.setSuffix(" MB")
         form.addRow("单个附件大小上限", self.attachment_mb)
+        self.direct = QCheckBox("Ctrl+P 直接打印到默认打印机（需要预览时按 Ctrl+Shift+P）")
+        self.direct.setObjectName("print_direct")
+        form.addRow("打印方式", self.direct)
         lay.addLayout(form)
         self.btn_save = QPushButton("保存打印设置")
         self.btn_save.setObjectName("btn_print_save")
@@ -449,15 +454,17 @@ class PrintTab(_Tab):
     def refresh(self) -> None:
         desk = self.desk
 
-        def load() -> tuple[str, int, dict[str, Any], int]:
+        def load() -> tuple[str, int, dict[str, Any], int, bool]:
             return (desk.setting(RECEIPT_LAYOUT_SETTING) or "a4",
                     int(desk.setting(NOTICE_DAYS_SETTING) or 5),
                     dict(desk.setting(OFFICE_TEXTS_SETTING) or {}),
-                    desk.attachments.max_mb())
+                    desk.attachments.max_mb(),
+                    bool(desk.setting(PRINT_DIRECT_SETTING) or False))
 
-        def done(result: tuple[str, int, dict[str, Any], int]) -> None:
-            layout, days, offices, max_mb = result
+        def done(result: tuple[str, int, dict[str, Any], int, bool]) -> None:
+            layout, days, offices, max_mb, direct = result
             self.attachment_mb.setValue(max_mb)
+            self.direct.setChecked(direct)
             self.offices = offices  # every county's texts; saving changes only this window's
             phone = str((offices.get(self._office_key()) or {}).get("phone") or "")
             self.layout_combo.setCurrentIndex(max(0, self.layout_combo.findData(layout)))
@@ -485,7 +492,8 @@ class PrintTab(_Tab):
         offices[key] = mine
         values: Mapping[str, Any] = {RECEIPT_LAYOUT_SETTING: layout, NOTICE_DAYS_SETTING: days,
                                      OFFICE_TEXTS_SETTING: offices,
-                                     MAX_MB_SETTING: self.attachment_mb.value()}
+                                     MAX_MB_SETTING: self.attachment_mb.value(),
+                                     PRINT_DIRECT_SETTING: self.direct.isChecked()}
 
         def done(_r: None) -> None:
             self.offices = offices

@@ -164,6 +164,7 @@ def main(data_dir: str | None = None) -> int:
     window.show()
     if avail is not None and avail.width() >= 1366 and avail.height() >= 768:
         window.showMaximized()
+    QTimer.singleShot(0, window.take_focus)  # a bare X server gives it no focus by itself
     log.info("main window shown in %.0f ms", (time.perf_counter() - started) * 1000)
     QTimer.singleShot(0, window.offer_drafts)
     QTimer.singleShot(0, sync.start)  # background sync when this PC has sync settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -24,6 +25,8 @@ from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import Action
 from xingan_desk.timeutil import format_date, format_datetime, today_cst
 from xingan_desk.views import AuditView, EventView, RecordView
+
+from . import shortcuts
 
 AUDIT_LINES = 30  # newest first; the rest are in the audit log
 
@@ -116,14 +119,20 @@ class DetailPanel(QWidget):
                 w.setParent(None)
                 w.deleteLater()
 
-    def _button(self, name: str, text: str, slot: Any, primary: bool = False) -> QPushButton:
-        b = QPushButton(text)
+    def _button(self, name: str, text: str, slot: Any, primary: bool = False,
+                keys: str | None = None) -> QPushButton:
+        b = QPushButton(shortcuts.with_key(text, keys))
         b.setObjectName(name)
+        if keys:
+            # active while the panel shows (not behind an open form); the key in the tooltip
+            b.setShortcut(QKeySequence(keys))
+            b.setToolTip(f"{text}　快捷键 {keys}")
         if primary:
             b.setProperty("primary", True)
         b.clicked.connect(slot)
         n = self.buttons.count()
         self.buttons.addWidget(b, n // 3, n % 3)
+        b.show()  # now, not at the layout's queued show: its shortcut works at once
         return b
 
     def show_record(self, rec: RecordView, actions: tuple[Action, ...],
@@ -152,25 +161,30 @@ class DetailPanel(QWidget):
             self.due.hide()
 
         # actions: the workflow's legal ones first, then edit / handover / rating / print
+        keys = shortcuts.action_keys(rec.kind)
         for i, a in enumerate(actions):
             self._button(f"btn_action_{a.key}", a.label,
-                         lambda _c=False, k=a.key: self.action_requested.emit(k), primary=i == 0)
+                         lambda _c=False, k=a.key: self.action_requested.emit(k), primary=i == 0,
+                         keys=keys.get(a.key))
         if not rec.voided and can_edit:
-            self._button("btn_edit", "修改", self.edit_requested.emit)
-        if rec.kind == "consultation" and not rec.voided:
-            self._button("btn_handover_preexam_filing", "转预审备案",
-                         lambda: self.handover_requested.emit("preexam_filing"))
-            self._button("btn_handover_mediation", "转调解受理",
-                         lambda: self.handover_requested.emit("mediation"))
+            self._button("btn_edit", "修改", self.edit_requested.emit, keys=shortcuts.EDIT)
+        if not rec.voided:
+            for target, key in shortcuts.handover_keys(rec.kind).items():
+                self._button(f"btn_handover_{target}", f"转{KINDS[target].title}",
+                             lambda _c=False, t=target: self.handover_requested.emit(t),
+                             keys=key)
         if rec.kind not in ("rating", "enterprise") and not rec.voided:
-            self._button("btn_rate", "记录好差评", self.rate_requested.emit)
-        print_btn = self._button("btn_print", "打印回执（Ctrl+P）",
+            self._button("btn_rate", "记录好差评", self.rate_requested.emit, keys=shortcuts.RATE)
+        print_btn = self._button("btn_print", "打印回执",
                                  lambda: self.print_requested.emit(None))
+        print_btn.setText(shortcuts.with_key("打印回执", shortcuts.PRINT))
+        print_btn.setToolTip(f"打印回执　{shortcuts.PRINT}；预览 {shortcuts.PREVIEW}")
         print_btn.setEnabled(can_print)
         if not can_print:
             print_btn.setToolTip("打印模块尚未安装")
         if can_print and documents:
-            docs = self._button("btn_print_document", "打印文书…", lambda: None)
+            docs = self._button("btn_print_document", "打印文书…", lambda: None,
+                                keys=shortcuts.DOCUMENTS)
             menu = QMenu(docs)
             for key, title in documents:
                 act = menu.addAction(title)

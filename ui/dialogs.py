@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -165,13 +166,49 @@ class LoginDialog(QDialog):
         self.btn_login = box.addButton("登录", QDialogButtonBox.ButtonRole.AcceptRole)
         self.btn_login.setObjectName("btn_login")
         self.btn_login.setProperty("primary", True)
-        self.btn_login.setDefault(True)
-        box.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        quit_button = box.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        # Return is handled in keyPressEvent: in a field it logs in (once), on a button it
+        # presses that button; no default button that could fire a second time
+        for b in (self.btn_login, quit_button):
+            b.setDefault(False)
+            b.setAutoDefault(False)
         box.accepted.connect(self.submit)
         box.rejected.connect(self.reject)
         lay.addWidget(box)
+        # a new try clears the old message: what is shown is always about the last try
+        self.username.textEdited.connect(lambda _t: _set_error(self.error, None))
+        self.password.textEdited.connect(lambda _t: _set_error(self.error, None))
         self.setMinimumWidth(400)
-        (self.password if username else self.username).setFocus()
+        self._first = self.password if username else self.username
+        self._first.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Take the keyboard when shown (a bare X server has no window manager to give it):
+        the clerk types the password straight away."""
+        super().showEvent(event)
+        QTimer.singleShot(0, self._take_focus)
+
+    def _take_focus(self) -> None:
+        if not self.isVisible():
+            return
+        self.raise_()
+        self.activateWindow()
+        focus = self.focusWidget()
+        (focus if focus is not None and focus is not self.btn_login else self._first).setFocus(
+            Qt.FocusReason.ActiveWindowFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focus = self.focusWidget()
+            if isinstance(focus, QPushButton):
+                focus.click()
+            elif focus is self.username and not self.password.text():
+                self.password.setFocus(Qt.FocusReason.TabFocusReason)
+            else:
+                self.submit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def submit(self) -> None:
         name = self.username.text().strip()
@@ -190,8 +227,9 @@ class LoginDialog(QDialog):
                 self._desk.login(name, self.password.text())
         except PermissionDenied as exc:
             _set_error(self.error, str(exc))
-            self.password.selectAll()
-            self.password.setFocus()
+            self.password.clear()  # the next try starts empty (no half-selected old text)
+            self.activateWindow()
+            self.password.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         except DeskError as exc:
             _set_error(self.error, str(exc))

@@ -8,15 +8,16 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCalendarWidget,
     QCheckBox,
     QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
@@ -24,14 +25,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
     QWidgetAction,
 )
 
+from xingan_desk.records import links
 from xingan_desk.records.fields import (
     BoolField,
     ChoiceField,
@@ -127,6 +127,10 @@ class FieldEditor:
 
     def set_read_only(self, read_only: bool) -> None:
         self.widget.setEnabled(not read_only)
+
+    def tab_widgets(self) -> list[QWidget]:
+        """The widgets Tab stops at, in order (the form chains them)."""
+        return [self.widget] if self.widget.focusPolicy() != Qt.FocusPolicy.NoFocus else []
 
     # --- hooks -----------------------------------------------------------------------------
     def _on_left(self) -> None:
@@ -291,6 +295,9 @@ class _PickerEditor(FieldEditor):
     def _extra(self, lay: QHBoxLayout) -> None:
         pass
 
+    def tab_widgets(self) -> list[QWidget]:
+        return [self.edit]
+
     def _picked(self, d: QDate) -> None:
         raise NotImplementedError
 
@@ -349,8 +356,30 @@ class DateTimeEditor(_PickerEditor):
             self.edit.setText("" if value is None else str(value))
 
 
+class _ArrowKeys(QObject):
+    """Arrow keys move between the check boxes of one multiple choice (a single Tab stop)."""
+
+    def __init__(self, editor: MultiChoiceEditor) -> None:
+        super().__init__(editor.frame)
+        self._editor = editor
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and isinstance(watched, QCheckBox):
+            step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1,
+                    Qt.Key.Key_Up: -self._editor.COLUMNS,
+                    Qt.Key.Key_Down: self._editor.COLUMNS}.get(Qt.Key(event.key()))
+            if step is not None and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                self._editor.move_focus(watched, step)
+                return True
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QCheckBox):
+            self._editor.make_tab_stop(watched)
+        return False
+
+
 class MultiChoiceEditor(FieldEditor):
-    """Check boxes in three columns (Tab moves through them, Space ticks)."""
+    """Check boxes in three columns, one Tab stop for all of them: arrow keys move between
+    them, Space ticks (the box last visited is where Tab comes back to)."""
 
     COLUMNS = 3
 
@@ -370,9 +399,44 @@ class MultiChoiceEditor(FieldEditor):
             self.checks[code] = box
         super().__init__(field, frame, **kw)
         self.frame = frame
+        arrows = _ArrowKeys(self)
         for box in self.checks.values():
+            box.installEventFilter(arrows)
             box.toggled.connect(self._on_edited)
-            box.toggled.connect(lambda _b: self._on_left())
+        for box in self.checks.values():
+            box.installEventFilter(_LeaveFilter(box, self._focus_out))
+        first = next(iter(self.checks.values()), None)
+        if first is not None:
+            self.make_tab_stop(first)
+            frame.setFocusProxy(first)
+        if field.help:
+            frame.setToolTip(f"{field.help}（方向键移动，空格勾选）")
+        else:
+            frame.setToolTip("方向键在各项之间移动，空格勾选或取消")
+
+    def make_tab_stop(self, box: QCheckBox) -> None:
+        for other in self.checks.values():
+            other.setFocusPolicy(Qt.FocusPolicy.StrongFocus if other is box
+                                 else Qt.FocusPolicy.ClickFocus)
+
+    def move_focus(self, box: QCheckBox, step: int) -> None:
+        boxes = list(self.checks.values())
+        i = boxes.index(box) + step
+        if 0 <= i < len(boxes):
+            self.make_tab_stop(boxes[i])
+            boxes[i].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _focus_out(self) -> None:
+        QTimer.singleShot(0, self._maybe_left)
+
+    def _maybe_left(self) -> None:
+        focus = QApplication.focusWidget()
+        try:
+            inside = focus is not None and self.frame.isAncestorOf(focus)
+        except RuntimeError:
+            return
+        if not inside:
+            self._on_left()
 
     def get(self) -> Any:
         return [code for code, box in self.checks.items() if box.isChecked()]
@@ -385,131 +449,221 @@ class MultiChoiceEditor(FieldEditor):
             box.blockSignals(False)
 
     def focus(self) -> None:
-        first = next(iter(self.checks.values()), None)
-        if first is not None:
-            first.setFocus(Qt.FocusReason.OtherFocusReason)
+        stop = next((b for b in self.checks.values()
+                     if b.focusPolicy() == Qt.FocusPolicy.StrongFocus), None)
+        if stop is not None:
+            stop.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def tab_widgets(self) -> list[QWidget]:
+        return list(self.checks.values())
 
     def set_read_only(self, read_only: bool) -> None:
         self.frame.setEnabled(not read_only)
 
 
+class _Card(QFrame):
+    """One row of a repeating group, laid out like the paper form: label and blank side by
+    side, two to a line, long texts across the card; a heading and 删除 at the top."""
+
+    SLOTS = 2
+
+    def __init__(self, group: GroupField, key: str, index: int) -> None:
+        super().__init__()
+        self.setProperty("card", True)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 4, 8, 6)
+        outer.setSpacing(4)
+        head = QHBoxLayout()
+        self.heading = QLabel()
+        self.heading.setProperty("role", "card_title")
+        head.addWidget(self.heading)
+        head.addStretch(1)
+        self.remove_button = QPushButton("删除")
+        self.remove_button.setAutoDefault(False)
+        head.addWidget(self.remove_button)
+        outer.addLayout(head)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(4)
+        for c in range(self.SLOTS):
+            grid.setColumnStretch(2 * c + 1, 1)
+        outer.addLayout(grid)
+        self.editors: dict[str, FieldEditor] = {}
+        self.labels: dict[str, QLabel] = {}
+        row = col = 0
+        for f in group.fields:
+            ed = make_editor(f, required=f.required)
+            self.editors[f.key] = ed
+            wide = isinstance(f, TextField) and f.max_len >= 150
+            span = self.SLOTS if wide else 1
+            if col + span > self.SLOTS:
+                row, col = row + 1, 0
+            lab = QLabel("") if isinstance(f, BoolField) else label_for(f, f.required)
+            lab.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            lab.setWordWrap(False)
+            lab.setBuddy(ed.widget)
+            self.labels[f.key] = lab
+            grid.addWidget(lab, row, 2 * col)
+            grid.addWidget(ed.box, row, 2 * col + 1, 1, 2 * span - 1)
+            col += span
+            if col >= self.SLOTS:
+                row, col = row + 1, 0
+        fm = self.fontMetrics()
+        width = max((fm.horizontalAdvance(f.label + "＊") + 6 for f in group.fields), default=40)
+        for lab in self.labels.values():
+            lab.setFixedWidth(width)
+        self.renumber(group, key, index)
+
+    def renumber(self, group: GroupField, key: str, index: int) -> None:
+        n = index + 1
+        self.setObjectName(f"card_{key}_{index}")
+        self.heading.setText(f"{group.label}　{group.row_label.format(n=n)}")
+        self.remove_button.setObjectName(f"field_{key}_{index}_remove")
+        self.remove_button.setToolTip(f"删除{group.label}{group.row_label.format(n=n)}")
+        for sub, ed in self.editors.items():
+            ed.widget.setObjectName(f"field_{key}_{index}_{sub}")
+            ed.box.setObjectName(f"box_{key}_{index}_{sub}")
+            ed.error_label.setObjectName(f"error_{key}_{index}_{sub}")
+            self.labels[sub].setObjectName(f"label_{key}_{index}_{sub}")
+
+    def tab_widgets(self) -> list[QWidget]:
+        out: list[QWidget] = []
+        for ed in self.editors.values():
+            out.extend(ed.tab_widgets())
+        out.append(self.remove_button)
+        return out
+
+
 class GroupEditor(FieldEditor):
-    """A repeating group as an editable table with add/remove row buttons. Choice columns
-    use combo boxes in the cells, yes/no columns check boxes."""
+    """A repeating group (当事人, 材料清单 …) as one card per row: real line edits and combo
+    boxes (input methods and Ctrl+V work as in any field), Tab goes through a card's blanks,
+    its 删除, the next card, then 添加…; nothing scrolls sideways. The group is checked as the
+    clerk leaves it as a whole, not while moving inside it."""
 
     def __init__(self, field: GroupField, **kw: Any) -> None:
         self.group = field
-        table = QTableWidget(0, len(field.fields))
-        table.setHorizontalHeaderLabels(
-            [f"{f.label}{'＊' if f.required else ''}" for f in field.fields])
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        fm = table.fontMetrics()
-        for c, f in enumerate(field.fields):
-            width = max(fm.horizontalAdvance(f.label) + 36,
-                        {"name": 190, "uscc": 170, "id_number": 170, "address": 200,
-                         "item": 300, "note": 200}.get(f.key, 90))
-            if isinstance(f, ChoiceField):
-                texts = [PLEASE_CHOOSE, *(label for _, label in f.options())]
-                width = max(width, max(fm.horizontalAdvance(t) for t in texts) + 44)
-            table.setColumnWidth(c, width)
-        table.verticalHeader().setDefaultSectionSize(30)
-        table.setMinimumHeight(120)
-        table.setTabKeyNavigation(True)
-        row = QWidget()
-        outer = QVBoxLayout(row)
+        frame = QFrame()
+        frame.setProperty("cards", True)
+        outer = QVBoxLayout(frame)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(4)
-        outer.addWidget(table)
+        outer.setSpacing(6)
+        self._cards_layout = QVBoxLayout()
+        self._cards_layout.setSpacing(6)
+        outer.addLayout(self._cards_layout)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("＋ 增加一行")
+        party = links.is_party_group(field)
+        self.add_button = QPushButton(f"＋ 添加{field.label}" if party else "＋ 增加一行")
         self.add_button.setObjectName(f"field_{field.key}_add")
-        self.remove_button = QPushButton("－ 删除所选行")
-        self.remove_button.setObjectName(f"field_{field.key}_remove")
+        self.add_button.setAutoDefault(False)
         buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         outer.addLayout(buttons)
-        super().__init__(field, table, inner=row, **kw)
-        self.table = table
-        self.add_button.clicked.connect(lambda: self.add_row())
-        self.remove_button.clicked.connect(self.remove_selected)
-        table.itemChanged.connect(self._on_edited)
-        table.installEventFilter(_LeaveFilter(table, self._on_left))
+        self.cards: list[_Card] = []
+        # called after cards come or go (the panel puts them into the tab order)
+        self.layout_changed: Callable[[], None] | None = None
+        super().__init__(field, frame, **kw)
+        self.frame = frame
+        self.add_button.clicked.connect(self._add_clicked)
 
-    def _fit_height(self) -> None:
-        rows = self.table.rowCount()
-        h = self.table.horizontalHeader().height() + max(rows, 2) * 30 + 24
-        self.table.setFixedHeight(min(max(h, 120), 300))
+    # --- rows --------------------------------------------------------------------------------
+    def row_count(self) -> int:
+        return len(self.cards)
+
+    def _add_clicked(self) -> None:
+        r = self.add_row()
+        self.cards[r].editors[next(iter(self.cards[r].editors))].focus()
 
     def add_row(self, values: dict[str, Any] | None = None) -> int:
-        values = values or {}
-        r = self.table.rowCount()
-        self.table.insertRow(r)
-        for c, f in enumerate(self.group.fields):
-            v = values.get(f.key)
-            if isinstance(f, ChoiceField):
-                combo = QComboBox()
-                combo.setObjectName(f"field_{self.key}_{r}_{f.key}")
-                combo.addItem("" if not f.required else PLEASE_CHOOSE, None)
-                for code, label in f.options():
-                    combo.addItem(label, code)
-                i = combo.findData(v) if v is not None else 0
-                combo.setCurrentIndex(max(i, 0))
-                combo.currentIndexChanged.connect(self._on_edited)
-                self.table.setCellWidget(r, c, combo)
-            elif isinstance(f, BoolField):
-                item = QTableWidgetItem("是")
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
-                              | Qt.ItemFlag.ItemIsSelectable)
-                item.setCheckState(Qt.CheckState.Checked if v else Qt.CheckState.Unchecked)
-                self.table.setItem(r, c, item)
-            else:
-                text = format_date(v) if isinstance(v, dt.date) else ("" if v is None else str(v))
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self._fit_height()
+        r = len(self.cards)
+        card = _Card(self.group, self.key, r)
+        for sub, ed in card.editors.items():
+            if values and sub in values:
+                ed.set(values[sub])
+            ed.edited = self._sub_edited
+            ed.left = self._sub_left
+        card.remove_button.clicked.connect(lambda _c=False, c=card: self._remove_card(c))
+        card.setEnabled(self.add_button.isEnabled())
+        self.cards.append(card)
+        self._cards_layout.addWidget(card)
+        card.show()  # now, not at the layout's queued show: Tab and setFocus need it visible
+        self._changed()
         self._on_edited()
         return r
 
-    def remove_selected(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()}
-                      | ({self.table.currentRow()} if self.table.currentRow() >= 0 else set()),
-                      reverse=True)
-        for r in rows:
-            self.table.removeRow(r)
-        self._fit_height()
+    def remove_row(self, index: int) -> None:
+        if 0 <= index < len(self.cards):
+            self._remove_card(self.cards[index], refocus=False)
+
+    def _remove_card(self, card: _Card, *, refocus: bool = True) -> None:
+        i = self.cards.index(card)
+        self.cards.pop(i)
+        self._cards_layout.removeWidget(card)
+        card.hide()
+        card.deleteLater()
+        for j, c in enumerate(self.cards):
+            c.renumber(self.group, self.key, j)
+        self._changed()
+        self._on_edited()
+        if refocus:
+            if i < len(self.cards):
+                next(iter(self.cards[i].editors.values())).focus()
+            else:
+                self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _changed(self) -> None:
+        if self.layout_changed is not None:
+            self.layout_changed()
+
+    def _sub_edited(self, _ed: FieldEditor) -> None:
         self._on_edited()
 
+    def _sub_left(self, _ed: FieldEditor) -> None:
+        # moving between the blanks of the group is not leaving it
+        QTimer.singleShot(0, self._maybe_left)
+
+    def _maybe_left(self) -> None:
+        focus = QApplication.focusWidget()
+        try:
+            inside = focus is not None and self.box.isAncestorOf(focus)
+        except RuntimeError:  # the form is gone
+            return
+        if not inside:
+            self._on_left()
+
+    # --- values ------------------------------------------------------------------------------
     def get(self) -> Any:
-        out: list[dict[str, Any]] = []
-        for r in range(self.table.rowCount()):
-            row: dict[str, Any] = {}
-            for c, f in enumerate(self.group.fields):
-                w = self.table.cellWidget(r, c)
-                if isinstance(w, QComboBox):
-                    row[f.key] = w.currentData()
-                    continue
-                item = self.table.item(r, c)
-                if isinstance(f, BoolField):
-                    row[f.key] = bool(item and item.checkState() == Qt.CheckState.Checked)
-                else:
-                    row[f.key] = item.text() if item else ""
-            out.append(row)
-        return out
+        return [{k: ed.get() for k, ed in card.editors.items()} for card in self.cards]
 
     def set(self, value: Any) -> None:
-        self.table.setRowCount(0)
+        for card in self.cards:
+            self._cards_layout.removeWidget(card)
+            card.hide()
+            card.deleteLater()
+        self.cards = []
         for row in value or []:
             self.add_row(dict(row))
         if not value and self.required:
             self.add_row()
-        self._fit_height()
+        self._changed()
+
+    def focus(self) -> None:
+        if self.cards:
+            next(iter(self.cards[0].editors.values())).focus()
+        else:
+            self.add_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def tab_widgets(self) -> list[QWidget]:
+        out: list[QWidget] = []
+        for card in self.cards:
+            out.extend(card.tab_widgets())
+        out.append(self.add_button)
+        return out
 
     def set_read_only(self, read_only: bool) -> None:
-        self.table.setEnabled(not read_only)
+        for card in self.cards:
+            card.setEnabled(not read_only)
         self.add_button.setEnabled(not read_only)
-        self.remove_button.setEnabled(not read_only)
 
 
 def make_editor(field: Field, *, required: bool | None = None) -> FieldEditor:

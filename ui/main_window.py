@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -78,6 +79,14 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         outer.addWidget(self.top)
         outer.addWidget(self.panes, 1)
+        # while locked: this instead of the lists, so nobody reads visitors' data behind the
+        # login dialog
+        self.lock_cover = QLabel("已锁定。请在登录窗口中输入密码继续。")
+        self.lock_cover.setObjectName("lock_cover")
+        self.lock_cover.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.lock_cover.setProperty("role", "hint")
+        self.lock_cover.hide()
+        outer.addWidget(self.lock_cover, 1)
         self.setCentralWidget(central)
         self.status = WindowStatus(self.statusBar(), ident, desk.user)
 
@@ -212,6 +221,9 @@ class MainWindow(QMainWindow):
         self.act_print = act("act_print", "打印", QKeySequence.StandardKey.Print,
                              lambda: self.print_record(None))
         self.act_print.setEnabled(self.printing is not None)
+        self.act_preview = act("act_preview", "打印预览", "Ctrl+Shift+P",
+                               lambda: self.commands.print_record(None, preview=True))
+        self.act_preview.setEnabled(self.printing is not None)
         self.act_cancel = act("act_cancel", "取消", "Esc", self.cancel)
         act("act_lock_key", "锁定", "Ctrl+L", self.lock)
         for i, (key, title) in enumerate(AREAS, start=1):
@@ -244,6 +256,19 @@ class MainWindow(QMainWindow):
 
     def select_record(self, record_id: str) -> bool:
         return self.records.select_record(record_id)
+
+    def set_locked(self, locked: bool) -> None:
+        """Hide every record while the login dialog asks who continues."""
+        self.top.setVisible(not locked)
+        self.panes.setVisible(not locked)
+        self.lock_cover.setVisible(locked)
+
+    def take_focus(self) -> None:
+        """The window takes the keyboard (after login, also on a bare X server without a
+        window manager that would give it): the search field, ready for typing."""
+        self.raise_()
+        self.activateWindow()
+        self.focus_search()
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

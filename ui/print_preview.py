@@ -33,6 +33,16 @@ ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
 PRINT_DPI = 300  # pages are rasterised at this resolution for the printer
 
 
+def default_printer() -> Any:
+    """A QPrinter on this PC's default printer, or None when there is none."""
+    from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+
+    info = QPrinterInfo.defaultPrinter()
+    if info.isNull():
+        return None
+    return QPrinter(info, QPrinter.PrinterMode.HighResolution)
+
+
 class PrintPreview(QDialog):
     """`on_output()` is called once the paper really leaves the program (printed or saved), so
     a preview the clerk closes unprinted is not logged as a print."""
@@ -165,6 +175,15 @@ class PrintPreview(QDialog):
         if self.print_to(printer):
             self._output()
             self.accept()
+
+    def print_without_dialog(self, printer: Any) -> bool:
+        """Straight to `printer` (the default one, for Ctrl+P with direct printing on); the
+        print is logged like one from the dialog."""
+        self.prepare(printer)
+        if not self.print_to(printer):
+            return False
+        self._output()
+        return True
 
     def prepare(self, printer: Any) -> None:
         """The paper of the PDF (A4 or the 80 mm roll), no extra margins."""

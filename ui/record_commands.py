@@ -48,6 +48,15 @@ def probe_printing() -> Callable[..., Any] | None:
     return render if callable(render) else None
 
 
+def _default_printer() -> Any:
+    from .print_preview import default_printer
+
+    return default_printer()
+
+
+PRINT_DIRECT_SETTING = "print_direct"  # Ctrl+P prints on the default printer (打印设置)
+
+
 class RecordCommands(QObject):
     record_shown = Signal(str)  # record id, after the detail panel was filled
 
@@ -60,6 +69,8 @@ class RecordCommands(QObject):
         self.action_dialog: ActionDialog | None = None
         self.preview: PrintPreview | None = None
         self.printing = probe_printing()
+        # where Ctrl+P prints with direct printing on (a QPrinter, or None: no printer)
+        self.direct_printer: Callable[[], Any] = _default_printer
         self._details = Latest()
         self._loading: str | None = None  # the record whose detail is being read
         d = win.detail
@@ -268,8 +279,10 @@ class RecordCommands(QObject):
         DeskOp(self.win, self.runner, lambda: desk.void(rec.id, reason)).run()
 
     # --- printing ------------------------------------------------------------------------
-    def print_record(self, document: str | None = None) -> None:
-        """Render the receipt (or a document) to PDF on the I/O lane, then preview it."""
+    def print_record(self, document: str | None = None, *, preview: bool = False) -> None:
+        """Render the receipt (or a document) to PDF on the I/O lane, then preview it; with
+        the window's direct printing on (打印设置), Ctrl+P prints it on the default printer
+        and only `preview` (Ctrl+Shift+P) shows it first."""
         rec = self.win.detail.record
         render = self.printing
         if rec is None or render is None:
@@ -278,19 +291,25 @@ class RecordCommands(QObject):
         doc = document if isinstance(document, str) else None
         desk = self.desk
 
-        def work() -> Path:
+        def work() -> tuple[Path, bool]:
             layout = "a4"
             if doc is None:  # receipts follow the window's paper (A4 or an 80 mm roll)
                 layout = str(desk.setting("receipt_layout") or "a4")
+            direct = not preview and bool(desk.setting(PRINT_DIRECT_SETTING) or False)
             path = render(desk, rec.receipt_no, out, document=doc, layout=layout, log=False)
-            return Path(str(path or out))
+            return Path(str(path or out)), direct
+
+        def done(result: tuple[Path, bool]) -> None:
+            path, direct = result
+            if direct:
+                self._print_direct(path, rec, doc)
+            else:
+                self._preview(path, rec, doc)
 
         QueryOp(self.win, self.runner, work).on_io().with_progress("正在生成打印文件…") \
-            .success(lambda path: self._preview(path, rec, doc)).run()
+            .success(done).run()
 
-    def _preview(self, path: Path, rec: RecordView, document: str | None) -> None:
-        from .print_preview import PrintPreview
-
+    def _output_logger(self, rec: RecordView, document: str | None) -> Callable[[], None]:
         desk = self.desk
 
         def output() -> None:  # printed or saved: now it is a print (补打 from the second)
@@ -300,5 +319,24 @@ class RecordCommands(QObject):
                    lambda: log_output(desk, rec.receipt_no, document=document)) \
                 .changes(lambda _n: Changes(frozenset({rec.id}))).run()
 
-        self.preview = PrintPreview(path, self.win, on_output=output)
+        return output
+
+    def _preview(self, path: Path, rec: RecordView, document: str | None) -> None:
+        from .print_preview import PrintPreview
+
+        self.preview = PrintPreview(path, self.win, on_output=self._output_logger(rec, document))
         self.preview.open()
+
+    def _print_direct(self, path: Path, rec: RecordView, document: str | None) -> None:
+        from .print_preview import PrintPreview
+
+        printer = self.direct_printer()
+        if printer is None:
+            self.win.say("本机没有默认打印机，已打开打印预览", 8000)
+            self._preview(path, rec, document)
+            return
+        job = PrintPreview(path, self.win, on_output=self._output_logger(rec, document))
+        ok = job.print_without_dialog(printer)
+        job.deleteLater()
+        if ok:
+            self.win.say(f"已发送到打印机：{rec.receipt_no}（预览请按 Ctrl+Shift+P）", 8000)

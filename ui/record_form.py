@@ -7,6 +7,7 @@ first bad field gets the focus; nothing typed is ever discarded by a failed save
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -35,18 +36,27 @@ from xingan_desk.records.fields import BoolField, Field, GroupField
 from xingan_desk.records.kind import RecordKind
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import Action
-from xingan_desk.views import Changes, RecordView
+from xingan_desk.views import Changes, Query, RecordView
 
-from .editors import FieldEditor, GroupEditor, label_for, make_editor
-from .ops import DeskOp
+from .editors import FieldEditor, GroupEditor, LineEditor, label_for, make_editor
+from .ops import DeskOp, QueryOp
 from .tasks import TaskRunner, show_error
 
 AUTOSAVE_MS = 5000
 
 
-def _form_row(layout: QFormLayout, field: Field, editor: FieldEditor, required: bool) -> QLabel:
+def _form_row(layout: QFormLayout, field: Field, editor: FieldEditor,
+              required: bool) -> QLabel | None:
+    if isinstance(field, GroupField):  # its name as a heading, then cards across the width
+        heading = label_for(field, required)
+        heading.setProperty("role", "group_heading")
+        heading.setBuddy(editor.widget)
+        layout.addRow(heading)
+        layout.addRow(editor.box)
+        return None
     # a check box carries its own label; an empty one keeps the columns aligned
     label = QLabel("") if isinstance(field, BoolField) else label_for(field, required)
+    label.setBuddy(editor.widget)
     layout.addRow(label, editor.box)
     return label
 
@@ -92,15 +102,28 @@ class FieldPanel(QWidget):
                     holder.setLayout(lay)
                     outer.addWidget(holder)
                 boxes[group] = lay
-            labels.append(_form_row(boxes[group], f, editor, req))
+            label = _form_row(boxes[group], f, editor, req)
+            if label is not None:
+                labels.append(label)
+            if isinstance(editor, GroupEditor):
+                editor.layout_changed = self.fix_tab_order
+        # widgets Tab reaches after the last field (the form's buttons)
+        self.tail: list[QWidget] = []
         # one label column width for every group, so the boxes line up; very long labels wrap
         fm = self.fontMetrics()
         width = min(max((fm.horizontalAdvance(f.label + "＊") + 8 for f in fields
-                         if not isinstance(f, BoolField)), default=60), 180)
+                         if not isinstance(f, (BoolField, GroupField))), default=60), 180)
         for lb in labels:
             lb.setFixedWidth(width)
             lb.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         outer.addStretch(1)
+
+    def fix_tab_order(self) -> None:
+        """Tab goes through the fields in the paper form's order (cards added later, too),
+        then the tail; Shift+Tab the other way. No widget is skipped or trapped."""
+        chain = [w for ed in self.editors.values() for w in ed.tab_widgets()] + self.tail
+        for a, b in itertools.pairwise(chain):
+            QWidget.setTabOrder(a, b)
 
     def raw(self) -> dict[str, Any]:
         return {k: ed.get() for k, ed in self.editors.items()}
@@ -151,6 +174,8 @@ class RecordForm(QWidget):
         self.draft_id = draft_id or str(uuid.uuid4())
         self._saving = False
         self._save_count = 0
+        self.duplicate_box: QMessageBox | None = None
+        self._store_errors: set[str] = set()  # refused by the store (not re-checked here)
         self.setObjectName(f"form_{self.kind.key}")
 
         outer = QVBoxLayout(self)
@@ -208,10 +233,13 @@ class RecordForm(QWidget):
             dict(record.values) if record is not None else dict(self._defaults))
         self.panel.set_raw(start)
         for ed in self.editors.values():  # groups required to have rows start with one
-            if isinstance(ed, GroupEditor) and ed.table.rowCount() == 0 and ed.required:
+            if isinstance(ed, GroupEditor) and ed.row_count() == 0 and ed.required:
                 ed.add_row()
+        self.panel.tail = [self.btn_cancel, self.btn_save]
+        self.panel.fix_tab_order()
         self._initial = self.raw()
         self._draft_saved = self._initial
+        self.lookups = self._enterprise_lookups()
 
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -240,20 +268,48 @@ class RecordForm(QWidget):
 
     # --- validation as the clerk goes -----------------------------------------------------
     def _field_edited(self, ed: FieldEditor) -> None:
-        if ed.error and isinstance(ed, GroupEditor):
-            return
         if ed.error:  # re-check quietly while typing only to clear a fixed error
             _, errors = self.kind.clean({ed.key: ed.get()}, keys=(ed.key,))
             if ed.key not in errors:
                 ed.set_error(None)
+                self._refresh_summary()
 
     def _field_left(self, ed: FieldEditor) -> None:
         raw = self.raw()
-        known, _ = self.kind.clean(raw, keys=tuple(self.editors))
+        known, everywhere = self.kind.clean(raw, keys=tuple(self.editors))
         values, errors = self.kind.clean({ed.key: raw[ed.key]}, keys=(ed.key,), existing=known)
         ed.set_error(errors.get(ed.key))
+        self._store_errors.discard(ed.key)
+        for other in self.editors.values():  # fixed by this field (a rule across fields)
+            if (other is not ed and other.error and other.key not in everywhere
+                    and other.key not in self._store_errors):
+                other.set_error(None)
+        self._refresh_summary()
         if ed.key in links.uscc_fields(self.kind) and ed.key in values and values[ed.key]:
             self._fill_from_registry(ed, str(values[ed.key]))
+
+    def _enterprise_lookups(self) -> list[Any]:
+        """单位名称 looks the registry up by name where the form has a credit code to fill."""
+        codes = links.uscc_fields(self.kind)
+        if links.is_registry(self.kind) or not codes:
+            return []
+        from .enterprise_lookup import EnterpriseLookup
+
+        out = []
+        for f in self.kind.intake_fields:
+            ed = self.editors.get(f.key)
+            if f.role == "enterprise_name" and isinstance(ed, LineEditor):
+                lookup = EnterpriseLookup(self.desk, self.runner, ed.edit, self)
+                lookup.chosen.connect(lambda _n, code, k=codes[0]: self._enterprise_chosen(k, code))
+                out.append(lookup)
+        return out
+
+    def _enterprise_chosen(self, uscc_key: str, code: str) -> None:
+        ed = self.editors.get(uscc_key)
+        if ed is None or not code:
+            return
+        ed.set(code)
+        self._field_left(ed)  # as if typed: checked, then the registry fills the rest
 
     def typed_keys(self) -> set[str]:
         """Fields holding something a person entered: not empty and not the form's default."""
@@ -288,13 +344,67 @@ class RecordForm(QWidget):
         if self._saving:
             return
         raw = self.raw()
-        _, errors = self.kind.clean(raw, keys=tuple(self.editors))
+        values, errors = self.kind.clean(raw, keys=tuple(self.editors))
         if errors:
             self.show_errors(errors)
             return
         self._saving = True
         self.btn_save.setEnabled(False)
         self.show_errors({})
+        code = links.uscc_of(self.kind, values)
+        if self.record is None and code and links.one_active_per_enterprise(self.kind):
+            self._check_active(code, raw)
+            return
+        self._write(raw)
+
+    def _check_active(self, code: str, raw: dict[str, Any]) -> None:
+        """A second active record of this kind for the enterprise: ask before saving."""
+        desk, kind = self.desk, self.kind
+        key = links.uscc_fields(kind)[0]
+        terminal = kind.workflow.terminal if kind.workflow is not None else frozenset()
+
+        def find() -> list[RecordView]:
+            return [r for r in desk.search(Query(kind=kind.key, extra={key: code}))
+                    if r.status not in terminal]
+
+        def found(active: list[RecordView]) -> None:
+            if not active:
+                self._write(raw)
+                return
+            listed = "、".join(f"{r.receipt_no}（{r.status_label}）" for r in active[:3])
+            box = QMessageBox(QMessageBox.Icon.Warning, f"已有进行中的{kind.title}",
+                              f"该企业已有进行中的{kind.title}：{listed}。\n"
+                              f"一般一家企业同时只办理一份{kind.title}。仍要保存这一份吗？",
+                              QMessageBox.StandardButton.NoButton, self)
+            box.setObjectName("duplicate_warning")
+            yes = box.addButton("仍然保存", QMessageBox.ButtonRole.AcceptRole)
+            yes.setObjectName("btn_duplicate_save")
+            no = box.addButton("不保存，返回修改", QMessageBox.ButtonRole.RejectRole)
+            no.setObjectName("btn_duplicate_back")
+            box.setDefaultButton(no)
+            box.setEscapeButton(no)
+            self.duplicate_box = box
+
+            def answered() -> None:
+                self.duplicate_box = None
+                if box.clickedButton() is yes:
+                    self._write(raw)
+                else:
+                    self._saving = False
+                    self.btn_save.setEnabled(True)
+                    self.message.emit(f"未保存：该企业已有进行中的{kind.title}")
+
+            box.finished.connect(lambda _r: answered())
+            box.open()
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self.btn_save.setEnabled(True)
+            show_error(self, exc, "保存未完成")
+
+        QueryOp(self, self.runner, find).success(found).failure(failed).run()
+
+    def _write(self, raw: dict[str, Any]) -> None:
         draft = self.draft_id  # discarded in the save's own transaction
         if self.record is None:
             def work() -> tuple[RecordView, Changes]:
@@ -320,19 +430,32 @@ class RecordForm(QWidget):
         self._saving = False
         self.btn_save.setEnabled(True)
         if isinstance(exc, ValidationFailed):
+            self._store_errors = set(exc.errors)
             self.show_errors(exc.errors)
         else:
             show_error(self, exc, "保存未完成")
 
+    def _summary(self, errors: Mapping[str, str], rest: list[str]) -> str:
+        n = len(errors)
+        lead = "、".join(self.kind.field(k).label for k in errors if self.kind.has_field(k))
+        text = f"有{n}处需要修改：{lead}" if lead else ""
+        return "；".join([t for t in (text, *rest) if t])
+
+    def _refresh_summary(self) -> None:
+        """The summary above the buttons follows the fields: it shrinks as errors are fixed
+        and goes away with the last one (it only appears on a save)."""
+        if self.form_error.isHidden():
+            return
+        errors = {k: ed.error for k, ed in self.editors.items() if ed.error}
+        if not errors:
+            self.form_error.hide()
+            return
+        self.form_error.setText(self._summary(errors, []))
+
     def show_errors(self, errors: Mapping[str, str]) -> None:
         rest = self.panel.show_errors(errors)
         if errors:
-            n = len(errors)
-            lead = "、".join(self.kind.field(k).label for k in errors if self.kind.has_field(k))
-            text = f"有{n}处需要修改：{lead}" if lead else ""
-            if rest:
-                text = "；".join([t for t in (text, *rest) if t])
-            self.form_error.setText(text)
+            self.form_error.setText(self._summary(errors, rest))
             self.form_error.show()
             first = self.panel.first_error(errors)
             if first is not None:

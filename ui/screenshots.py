@@ -125,8 +125,28 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
                 form.save()
                 _pump(lambda: not runner.busy)
                 saved.append(_save(win, out, "form_consultation_errors"))
+            if key == "mediation":  # the party cards, two applicants and a respondent
+                form.editor("applicants").set([
+                    {"party_type": "person", "name": "王芳", "gender": "female",
+                     "ethnicity": "蒙古族", "id_number": "152223199001011234",
+                     "phone": "13800138000", "address": "扎赉特旗音德尔镇繁荣街道12号"},
+                    {"party_type": "org", "name": "扎赉特旗丰收农机制造有限公司",
+                     "uscc": "93152223MA0R5K6L3R", "legal_rep": "张建国",
+                     "phone": "0482-6012345"}])
+                form.editor("respondents").set([
+                    {"party_type": "org", "name": "突泉县某农机有限公司",
+                     "uscc": "92152224MA7Q000118"}])
+                _pump()
+                group = form.editor("applicants").box.parentWidget()
+                if group is not None:  # the 当事人 box at the top of the view
+                    form.scroll_area.verticalScrollBar().setValue(group.y())
+                saved.append(_save(win, out, "form_mediation_parties"))
             form.cancel(ask=False)
             _pump(lambda: not runner.busy)
+
+        win.set_locked(True)  # what stays on screen behind the login dialog after Ctrl+L
+        saved.append(_save(win, out, "main_locked"))
+        win.set_locked(False)
 
         login = LoginDialog(desk, username="admin")
         login.password.setText("wrong")
@@ -170,7 +190,7 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
 
         from .admin import AdminDialog
 
-        for tab in ("users", "calendar", "audit"):  # 系统管理
+        for tab in ("users", "calendar", "print", "audit"):  # 系统管理
             admin = AdminDialog(desk, runner, win, tab=tab)
             admin.show()
             _pump(lambda: not runner.busy)

@@ -41,6 +41,7 @@ class Session(QObject):
         previous = self.desk.user.username
         self.desk.logout()
         self.win.detail.clear()
+        self.win.set_locked(True)
         dlg = LoginDialog(self.desk, self.win, username=previous)
         dlg.setWindowTitle("已锁定 — 请登录")
         dlg.accepted.connect(self._logged_in)
@@ -49,6 +50,8 @@ class Session(QObject):
         dlg.open()
 
     def _logged_in(self) -> None:
+        self.win.set_locked(False)
+        self.win.take_focus()
         self.win.user_changed()
         self.offer_drafts()
 

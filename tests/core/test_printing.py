@@ -568,3 +568,32 @@ def test_importing_printing_does_not_load_reportlab() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("county", ["152200", "152221", "152222", "committee"])
+def test_roll80_office_name_in_mongolian_fits_one_line(tmp_path: Path, county: str) -> None:
+    """Issue 11.9: on the 80 mm roll the Mongolian office name is one line (both names
+    smaller at the same size, the Mongolian condensed if need be), still above the Chinese."""
+    from pypdf import PdfReader
+
+    desk = Desk.initialise(tmp_path / "store", "152221" if county == "committee" else county,
+                           "02", admin_password=ADMIN_PASSWORD)
+    desk.use_account("admin")
+    kind, values = (("mediation", GOOD_MEDIATION) if county == "committee"
+                    else ("consultation", GOOD_CONSULTATION))
+    rec, _ = desk.create(kind, values)
+    out = render(desk, rec.receipt_no, tmp_path / "roll.pdf", layout="roll80", log=False)
+    desk.close()
+    seen: list[tuple[str, float, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip() and font is not None:
+            seen.append((str(font.get("/BaseFont")), cm[5] + tm[5] * cm[3], size * tm[3]))
+
+    PdfReader(str(out or tmp_path / "roll.pdf")).pages[0].extract_text(visitor_text=visit)
+    mongolian = [(y, s) for f, y, s in seen if "NotoSansMongolian" in f]
+    assert len({round(y) for y, _ in mongolian}) == 1, mongolian  # one line
+    top_chinese = max(y for f, y, s in seen if "NotoSansMongolian" not in f)
+    assert mongolian[0][0] > top_chinese
+    chinese_size = next(s for f, y, s in seen if y == top_chinese)
+    assert round(mongolian[0][1], 1) == round(chinese_size, 1) >= 6.5

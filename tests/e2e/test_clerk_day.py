@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
 )
 
 from tests.ui.qt_helpers import child, open_main_window, type_chinese
@@ -43,23 +42,6 @@ def _login(qtbot: Any, desk: Any, username: str, password: str) -> None:
     with qtbot.waitSignal(dlg.accepted, timeout=3000):
         qtbot.mouseClick(child(dlg, QPushButton, "btn_login"), Qt.MouseButton.LeftButton)
     assert desk.user.username == username
-
-
-def _edit_cell(qtbot: Any, table: QTableWidget, row: int, col: int, text: str,
-               chinese: bool = False) -> None:
-    """Type into a table cell the way a clerk does: select, F2, type, Enter."""
-    table.setFocus()
-    table.setCurrentCell(row, col)
-    table.editItem(table.item(row, col))
-    editors = [w for w in table.viewport().findChildren(QLineEdit) if w.isVisible()]
-    assert len(editors) == 1, editors
-    editor = editors[0]
-    if chinese:
-        type_chinese(editor, text)
-    else:
-        qtbot.keyClicks(editor, text)
-    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on a queued call
-    qtbot.waitUntil(lambda: table.item(row, col).text() == text, timeout=2000)
 
 
 def test_consultation_handover_and_acceptance(qtbot: Any, desk: Any, runner: Any) -> None:
@@ -115,11 +97,10 @@ def test_consultation_handover_and_acceptance(qtbot: Any, desk: Any, runner: Any
     applicants = med_form.editors["applicants"].get()
     assert applicants[0]["name"] == "兴安新材料有限公司"
     assert applicants[0]["party_type"] == "org"
-    respondents = child(med_form, QTableWidget, "field_respondents")
     child(med_form, QComboBox, "field_respondents_0_party_type").setCurrentIndex(
         child(med_form, QComboBox, "field_respondents_0_party_type").findData("org"))
-    _edit_cell(qtbot, respondents, 0, 1, "突泉县某农机有限公司", chinese=True)
-    _edit_cell(qtbot, respondents, 0, 2, "92152224MA7Q000118")
+    type_chinese(child(med_form, QLineEdit, "field_respondents_0_name"), "突泉县某农机有限公司")
+    qtbot.keyClicks(child(med_form, QLineEdit, "field_respondents_0_uscc"), "92152224MA7Q000118")
     right = child(med_form, QComboBox, "field_right_type")
     right.setCurrentIndex(right.findData("patent"))
     dispute = child(med_form, QComboBox, "field_dispute_type")

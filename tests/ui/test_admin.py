@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
 from tests.conftest import GOOD_CONSULTATION
 from tests.ui.qt_helpers import child, type_chinese
@@ -108,9 +108,14 @@ def test_print_settings_apply_to_the_next_receipt(qtbot: Any, desk: Any, runner:
     message = child(page, QLabel, "print_message")
     assert "联系电话格式不对" in message.text()
     phone.setText("0482-6012345")
+    direct = child(page, QCheckBox, "print_direct")
+    assert not direct.isChecked()  # previews by default
+    direct.setChecked(True)
     child(page, QPushButton, "btn_print_save").click()
     qtbot.waitUntil(lambda: "已保存" in message.text(), timeout=3000)
     assert desk.setting("receipt_layout") == "roll80" and desk.setting("notice_days") == 7
+    assert desk.setting("print_direct") is True
+    desk.set_setting("print_direct", False)  # the preview below
 
     from pypdf import PdfReader
 

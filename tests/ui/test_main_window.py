@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QListWidget, QPushButton
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
 from tests.ui.qt_helpers import child, open_main_window, type_chinese
@@ -285,4 +285,138 @@ def test_clerk_changes_own_password(qtbot: Any, desk: Any, runner: Any) -> None:
     with qtbot.waitSignal(dlg.accepted, timeout=3000):
         dlg.submit()
     assert desk.login("lina", "Clerk2027b").username == "lina"
+    win.close()
+
+
+def _type_here(qtbot: Any, text: str) -> None:
+    """Keys go where the keyboard focus is, as on a real display."""
+    w = QApplication.focusWidget()
+    assert w is not None
+    qtbot.keyClicks(w, text)
+
+
+def test_locked_window_hides_records_and_return_logs_in_after_a_wrong_try(
+        qtbot: Any, desk: Any, runner: Any) -> None:
+    """Issue 11.3: the lock hides the lists (no visitor's name readable behind the dialog);
+    the dialog has the keyboard; after one wrong password the right one and Return log in;
+    afterwards the main window has the keyboard again."""
+    desk.create("consultation", GOOD_CONSULTATION)
+    win = _window(qtbot, desk, runner)
+    qtbot.waitUntil(lambda: win.model is not None and win.model.rowCount() == 1, timeout=3000)
+    assert win.table.isVisible()
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    dlg = win.login_dialog
+    assert not win.table.isVisible() and not win.detail.isVisible()
+    assert not win.search.isVisible()
+    assert child(win, QLabel, "lock_cover").isVisible()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dlg.password, timeout=2000)
+    _type_here(qtbot, "Wrong2026x")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert dlg.isVisible() and dlg.error.text() == "用户名或密码不正确"
+    assert QApplication.focusWidget() is dlg.password and dlg.password.text() == ""
+    _type_here(qtbot, "Admin2026x")
+    assert not dlg.error.isVisible()  # the old message goes as the clerk types again
+    with qtbot.waitSignal(dlg.accepted, timeout=3000):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert desk.user.username == "admin"
+    assert win.table.isVisible() and not child(win, QLabel, "lock_cover").isVisible()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.search, timeout=2000)
+    failures = [a for a in desk.audit_trail() if a.action == "login_failed"]
+    assert len(failures) == 1  # one Return, one try
+    win.close()
+
+
+def test_main_window_takes_the_keyboard_after_login(qtbot: Any, desk: Any,
+                                                    runner: Any) -> None:
+    """Issue 11.4: on a display without a window manager nothing gives the new window the
+    focus; it takes it itself (the search field, ready to type)."""
+    win = MainWindow(desk, runner)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.take_focus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.search, timeout=2000)
+    assert QApplication.activeWindow() is win
+    win.close()
+
+
+def _active(qtbot: Any, win: Any) -> None:
+    """Window shortcuts need the window active (offscreen, nobody re-activates it after a
+    dialog closed)."""
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+
+
+def test_record_actions_have_shortcuts_from_the_declarations(qtbot: Any, desk: Any,
+                                                             runner: Any) -> None:
+    """Issue 11.4: 受理 (the mediation workflow's first declared action) is Alt+1, shown on
+    its button; 转预审备案/转调解受理 are F6/F7 in the order links.py declares them."""
+    desk.create("mediation", GOOD_MEDIATION)
+    win = open_main_window(qtbot, desk, runner)
+    win.goto_area("mediation")
+    qtbot.waitUntil(lambda: win.model is not None and win.model.rowCount() == 1, timeout=3000)
+    win.table.selectRow(0)
+    qtbot.waitUntil(lambda: win.detail.record is not None and not runner.busy, timeout=3000)
+    accept = child(win, QPushButton, "btn_action_accept")
+    assert accept.isVisible()
+    assert accept.text() == "受理（Alt+1）" and "Alt+1" in accept.toolTip()
+    assert child(win, QPushButton, "btn_edit").text() == "修改（F2）"
+    _active(qtbot, win)
+    qtbot.keyClick(win.table, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: win.action_dialog is not None, timeout=3000)
+    assert win.action_dialog.action.key == "accept"
+    win.action_dialog.reject()
+
+    rec, _ = desk.create("consultation", GOOD_CONSULTATION)
+    win.goto_area("consultation")
+    qtbot.waitUntil(lambda: win.model is not None and win.model.rowCount() == 1, timeout=3000)
+    win.table.selectRow(0)
+    qtbot.waitUntil(lambda: win.detail.record is not None
+                    and win.detail.record.id == rec.id and not runner.busy, timeout=3000)
+    assert child(win, QPushButton, "btn_handover_preexam_filing").text() == "转预审备案（F6）"
+    assert child(win, QPushButton, "btn_handover_mediation").text() == "转调解受理（F7）"
+    _active(qtbot, win)
+    qtbot.keyClick(win.table, Qt.Key.Key_F7)
+    qtbot.waitUntil(lambda: win.form is not None, timeout=3000)
+    assert win.form.kind.key == "mediation" and win.form.handover_from == rec.id
+    win.form.cancel(ask=False)
+    win.close()
+
+
+def test_ctrl_p_prints_straight_to_the_printer_when_set(qtbot: Any, desk: Any, runner: Any,
+                                                       tmp_path: Any) -> None:
+    """Issue 11.9: with 直接打印 on, Ctrl+P sends the receipt to the default printer (here a
+    PDF printer) without a preview and logs the print; Ctrl+Shift+P still previews."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from ui.print_preview import PrintPreview
+
+    rec, _ = desk.create("consultation", GOOD_CONSULTATION)
+    desk.set_setting("print_direct", True)
+    win = open_main_window(qtbot, desk, runner)
+    if win.printing is None:
+        import pytest
+
+        pytest.skip("xingan_desk.printing.render is not available")
+    target = tmp_path / "printed.pdf"
+
+    def pdf_printer() -> QPrinter:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        return printer
+
+    win.commands.direct_printer = pdf_printer
+    win.table.selectRow(0)
+    qtbot.waitUntil(lambda: win.detail.record is not None, timeout=3000)
+    _active(qtbot, win)
+    qtbot.keyClick(win.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: desk.get(rec.id).print_count == 1, timeout=15000)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert win.preview is None  # no preview on the way
+    _active(qtbot, win)
+    qtbot.keyClick(win.table, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(win.preview, PrintPreview), timeout=15000)
+    win.preview.close()
     win.close()

@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMITTEE",
     "SETTING_KEY",
+    "FittedHeader",
     "OfficeText",
+    "fit_header",
     "header_paragraphs",
     "office_for",
     "office_for_record",
@@ -161,3 +163,43 @@ def header_paragraphs(office: OfficeText, font_size: float) -> tuple[Paragraph, 
         Paragraph(markup(office.mongolian, base=fonts.mongolian), mongolian_style),
         Paragraph(markup(office.chinese), chinese_style),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FittedHeader:
+    """The header paragraphs at the size that keeps the Mongolian name on one line.
+    `scale` < 1: the Mongolian line is drawn condensed horizontally by that factor (wrap it at
+    width / scale); its letters keep the Chinese line's height."""
+
+    mongolian: Paragraph
+    chinese: Paragraph
+    size: float
+    scale: float = 1.0
+
+
+def _lines(p: Paragraph, width: float) -> int:
+    p.wrap(width, 10_000)
+    return len(getattr(p.blPara, "lines", ()) or ()) or 1
+
+
+def fit_header(office: OfficeText, font_size: float, width: float, *, min_size: float,
+               min_scale: float = 0.7) -> FittedHeader:
+    """Both names at one size (Mongolian above Chinese, equal size), the Mongolian on ONE line
+    of ``width``: the largest size from ``font_size`` down to ``min_size`` (quarter points)
+    at which it fits; a name too long even at ``min_size`` is condensed horizontally (not
+    below ``min_scale``); only a name longer still wraps."""
+    size = font_size
+    while True:
+        mongolian, chinese = header_paragraphs(office, size)
+        if _lines(mongolian, width) <= 1:
+            return FittedHeader(mongolian, chinese, size)
+        if size - 0.25 < min_size - 1e-9:
+            break
+        size -= 0.25
+    scale = 0.98
+    while scale >= min_scale - 1e-9:
+        if _lines(mongolian, width / scale) <= 1:
+            return FittedHeader(mongolian, chinese, size, round(scale, 2))
+        scale -= 0.02
+    log.warning("office name %s wraps in the header", office.key)
+    return FittedHeader(mongolian, chinese, size)

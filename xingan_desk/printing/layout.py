@@ -50,6 +50,7 @@ class Layout:
     title: float
     label_width: float  # label column of label/value tables
     qr: float  # QR code side
+    header_min: float = 0.0  # the office name may shrink to this to stay on one line
 
     @property
     def content_width(self) -> float:
@@ -62,9 +63,11 @@ class Layout:
 
 LAYOUTS: dict[str, Layout] = {
     "a4": Layout("a4", 210 * MM, 297 * MM, 20 * MM, 12 * MM, 16 * MM,
-                 body=10.5, small=8.5, header=13, title=18, label_width=34 * MM, qr=30 * MM),
+                 body=10.5, small=8.5, header=13, title=18, label_width=34 * MM, qr=30 * MM,
+                 header_min=11),
     "roll80": Layout("roll80", 80 * MM, None, 4 * MM, 4 * MM, 6 * MM,
-                     body=8, small=6.5, header=8.5, title=11, label_width=17 * MM, qr=26 * MM),
+                     body=8, small=6.5, header=8.5, title=11, label_width=17 * MM, qr=26 * MM,
+                     header_min=6.5),
 }
 ROLL_MAX_HEIGHT = 1200 * MM  # longer content continues on a second "page" (another cut)
 
@@ -546,7 +549,7 @@ def build_pdf(
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     from .fonts import register_fonts
-    from .header import header_paragraphs
+    from .header import fit_header
 
     fonts = register_fonts()
     # Binary (Flate only) streams: ASCII85 on top makes the file 25 % bigger and costs time.
@@ -555,8 +558,11 @@ def build_pdf(
     stamp = reprint_label(reprint) if reprint > 0 else ""
     stamp_w = (lay.body * 1.25 * (len(stamp) + 1.5)) if stamp and not lay.is_roll else 0.0
     header_w = lay.content_width - 2 * stamp_w
-    mongolian, chinese = header_paragraphs(office, lay.header)
-    _, mn_h = mongolian.wrap(header_w, 10_000)
+    # the Mongolian name on one line (an 80 mm roll is narrow): both scripts smaller, at
+    # equal size, and if need be the Mongolian line condensed
+    fitted = fit_header(office, lay.header, header_w, min_size=lay.header_min or lay.header)
+    mongolian, chinese, mn_scale = fitted.mongolian, fitted.chinese, fitted.scale
+    _, mn_h = mongolian.wrap(header_w / mn_scale, 10_000)
     _, zh_h = chinese.wrap(header_w, 10_000)
     gap = lay.header * 0.15
     rule_gap = lay.header * 0.45
@@ -575,7 +581,11 @@ def build_pdf(
     def on_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         y = page_h - lay.margin_top - mn_h
-        mongolian.drawOn(canvas, lay.margin_x + stamp_w, y)
+        canvas.saveState()
+        canvas.translate(lay.margin_x + stamp_w, y)
+        canvas.scale(mn_scale, 1)
+        mongolian.drawOn(canvas, 0, 0)
+        canvas.restoreState()
         y -= gap + zh_h
         chinese.drawOn(canvas, lay.margin_x + stamp_w, y)
         y -= rule_gap

@@ -468,10 +468,20 @@ def check() -> None:
                 raise ValueError(f"registry ← {key}: no {name!r} field")
 
 
+# Kinds of which an enterprise has one active record at a time (not in a terminal status): a
+# second 预审备案 for the same credit code is saved only after the clerk confirms it.
+ONE_ACTIVE_PER_ENTERPRISE: frozenset[str] = frozenset({"preexam_filing"})
+
+
+def one_active_per_enterprise(kind: RecordKind | str) -> bool:
+    return _kind(kind).key in ONE_ACTIVE_PER_ENTERPRISE
+
+
 check()
 
 __all__ = [
     "HANDOVERS",
+    "ONE_ACTIVE_PER_ENTERPRISE",
     "REGISTRY",
     "FromRegistry",
     "Handover",
@@ -487,6 +497,7 @@ __all__ = [
     "handovers",
     "is_party_group",
     "is_registry",
+    "one_active_per_enterprise",
     "party_name_key",
     "receipt_party_fields",
     "registers_enterprise",
