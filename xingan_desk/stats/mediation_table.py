@@ -16,16 +16,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-
-from sqlalchemy import ColumnElement, and_, case, func, select
+from typing import TYPE_CHECKING, Any
 
 from ..catalogs import active_choices, label_of
-from ..storage.schema import Record
-from .queries import Reader
+
+if TYPE_CHECKING:
+    from .queries import Reader
 
 __all__ = ["MojColumn", "MojTable", "columns", "count"]
-
-_R = Record.__table__
 
 
 @dataclass(frozen=True)
@@ -77,12 +75,18 @@ class MojTable:
         return out
 
 
-def _when(cond: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((cond, 1), else_=0))
-
-
 def count(reader: Reader, counties: Sequence[str]) -> MojTable:
-    """The table over `reader`'s period and scope (one scan of the mediation records)."""
+    """The table over `reader`'s period and scope (one scan of the mediation records).
+    SQLAlchemy is imported here, so the report's sections stay importable without it."""
+    from sqlalchemy import and_, case, func, select
+
+    from ..storage.schema import Record
+
+    _R = Record.__table__
+
+    def _when(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
     d, j, conds = reader.base("mediation")
     accepted_in = reader.days(d.c.accepted_on)
     settled_in = and_(d.c.outcome.is_not(None), reader.days(d.c.agreement_effective_on))
