@@ -177,6 +177,9 @@ class DetailPanel(QWidget):
                 act.setObjectName(f"print_{key}")
                 act.triggered.connect(lambda _c=False, k=key: self.print_requested.emit(k))
             docs.setMenu(menu)
+            if any(key == "dossier" for key, _ in documents):
+                self._button("btn_print_dossier", "打印卷宗",
+                             lambda: self.print_requested.emit("dossier"))
         if not rec.voided:
             self._button("btn_void", "作废", self.void_requested.emit)
 

@@ -38,7 +38,7 @@ from xingan_desk.records.workflow import Action
 from xingan_desk.views import Changes, RecordView
 
 from .editors import FieldEditor, GroupEditor, label_for, make_editor
-from .ops import DeskOp
+from .ops import DeskOp, QueryOp
 from .tasks import TaskRunner, show_error
 
 AUTOSAVE_MS = 5000
@@ -432,6 +432,32 @@ class ActionDialog(QDialog):
         box.rejected.connect(self.reject)
         lay.addWidget(box)
         self.setMinimumWidth(520)
+        self._offer_roster()
+
+    def _offer_roster(self) -> None:
+        """Mediator fields (widget "mediator_roster") suggest the roster's active names."""
+        from PySide6.QtWidgets import QCompleter, QLineEdit
+
+        edits = [w for k, e in self.editors.items()
+                 if self.kind.field(k).widget == "mediator_roster"
+                 for w in (e.widget,) if isinstance(w, QLineEdit)]
+        if not edits:
+            return
+        desk = self.desk
+
+        def names() -> list[str]:
+            return [e.name for e in desk.mediator_roster(active_only=True)]
+
+        def offer(found: list[str]) -> None:
+            for edit in edits:
+                completer = QCompleter(found, edit)
+                completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+                completer.setFilterMode(Qt.MatchFlag.MatchContains)
+                edit.setCompleter(completer)
+                if found and not edit.placeholderText():
+                    edit.setPlaceholderText("名册：" + "、".join(found[:4]))
+
+        QueryOp(self, self.runner, names).success(offer).run()
 
     def _start_values(self) -> dict[str, Any]:
         from xingan_desk.records.fields import DateField, DateTimeField
@@ -441,7 +467,9 @@ class ActionDialog(QDialog):
         for k in self.action.fields:
             f = self.kind.field(k)
             current = self.record.values.get(k)
-            if current not in (None, "", []):
+            if k in self.action.appends:  # a repeating part: the dialog adds new rows only
+                out[k] = []
+            elif current not in (None, "", []):
                 out[k] = current
             elif isinstance(f, DateTimeField) and k in self.action.required:
                 out[k] = utcnow()

@@ -226,5 +226,10 @@ def log_output(desk: Desk, receipt_no: str, *, document: str | None = None,
                reveal: bool = False) -> int:
     """Log a previewed paper as printed (or saved); returns the record's print count."""
     record = desk.get_by_receipt(receipt_no)
+    if document is not None:
+        from .documents import DOCUMENTS
+
+        spec = DOCUMENTS.get(document)
+        reveal = reveal or (spec is not None and spec.identifies_parties)
     return int(desk.log_print(record.id, print_title(record, document)
                               + (REVEAL_SUFFIX if reveal else "")))
