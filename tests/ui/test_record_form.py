@@ -94,6 +94,7 @@ BAD_VALUES = {  # kind: (field, bad value, part of the message, a good value)
     "preexam_case": ("applicant_uscc", BAD_USCC, "校验位", GOOD_USCC),
     "mediation": ("applied_on", "2026-02-30", "不是有效日期", "2026-02-27"),
     "rating": ("rater_phone", "1381234567", "11位", "13812345678"),
+    "mediator": ("phone", "1381234567", "11位", "13812345678"),
 }
 
 
