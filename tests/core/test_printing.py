@@ -231,7 +231,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "记录与所述一致", "李明")),
         "oral_agreement": Paper(oral.receipt_no, "oral_agreement", "a4", (
             "人民调解口头协议登记表", "被申请人当场赔礼道歉并停止销售。", "第二十八条"),
-            has_person=True, phone_shown=True),
+            full_identity=True),
         "termination_notice": Paper(terminated.receipt_no, "termination_notice", "a4", (
             "终止人民调解通知书", "经调解未能达成协议", "双方对赔偿数额分歧过大", "第二十六条",
             "提起诉讼")),
@@ -422,6 +422,44 @@ def test_office_texts_setting_overrides_the_shipped_header(desk: Desk, tmp_path:
     flat = _flat(_pypdf_text(render(desk, rec.receipt_no, tmp_path / "o.pdf")))
     assert "扎赉特旗市场监督管理局（知识产权局）" in flat
     assert "联系电话：0482-6012345" in flat and "12345（政务服务便民热线）" not in flat
+
+
+def test_committee_wording_replaces_the_fixed_texts(desk: Desk, tmp_path: Path) -> None:
+    rec, _ = desk.create("mediation", MEDIATION)
+    desk.act(rec.id, "accept", {"accepted_on": APPLIED, "mediator": "赵敏"})
+    desk.act(rec.id, "start", {"consent": "agreed", "started_on": APPLIED})
+    desk.act(rec.id, "terminate", {"termination_reason": "party_withdrew", "closed_on": TODAY})
+    default = _flat(_pypdf_text(render(desk, rec.receipt_no, tmp_path / "t1.pdf",
+                                       document="termination_notice")))
+    assert "第二十六条" in default
+    desk.set_setting("mediation_wording", {"termination_remedies": "本委员会告知：可向法院起诉。"})
+    own = _flat(_pypdf_text(render(desk, rec.receipt_no, tmp_path / "t2.pdf",
+                                   document="termination_notice")))
+    assert "本委员会告知：可向法院起诉。" in own and "第二十六条" not in own
+
+
+def test_acceptance_notice_says_what_one_month_means_and_its_source(store: Any) -> None:
+    _, _, printed, records = store
+    flat = _flat(printed["acceptance_notice"].pypdf)
+    finish_by = records["accepted"].values["finish_by"]
+    assert "《人民调解工作若干规定》（司法部令第75号）第三十六条" in flat
+    assert f"本案调解期限至{fmt_date(finish_by)}（含当日）届满" in flat
+    assert "受理当日不计入" in flat
+
+
+def test_dossier_pages_and_attachment_hook(store: Any) -> None:
+    from xingan_desk.printing.case_file import attached_materials, dossier_contents
+
+    desk, _, printed, records = store
+    assert attached_materials(desk, records["full"]) == []  # no attachments part yet
+    keys = [k for k, _ in dossier_contents(desk, records["full"])]
+    assert keys[:3] == ["mediation_application", "receipt", "mediation_register"]
+    assert keys[-1] == "closing_report" and "attachments" not in keys
+    from pypdf import PdfReader
+
+    pages = PdfReader(printed["dossier"].path).pages
+    for n, page in enumerate(pages, start=1):
+        assert f"第{n}页共{len(pages)}页" in _flat(page.extract_text())
 
 
 def test_documents_apply_by_kind_and_status(store: Any) -> None:

@@ -215,7 +215,7 @@ def termination_notice(ctx: D.DocContext) -> list[Flowable]:
     story.append(ctx.p(f"{D.all_parties(ctx)}："))
     accepted = ctx.show("accepted_on") or ctx.show("applied_on")
     reason = ctx.show("termination_reason") or "调解不成"
-    story += ctx.indent(f"本委员会于{accepted}受理的{_case_line(ctx)}，经调解，因{reason}，"
+    story += ctx.indent(f"本委员会于{accepted}受理的{_case_line(ctx)}，因{reason}，"
                         f"本委员会决定于{ctx.show('closed_on')}终止调解。")
     if v.get("termination_note"):
         story += ctx.indent(f"具体情况：{ctx.show('termination_note')}")
