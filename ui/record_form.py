@@ -445,17 +445,21 @@ class ActionDialog(QDialog):
             return
         desk = self.desk
 
-        def names() -> list[str]:
-            return [e.name for e in desk.mediator_roster(active_only=True)]
+        def names() -> list[tuple[str, int]]:
+            return [(e.name, e.open_cases) for e in desk.mediator_roster(active_only=True)]
 
-        def offer(found: list[str]) -> None:
+        def offer(found: list[tuple[str, int]]) -> None:
+            # the least busy first in the hint: who can take the case
+            hint = "、".join(f"{n}（在办{k}件）" for n, k in sorted(found, key=lambda x: x[1])[:4])
             for edit in edits:
-                completer = QCompleter(found, edit)
+                completer = QCompleter([n for n, _ in found], edit)
                 completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
                 completer.setFilterMode(Qt.MatchFlag.MatchContains)
                 edit.setCompleter(completer)
-                if found and not edit.placeholderText():
-                    edit.setPlaceholderText("名册：" + "、".join(found[:4]))
+                if hint:
+                    edit.setToolTip("调解员名册：" + hint)
+                    if not edit.placeholderText():
+                        edit.setPlaceholderText("名册：" + hint)
 
         QueryOp(self, self.runner, names).success(offer).run()
 
