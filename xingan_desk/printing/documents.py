@@ -3,9 +3,11 @@ committee (reference/domain.md §1.3, §2.1) and the window's 一次性告知 / 
 
 `DOCUMENTS` says which document applies to which kind and status; `documents_for(record)` lists
 what can be printed now. Mediation documents never show a fee: mediation is free (人民调解法
-Art. 4) and the agreement says so. Personal numbers are masked unless the caller reveals them for
-the two forms that may legally need them in full (the application and the agreement), which
-`xingan_desk.printing.render` records in the audit trail.
+Art. 4) and the agreement says so. Personal numbers are masked, except on documents that legally
+identify the parties (`DocumentSpec.identifies_parties`: the agreement, the oral agreement
+register, the 司法确认 application and the 卷宗 holding them), which always print them in full, and
+on the application when the caller reveals them; `xingan_desk.printing.render` records either in
+the audit trail. The case-file documents and the 卷宗 are built in `case_file.py`.
 
 Long texts (facts, claims, agreement terms: up to 5,000 characters) wrap as CJK text and flow
 onto further pages; the bilingual header and "第N页 共M页" are on every page.
