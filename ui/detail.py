@@ -162,7 +162,7 @@ class DetailPanel(QWidget):
                          lambda: self.handover_requested.emit("preexam_filing"))
             self._button("btn_handover_mediation", "转调解受理",
                          lambda: self.handover_requested.emit("mediation"))
-        if rec.kind not in ("rating", "enterprise") and not rec.voided:
+        if rec.kind not in ("rating", "enterprise", "mediator") and not rec.voided:
             self._button("btn_rate", "记录好差评", self.rate_requested.emit)
         print_btn = self._button("btn_print", "打印回执（Ctrl+P）",
                                  lambda: self.print_requested.emit(None))

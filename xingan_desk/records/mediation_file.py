@@ -197,7 +197,7 @@ def derive_case_file(action: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 MEDIATOR = RecordKind(
     key="mediator",
-    title="调解员名册",
+    title="调解员",  # the area is 调解员名册; one record is one mediator
     number_prefix="MY",
     receipt_title="调解员名册登记回执",
     aliases=("调解员", "调解员名册", "人民调解员"),
