@@ -646,7 +646,8 @@ def _case_file_specs() -> tuple[DocumentSpec, ...]:
                      _case_file("followup_record")),
         DocumentSpec("confirmation_application", "司法确认申请书", m,
                      lambda r: r.status in _SETTLED and r.values.get("agreement_effective_on")
-                     is not None, _case_file("confirmation_application"),
+                     is not None and r.values.get("outcome") != "oral",  # a written agreement
+                     _case_file("confirmation_application"),
                      reveal_allowed=True, identifies_parties=True,
                      description="双方当事人自协议生效之日起三十日内共同向人民法院申请"),
         DocumentSpec("confirmation_result", "司法确认结果登记表", m,
