@@ -129,9 +129,11 @@ class DetailPanel(QWidget):
     def show_record(self, rec: RecordView, actions: tuple[Action, ...],
                     events: list[EventView], *, can_print: bool = False,
                     documents: list[tuple[str, str]] | None = None,
-                    audit: list[AuditView] | None = None, can_edit: bool = True) -> None:
+                    audit: list[AuditView] | None = None, can_edit: bool = True,
+                    extra: list[tuple[str, str]] | None = None) -> None:
         """`can_edit`: this window may edit the record (its owner, or a window in the county
-        scope of shared reference data such as the enterprise registry; Desk.can_edit)."""
+        scope of shared reference data such as the enterprise registry; Desk.can_edit).
+        `extra`: (label, text) rows read beside the record (a mediator's cases)."""
         self._clear_layouts()
         self.record = rec
         kind = KINDS[rec.kind]
@@ -200,6 +202,8 @@ class DetailPanel(QWidget):
                 continue
             text = _group_text(f, value) if isinstance(f, GroupField) else f.display(value)
             add(f.key, f.label, text)
+        for n, (label_text, text) in enumerate(extra or []):
+            add(f"_extra{n}", label_text, text)
         add("_created", "登记", f"{format_datetime(rec.created_at)}　{rec.created_by}"
             f"　{rec.owner}")
         if rec.version > 1:

@@ -310,6 +310,10 @@ def test_scenario_3_full_case_file_from_intake_to_judicial_confirmation(
     assert entry.record_id == roster_entry.id
 
     win = _window(qtbot, desk, runner)
+    win.show_record(roster_entry.id)  # the roster entry shows the cases its mediator holds
+    qtbot.waitUntil(lambda: win.detail.record is not None
+                    and win.detail.record.id == roster_entry.id, timeout=5000)
+    assert child(win, QLabel, "value__extra0").text() == "1件（在办0件）"
     path = _open_dossier(qtbot, win, case.id)
     win.close()
     pages = _pages(path)
