@@ -33,7 +33,9 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("mediation", "调解受理"),
     ("rating", "好差评"),
     (DUE, "待办/到期"),
+    ("mediator", "调解员名册"),  # League-wide roster the mediator fields pick from (no Ctrl+N key)
 )
+SHORTCUT_AREAS = 7  # Ctrl+1…7; Ctrl+8 is 统计
 DUE_WITHIN_WORKDAYS = 3
 NAV_WIDTH = 168
 LIST_SIZES = [NAV_WIDTH, 640, 558]  # list and detail side by side

@@ -138,9 +138,11 @@ class DetailPanel(QWidget):
     def show_record(self, rec: RecordView, actions: tuple[Action, ...],
                     events: list[EventView], *, can_print: bool = False,
                     documents: list[tuple[str, str]] | None = None,
-                    audit: list[AuditView] | None = None, can_edit: bool = True) -> None:
+                    audit: list[AuditView] | None = None, can_edit: bool = True,
+                    extra: list[tuple[str, str]] | None = None) -> None:
         """`can_edit`: this window may edit the record (its owner, or a window in the county
-        scope of shared reference data such as the enterprise registry; Desk.can_edit)."""
+        scope of shared reference data such as the enterprise registry; Desk.can_edit).
+        `extra`: (label, text) rows read beside the record (a mediator's cases)."""
         self._clear_layouts()
         self.record = rec
         kind = KINDS[rec.kind]
@@ -173,7 +175,7 @@ class DetailPanel(QWidget):
                 self._button(f"btn_handover_{target}", f"转{KINDS[target].title}",
                              lambda _c=False, t=target: self.handover_requested.emit(t),
                              keys=key)
-        if rec.kind not in ("rating", "enterprise") and not rec.voided:
+        if rec.kind not in ("rating", "enterprise", "mediator") and not rec.voided:
             self._button("btn_rate", "记录好差评", self.rate_requested.emit, keys=shortcuts.RATE)
         print_btn = self._button("btn_print", "打印回执",
                                  lambda: self.print_requested.emit(None))
@@ -191,6 +193,9 @@ class DetailPanel(QWidget):
                 act.setObjectName(f"print_{key}")
                 act.triggered.connect(lambda _c=False, k=key: self.print_requested.emit(k))
             docs.setMenu(menu)
+            if any(key == "dossier" for key, _ in documents):
+                self._button("btn_print_dossier", "打印卷宗",
+                             lambda: self.print_requested.emit("dossier"))
         if not rec.voided:
             self._button("btn_void", "作废", self.void_requested.emit)
 
@@ -211,6 +216,8 @@ class DetailPanel(QWidget):
                 continue
             text = _group_text(f, value) if isinstance(f, GroupField) else f.display(value)
             add(f.key, f.label, text)
+        for n, (label_text, text) in enumerate(extra or []):
+            add(f"_extra{n}", label_text, text)
         add("_created", "登记", f"{format_datetime(rec.created_at)}　{rec.created_by}"
             f"　{rec.owner}")
         if rec.version > 1:

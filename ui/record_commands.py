@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 Draft = tuple[str, str, str | None, dict[str, Any], Any]  # as Desk.drafts() lists them
 _Shown = tuple[RecordView, tuple[Action, ...], list[EventView], list[AuditView],
-               list[tuple[str, str]], bool]
+               list[tuple[str, str]], bool, list[tuple[str, str]]]
 
 
 def probe_printing() -> Callable[..., Any] | None:
@@ -95,13 +95,20 @@ class RecordCommands(QObject):
 
                 docs = [(d.key, d.title) for d in documents_for(rec)]
             events, audit = desk.history(record_id)
-            return rec, desk.actions_for(record_id), events, audit, docs, desk.can_edit(rec)
+            extra: list[tuple[str, str]] = []
+            if rec.kind == "mediator":  # the roster entry: the cases the mediator holds
+                entry = next((e for e in desk.mediator_roster() if e.record_id == rec.id), None)
+                if entry is not None:
+                    extra.append(("承办案件", f"{entry.cases}件（在办{entry.open_cases}件）"))
+            return (rec, desk.actions_for(record_id), events, audit, docs, desk.can_edit(rec),
+                    extra)
 
         def done(result: _Shown) -> None:
             self._loading = None
-            rec, actions, events, audit, docs, can_edit = result
+            rec, actions, events, audit, docs, can_edit, extra = result
             self.win.detail.show_record(rec, actions, events, can_print=printing,
-                                        documents=docs, audit=audit, can_edit=can_edit)
+                                        documents=docs, audit=audit, can_edit=can_edit,
+                                        extra=extra)
             self.record_shown.emit(record_id)
 
         self._loading = record_id

@@ -555,6 +555,36 @@ class ActionDialog(QDialog):
         box.rejected.connect(self.reject)
         lay.addWidget(box)
         self.setMinimumWidth(520)
+        self._offer_roster()
+
+    def _offer_roster(self) -> None:
+        """Mediator fields (widget "mediator_roster") suggest the roster's active names."""
+        from PySide6.QtWidgets import QCompleter, QLineEdit
+
+        edits = [w for k, e in self.editors.items()
+                 if self.kind.field(k).widget == "mediator_roster"
+                 for w in (e.widget,) if isinstance(w, QLineEdit)]
+        if not edits:
+            return
+        desk = self.desk
+
+        def names() -> list[tuple[str, int]]:
+            return [(e.name, e.open_cases) for e in desk.mediator_roster(active_only=True)]
+
+        def offer(found: list[tuple[str, int]]) -> None:
+            # the least busy first in the hint: who can take the case
+            hint = "、".join(f"{n}（在办{k}件）" for n, k in sorted(found, key=lambda x: x[1])[:4])
+            for edit in edits:
+                completer = QCompleter([n for n, _ in found], edit)
+                completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+                completer.setFilterMode(Qt.MatchFlag.MatchContains)
+                edit.setCompleter(completer)
+                if hint:
+                    edit.setToolTip("调解员名册：" + hint)
+                    if not edit.placeholderText():
+                        edit.setPlaceholderText("名册：" + hint)
+
+        QueryOp(self, self.runner, names).success(offer).run()
 
     def _start_values(self) -> dict[str, Any]:
         from xingan_desk.records.fields import DateField, DateTimeField
@@ -564,7 +594,9 @@ class ActionDialog(QDialog):
         for k in self.action.fields:
             f = self.kind.field(k)
             current = self.record.values.get(k)
-            if current not in (None, "", []):
+            if k in self.action.appends:  # a repeating part: the dialog adds new rows only
+                out[k] = []
+            elif current not in (None, "", []):
                 out[k] = current
             elif isinstance(f, DateTimeField) and k in self.action.required:
                 out[k] = utcnow()

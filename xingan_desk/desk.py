@@ -51,6 +51,7 @@ from .records import links
 from .records.kinds import KINDS
 from .records.workflow import Action
 from .recovery import is_corruption
+from .roster import RosterEntry, roster
 from .storage import db as dbmod
 from .storage import keys, planner
 from .storage.rows import new_id
@@ -340,6 +341,11 @@ class Desk:
 
     def counts_by_kind(self) -> dict[str, int]:
         return self.query.counts_by_kind()
+
+    def mediator_roster(self, *, active_only: bool = False) -> list[RosterEntry]:
+        """The mediator roster (调解员名册) with each mediator's assigned cases (roster.py)."""
+        with self.reading() as s:
+            return roster(s, active_only=active_only)
 
     # --- drafts (drafts.py) ------------------------------------------------------------------
     def save_draft(self, draft_id: str, kind: str, payload: Mapping[str, Any],

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ValidationFailed
 from .export import atomic_target, check_target, display_width, neutralise, sheet_title
 from .stats import Cell, Ratio, StatsReport, generated_line
+from .stats.sections import MOJ_NOTE
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -133,6 +134,9 @@ def write_xlsx(report: StatsReport, path: Path) -> int:
         size(ws)
         ws.freeze_panes = "A5"
 
+    if report.mediation_table is not None:
+        written += _moj_sheet(report, start, put_row, blank, next_row, bold, grey)
+
     ws = start("统计口径说明")
     put_row(ws, ["名词", "口径"], font=bold, fill=grey)
     for term, text in report.definitions:
@@ -143,6 +147,51 @@ def write_xlsx(report: StatsReport, path: Path) -> int:
 
     with atomic_target(Path(path)) as tmp:
         wb.save(tmp)
+    return written
+
+
+def _moj_sheet(report: StatsReport, start: Any, put_row: Any, blank: Any,
+               next_row: dict[str, int], bold: Any, grey: Any) -> int:
+    """The mediation figures as the MoJ statistics table lays them out: one row per reporting
+    unit (旗县市) and 合计, the columns under merged group headings (案件来源, 纠纷类型, …)."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    from .stats.mediation_table import columns
+
+    table = report.mediation_table
+    assert table is not None
+    ws = start("人民调解统计表（司法部表式）")
+    cols = columns()
+    group_row = next_row[ws.title]
+    put_row(ws, ["填报单位", *(c.group for c in cols)], font=bold, fill=grey)
+    put_row(ws, ["", *(c.label for c in cols)], font=bold, fill=grey)
+    # merge each group's heading over its columns, and 填报单位 over both heading rows
+    first = 2
+    for n in range(1, len(cols) + 1):
+        last_of_group = n == len(cols) or cols[n].group != cols[n - 1].group
+        if last_of_group:
+            col = n + 1
+            if col > first:
+                ws.merge_cells(start_row=group_row, start_column=first, end_row=group_row,
+                               end_column=col)
+            first = col + 1
+    ws.merge_cells(start_row=group_row, start_column=1, end_row=group_row + 1, end_column=1)
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row in ws.iter_rows(min_row=group_row, max_row=group_row + 1):
+        for c in row:
+            c.alignment = centred
+    written = 0
+    for name, cells in table.rows():
+        put_row(ws, [name, *cells], font=bold if name == "合计" else None,
+                fill=grey if name == "合计" else None)
+        written += 1
+    blank(ws)
+    put_row(ws, [f"注：{MOJ_NOTE}"])
+    ws.column_dimensions["A"].width = 12
+    for n in range(2, len(cols) + 2):
+        ws.column_dimensions[get_column_letter(n)].width = 11
+    ws.freeze_panes = ws.cell(row=group_row + 2, column=2)
     return written
 
 

@@ -61,3 +61,21 @@ def test_self_test_passes() -> None:
     r = run("self-test")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "自检通过" in r.stdout
+
+
+def test_print_the_case_file(tmp_path: Path) -> None:
+    """`xingan-desk print 登记编号 --document dossier --out FILE.pdf`."""
+    from tests.conftest import GOOD_MEDIATION
+    from xingan_desk.desk import Desk
+
+    d = tmp_path / "w"
+    desk = Desk.initialise(d, "152223", "02", admin_password="Admin2026x")
+    desk.use_account("admin")
+    rec, _ = desk.create("mediation", GOOD_MEDIATION)
+    desk.act(rec.id, "accept", {"accepted_on": "2026-03-03", "mediator": "赵敏"})
+    desk.close()
+    out = tmp_path / "卷宗.pdf"
+    r = run("print", rec.receipt_no, "--document", "dossier", "--out", str(out),
+            "--data-dir", str(d), env={"XINGAN_DESK_PASSWORD": "Admin2026x"})
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes().startswith(b"%PDF")

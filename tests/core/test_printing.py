@@ -38,6 +38,9 @@ PERSON = {"party_type": "person", "name": "李明", "id_number": ID_NUMBER, "pho
 MEDIATION = {**GOOD_MEDIATION, "applied_on": APPLIED,
              "respondents": [*GOOD_MEDIATION["respondents"], PERSON]}
 AGREEMENT = "被申请人于2026年12月31日前向申请人支付经济损失人民币8万元，并停止生产涉案播种机。"
+INVESTIGATION = "问：涉案播种机何时开始生产？答：2025年10月开始小批量生产。"
+SESSION = "申请人陈述被申请人生产的播种机落入专利保护范围，被申请人认可并愿意协商赔偿数额"
+COURT_CASE_NO = "（2026）内2223民特12号"
 
 
 def _materials(desk: Desk) -> list[dict[str, Any]]:
@@ -54,6 +57,8 @@ class Paper:
     expected: tuple[str, ...]
     has_person: bool = False  # shows the natural-person party (masked ID and phone)
     phone_shown: bool = False  # shows the mobile number (masked)
+    # legally identifies the parties: prints the full ID and phone numbers (audited)
+    full_identity: bool = False
 
 
 @dataclass
@@ -128,6 +133,47 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
                                     "agreement_effective_on": TODAY})
     desk.act(refused.id, "refuse", {"refusal_reason": "out_of_scope",
                                     "refusal_note": "双方系劳动关系争议", "closed_on": TODAY})
+    # the case file: a case through every part, one ended by 终止调解, one oral agreement
+    full, _ = desk.create("mediation", MEDIATION)
+    terminated, _ = desk.create("mediation", MEDIATION)
+    oral, _ = desk.create("mediation", MEDIATION)
+    for rec in (full, terminated, oral):
+        desk.act(rec.id, "accept", {"accepted_on": accepted_on, "mediator": "赵敏"})
+    desk.act(full.id, "record_investigation", {"investigations": [{
+        "date": APPLIED + dt.timedelta(days=2), "place": "突泉县某农机有限公司厂区",
+        "investigators": "赵敏", "recorder": "李娜", "subject": "孙立（生产主管）",
+        "content": INVESTIGATION}]})
+    for rec in (full, terminated, oral):
+        desk.act(rec.id, "start", {"consent": "agreed", "started_on": APPLIED + dt.timedelta(3)})
+    for n, result in ((1, "continue"), (2, "agreed")):
+        desk.act(full.id, "record_session", {"sessions": [{
+            "date": APPLIED + dt.timedelta(days=3 + n), "time": "9:00—11:30",
+            "place": "调解室", "mediators": "赵敏", "recorder": "李娜",
+            "present": "张建国、李明、孙立", "statements": f"{SESSION}（第{n}次）",
+            "result": result}]})
+    desk.act(full.id, "settle", {"outcome": "written", "agreement": AGREEMENT,
+                                 "performance_terms": "2026年12月31日前一次性转账",
+                                 "agreement_effective_on": APPLIED + dt.timedelta(days=5)})
+    desk.act(full.id, "apply_confirmation", {"confirmation_applied_on": APPLIED
+                                             + dt.timedelta(days=6),
+                                             "confirmation_court": "扎赉特旗人民法院"})
+    desk.act(full.id, "confirm", {"confirmation_result_on": APPLIED + dt.timedelta(days=8),
+                                  "confirmation_case_no": COURT_CASE_NO})
+    desk.act(full.id, "record_followup_confirmed", {"followups": [{
+        "date": TODAY, "visitor": "赵敏", "visited": "张建国", "method": "phone",
+        "performance": "done", "findings": "已全部履行"}]})
+    desk.act(full.id, "close_file_confirmed", {"closing_summary": "协议经司法确认并已履行。",
+                                               "filed_on": TODAY, "filed_by": "李娜",
+                                               "retention": "long"})
+    desk.act(terminated.id, "terminate", {"termination_reason": "no_agreement",
+                                          "termination_note": "双方对赔偿数额分歧过大",
+                                          "closed_on": TODAY})
+    desk.act(oral.id, "settle", {"outcome": "oral", "agreement": "被申请人当场赔礼道歉并停止销售。",
+                                 "agreement_effective_on": TODAY})
+    desk.use_account("lina")
+    desk.use_account("admin")
+    roster, _ = desk.create("mediator", {"name": "赵敏", "post": "专职调解员",
+                                         "specialty": "专利侵权", "active": True})
     desk.use_account("lina")
 
     def created(rec: Any) -> str:
@@ -169,14 +215,39 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "提起诉讼", "申请仲裁", "行政调解")),
         "agreement": Paper(settled.receipt_no, "agreement", "a4", (
             *parties, "人民调解协议书", AGREEMENT, GOOD_MEDIATION["facts"],
-            "本调解不收取任何费用", "本协议一式四份", fmt_date(TODAY)),
-            has_person=True, phone_shown=True),
+            "本调解不收取任何费用", "本协议一式四份", fmt_date(TODAY), "记录人", "职务"),
+            full_identity=True),
         "onetime_notice": Paper(filing.receipt_no, "onetime_notice", "a4", (
             "兴安新材料有限公司", "一次性告知书", "近3个月社保缴纳证明", fmt_date(TODAY))),
         "onetime_notice-consultation": Paper(cons.receipt_no, "onetime_notice", "a4", (
             "王芳", "近3个月社保缴纳证明", "上年度研发费用证明")),
         "correction_notice": Paper(filing.receipt_no, "correction_notice", "a4", (
             "兴安新材料有限公司", "补正材料通知书", "存根", "李娜", fmt_date(TODAY))),
+        "receipt-mediator": Paper(roster.receipt_no, None, "a4", ("赵敏", "专职调解员")),
+        "investigation_record": Paper(full.receipt_no, "investigation_record", "a4", (
+            "人民调解调查笔录", INVESTIGATION, "孙立（生产主管）", "被调查人")),
+        "mediation_record": Paper(full.receipt_no, "mediation_record", "a4", (
+            "人民调解笔录（第一次调解）", "人民调解笔录（第二次调解）签名页", SESSION,
+            "记录与所述一致", "李明")),
+        "oral_agreement": Paper(oral.receipt_no, "oral_agreement", "a4", (
+            "人民调解口头协议登记表", "被申请人当场赔礼道歉并停止销售。", "第二十八条"),
+            full_identity=True),
+        "termination_notice": Paper(terminated.receipt_no, "termination_notice", "a4", (
+            "终止人民调解通知书", "经调解未能达成协议", "双方对赔偿数额分歧过大", "第二十六条",
+            "提起诉讼")),
+        "followup_record": Paper(full.receipt_no, "followup_record", "a4", (
+            "人民调解回访记录", "■履行完毕", "已全部履行", "回访人")),
+        "confirmation_application": Paper(full.receipt_no, "confirmation_application", "a4", (
+            *parties, "司法确认申请书", "扎赉特旗人民法院", "第三十三条", "三十日内"),
+            full_identity=True),
+        "confirmation_result": Paper(full.receipt_no, "confirmation_result", "a4", (
+            "司法确认结果登记表", COURT_CASE_NO, "■裁定确认有效")),
+        "closing_report": Paper(full.receipt_no, "closing_report", "a4", (
+            "人民调解结案报告", "协议经司法确认并已履行。", "长期（60年）", "2次")),
+        "dossier": Paper(full.receipt_no, "dossier", "a4", (
+            "人民调解卷宗", "卷内目录", "人民调解申请书", "调解申请回执", "人民调解协议书",
+            "人民调解笔录（第一次调解）", "司法确认申请书", "人民调解结案报告"),
+            full_identity=True),
     }
     printed: dict[str, Printed] = {}
     for name, paper in papers.items():
@@ -186,7 +257,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
     records = {name: desk.get(rec.id) for name, rec in (
         ("cons", cons), ("filing", filing), ("registered", registered), ("accepted", accepted),
         ("settled", settled), ("refused", refused), ("rating", rating), ("case", case),
-        ("enterprise", enterprise))}
+        ("enterprise", enterprise), ("full", full), ("terminated", terminated),
+        ("oral", oral), ("roster", roster))}
     yield desk, papers, printed, records
     desk.close()
 
@@ -196,7 +268,10 @@ PAPERS = [
     "receipt-preexam_filing", "receipt-preexam_case", "receipt-mediation",
     "receipt-mediation-roll80", "receipt-rating", "mediation_application", "mediation_register",
     "rights_notice", "acceptance_notice", "refusal_notice", "agreement", "onetime_notice",
-    "onetime_notice-consultation", "correction_notice",
+    "onetime_notice-consultation", "correction_notice", "receipt-mediator",
+    "investigation_record", "mediation_record", "oral_agreement", "termination_notice",
+    "followup_record", "confirmation_application", "confirmation_result", "closing_report",
+    "dossier",
 ]
 RECEIPTS = [p for p in PAPERS if p.startswith("receipt-")]
 
@@ -244,6 +319,9 @@ def test_id_and_phone_numbers_are_masked(store: Any, name: str) -> None:
     paper = papers[name]
     for text in printed[name].texts():
         flat = _flat(text)
+        if paper.full_identity:  # the parties sign it / a court relies on it: full numbers
+            assert ID_NUMBER in flat and MOBILE in flat
+            continue
         assert ID_NUMBER not in flat and MOBILE not in flat
         if paper.has_person:
             assert ID_MASKED in flat
@@ -346,6 +424,44 @@ def test_office_texts_setting_overrides_the_shipped_header(desk: Desk, tmp_path:
     assert "联系电话：0482-6012345" in flat and "12345（政务服务便民热线）" not in flat
 
 
+def test_committee_wording_replaces_the_fixed_texts(desk: Desk, tmp_path: Path) -> None:
+    rec, _ = desk.create("mediation", MEDIATION)
+    desk.act(rec.id, "accept", {"accepted_on": APPLIED, "mediator": "赵敏"})
+    desk.act(rec.id, "start", {"consent": "agreed", "started_on": APPLIED})
+    desk.act(rec.id, "terminate", {"termination_reason": "party_withdrew", "closed_on": TODAY})
+    default = _flat(_pypdf_text(render(desk, rec.receipt_no, tmp_path / "t1.pdf",
+                                       document="termination_notice")))
+    assert "第二十六条" in default
+    desk.set_setting("mediation_wording", {"termination_remedies": "本委员会告知：可向法院起诉。"})
+    own = _flat(_pypdf_text(render(desk, rec.receipt_no, tmp_path / "t2.pdf",
+                                   document="termination_notice")))
+    assert "本委员会告知：可向法院起诉。" in own and "第二十六条" not in own
+
+
+def test_acceptance_notice_says_what_one_month_means_and_its_source(store: Any) -> None:
+    _, _, printed, records = store
+    flat = _flat(printed["acceptance_notice"].pypdf)
+    finish_by = records["accepted"].values["finish_by"]
+    assert "《人民调解工作若干规定》（司法部令第75号）第三十六条" in flat
+    assert f"本案调解期限至{fmt_date(finish_by)}（含当日）届满" in flat
+    assert "受理当日不计入" in flat
+
+
+def test_dossier_pages_and_attachment_hook(store: Any) -> None:
+    from xingan_desk.printing.case_file import attached_materials, dossier_contents
+
+    desk, _, printed, records = store
+    assert attached_materials(desk, records["full"]) == []  # nothing attached to it
+    keys = [k for k, _ in dossier_contents(desk, records["full"])]
+    assert keys[:3] == ["mediation_application", "receipt", "mediation_register"]
+    assert keys[-1] == "closing_report" and "attachments" not in keys
+    from pypdf import PdfReader
+
+    pages = PdfReader(printed["dossier"].path).pages
+    for n, page in enumerate(pages, start=1):
+        assert f"第{n}页共{len(pages)}页" in _flat(page.extract_text())
+
+
 def test_documents_apply_by_kind_and_status(store: Any) -> None:
     _, _, _, r = store
 
@@ -353,10 +469,18 @@ def test_documents_apply_by_kind_and_status(store: Any) -> None:
         return {spec.key for spec in documents_for(r[name])}
 
     assert keys("registered") == {"mediation_application", "mediation_register",
-                                  "rights_notice"}
+                                  "rights_notice", "dossier"}
     assert keys("accepted") == keys("registered") | {"acceptance_notice"}
-    assert keys("settled") == keys("accepted") | {"agreement"}
-    assert keys("refused") == {"mediation_application", "mediation_register", "refusal_notice"}
+    assert keys("settled") == keys("accepted") | {"agreement", "confirmation_application"}
+    assert keys("refused") == {"mediation_application", "mediation_register", "refusal_notice",
+                               "dossier"}
+    assert keys("terminated") == keys("accepted") | {"termination_notice"}
+    # 司法确认 needs the written agreement (法释〔2011〕5号): no application for an oral one
+    assert keys("oral") == keys("accepted") | {"oral_agreement"}
+    assert keys("full") == keys("settled") | {
+        "investigation_record", "mediation_record", "followup_record", "confirmation_result",
+        "closing_report"}
+    assert keys("roster") == set()
     assert keys("filing") == {"onetime_notice", "correction_notice"}
     assert keys("cons") == {"onetime_notice"}
     assert keys("rating") == keys("case") == keys("enterprise") == set()
@@ -597,3 +721,25 @@ def test_roll80_office_name_in_mongolian_fits_one_line(tmp_path: Path, county: s
     assert mongolian[0][0] > top_chinese
     chinese_size = next(s for f, y, s in seen if y == top_chinese)
     assert round(mongolian[0][1], 1) == round(chinese_size, 1) >= 6.5
+
+
+def test_dossier_lists_the_attached_materials(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from tests import attach_samples as samples
+    from xingan_desk.printing.case_file import attached_materials, dossier_contents
+
+    desk = _new_store(tmp_path / "store")
+    rec, _ = desk.create("mediation", MEDIATION)
+    assert attached_materials(desk, rec) == []
+    assert "attachments" not in [k for k, _ in dossier_contents(desk, rec)]
+    desk.attach(rec.id, samples.pdf(3), "侵权证据.pdf", "证据材料")
+    wrong, _ = desk.attach(rec.id, samples.png(), "错传.png", "证据材料")
+    desk.void_attachment(wrong.id, "传错文件")
+    rows = attached_materials(desk, rec)
+    assert [(r.name, r.pages) for r in rows][0] == ("证据材料（侵权证据.pdf）", "3")
+    assert "传错文件" in rows[1].note
+    assert "attachments" in [k for k, _ in dossier_contents(desk, rec)]
+    out = render(desk, rec.receipt_no, tmp_path / "dossier.pdf", document="dossier")
+    text = _flat("".join(p.extract_text() for p in PdfReader(out).pages))
+    assert "附件材料清单" in text and "侵权证据.pdf" in text

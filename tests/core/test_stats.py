@@ -137,6 +137,30 @@ def test_mediation_by_source_and_outcome(march: Any) -> None:
     assert table.rows[0][0] == "当事人申请"
 
 
+def test_mediation_in_the_moj_table_layout(march: Any) -> None:
+    """案件来源, 纠纷类型, 调解结果, 协议履行情况, 司法确认, per 旗县市 and 合计."""
+    t = march.mediation_table
+    assert t is not None
+    assert t.cell(None, "accepted") == 3  # M1, M2, M4 accepted in March (M7 in January)
+    assert (t.cell(None, "source:application"), t.cell(None, "source:court")) == (2, 1)
+    assert t.cell(None, "dispute:infringement") == 3
+    assert t.cell(None, "result:written") == 1 and t.cell(None, "result:oral") == 0
+    assert t.cell(None, "result:terminated") == 1 and t.cell(None, "result:withdrawn") == 1
+    assert t.cell(None, "performance:") == 1  # M1 settled, no follow-up recorded
+    assert (t.cell(None, "confirmation:applied"), t.cell(None, "confirmation:confirmed"),
+            t.cell(None, "confirmation:dismissed")) == (1, 1, 0)
+    assert t.cell("152200", "accepted") == 3 and t.cell("152223", "accepted") == 0
+    section = next(s for s in march.sections() if s.key == "mediation_moj")
+    table = section.tables[0]
+    groups = [row[0] for row in table.rows]
+    for group in ("受理", "案件来源", "纠纷类型", "调解结果", "协议履行情况", "司法确认"):
+        assert group in groups
+    accepted_row = next(r for r in table.rows if r[1] == "受理件数")
+    assert accepted_row[-1] == 3  # the 合计 column
+    names = [name for name, _ in t.rows()]
+    assert names[-1] == "合计" and len(names) == len(t.counties) + 1
+
+
 def test_plan_target_progress(march: Any) -> None:
     mediation = march.target("mediation_accepted")
     assert mediation is not None

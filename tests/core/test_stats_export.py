@@ -62,7 +62,8 @@ def test_pdf_has_the_sections_figures_and_definitions(exported: Any) -> None:
         "知识产权服务窗口统计报表", "兴安盟市场监督管理局（知识产权局）",
         "统计期：2026年3月（2026年3月1日至2026年3月31日）", "范围：全盟",
         "一、计划目标完成情况", "二、咨询登记", "三、好差评", "四、专利预审备案",
-        "五、专利预审案件", "六、知识产权纠纷调解", "七、统计口径说明",
+        "五、专利预审案件", "六、知识产权纠纷调解", "七、人民调解统计表", "八、统计口径说明",
+        "人民调解案件统计表（司法部表式）", "协议履行情况",
         "调解案件4/10件（年度目标，方案目标沿用）", "年调解案件不少于10件",
         "兴署办发〔2022〕47号",
         "好评率66.7%", "差评回访率50.0%", "备案通过率50.0%",
@@ -100,7 +101,8 @@ def test_xlsx_reads_back_with_the_same_numbers(exported: Any) -> None:
     xlsx = exported[3]
     wb = load_workbook(xlsx)
     assert wb.sheetnames == ["计划目标完成情况", "咨询登记", "好差评", "专利预审备案", "专利预审案件",
-                             "知识产权纠纷调解", "统计口径说明"]
+                             "知识产权纠纷调解", "人民调解统计表", "人民调解统计表（司法部表式）",
+                             "统计口径说明"]
 
     def rows(sheet: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
@@ -118,6 +120,13 @@ def test_xlsx_reads_back_with_the_same_numbers(exported: Any) -> None:
     mediation = after("知识产权纠纷调解", "按案件来源和办理结果")
     assert mediation[-1][:11] == ("合计", 4, 3, 1, 1, 0, 1, 1, 1, 1, 0)
     assert mediation[0][:4] == ("当事人申请", 2, 2, 1)  # M1 and M4 accepted, M3 refused
+    moj = rows("人民调解统计表（司法部表式）")
+    head = next(n for n, r in enumerate(moj) if r[0] == "填报单位")
+    assert moj[head][1] == "受理" and "案件来源" in moj[head] and "司法确认" in moj[head]
+    assert "当事人申请" in moj[head + 1] and "确认有效" in moj[head + 1]
+    total = next(r for r in moj if r[0] == "合计")
+    assert total[1] == 3  # cases accepted in March
+    assert total[moj[head + 1].index("确认有效")] == 1
     summary = {r[0]: r[1] for r in rows("好差评") if r[0] and r[1] is not None}
     assert summary["评价总数"] == 6 and summary["差评数"] == 2
     assert summary["好评率"] == pytest.approx(4 / 6)

@@ -206,6 +206,200 @@ def test_scenario_3_acceptance_clock_agreement_and_papers(qtbot: Any, desk: Any,
     win.close()
 
 
+# --- scenario 3, the whole case file (卷宗) -------------------------------------------------------
+
+PARTY_ID = "152223198001011235"
+PARTY_ID_MASKED = "152***********1235"
+PARTY_MOBILE = "13947112345"
+PERSON_PARTY = {"party_type": "person", "name": "王建军", "id_number": PARTY_ID,
+                "phone": PARTY_MOBILE, "gender": "male", "ethnicity": "蒙古族",
+                "address": "扎赉特旗音德尔镇"}
+CASE_FILE_TITLES = (
+    "人民调解卷宗", "卷内目录", "人民调解申请书", "调解申请回执", "人民调解受理登记表",
+    "当事人权利义务告知书", "受理通知书", "人民调解调查笔录", "人民调解笔录（第一次调解）",
+    "人民调解笔录（第二次调解）", "人民调解协议书", "人民调解回访记录", "司法确认申请书",
+    "司法确认结果登记表", "人民调解结案报告")
+
+
+def _pages(path: Path) -> list[str]:
+    return ["".join((page.extract_text() or "").split())
+            for page in pypdf.PdfReader(str(path)).pages]
+
+
+def _session(day: dt.date, n: int, result: str) -> dict[str, Any]:
+    return {"date": format_date(day), "time": "9:00—11:30", "place": "调委会调解室",
+            "mediators": "包银山", "recorder": "李娜", "present": "张建国、王建军、赵明",
+            "statements": f"第{n}次调解：申请人陈述侵权事实，被申请人对赔偿数额提出异议。",
+            "result": result, "result_note": "双方同意赔偿8万元" if result == "agreed" else ""}
+
+
+def _open_dossier(qtbot: Any, win: MainWindow, case_id: str) -> Path:
+    """打印卷宗 in the detail panel; returns the previewed PDF."""
+    win.show_record(case_id)
+    qtbot.waitUntil(lambda: win.detail.record is not None and win.detail.record.id == case_id
+                    and win.findChild(QPushButton, "btn_print_dossier") is not None,
+                    timeout=5000)
+    win.preview = None  # type: ignore[assignment]
+    qtbot.mouseClick(child(win, QPushButton, "btn_print_dossier"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(win, "preview", None) is not None, timeout=20000)
+    path = Path(win.preview.path)
+    win.preview.close()
+    return path
+
+
+def test_scenario_3_full_case_file_from_intake_to_judicial_confirmation(
+        qtbot: Any, desk: Any, runner: Any, tmp_path: Path) -> None:
+    """intake → 受理 → 调查 → two sessions → agreement → 回访 → 司法确认 → 结案: every part is
+    recorded once, the mediator comes from the roster, and 打印卷宗 gives the cover, a 卷内目录
+    whose page numbers are right, every document, the full ID on the agreement (audited) and a
+    masked one on the receipt."""
+    import shutil
+    import subprocess
+
+    desk.add_user("mediator1", "包银山", "mediator", "Mediator2026")
+    roster_entry, _ = desk.create("mediator", {
+        "name": "包银山", "post": "主任", "specialty": "专利侵权纠纷",
+        "qualification": "律师执业资格", "employment": "part", "active": True})
+    desk.create("mediator", {"name": "吴德力格尔", "post": "委员", "active": False})
+    assert [e.name for e in desk.mediator_roster(active_only=True)] == ["包银山"]
+    applied = dt.date(2026, 3, 2)
+    case, _ = desk.create("mediation", {
+        **GOOD_MEDIATION, "applied_on": format_date(applied),
+        "applicants": [*GOOD_MEDIATION["applicants"], PERSON_PARTY]})
+    desk.use_account("mediator1")
+    day = applied + dt.timedelta(days=1)
+    desk.act(case.id, "accept", {"accepted_on": format_date(day), "mediator": "包银山"})
+    desk.act(case.id, "record_investigation", {"investigations": [{
+        "date": format_date(day + dt.timedelta(days=1)), "place": "被申请人厂区",
+        "investigators": "包银山", "recorder": "李娜", "subject": "赵明（被申请人生产主管）",
+        "content": "问：涉案播种机何时开始生产？答：2025年10月。"}]})
+    desk.act(case.id, "start", {"consent": "agreed", "started_on": format_date(day)})
+    first, second = day + dt.timedelta(days=2), day + dt.timedelta(days=9)
+    desk.act(case.id, "record_session", {"sessions": [_session(first, 1, "continue")]})
+    desk.act(case.id, "record_session", {"sessions": [_session(second, 2, "agreed")]})
+    desk.act(case.id, "settle", {
+        "outcome": "written", "agreement": "一、被申请人停止生产销售涉案播种机。\n"
+                                           "二、被申请人赔偿申请人经济损失人民币8万元。",
+        "performance_terms": "2026年4月30日前一次性转账支付",
+        "agreement_effective_on": format_date(second)})
+    desk.act(case.id, "record_followup", {"followups": [{
+        "date": format_date(second + dt.timedelta(days=5)), "visitor": "包银山",
+        "visited": "张建国", "method": "phone", "performance": "partial",
+        "findings": "已支付5万元", "next_steps": "月底再次回访"}]})
+    desk.act(case.id, "apply_confirmation", {
+        "confirmation_applied_on": format_date(second + dt.timedelta(days=6)),
+        "confirmation_court": "扎赉特旗人民法院"})
+    desk.act(case.id, "confirm", {"confirmation_result_on": format_date(second
+                                                                        + dt.timedelta(days=9)),
+                                  "confirmation_case_no": "（2026）内2223民特12号"})
+    desk.act(case.id, "record_followup_confirmed", {"followups": [{
+        "date": format_date(second + dt.timedelta(days=30)), "visitor": "包银山",
+        "visited": "张建国", "method": "visit", "performance": "done", "findings": "已全部履行"}]})
+    desk.act(case.id, "close_file_confirmed", {
+        "closing_summary": "双方达成书面协议，经人民法院司法确认有效，已全部履行。",
+        "filed_on": format_date(second + dt.timedelta(days=31)), "filed_by": "李娜",
+        "retention": "long"})
+    rec = desk.get(case.id)
+    assert rec.status == "confirmed"
+    # the repeating parts keep every row, in order; the latest visit is the case's 履行情况
+    assert [r["result"] for r in rec.values["sessions"]] == ["continue", "agreed"]
+    assert [r["performance"] for r in rec.values["followups"]] == ["partial", "done"]
+    assert rec.values["performance"] == "done"
+    entry = next(e for e in desk.mediator_roster() if e.name == "包银山")
+    assert (entry.cases, entry.open_cases) == (1, 0)
+    assert entry.record_id == roster_entry.id
+
+    win = _window(qtbot, desk, runner)
+    win.show_record(roster_entry.id)  # the roster entry shows the cases its mediator holds
+    qtbot.waitUntil(lambda: win.detail.record is not None
+                    and win.detail.record.id == roster_entry.id, timeout=5000)
+    assert child(win, QLabel, "value__extra0").text() == "1件（在办0件）"
+    path = _open_dossier(qtbot, win, case.id)
+    win.close()
+    pages = _pages(path)
+    total = len(pages)
+    for n, page in enumerate(pages, start=1):
+        assert f"第{n}页共{total}页" in page  # numbered within the file
+    whole = "".join(pages)
+    for title in CASE_FILE_TITLES:
+        assert title in whole, title
+    # the 卷内目录 says on which page each document starts; check two of them
+    lines = [ln.strip() for ln in
+             (pypdf.PdfReader(str(path)).pages[1].extract_text() or "").splitlines()]
+    assert "卷内目录" in lines
+
+    def listed_page(title: str) -> int:
+        return listed_pages(title)[0]
+
+    def listed_pages(title: str) -> tuple[int, int]:
+        i = lines.index(title)  # 序号 / 文件名称 / 日期 / 页号 ("14–15") one cell a line
+        first, _, last = lines[i + 2].partition("–")
+        return int(first), int(last or first)
+
+    for title in ("人民调解协议书", "司法确认申请书"):
+        start = listed_page(title)
+        assert title in pages[start - 1] and title not in "".join(pages[2:start - 1])
+    # full numbers where the document legally identifies the party; masked on the receipt
+    a, b = listed_pages("人民调解协议书")
+    agreement = "".join(pages[a - 1:b])
+    assert listed_page("人民调解申请书") == 3  # after the cover and the 卷内目录
+    assert PARTY_ID in agreement and PARTY_MOBILE in agreement
+    application = pages[listed_page("司法确认申请书") - 1]
+    assert PARTY_ID in application
+    receipt = next(p for p in pages if "调解申请回执（存档联）" in p)
+    assert PARTY_ID_MASKED in receipt and PARTY_ID not in receipt
+    assert "ZL201310699744.2（发明专利）" in whole  # the type comes from the number
+    assert "记录人" in agreement and "职务" in agreement
+    assert "此表由人民调解委员会填写" in whole
+    # printing it (not the preview) is logged as a paper with the full numbers (audited)
+    from xingan_desk.printing import log_output
+
+    log_output(desk, case.receipt_no, document="dossier")
+    _, audit = desk.history(case.id)
+    assert any(a.detail.startswith("人民调解卷宗（含完整证件号码和电话）") for a in audit)
+    # rendered to PNG (one image per page, not blank)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(path), str(tmp_path / "p")],
+                       check=True)
+        images = sorted(tmp_path.glob("p-*.png"))
+        assert len(images) == total and all(i.stat().st_size > 2000 for i in images)
+
+
+def test_scenario_3_second_case_ends_in_termination(qtbot: Any, desk: Any, runner: Any) -> None:
+    """No agreement after a session: 终止调解 with its reason and notice (人民调解法 §26, other
+    routes named), then 结案; the 卷宗 holds the termination notice and no agreement."""
+    desk.add_user("mediator1", "包银山", "mediator", "Mediator2026")
+    applied = dt.date(2026, 3, 2)
+    case, _ = desk.create("mediation", {**GOOD_MEDIATION, "applied_on": format_date(applied)})
+    desk.use_account("mediator1")
+    day = applied + dt.timedelta(days=1)
+    desk.act(case.id, "accept", {"accepted_on": format_date(day), "mediator": "包银山"})
+    desk.act(case.id, "start", {"consent": "agreed", "started_on": format_date(day)})
+    desk.act(case.id, "record_session", {"sessions": [_session(day, 1, "none")]})
+    with pytest.raises(ValidationFailed) as refused:
+        desk.act(case.id, "terminate", {"closed_on": format_date(day)})
+    assert "termination_reason" in refused.value.errors
+    desk.act(case.id, "terminate", {
+        "termination_reason": "no_agreement", "termination_note": "双方对赔偿数额分歧过大",
+        "closed_on": format_date(day + dt.timedelta(days=3)),
+        "termination_notified_on": format_date(day + dt.timedelta(days=4))})
+    desk.act(case.id, "close_file_terminated", {
+        "closing_summary": "经一次调解未能达成协议，已终止调解并告知当事人其他救济途径。",
+        "filed_on": format_date(day + dt.timedelta(days=5)), "filed_by": "李娜"})
+    assert desk.get(case.id).status == "terminated"
+
+    win = _window(qtbot, desk, runner)
+    path = _open_dossier(qtbot, win, case.id)
+    win.close()
+    whole = "".join(_pages(path))
+    for title in ("人民调解卷宗", "卷内目录", "人民调解笔录（第一次调解）", "终止人民调解通知书",
+                  "人民调解结案报告"):
+        assert title in whole, title
+    assert "人民调解协议书" not in whole and "司法确认申请书" not in whole
+    assert "经调解未能达成协议" in whole and "第二十六条" in whole and "提起诉讼" in whole
+    assert "双方对赔偿数额分歧过大" in whole
+
+
 def _day_whose_30_day_window_ends_on_a_holiday(cal: Any, start: dt.date) -> dt.date:
     day = start
     for _ in range(400):

@@ -8,6 +8,7 @@ import psycopg
 from sqlalchemy import select
 
 from xingan_desk.records.kinds import KINDS
+from xingan_desk.storage.rows import from_db
 from xingan_desk.storage.schema import DETAIL, OutboxEntry, Record, RecordEvent
 
 
@@ -39,7 +40,7 @@ def local_state(desk: Any) -> dict[str, Any]:
             kind = KINDS[r.kind]
             table = DETAIL[kind.key]
             row = s.execute(select(table).where(table.c.record_id == r.id)).mappings().one()
-            vals = kind.to_json({f.key: row[f.key] for f in kind.fields})
+            vals = kind.to_json(from_db(kind, row))  # groups' dates as dates
             fh = dict(r.field_hlc or {})
             out[r.id] = (r.receipt_no, r.voided, r.status, fh, {k: vals.get(k) for k in fh},
                          frozenset(events.get(r.id, set())))

@@ -94,6 +94,7 @@ BAD_VALUES = {  # kind: (field, bad value, part of the message, a good value)
     "preexam_case": ("applicant_uscc", BAD_USCC, "校验位", GOOD_USCC),
     "mediation": ("applied_on", "2026-02-30", "不是有效日期", "2026-02-27"),
     "rating": ("rater_phone", "1381234567", "11位", "13812345678"),
+    "mediator": ("phone", "1381234567", "11位", "13812345678"),
 }
 
 
@@ -254,6 +255,34 @@ def test_action_dialog_has_the_action_fields_and_required_marks(qtbot: Any, desk
     dlg.submit()  # admin may accept; mediator name missing → message beside the field
     qtbot.waitUntil(lambda: dlg.editors["mediator"].error is not None, timeout=5000)
     assert dlg.editors["mediator"].error == "请填写调解员"
+
+
+def test_mediator_field_offers_the_roster_and_a_session_starts_empty(qtbot: Any, desk: Any,
+                                                                     runner: Any) -> None:
+    from tests.conftest import GOOD_MEDIATION
+
+    desk.create("mediator", {"name": "包银山", "post": "主任", "active": True})
+    desk.create("mediator", {"name": "吴德力格尔", "post": "委员", "active": False})
+    rec, _ = desk.create("mediation", GOOD_MEDIATION)
+    wf = KINDS["mediation"].workflow
+    assert wf is not None
+    dlg = ActionDialog(desk, runner, rec, wf.action("accept"))
+    qtbot.addWidget(dlg)
+    edit = dlg.editors["mediator"].widget
+    qtbot.waitUntil(lambda: edit.completer() is not None, timeout=5000)
+    model = edit.completer().model()
+    names = [model.index(i, 0).data() for i in range(model.rowCount())]
+    assert names == ["包银山"]  # active entries only
+    assert "包银山（在办0件）" in edit.toolTip()
+    desk.act(rec.id, "accept", {"accepted_on": "2026-03-03", "mediator": "包银山"})
+    desk.act(rec.id, "start", {"consent": "agreed", "started_on": "2026-03-03"})
+    desk.act(rec.id, "record_session", {"sessions": [{
+        "date": "2026-03-04", "place": "调解室", "mediators": "包银山", "present": "双方",
+        "statements": "陈述", "result": "continue"}]})
+    again = ActionDialog(desk, runner, desk.get(rec.id), wf.action("record_session"))
+    qtbot.addWidget(again)
+    rows = again.editors["sessions"].get()  # one blank row for the new session, no old ones
+    assert all(not any(row.values()) for row in rows or [])
 
 
 @pytest.mark.parametrize(("pragma", "words"), [

@@ -61,7 +61,8 @@ def test_supervisor_reads_march_and_exports_it(qtbot: Any, desk: Any, runner: An
 
     # the mediation tab: source × outcome, the 合计 row as a supervisor reads it
     assert [view.tabs.tabText(i) for i in range(view.tabs.count())] == [
-        "计划目标完成情况", "咨询登记", "好差评", "专利预审备案", "专利预审案件", "知识产权纠纷调解"]
+        "计划目标完成情况", "咨询登记", "好差评", "专利预审备案", "专利预审案件", "知识产权纠纷调解",
+        "人民调解统计表"]
     table = view.pages["mediation"].tables["mediation_outcomes"]
     model = table.model()
     last = model.rowCount() - 1

@@ -20,8 +20,32 @@ if TYPE_CHECKING:
 __all__ = ["make_mediations", "mediation_raw"]
 
 
+# the committee's roster (调解员名册): the demo mediator account's person and three more
+ROSTER: tuple[dict[str, Any], ...] = (
+    {"name": MEDIATOR[1], "gender": "female", "post": "专职调解员", "specialty": "专利侵权纠纷",
+     "qualification": "二级人民调解员", "employment": "full", "active": True},
+    {"name": "包银山", "gender": "male", "post": "主任", "specialty": "商标、著作权纠纷",
+     "qualification": "律师执业资格", "employment": "part", "active": True},
+    {"name": "刘海燕", "gender": "female", "post": "委员", "specialty": "专利代理与技术事实查明",
+     "qualification": "专利代理师", "employment": "part", "active": True},
+    {"name": "吴德力格尔", "gender": "male", "post": "委员", "specialty": "农牧业植物新品种",
+     "qualification": "三级人民调解员", "employment": "part", "active": False},
+)
+
+
+def make_roster(run: DemoRun) -> None:
+    """The mediator roster (League-wide reference data, not part of the demo's plan; made
+    once per store)."""
+    if run.desk.counts_by_kind().get("mediator"):
+        return
+    run.counts.setdefault("mediator", 0)
+    rows = iter([(dict(r), {"day": None}) for r in ROSTER])
+    run.create_chunked("mediator", rows, "name")
+
+
 def make_mediations(run: DemoRun, n: int) -> None:
     rng = run.rng("mediation")
+    make_roster(run)
 
     def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         for i in range(n):
@@ -140,6 +164,12 @@ def _advance_mediation(run: DemoRun, rng: random.Random, m: Made) -> None:
                                        "started_on": started})
     if target == "mediating":
         return
+    run.act(MEDIATOR, m.id, "record_session", {"sessions": [{
+        "date": started, "time": "9:00—11:30", "place": "兴安盟知识产权纠纷人民调解委员会调解室",
+        "mediators": MEDIATOR[1], "recorder": MEDIATOR[1], "present": "双方当事人或其代理人",
+        "statements": "调解员告知当事人权利义务后，申请人陈述了专利权及被申请人的侵权事实，"
+                      "被申请人对产品来源作了说明。双方围绕停止侵权和赔偿数额进行了协商。",
+        "result": "none" if target == "terminated" else "agreed"}]})
     if target == "terminated":
         closed = run.later(rng, started, 5, 25)
         if closed:

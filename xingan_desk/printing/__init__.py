@@ -174,8 +174,9 @@ def render(
     补打, as it will print); call `log_output` once the clerk really prints or saves it.
 
     ``layout`` is "a4" or "roll80" (80 mm roll, receipts only). ``reveal`` prints full ID and
-    phone numbers on the two documents that may legally need them (人民调解申请书, 人民调解协议书);
-    the print log says so. Raises NotFound (unknown number or document), IllegalTransition
+    phone numbers on the application (人民调解申请书); documents that legally identify the parties
+    (`DocumentSpec.identifies_parties`: 人民调解协议书, 司法确认申请书, the 卷宗 holding them) always
+    do. The print log says so. Raises NotFound (unknown number or document), IllegalTransition
     (voided record, or the document does not apply in the record's status), MissingGlyphError
     (characters no font has; nothing written), OutputFileError (``out`` cannot be written).
     """
@@ -198,6 +199,9 @@ def render(
                 f"不能打印{spec.title}")
         if layout != "a4":
             raise ValidationFailed({"layout": f"{spec.title}只能用A4纸打印"})
+        # a document that legally identifies the parties prints their full numbers; the log
+        # line below says so (the audit trail records who printed it)
+        reveal = reveal or spec.identifies_parties
         if reveal and not spec.reveal_allowed:
             raise PermissionDenied(f"{spec.title}只能打印遮蔽后的证件号码和电话")
     elif reveal:
@@ -222,5 +226,10 @@ def log_output(desk: Desk, receipt_no: str, *, document: str | None = None,
                reveal: bool = False) -> int:
     """Log a previewed paper as printed (or saved); returns the record's print count."""
     record = desk.get_by_receipt(receipt_no)
+    if document is not None:
+        from .documents import DOCUMENTS
+
+        spec = DOCUMENTS.get(document)
+        reveal = reveal or (spec is not None and spec.identifies_parties)
     return int(desk.log_print(record.id, print_title(record, document)
                               + (REVEAL_SUFFIX if reveal else "")))

@@ -3,9 +3,11 @@ committee (reference/domain.md §1.3, §2.1) and the window's 一次性告知 / 
 
 `DOCUMENTS` says which document applies to which kind and status; `documents_for(record)` lists
 what can be printed now. Mediation documents never show a fee: mediation is free (人民调解法
-Art. 4) and the agreement says so. Personal numbers are masked unless the caller reveals them for
-the two forms that may legally need them in full (the application and the agreement), which
-`xingan_desk.printing.render` records in the audit trail.
+Art. 4) and the agreement says so. Personal numbers are masked, except on documents that legally
+identify the parties (`DocumentSpec.identifies_parties`: the agreement, the oral agreement
+register, the 司法确认 application and the 卷宗 holding them), which always print them in full, and
+on the application when the caller reveals them; `xingan_desk.printing.render` records either in
+the audit trail. The case-file documents and the 卷宗 are built in `case_file.py`.
 
 Long texts (facts, claims, agreement terms: up to 5,000 characters) wrap as CJK text and flow
 onto further pages; the bilingual header and "第N页 共M页" are on every page.
@@ -22,8 +24,9 @@ from typing import IO, TYPE_CHECKING, Any
 from xingan_desk import catalogs
 from xingan_desk.records.fields import GroupField
 from xingan_desk.records.kinds import KINDS
+from xingan_desk.records.mediation_file import FINISH_RULE_SOURCE, FINISH_RULE_TEXT
 from xingan_desk.timeutil import today_cst
-from xingan_desk.validation import id_birth_date, id_sex
+from xingan_desk.validation import id_birth_date, id_sex, patent_type_of, split_ip_numbers
 from xingan_desk.views import RecordView
 
 from . import content as C
@@ -94,6 +97,9 @@ class DocumentSpec:
     build: Callable[[DocContext], list[Flowable]]
     reveal_allowed: bool = False  # may print full ID/phone numbers (legally needed there)
     description: str = ""
+    # the document legally identifies the parties (they sign it, a court relies on it): it
+    # always prints the full ID and phone numbers, and the print log says so (audited)
+    identifies_parties: bool = False
 
     def applies_to(self, record: RecordView) -> bool:
         return record.kind in self.kinds and not record.voided and self.predicate(record)
@@ -139,6 +145,20 @@ def _dispute(ctx: DocContext) -> str:
     if right and kind:
         return f"{right}{kind}" if not kind.startswith(right) else kind
     return kind or "知识产权纠纷"
+
+
+def right_numbers(ctx: DocContext) -> str:
+    """The right's number(s) as printed; a patent number carries the patent's type as its
+    number says (validation.patent_type_of: the application number's kind digit), never a
+    type typed elsewhere."""
+    raw = str(ctx.values.get("right_no") or "")
+    if not raw or ctx.values.get("right_type") != "patent":
+        return raw
+    shown = []
+    for item in split_ip_numbers(raw):
+        kind = patent_type_of(item)
+        shown.append(f"{item}（{kind}专利）" if kind else item)
+    return "、".join(shown)
 
 
 def _party_pairs(ctx: DocContext, party: C.Party) -> list[tuple[str, str]]:
@@ -278,6 +298,7 @@ def _mediation_application(ctx: DocContext) -> list[Flowable]:
     rows = [(label, ctx.show(key)) for key, label in (
         ("right_type", "权利类型"), ("right_no", "权利号"), ("dispute_type", "纠纷类型"),
         ("amount", "标的额（元）"), ("source", "案件来源"), ("applied_on", "申请日期"))]
+    rows = [(label, right_numbers(ctx) if label == "权利号" else value) for label, value in rows]
     story.append(para("纠纷情况", ctx.st.subheading))
     story.append(kv_table([r for r in rows if r[1]], ctx.lay, ctx.st))
     story += _long_section(ctx, "纠纷简要情况", "facts")
@@ -307,7 +328,7 @@ def _mediation_register(ctx: DocContext) -> list[Flowable]:
         ("被申请人", C.party_names(ctx.record, "respondents")),
         ("纠纷类型", _checkboxes("dispute_types", v.get("dispute_type"))),
         ("权利类型", ctx.show("right_type")),
-        ("权利号", ctx.show("right_no")),
+        ("权利号", right_numbers(ctx)),
         ("案件来源", source),
         ("调解方式", "■公开调解　□不公开调解" if v.get("public_mediation")
          else "□公开调解　■不公开调解"),
@@ -324,6 +345,8 @@ def _mediation_register(ctx: DocContext) -> list[Flowable]:
                for p in C.parties(ctx.record, key)]
     signers.append(("登记人", "签名"))
     story.append(_sign_off(ctx, signers, None, blank_date=True))
+    story.append(spacer(2))
+    story.append(kv_table([("备注", "此表由人民调解委员会填写。")], ctx.lay, ctx.st))
     return story
 
 
@@ -365,7 +388,7 @@ def _acceptance_notice(ctx: DocContext) -> list[Flowable]:
     respondents = C.party_names(ctx.record, "respondents")
     story += ctx.indent(
         f"{applicants}于{ctx.show('applied_on')}申请调解的与{respondents}之间的{_dispute(ctx)}"
-        + (f"（权利号：{ctx.show('right_no')}）" if v.get("right_no") else "")
+        + (f"（权利号：{right_numbers(ctx)}）" if v.get("right_no") else "")
         + "，经审查，符合人民调解的受理条件，本委员会决定受理。")
     if v.get("mediator"):
         story += ctx.indent(
@@ -374,9 +397,9 @@ def _acceptance_notice(ctx: DocContext) -> list[Flowable]:
     timing = "调解的具体时间、地点另行通知"
     if v.get("start_by"):
         timing = f"调解将于{ctx.show('start_by')}前开始，具体时间、地点另行通知"
-    if v.get("finish_by"):
-        timing += f"；调解一般在{ctx.show('finish_by')}前结束，经双方同意可以延长"
     story += ctx.indent(timing + "。")
+    if v.get("finish_by"):
+        story += ctx.indent(finish_by_sentence(ctx))
     story += ctx.indent("参加调解时请携带：身份证明（单位提供营业执照复印件和法定代表人身份证明）；"
                         "委托他人参加的，提交授权委托书；与纠纷有关的权利证书和证据材料。")
     story += ctx.indent("随本通知附《当事人权利义务告知书》，请仔细阅读。" + C.FREE_OF_CHARGE)
@@ -385,6 +408,13 @@ def _acceptance_notice(ctx: DocContext) -> list[Flowable]:
     story.append(spacer(4))
     story.append(_issuer(ctx, v.get("accepted_on") or ctx.today))
     return story
+
+
+def finish_by_sentence(ctx: DocContext) -> str:
+    """What "一般在一个月内" means for this case, with the rule's source and whether the last
+    day counts (records/mediation_file.FINISH_RULE_*)."""
+    return (f"依照{FINISH_RULE_SOURCE}，{FINISH_RULE_TEXT}。本案调解期限至{ctx.show('finish_by')}"
+            "（含当日）届满；经双方当事人同意，可以适当延长。")
 
 
 REMEDIES = (
@@ -427,7 +457,9 @@ def _agreement(ctx: DocContext) -> list[Flowable]:
     story.append(ctx.heading("协议内容"))
     story += ctx.indent("经本委员会调解，各方当事人在平等协商、互谅互让的基础上自愿达成如下协议：")
     story += ctx.indent(str(ctx.values.get("agreement") or ""))
-    story += ctx.indent("履行方式、地点和期限以上述协议内容为准。")
+    terms = ctx.values.get("performance_terms")
+    story += ctx.indent(f"履行方式、地点和期限：{terms}" if terms
+                        else "履行方式、地点和期限以上述协议内容为准。")
     copies = len(ctx.values.get("applicants") or []) + len(ctx.values.get("respondents") or []) + 1
     story += ctx.indent(
         "本协议自各方当事人签名、盖章或者按指印，人民调解员签名并加盖人民调解委员会印章之日起生效。"
@@ -443,10 +475,12 @@ def _agreement(ctx: DocContext) -> list[Flowable]:
         for party in C.parties(ctx.record, key):
             who = f"{party.heading}：{party.name}"
             if party.is_org:
+                rep = party.values.get("legal_rep")
                 cells = [[para(who, st.body), ""],
-                         [para("法定代表人或委托代理人（签名）：", st.body),
-                          para("单位（盖章）：", st.body)],
-                         ["", para("　　年　　月　　日", st.right)]]
+                         [para(f"法定代表人{f'（{rep}）' if rep else ''}或委托代理人（签名）：",
+                               st.body),
+                          para("职务：", st.body)],
+                         [para("单位（盖章）：", st.body), para("　　年　　月　　日", st.right)]]
             else:
                 cells = [[para(who, st.body), ""],
                          [para(f"（{_SIGN}）：", st.body), ""],
@@ -461,7 +495,8 @@ def _agreement(ctx: DocContext) -> list[Flowable]:
             boxes += [KeepTogether([box]), spacer(2)]
     story += boxes
     effective = ctx.values.get("agreement_effective_on")
-    story.append(_sign_off(ctx, [("人民调解员", "签名")], effective, blank_date=not effective))
+    story.append(_sign_off(ctx, [("人民调解员", "签名"), ("记录人", "签名")], effective,
+                           blank_date=not effective))
     return story
 
 
@@ -573,6 +608,59 @@ def _correction_notice(ctx: DocContext) -> list[Flowable]:
     return story
 
 
+# --- the case file (printing/case_file.py builds these; imported when first printed) -----------
+
+DOSSIER = "dossier"
+
+
+def _case_file(name: str) -> Callable[[DocContext], list[Flowable]]:
+    def build(ctx: DocContext) -> list[Flowable]:
+        from . import case_file
+
+        builder: Callable[[DocContext], list[Flowable]] = getattr(case_file, name)
+        return builder(ctx)
+
+    return build
+
+
+def _has(key: str) -> Callable[[RecordView], bool]:
+    return lambda r: bool(r.values.get(key))
+
+
+def _case_file_specs() -> tuple[DocumentSpec, ...]:
+    m = ("mediation",)
+    return (
+        DocumentSpec("investigation_record", "人民调解调查笔录", m, _has("investigations"),
+                     _case_file("investigation_record"), description="每次调查一份，被调查人签名"),
+        DocumentSpec("mediation_record", "人民调解笔录", m, _has("sessions"),
+                     _case_file("mediation_record"),
+                     description="每次调解一份，另页由到场当事人、调解员和记录人签名"),
+        DocumentSpec("oral_agreement", "人民调解口头协议登记表", m,
+                     lambda r: r.status in _SETTLED and r.values.get("outcome") == "oral",
+                     _case_file("oral_agreement"), reveal_allowed=True,
+                     identifies_parties=True, description="口头协议与书面协议同样约束当事人"),
+        DocumentSpec("termination_notice", "终止人民调解通知书", m,
+                     lambda r: r.status == "terminated", _case_file("termination_notice"),
+                     description="人民调解法第二十六条，告知当事人其他解决途径"),
+        DocumentSpec("followup_record", "人民调解回访记录", m, _has("followups"),
+                     _case_file("followup_record")),
+        DocumentSpec("confirmation_application", "司法确认申请书", m,
+                     lambda r: r.status in _SETTLED and r.values.get("agreement_effective_on")
+                     is not None and r.values.get("outcome") != "oral",  # a written agreement
+                     _case_file("confirmation_application"),
+                     reveal_allowed=True, identifies_parties=True,
+                     description="双方当事人自协议生效之日起三十日内共同向人民法院申请"),
+        DocumentSpec("confirmation_result", "司法确认结果登记表", m,
+                     lambda r: r.status in ("confirmed", "dismissed"),
+                     _case_file("confirmation_result")),
+        DocumentSpec("closing_report", "人民调解结案报告", m, _has("closing_summary"),
+                     _case_file("closing_report")),
+        DocumentSpec(DOSSIER, "人民调解卷宗", m, lambda r: True, _case_file("dossier_story"),
+                     reveal_allowed=True, identifies_parties=True,
+                     description="封面、卷内目录和本案全部文书，按卷内顺序连续编页"),
+    )
+
+
 # --- the catalogue ------------------------------------------------------------------------------
 
 _AFTER_ACCEPTANCE = frozenset({"accepted", "mediating", "settled", "terminated", "withdrawn",
@@ -612,8 +700,9 @@ DOCUMENTS: dict[str, DocumentSpec] = {
         DocumentSpec("agreement", "人民调解协议书", ("mediation",),
                      lambda r: r.status in _SETTLED and r.values.get("outcome") != "oral"
                      and bool(r.values.get("agreement")),
-                     _agreement, reveal_allowed=True,
+                     _agreement, reveal_allowed=True, identifies_parties=True,
                      description="一式（当事人数＋1）份"),
+        *_case_file_specs(),
         DocumentSpec("onetime_notice", "一次性告知书", ("preexam_filing", "consultation"),
                      _onetime_applies, _onetime_notice),
         DocumentSpec("correction_notice", "补正材料通知书", ("preexam_filing",),
@@ -655,6 +744,12 @@ def render_document(
         raise ValueError(f"{spec.title}不适用于该记录（{record.kind_title}，{record.status_label}）")
     if reveal and not spec.reveal_allowed:
         raise ValueError(f"{spec.title}只能打印遮蔽后的证件号码和电话")
+    if document_key == DOSSIER:
+        from .case_file import render_dossier
+
+        render_dossier(desk, record, out, reprint=reprint)
+        return
+    reveal = reveal or spec.identifies_parties
     story = document_story(desk, record, spec, reveal=reveal)
     lay = get_layout("a4")
     office = office_for_record(desk, record)
@@ -665,3 +760,24 @@ def render_document(
     else:
         build_pdf(out, lay=lay, office=office, story=story, receipt_no=record.receipt_no,
                   title=spec.title, reprint=reprint)
+
+
+# Public names of the shared pieces, for the case-file documents (printing/case_file.py).
+title_block = _title
+sign_off = _sign_off
+issuer = _issuer
+contact_line = _contact
+dispute_text = _dispute
+party_sentences = _party_sentences
+all_parties = _all_parties
+long_section = _long_section
+checkboxes = _checkboxes
+cn_number = _cn_number
+SIGN_HINT = _SIGN
+party_pairs = _party_pairs
+
+
+def signature_rows_of(ctx: DocContext, rows: Sequence[tuple[str, str]], *,
+                      dated: bool = True) -> Flowable:
+    """Signature lines in the document's layout (see layout.signature_rows)."""
+    return signature_rows(rows, ctx.lay, ctx.st, dated=dated)

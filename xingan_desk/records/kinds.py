@@ -26,6 +26,14 @@ from .fields import (
     TextField,
 )
 from .kind import STREAM_GLOBAL, Deadline, RecordKind
+from .mediation_file import (
+    CASE_FILE_ACTIONS,
+    CASE_FILE_FIELDS,
+    FINISH_RULE_SOURCE,
+    FINISH_RULE_TEXT,
+    MEDIATOR,
+    derive_case_file,
+)
 from .workflow import Action, Workflow
 
 # --- shared field factories -------------------------------------------------------------------
@@ -576,8 +584,13 @@ def _mediation_deadlines(status: str, values: Mapping[str, Any], cal: Any) -> li
 
 def _mediation_derive(action: str, values: Mapping[str, Any], cal: Any) -> dict[str, Any]:
     """Statutory clocks (reference/domain.md §2.1–2.3), from the committee's default rules:
-    start within 7 working days of acceptance, finish within 30 days (calendar days, rolled
-    over a holiday), 司法确认 within 30 days of the agreement taking effect."""
+    start within 7 working days of acceptance, finish "一般在一个月内" (人民调解工作若干规定
+    §36), read as 30 calendar days from the day after acceptance, the last day rolled over a
+    holiday (mediation_file.FINISH_RULE_TEXT), 司法确认 within 30 days of the agreement taking
+    effect; the case-file parts' own derivations (mediation_file.derive_case_file)."""
+    case_file = derive_case_file(action, values)
+    if case_file:
+        return case_file
     if action == "accept" and values.get("accepted_on"):
         accepted = values["accepted_on"]
         return {
@@ -634,9 +647,11 @@ MEDIATION = RecordKind(
         choice("consent", "被申请人意愿", "consent", stage="action", group="受理"),
         date("consent_on", "征询日期", stage="action", group="受理"),
         date("accepted_on", "受理日期", stage="action", in_list=True, group="受理"),
-        person("mediator", "调解员", stage="action", in_list=True, group="受理"),
+        person("mediator", "调解员", stage="action", in_list=True, group="受理",
+               widget="mediator_roster", help="从调解员名册中选择"),
         date("start_by", "开始调解期限", stage="derived", group="受理"),
-        date("finish_by", "调解终结期限", stage="derived", group="受理"),
+        date("finish_by", "调解终结期限", stage="derived", group="受理",
+             help=f"{FINISH_RULE_SOURCE}：{FINISH_RULE_TEXT}"),
         text("case_no", "卷号", 40, stage="system", searchable=True, group="受理"),
         choice("refusal_reason", "不予受理理由", "refusal_reasons", stage="action", group="受理"),
         text("refusal_note", "不予受理说明", 500, stage="action", group="受理"),
@@ -654,6 +669,7 @@ MEDIATION = RecordKind(
                group="司法确认"),
         date("confirmation_result_on", "裁定日期", stage="action", group="司法确认"),
         choice("performance", "履行情况", "performance", stage="action", group="司法确认"),
+        *CASE_FILE_FIELDS,
     ),
     workflow=Workflow(
         initial="registered",
@@ -674,11 +690,12 @@ MEDIATION = RecordKind(
                    fields=("consent", "consent_on", "started_on"),
                    required=("consent", "started_on"), roles=_MEDIATION_ROLES),
             Action("settle", "调解成功", ("mediating",), "settled",
-                   fields=("outcome", "agreement", "agreement_effective_on"),
+                   fields=("outcome", "agreement", "performance_terms", "agreement_effective_on"),
                    required=("outcome", "agreement_effective_on"),
                    derives=("confirmation_deadline",), roles=_MEDIATION_ROLES),
             Action("terminate", "调解终止", ("accepted", "mediating"), "terminated",
-                   fields=("termination_reason", "closed_on"),
+                   fields=("termination_reason", "termination_note", "closed_on",
+                           "termination_notified_on"),
                    required=("termination_reason", "closed_on"), roles=_MEDIATION_ROLES),
             Action("withdraw", "申请人撤回", ("registered", "accepted", "mediating"), "withdrawn",
                    fields=("closed_on",)),
@@ -686,15 +703,18 @@ MEDIATION = RecordKind(
                    fields=("confirmation_applied_on", "confirmation_court"),
                    required=("confirmation_applied_on",)),
             Action("confirm", "司法确认有效", ("confirmation_applied",), "confirmed",
-                   fields=("confirmation_result", "confirmation_result_on"),
+                   fields=("confirmation_result", "confirmation_result_on",
+                           "confirmation_case_no"),
                    required=("confirmation_result_on",)),
             Action("dismiss", "司法确认驳回", ("confirmation_applied",), "dismissed",
-                   fields=("confirmation_result", "confirmation_result_on"),
+                   fields=("confirmation_result", "confirmation_result_on",
+                           "confirmation_case_no", "confirmation_note"),
                    required=("confirmation_result_on",)),
             Action("record_performance", "记录履行情况", ("settled",), "settled",
                    fields=("performance",), required=("performance",)),
             Action("record_performance_confirmed", "记录履行情况", ("confirmed",), "confirmed",
                    fields=("performance",), required=("performance",)),
+            *CASE_FILE_ACTIONS,
         ),
         terminal=frozenset({"refused", "terminated", "withdrawn", "dismissed"}),
     ),
@@ -796,7 +816,8 @@ RATING = RecordKind(
 )
 
 KINDS: dict[str, RecordKind] = {
-    k.key: k for k in (CONSULTATION, ENTERPRISE, PREEXAM_FILING, PREEXAM_CASE, MEDIATION, RATING)
+    k.key: k for k in (CONSULTATION, ENTERPRISE, PREEXAM_FILING, PREEXAM_CASE, MEDIATION, RATING,
+                       MEDIATOR)
 }
 KIND_BY_PREFIX: dict[str, RecordKind] = {k.number_prefix: k for k in KINDS.values()}
 

@@ -32,6 +32,9 @@ class Action:
     # keys of the fields `RecordKind.derive` computes for this action (deadlines, results);
     # an event's payload may carry `fields` + `derives` and nothing else
     derives: tuple[str, ...] = ()
+    # group fields (repeating parts: a mediation's sessions, follow-ups) whose rows the event
+    # adds to the rows earlier events recorded, instead of replacing them
+    appends: tuple[str, ...] = ()
     roles: tuple[str, ...] = ROLES
     confirm: str = ""  # a question to confirm before acting, if any
 
@@ -89,6 +92,7 @@ class Workflow:
             assert a.target in codes, (a.key, a.target)
             assert all(s in codes for s in a.sources), a.key
             assert set(a.required) <= set(a.fields), a.key
+            assert set(a.appends) <= set(a.fields), a.key
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ class Fold:
     status: str
     applied: tuple[str, ...]  # event ids, in order
     conflicts: tuple[str, ...]  # event ids kept but not applied
-    # field values recorded by the applied events (JSON form), last wins; only the keys each
+    # field values recorded by the applied events (JSON form), last wins (an action's
+    # `appends` add their rows to the earlier ones, in event order); only the keys each
     # action declares (Action.payload_fields): a stray key in a payload changes nothing
     values: dict[str, Any]
 
@@ -130,5 +135,11 @@ def fold(workflow: Workflow, events: Iterable[Any]) -> Fold:
         status = action.target
         applied.append(ev.id)
         allowed = action.payload_fields
-        values.update({k: v for k, v in (ev.payload or {}).items() if k in allowed})
+        for k, v in (ev.payload or {}).items():
+            if k not in allowed:
+                continue
+            if k in action.appends:
+                values[k] = [*(values.get(k) or []), *(v or [])]
+            else:
+                values[k] = v
     return Fold(status, tuple(applied), tuple(conflicts), values)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..catalogs import COUNTY_CODES, LEAGUE_CODE, county_name
 from ..errors import PermissionDenied, ValidationFailed
 from ..timeutil import utcnow
+from .mediation_table import count as count_mediation_table
 from .period import Period
 from .queries import Reader
 from .sections import DEFINITIONS, StatsReport
@@ -67,11 +68,12 @@ def compute(desk: Desk, period: Period, county: str | None = None, *,
         filings = r.filings()
         cases = r.cases()
         mediation = r.mediation(calendar)
+        counties = COUNTY_CODES if scope is None else (scope,)
+        mediation_table = count_mediation_table(r, counties)
         targets = r.targets(catalog)
     user = desk.user
-    counties = COUNTY_CODES if scope is None else (scope,)
     return StatsReport(period, scope, utcnow(), user.display_name, desk.identity.label,
                        consultations, ratings, filings, cases, mediation, targets, catalog.plan,
-                       catalog.not_measured, DEFINITIONS, counties)
+                       catalog.not_measured, DEFINITIONS, counties, mediation_table)
 
 

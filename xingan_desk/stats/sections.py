@@ -20,6 +20,8 @@ from .figures import (
     RatingStats,
     Ratio,
 )
+from .mediation_table import MojTable
+from .mediation_table import columns as moj_columns
 from .period import Period
 from .targets import NotMeasured, PlanInfo, TargetProgress
 
@@ -80,6 +82,8 @@ class StatsReport:
     not_measured: tuple[NotMeasured, ...]
     definitions: tuple[tuple[str, str], ...] = DEFINITIONS
     counties: tuple[str, ...] = field(default=COUNTY_CODES)  # columns of the by-county tables
+    # the mediation figures in the MoJ statistics table's layout (stats/mediation_table.py)
+    mediation_table: MojTable | None = None
 
     @property
     def scope_label(self) -> str:
@@ -337,9 +341,39 @@ def _mediation_section(rep: StatsReport) -> Section:
     return Section("mediation", "知识产权纠纷调解", tuple(summary), tables)
 
 
+MOJ_NOTE = ("按司法部人民调解统计报表的分组（案件来源、纠纷类型、调解结果、协议履行情况、司法确认）列示；"
+            "受理、案件来源和纠纷类型按受理日期，调解成功按协议生效日期，终止和撤回按结束日期，"
+            "履行情况为本期调解成功案件的最近一次回访结果，司法确认按申请日期和裁定日期计入本期。"
+            "Excel 导出另有一张按司法部表式（各旗县市为行）排列的工作表。")
+
+
+def _mediation_table_section(rep: StatsReport) -> Section | None:
+    """The MoJ-layout table, turned for the screen and paper: one row per column of the
+    official table (grouped), one column per 旗县市 and 合计."""
+    t = rep.mediation_table
+    if t is None:
+        return None
+    counties = list(t.counties)
+    header = ("分组", "指标", *(_short(c) for c in counties if len(counties) > 1), "合计")
+    rows: list[tuple[Cell, ...]] = []
+    for col in moj_columns():
+        per_county = [t.cell(c, col.key) for c in counties] if len(counties) > 1 else []
+        rows.append((col.group, col.label, *per_county, t.cell(None, col.key)))
+    table = StatTable("mediation_moj", "人民调解案件统计表（司法部表式）", header, tuple(rows),
+                      MOJ_NOTE)
+    summary: tuple[tuple[str, Cell], ...] = (
+        ("受理", t.cell(None, "accepted")),
+        ("调解成功", t.cell(None, "result:written") + t.cell(None, "result:oral")),
+        ("申请司法确认", t.cell(None, "confirmation:applied")),
+    )
+    return Section("mediation_moj", "人民调解统计表", summary, (table,), (MOJ_NOTE,))
+
+
 def _sections(rep: StatsReport) -> tuple[Section, ...]:
+    moj = _mediation_table_section(rep)
     return (_targets_section(rep), _consultation_section(rep), _rating_section(rep),
-            _filing_section(rep), _case_section(rep), _mediation_section(rep))
+            _filing_section(rep), _case_section(rep), _mediation_section(rep),
+            *((moj,) if moj is not None else ()))
 
 
 def generated_line(rep: StatsReport) -> str:
