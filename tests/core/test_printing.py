@@ -737,7 +737,7 @@ def test_dossier_lists_the_attached_materials(tmp_path: Path) -> None:
     wrong, _ = desk.attach(rec.id, samples.png(), "错传.png", "证据材料")
     desk.void_attachment(wrong.id, "传错文件")
     rows = attached_materials(desk, rec)
-    assert [(r.name, r.pages) for r in rows][0] == ("证据材料（侵权证据.pdf）", "3")
+    assert (rows[0].name, rows[0].pages) == ("证据材料（侵权证据.pdf）", "3")
     assert "传错文件" in rows[1].note
     assert "attachments" in [k for k, _ in dossier_contents(desk, rec)]
     out = render(desk, rec.receipt_no, tmp_path / "dossier.pdf", document="dossier")
