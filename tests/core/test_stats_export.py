@@ -62,7 +62,8 @@ def test_pdf_has_the_sections_figures_and_definitions(exported: Any) -> None:
         "知识产权服务窗口统计报表", "兴安盟市场监督管理局（知识产权局）",
         "统计期：2026年3月（2026年3月1日至2026年3月31日）", "范围：全盟",
         "一、计划目标完成情况", "二、咨询登记", "三、好差评", "四、专利预审备案",
-        "五、专利预审案件", "六、知识产权纠纷调解", "七、统计口径说明",
+        "五、专利预审案件", "六、知识产权纠纷调解", "七、高价值专利培育与知识产权运用台账",
+        "八、人员与窗口（主管）", "九、统计口径说明",
         "调解案件4/10件（年度目标，方案目标沿用）", "年调解案件不少于10件",
         "兴署办发〔2022〕47号",
         "好评率66.7%", "差评回访率50.0%", "备案通过率50.0%",
@@ -100,7 +101,8 @@ def test_xlsx_reads_back_with_the_same_numbers(exported: Any) -> None:
     xlsx = exported[3]
     wb = load_workbook(xlsx)
     assert wb.sheetnames == ["计划目标完成情况", "咨询登记", "好差评", "专利预审备案", "专利预审案件",
-                             "知识产权纠纷调解", "统计口径说明"]
+                             "知识产权纠纷调解", "高价值专利培育与知识产权运用台账", "人员与窗口（主管）",
+                             "统计口径说明"]
 
     def rows(sheet: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]

@@ -142,11 +142,12 @@ _PATENT_PLEDGES = GroupField(
 
 def maintained_years(values: Mapping[str, Any], today: dt.date) -> int | None:
     """Full years from the filing date to the lapse date (失效/届满) or to `today`."""
-    filed = values.get("filed_on")
+    filed: dt.date | None = values.get("filed_on")
     if not filed:
         return None
-    end = values.get("lapsed_on") if values.get("legal_status") in ("lapsed", "expired") else None
-    end = min(end or today, today)
+    lapsed: dt.date | None = (values.get("lapsed_on")
+                              if values.get("legal_status") in ("lapsed", "expired") else None)
+    end = min(lapsed or today, today)
     years = end.year - filed.year - ((end.month, end.day) < (filed.month, filed.day))
     return max(years, 0)
 

@@ -9,7 +9,7 @@ from ..catalogs import COUNTY_CODES, LEAGUE_CODE, county_name
 from ..errors import PermissionDenied, ValidationFailed
 from ..timeutil import utcnow
 from .period import Period
-from .queries import Reader
+from .queries import Reader, ledgers, staff
 from .sections import DEFINITIONS, StatsReport
 from .targets import load_targets
 
@@ -68,10 +68,13 @@ def compute(desk: Desk, period: Period, county: str | None = None, *,
         cases = r.cases()
         mediation = r.mediation(calendar)
         targets = r.targets(catalog)
+        ledger_figures = ledgers(r)
+        staff_figures = staff(r)
     user = desk.user
     counties = COUNTY_CODES if scope is None else (scope,)
     return StatsReport(period, scope, utcnow(), user.display_name, desk.identity.label,
                        consultations, ratings, filings, cases, mediation, targets, catalog.plan,
-                       catalog.not_measured, DEFINITIONS, counties)
+                       catalog.not_measured, DEFINITIONS, counties, ledger_figures,
+                       staff_figures)
 
 

@@ -22,7 +22,10 @@ __all__ = [
     "load_targets",
 ]
 
-MEASURES = ("mediation_accepted", "key_support_new", "key_support_total", "gb29490_certified")
+MEASURES = ("mediation_accepted", "key_support_new", "key_support_total", "gb29490_certified",
+            # the plan's ledgers (records/ledger_kinds.py)
+            "high_value_patents", "invention_granted", "hv_portfolios", "pledge_amount_wan",
+            "navigation_projects", "insurance_policies", "patent_awards", "agencies")
 # measures that exist per year only (入库年度): no figure for a month or a quarter
 YEARLY_MEASURES = frozenset({"key_support_new"})
 
@@ -114,6 +117,13 @@ class TargetProgress:
     expected: float | None  # prorated target at `as_of` (annual targets of the current year)
     carried: bool  # the plan's years are over: the figure is kept as the reference (沿用)
     league_wide: bool  # measured over the whole League (else one county's share)
+    # cumulative targets: what the year of the period added (1 January to `as_of`)
+    in_year: int | None = None
+    # since the plan's first year (1 January) to `as_of`: an annual target's running total
+    # (a cumulative target's is `actual`)
+    plan_total: int | None = None
+    # at the League's scope: each county's figure (same basis as `actual`), in county order
+    by_county: tuple[tuple[str, int], ...] = ()
 
     @property
     def ratio(self) -> Ratio:
