@@ -130,7 +130,7 @@ def test_xlsx_reads_back_with_the_same_numbers(exported: Any) -> None:
     topics = after("咨询登记", "按咨询事项和旗县市")
     assert topics[10][:2] == ("专利预审备案", 2)
     targets = after("计划目标完成情况", "计划目标完成情况")
-    assert targets[0][:6] == ("调解案件", "件", 3, 4, 10, 0.4)
+    assert targets[0][:7] == ("调解案件", "件", 3, 4, 4, 10, 0.4)  # 本期 本年 累计 目标 完成率
     head = rows("咨询登记")
     assert head[0][0] == "知识产权服务窗口统计报表（咨询登记）"
     assert head[1][0] == "统计期：2026年3月（2026年3月1日至2026年3月31日）"
