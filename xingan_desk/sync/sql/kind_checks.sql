@@ -140,7 +140,8 @@ BEGIN
             END IF;
         END IF;
     WHEN '_mediation_checks' THEN
-        IF sync._truthy(d->'right_no') AND d->>'right_type' = 'patent' THEN
+        -- (the right_types code, spelt like the ledger kind's name: dollar-quoted, see above)
+        IF sync._truthy(d->'right_no') AND d->>'right_type' = $c$patent$c$ THEN
             msg := sync._chk_check_ip_numbers(d->>'right_no');
             IF msg IS NOT NULL THEN
                 out := out || jsonb_build_array(jsonb_build_array('right_no', msg));
