@@ -71,6 +71,7 @@ STATS_AREA = "stats"
 AUTO_REFRESH_MS = 250
 PERIOD_KINDS = (("month", "月报"), ("quarter", "季报"), ("half", "半年报"), ("year", "年报"),
                 ("range", "自定义"))
+CARDS_PER_ROW = 6  # the plan's twelve targets in two rows
 _GOOD = "#1e7b34"
 _LATE = "#a15c00"
 
@@ -186,11 +187,9 @@ class TargetCard(QFrame):
         basis = progress.kind_label
         if progress.expected is not None and progress.actual < t.value:
             basis += f"，按进度应达 {progress.expected:.1f}"
-        note = QLabel(basis)
-        note.setProperty("role", "hint")
-        note.setWordWrap(True)
-        lay.addWidget(note)
-        self.setToolTip(f"{t.measure_note}\n{progress.basis}\n方案原文（{t.section}）：{t.quote}")
+        self.basis = basis  # in the tooltip: twelve cards stay two compact rows
+        self.setToolTip(f"{basis}\n{t.measure_note}\n{progress.basis}\n"
+                        f"方案原文（{t.section}）：{t.quote}")
 
 
 def _summary_grid(section: Section) -> QWidget:
@@ -231,7 +230,8 @@ def _summary_grid(section: Section) -> QWidget:
 
 
 class SectionPage(QScrollArea):
-    def __init__(self, section: Section, parent: QWidget | None = None) -> None:
+    def __init__(self, section: Section, parent: QWidget | None = None,
+                 chart: QWidget | None = None) -> None:
         super().__init__(parent)
         self.section = section
         self.setObjectName(f"page_{section.key}")
@@ -243,6 +243,9 @@ class SectionPage(QScrollArea):
         lay.setSpacing(6)
         if section.summary:
             lay.addWidget(_summary_grid(section))
+        self.chart = chart
+        if chart is not None:  # the targets' progress, above their tables
+            lay.addWidget(chart)
         self.tables: dict[str, _FittedTable] = {}
         for table in section.tables:
             caption = QLabel(table.title)
@@ -345,7 +348,7 @@ class StatsView(QWidget):
         # --- targets
         self.targets_box = QWidget()
         self.targets_box.setObjectName("targets_box")
-        self.targets_layout = QHBoxLayout(self.targets_box)
+        self.targets_layout = QGridLayout(self.targets_box)
         self.targets_layout.setContentsMargins(0, 0, 0, 0)
         self.targets_layout.setSpacing(8)
         outer.addWidget(self.targets_box)
@@ -480,12 +483,13 @@ class StatsView(QWidget):
             if w is not None:
                 w.deleteLater()
         self.cards = {}
-        for progress in report.targets:
+        for i, progress in enumerate(report.targets):
             card = TargetCard(progress)
             self.cards[progress.target.key] = card
-            self.targets_layout.addWidget(card, 1)
+            self.targets_layout.addWidget(card, i // CARDS_PER_ROW, i % CARDS_PER_ROW)
         if not report.targets:
-            self.targets_layout.addWidget(QLabel("统计期不在方案年度内，不对照目标"))
+            self.targets_layout.addWidget(QLabel("统计期不在方案年度内，不对照目标"), 0, 0, 1,
+                                          CARDS_PER_ROW)
         current = self.tabs.currentIndex()
         while self.tabs.count():
             page = self.tabs.widget(0)
@@ -494,7 +498,12 @@ class StatsView(QWidget):
                 page.deleteLater()
         self.pages = {}
         for section in report.sections():
-            page = SectionPage(section)
+            chart = None
+            if section.key == "targets" and report.targets:
+                from .target_chart import progress_chart
+
+                chart = progress_chart(report.targets)
+            page = SectionPage(section, chart=chart)
             self.pages[section.key] = page
             self.tabs.addTab(page, section.title)
         self.tabs.setCurrentIndex(max(0, current))

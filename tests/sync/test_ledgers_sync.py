@@ -49,3 +49,28 @@ def test_ledger_records_round_trip(make_window, central_url) -> None:
     assert local_state(a.desk) == central
     assert local_state(b.desk) == central
     assert local_state(league.desk) == central_state(central_url)
+
+
+def test_the_league_registers_ledgers_of_every_county_and_counts_them_there(
+        make_window, central_url) -> None:
+    import datetime as dt
+
+    from xingan_desk.stats import Period, compute
+
+    league = make_window("152200", "01")
+    county = make_window("152223", "02")
+    patent, _ = league.desk.create("patent", LEDGERS["patent"])  # 扎赉特旗's enterprise
+    pledge, _ = league.desk.create("pledge", LEDGERS["pledge"])
+    league.desk.act(pledge.id, "register", PLEDGE_REGISTER)
+    rep = league.sync()
+    assert rep.rejected == 0, rep.rejections
+    county.sync()
+    assert local_state(league.desk) == central_state(central_url)
+    report = compute(league.desk, Period.year(2025), "152223", today=dt.date(2026, 1, 5))
+    figures = {tp.target.key: tp.actual for tp in report.targets}
+    assert figures["high_value_patents"] == 1 and figures["pledge_amount"] == 1200
+    whole = compute(league.desk, Period.year(2025), today=dt.date(2026, 1, 5))
+    by_county = dict(next(tp for tp in whole.targets
+                          if tp.target.key == "pledge_amount").by_county)
+    assert by_county["152223"] == 1200 and by_county["152200"] == 0
+    assert patent.county_code == "152200"  # the record stays with the window that keeps it

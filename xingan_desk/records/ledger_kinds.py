@@ -15,6 +15,10 @@ whenever it is re-assessed; the clerk confirms them with 核定高价值类别. 
 criteria are only qualitative (维持年限, 较高质押融资金额): the thresholds below are the
 League's working parameters, printed on the report with the figure.
 
+A ledger record belongs to the window that registers it (its county stream, like a filing);
+its `county_code` field names the county of the enterprise or project, which the statistics
+use to break the League's figures down by county (`LEDGER_COUNTY_FIELD`).
+
 Imports no storage and no Qt; imports nothing from kinds.py (which imports this module).
 """
 
@@ -281,7 +285,6 @@ PATENT = RecordKind(
     checks=(_patent_checks,),
     derive=_patent_derive,
     auto_actions=_patent_auto,
-    county_field="county_code",
 )
 
 # --- 质押融资 -----------------------------------------------------------------------------------
@@ -367,7 +370,6 @@ PLEDGE = RecordKind(
     ),
     checks=(_pledge_checks,),
     deadlines=_pledge_deadlines,
-    county_field="county_code",
 )
 
 # The pledge states whose demand is still open for the banks' push list
@@ -426,7 +428,6 @@ INSURANCE = RecordKind(
         _long("notes", "备注", group="理赔"),
     ),
     checks=(_insurance_checks,),
-    county_field="county_code",
 )
 
 # --- 专利导航项目 -------------------------------------------------------------------------------
@@ -464,7 +465,6 @@ NAVIGATION = RecordKind(
         _long("deliverables", "成果（导航报告等）", group="成果"),
     ),
     checks=(_navigation_checks,),
-    county_field="county_code",
 )
 
 # --- 专利代理机构 -------------------------------------------------------------------------------
@@ -506,10 +506,11 @@ AGENCY = RecordKind(
         _long("notes", "备注", group="在盟服务"),
     ),
     checks=(_agency_checks,),
-    county_field="county_code",
 )
 
 LEDGER_KINDS: tuple[RecordKind, ...] = (PATENT, PLEDGE, INSURANCE, NAVIGATION, AGENCY)
+# the field each ledger names its county in (the statistics count by it)
+LEDGER_COUNTY_FIELD = "county_code"
 
 
 def ledger_fields() -> tuple[Field, ...]:

@@ -16,7 +16,12 @@ from sqlalchemy.sql import Executable
 
 from ..catalogs import COUNTY_CODES, county_name
 from ..records.kinds import BAD_LEVELS
-from ..records.ledger_kinds import PLEDGE_REGISTERED_STATES, high_value_categories
+from ..records.ledger_kinds import (
+    LEDGER_COUNTY_FIELD,
+    LEDGER_KINDS,
+    PLEDGE_REGISTERED_STATES,
+    high_value_categories,
+)
 from ..storage.schema import DETAIL, Record, RecordEvent, UserAccount
 from ..timeutil import today_cst
 from ..workdays import Calendar
@@ -36,6 +41,7 @@ from .targets import YEARLY_MEASURES, TargetCatalog, TargetProgress
 __all__ = ["Reader", "ledgers", "staff", "steps_total"]
 
 _R = Record.__table__
+_LEDGERS = frozenset(k.key for k in LEDGER_KINDS)
 _E = RecordEvent.__table__
 
 
@@ -73,7 +79,9 @@ class Reader:
         d = DETAIL[kind]
         conds: list[ColumnElement[bool]] = [_R.c.kind == kind, _R.c.voided.is_(False)]
         if self.county is not None:
-            conds.append(_R.c.county_code == self.county)
+            # a ledger counts in the county it names (a League window registers most of them)
+            county = (d.c[LEDGER_COUNTY_FIELD] if kind in _LEDGERS else _R.c.county_code)
+            conds.append(county == self.county)
         # the kind condition lets SQLite walk record's (kind, …) indexes for this kind's rows
         # only (each detail row is then found by its key), not every record of the store
         return d, _R.join(d, d.c.record_id == _R.c.id), conds
@@ -376,7 +384,7 @@ class Reader:
             keys = ("patent_no", "patent_type", "legal_status", "filed_on", "granted_on",
                     "lapsed_on", "sei_field", "overseas_family", "pledges", "awards",
                     "hv_confirmed", "hv_confirmed_on", "portfolio", "in_pool", "pool_year")
-            rows = self.all(select(_R.c.county_code, *(d.c[k] for k in keys))
+            rows = self.all(select(d.c[LEDGER_COUNTY_FIELD], *(d.c[k] for k in keys))
                             .select_from(j).where(*conds))
             self._patent_rows = [dict(zip(("county", *keys), r, strict=True)) for r in rows]
         return self._patent_rows

@@ -12,13 +12,16 @@ from .figures import Ratio
 from .period import cn_date
 
 __all__ = [
+    "CHART_CAP",
     "MEASURES",
     "YEARLY_MEASURES",
+    "ChartPoint",
     "NotMeasured",
     "PlanInfo",
     "Target",
     "TargetCatalog",
     "TargetProgress",
+    "chart_points",
     "load_targets",
 ]
 
@@ -174,3 +177,35 @@ class TargetProgress:
         return f"{self.target.label} {self.figure}"
 
 
+
+
+CHART_CAP = 200.0  # a bar beyond twice its target is drawn at 200 % (the label says how much)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One target's bar on the progress charts (screen and PDF draw the same points)."""
+
+    label: str  # the target's name
+    percent: float  # actual ÷ target × 100, capped at CHART_CAP
+    expected: float | None  # an annual target's prorated share of the year, in %
+    caption: str  # "7 / 10 件"
+    done: bool  # reached, or on schedule
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.label}（{self.caption}）"
+
+
+def chart_points(targets: tuple[TargetProgress, ...]) -> list[ChartPoint]:
+    """The progress of each target as a share of it, in the report's order."""
+    out: list[ChartPoint] = []
+    for tp in targets:
+        t = tp.target
+        pct = 100.0 * tp.actual / t.value
+        expected = (None if tp.expected is None or tp.target.period != "annual"
+                    else min(CHART_CAP, 100.0 * tp.expected / t.value))
+        out.append(ChartPoint(t.label, min(CHART_CAP, pct), expected,
+                              f"{tp.actual} / {t.value} {t.unit}",
+                              tp.status in ("已完成", "进度正常")))
+    return out
