@@ -163,8 +163,8 @@ class TargetCard(QFrame):
         lay.setContentsMargins(10, 6, 10, 6)
         lay.setSpacing(3)
         title = QLabel(t.label)
-        title.setStyleSheet("font-weight: bold;")
-        title.setWordWrap(True)
+        title.setStyleSheet("font-weight: bold; font-size: 9pt;")
+        title.setToolTip(t.label)
         lay.addWidget(title)
         self.bar = QProgressBar()
         self.bar.setObjectName("target_bar")
@@ -174,16 +174,25 @@ class TargetCard(QFrame):
         self.bar.setFormat(progress.ratio.text)
         self.bar.setTextVisible(True)
         self.bar.setFixedHeight(16)
-        good = progress.status in ("已完成", "进度正常")
+        good = progress.on_track
         colour = _GOOD if good else _LATE
         self.bar.setStyleSheet(f"QProgressBar {{ border: 1px solid #c9ced6; border-radius: 3px;"
                                f" background: #f0f2f5; text-align: center; }}"
                                f" QProgressBar::chunk {{ background: {colour}; }}")
         lay.addWidget(self.bar)
-        self.figure = QLabel(f"{progress.actual} / {t.value} {t.unit}　{progress.status}")
+        self.figure = QLabel(f"{progress.actual} / {t.value} {t.unit}")
         self.figure.setObjectName("target_figure")
-        self.figure.setStyleSheet(f"color: {colour};")
-        lay.addWidget(self.figure)
+        self.figure.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        # a county's share of a League target: the scope line says so, the card stays short
+        self.status = QLabel(progress.status if progress.league_wide else "全盟目标")
+        self.status.setObjectName("target_status")
+        self.status.setStyleSheet(f"color: {colour}; font-size: 8pt;")
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.figure)
+        row.addStretch(1)
+        row.addWidget(self.status)
+        lay.addLayout(row)
         basis = progress.kind_label
         if progress.expected is not None and progress.actual < t.value:
             basis += f"，按进度应达 {progress.expected:.1f}"

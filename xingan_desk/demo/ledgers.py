@@ -5,12 +5,14 @@ policies, patent navigation projects and the patent agencies serving the League.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..catalogs import LEAGUE_CODE
 from ..records.ledger_kinds import high_value_categories
 from .codes import random_application_no, random_uscc
 from .corpus import corpus
@@ -35,7 +37,18 @@ PORTFOLIOS = ("兴安盟生物发酵高价值专利组合", "兴安盟新能源�
 
 
 def _ents(run: DemoRun) -> list[Enterprise]:
-    return [e for e in run.enterprises if e.receipt] or list(run.enterprises)
+    """The demo enterprises a ledger entry may name: at a county window its county's (a county
+    window keeps its own county's ledgers), at the League window all of them."""
+    ents = [e for e in run.enterprises if e.receipt] or list(run.enterprises)
+    county = run.desk.identity.county_code
+    if county == LEAGUE_CODE:
+        return ents
+    return [e for e in ents if e.county == county] or [_local(e, county) for e in ents[:3]]
+
+
+def _local(ent: Enterprise, county: str) -> Enterprise:
+    """A stand-in of `ent` registered in `county` (a small demo with no local enterprise)."""
+    return dataclasses.replace(ent, county=county)
 
 
 def _patent_numbers(run: DemoRun, n: int) -> list[tuple[str, int]]:
@@ -228,7 +241,7 @@ def make_navigation(run: DemoRun, n: int) -> None:
             done = i % 3 == 1
             raw: dict[str, Any] = {
                 "name": name, "nav_type": ntype, "industry": industry,
-                "county_code": "152200" if i % 3 == 0 else "152201",
+                "county_code": _county(run, i),
                 "lead_unit": lead, "partners": partners,
                 "budget_wan": Decimal(rng.choice((30, 50, 80))),
                 "starts_on": start, "ends_on": start + dt.timedelta(days=365),
@@ -239,6 +252,15 @@ def make_navigation(run: DemoRun, n: int) -> None:
             yield raw, None
 
     run.create_chunked("navigation", rows(), "name")
+
+
+def _county(run: DemoRun, i: int) -> str:
+    """A project's or agency's county: the window's, or at the League window 盟本级 and
+    乌兰浩特市 in turn."""
+    county = run.desk.identity.county_code
+    if county != LEAGUE_CODE:
+        return county
+    return LEAGUE_CODE if i % 3 == 0 else "152201"
 
 
 def make_agencies(run: DemoRun, n: int) -> None:
@@ -257,7 +279,7 @@ def make_agencies(run: DemoRun, n: int) -> None:
                 "licence_no": f"{code}{rng.randrange(10**4):04d}",
                 "licensed_on": since - dt.timedelta(days=rng.randint(200, 2000)),
                 "is_branch": branch, "parent_name": name if branch else None,
-                "county_code": "152201", "address": "乌兰浩特市兴安北大路政务服务中心",
+                "county_code": _county(run, 1), "address": "兴安盟政务服务中心知识产权窗口旁",
                 "resident_agents": rng.randint(1, 3), "serving_since": since,
                 "contact_phone": random_landline(rng),
             }

@@ -147,6 +147,14 @@ class TargetProgress:
         return "未完成"
 
     @property
+    def on_track(self) -> bool:
+        """Reached, or (an annual target) at or above where the year's schedule stands; also
+        for a county's share, measured against the League's figure."""
+        if self.actual >= self.target.value:
+            return True
+        return self.expected is not None and self.actual >= self.expected
+
+    @property
     def basis(self) -> str:
         """What `actual` covers, e.g. "2026年1月1日至3月31日累计"."""
         if self.target.period == "annual":
@@ -207,5 +215,5 @@ def chart_points(targets: tuple[TargetProgress, ...]) -> list[ChartPoint]:
                     else min(CHART_CAP, 100.0 * tp.expected / t.value))
         out.append(ChartPoint(t.label, min(CHART_CAP, pct), expected,
                               f"{tp.actual} / {t.value} {t.unit}",
-                              tp.status in ("已完成", "进度正常")))
+                              tp.on_track))
     return out
