@@ -75,8 +75,8 @@ def _is_number(value: Cell) -> bool:
 
 
 def _text_width(text: str, size: float) -> float:
-    """Approximate printed width in points: CJK characters one em, others about half."""
-    return sum(size if ord(ch) >= 0x2E80 else size * 0.55 for ch in text)
+    """Approximate printed width in points: CJK characters one em, others 0.6 em (digits)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.6 for ch in text)
 
 
 def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
@@ -87,9 +87,11 @@ def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
     numeric = [all(_is_number(row[c]) for row in tbl.rows) if tbl.rows else c > 0
                for c in range(cols)]
     natural: list[float] = []
+    figure: list[float] = []  # the widest figure of each column: never wrapped
     for c in range(cols):
         head = _text_width(tbl.header[c], size)
         cells = [_text_width(cell_text(row[c]), size) for row in tbl.rows]
+        figure.append(max(cells, default=0.0) * 1.2 + pad)
         if numeric[c]:
             natural.append(max(head / 2 + size, *cells, 2.5 * size) + pad)
         else:
@@ -101,8 +103,9 @@ def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
         return [w * scale for w in natural]
     if fixed > total * 0.75:  # many number columns: squeeze them, keep a quarter for text
         scale = total * 0.75 / fixed
-        natural = [w * scale if numeric[c] else w for c, w in enumerate(natural)]
-        fixed = total * 0.75
+        natural = [max(w * scale, figure[c]) if numeric[c] else w
+                   for c, w in enumerate(natural)]
+        fixed = sum(w for w, n in zip(natural, numeric, strict=True) if n)
     room = total - fixed
     wanted = sum(natural[c] for c in text_cols)
     widths = list(natural)
