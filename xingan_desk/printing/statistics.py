@@ -200,8 +200,13 @@ def progress_chart(points: Sequence[ChartPoint], width: float, font: str) -> Flo
     """A horizontal bar per target (its share of the target, capped at CHART_CAP %), a line
     at 100 % and, for annual targets, a tick where the year's schedule stands; drawn with
     ReportLab's graphics so it is vector art in the PDF."""
+    from reportlab import rl_config
     from reportlab.graphics.shapes import Drawing, Line, Rect, String
     from reportlab.lib import colors
+
+    # the graphics renderer starts from this font (Helvetica by default, which no PDF of ours
+    # may reference: it is not embedded); like fonts.register_fonts does for the canvas
+    rl_config.defaultGraphicsFontName = font
 
     row_h, label_w, top, bottom = 15.0, width * 0.42, 14.0, 16.0
     height = top + bottom + row_h * len(points)
