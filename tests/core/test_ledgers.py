@@ -173,3 +173,37 @@ def test_supervisors_see_figures_per_clerk_and_per_window(desk: Any) -> None:
     assert clerk[1] == 1 and clerk[2] == 7  # six ledger entries and the consultation
     (window,) = windows.rows
     assert window[0] == "扎赉特旗 02号窗口" and window[1:3] == clerk[1:3]
+
+
+def test_push_list_from_the_command_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import ADMIN_PASSWORD
+    from xingan_desk.desk import Desk
+
+    d = Desk.initialise(tmp_path / "w", "152223", "02", admin_password=ADMIN_PASSWORD)
+    d.use_account("admin")
+    d.create("pledge", PLEDGE)
+    d.add_user("lina", "李娜", "clerk", "Clerk2026a")
+    d.close()
+
+    def run(*args: str, password: str = ADMIN_PASSWORD) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "xingan_desk", "pledge-push", "--data-dir",
+             str(tmp_path / "w"), *args], text=True, capture_output=True, timeout=120,
+            env={**os.environ, "XINGAN_DESK_PASSWORD": password})
+
+    out = tmp_path / "推送清单.xlsx"
+    ok = run("--out", str(out))
+    assert ok.returncode == 0, ok.stderr
+    assert f"已导出质押融资需求推送清单 1 条到 {out}" in ok.stdout
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and "139****5678" in rows[1]
+    refused = run("--out", str(tmp_path / "x.xlsx"), "--unmasked", "--user", "lina",
+                  password="Clerk2026a")
+    assert refused.returncode == 1 and "管理员" in refused.stderr
+    assert not (tmp_path / "x.xlsx").exists()
