@@ -438,9 +438,12 @@ class ActionDialog(QDialog):
         from xingan_desk.timeutil import today_cst, utcnow
 
         out: dict[str, Any] = {}
+        sources = dict(self.action.prefill)
         for k in self.action.fields:
             f = self.kind.field(k)
             current = self.record.values.get(k)
+            if current in (None, "", []) and k in sources:  # declared: start from another field
+                current = self.record.values.get(sources[k])
             if current not in (None, "", []):
                 out[k] = current
             elif isinstance(f, DateTimeField) and k in self.action.required:

@@ -277,7 +277,7 @@ PATENT = RecordKind(
             Action("assess", "系统判断高价值类别", ("entered",), "assessed", derives=_DERIVED),
             Action("confirm", "核定高价值类别", ("assessed", "confirmed"), "confirmed",
                    fields=("hv_confirmed", "hv_confirmed_on"), required=("hv_confirmed_on",),
-                   derives=_DERIVED),
+                   derives=_DERIVED, prefill=(("hv_confirmed", "hv_derived"),)),
             Action("reassess", "重新判断", ("assessed", "confirmed"), "assessed",
                    derives=_DERIVED),
         ),

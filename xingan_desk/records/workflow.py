@@ -34,6 +34,9 @@ class Action:
     derives: tuple[str, ...] = ()
     roles: tuple[str, ...] = ROLES
     confirm: str = ""  # a question to confirm before acting, if any
+    # (field, source field): the action's dialog starts an empty field from the record's
+    # source field (核定高价值类别 starts from the categories the system judged)
+    prefill: tuple[tuple[str, str], ...] = ()
 
     @property
     def payload_fields(self) -> tuple[str, ...]:
