@@ -207,3 +207,17 @@ def test_push_list_from_the_command_line(tmp_path: Path) -> None:
                   password="Clerk2026a")
     assert refused.returncode == 1 and "管理员" in refused.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_working_parameters_are_printed_as_used() -> None:
+    from xingan_desk.records.ledger_kinds import (
+        HIGH_VALUE_MAINTAINED_YEARS,
+        HIGH_VALUE_PLEDGE_WAN,
+    )
+    from xingan_desk.stats import DEFINITIONS, load_targets
+
+    note = {t.key: t for t in load_targets().targets}["high_value_patents"].measure_note
+    definition = dict(DEFINITIONS)["高价值专利"]
+    for text in (note, definition):
+        assert f"{HIGH_VALUE_PLEDGE_WAN}万元" in text
+        assert f"维持满{HIGH_VALUE_MAINTAINED_YEARS}年" in text

@@ -375,12 +375,12 @@ def _ledger_section(rep: StatsReport, g: LedgerStats) -> Section:
     hv = StatTable("hv_categories", "高价值专利按附件类别", ("类别", "件数"),
                    tuple((label, g.high_value_by_category.get(code, 0)) for code, label in cats),
                    "一件专利可同时属于多个类别。")
-    pledge_states = [c for c, _ in KINDS["pledge"].workflow.states] if KINDS["pledge"].workflow \
-        else []
-    label = KINDS["pledge"].status_label
-    pledge_rows: list[tuple[Cell, ...]] = [
-        (label(st), g.pledge_by_status.get(st, (0, 0.0))[0],
-         f"{g.pledge_by_status.get(st, (0, 0.0))[1]:,.2f}") for st in pledge_states]
+    workflow = KINDS["pledge"].workflow
+    assert workflow is not None
+    pledge_rows: list[tuple[Cell, ...]] = []
+    for code, label in workflow.states:
+        n, amount = g.pledge_by_status.get(code, (0, 0.0))
+        pledge_rows.append((label, n, f"{amount:,.2f}"))
     pledges = StatTable("pledge_status", "质押融资台账按办理阶段", ("阶段", "笔数", "金额（万元）"),
                         tuple(pledge_rows),
                         "已登记及以后按质押登记金额，之前按融资需求金额；当前状态。")
