@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget
 
 from tests import stats_data
@@ -87,8 +86,10 @@ def test_month_end_shows_every_target_on_screen_in_excel_and_in_the_pdf(
     assert dict(figures["high_value_patents"].by_county)["152201"] == 1  # the patentee's county
     chart = view.pages["targets"].chart
     assert chart is not None
-    labels = chart.chart().axes(Qt.Orientation.Vertical)[0].categories()
-    assert [lab.split("  ")[0] for lab in reversed(labels)] == [t.label for t in targets]
+    assert [p.label for p in chart.points] == [t.label for t in targets]
+    assert [p.caption for p in chart.points] == [
+        f"{figures[t.key].actual} / {t.value} {t.unit}" for t in targets]
+    assert next(p for p in chart.points if p.label == "知识产权保险业务").done
     # the targets' definitions are on the report
     notes = " ".join(view.pages["targets"].section.notes)
     assert all(t.measure_note in notes for t in targets)
