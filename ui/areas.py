@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from xingan_desk.desk import Desk
 from xingan_desk.records.kinds import KINDS
+from xingan_desk.records.ledger_kinds import LEDGER_KINDS
 from xingan_desk.timeutil import today_cst
 
 DUE = "due"
@@ -33,9 +34,11 @@ AREAS: tuple[tuple[str, str], ...] = (
     ("mediation", "调解受理"),
     ("rating", "好差评"),
     (DUE, "待办/到期"),
-    ("mediator", "调解员名册"),  # League-wide roster the mediator fields pick from (no Ctrl+N key)
+    # the League plan's ledgers, from their declarations (records/ledger_kinds.py)
+    *((k.key, k.title) for k in LEDGER_KINDS),
+    ("mediator", "调解员名册"),  # League-wide roster the mediator fields pick from
 )
-SHORTCUT_AREAS = 7  # Ctrl+1…7; Ctrl+8 is 统计
+DAILY_AREAS = 7  # the daily work areas (Ctrl+1…7; Ctrl+8 is 统计); the rest Ctrl+Shift+1…
 DUE_WITHIN_WORKDAYS = 3
 NAV_WIDTH = 168
 LIST_SIZES = [NAV_WIDTH, 640, 558]  # list and detail side by side

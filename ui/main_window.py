@@ -29,7 +29,7 @@ from xingan_desk.desk import Desk
 from xingan_desk.sync.service import SyncState
 from xingan_desk.views import Changes, Query
 
-from .areas import AREAS, DUE, SHORTCUT_AREAS, AreaNav, Panes, TopBar, due_limit
+from .areas import AREAS, DAILY_AREAS, DUE, AreaNav, Panes, TopBar, due_limit
 from .detail import DetailPanel
 from .ops import QueryOp
 from .record_commands import Draft, RecordCommands
@@ -227,7 +227,8 @@ class MainWindow(QMainWindow):
         self.act_cancel = act("act_cancel", "取消", "Esc", self.cancel)
         act("act_lock_key", "锁定", "Ctrl+L", self.lock)
         for i, (key, title) in enumerate(AREAS, start=1):
-            act(f"act_area_{key}", title, f"Ctrl+{i}" if i <= SHORTCUT_AREAS else "",
+            keys = f"Ctrl+{i}" if i <= DAILY_AREAS else f"Ctrl+Shift+{i - DAILY_AREAS}"
+            act(f"act_area_{key}", title, keys,
                 lambda _c=False, r=i - 1: self.nav.setCurrentRow(r))
         self.act_sync_now = act("act_sync_now", "立即同步", "F9", self.sync_now)
         self.act_sync_settings = act("act_sync_settings", "同步设置…", "", self.open_sync_settings)

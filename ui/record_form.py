@@ -591,12 +591,16 @@ class ActionDialog(QDialog):
         from xingan_desk.timeutil import today_cst, utcnow
 
         out: dict[str, Any] = {}
+        sources = dict(self.action.prefill)
         for k in self.action.fields:
             f = self.kind.field(k)
             current = self.record.values.get(k)
             if k in self.action.appends:  # a repeating part: the dialog adds new rows only
                 out[k] = []
-            elif current not in (None, "", []):
+                continue
+            if current in (None, "", []) and k in sources:  # declared: start from another field
+                current = self.record.values.get(sources[k])
+            if current not in (None, "", []):
                 out[k] = current
             elif isinstance(f, DateTimeField) and k in self.action.required:
                 out[k] = utcnow()

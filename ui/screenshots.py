@@ -108,6 +108,11 @@ def render_all(data_dir: str | Path, out_dir: str | Path) -> list[Path]:
             for i, name in ((1, "main_stats"), (5, "main_stats_mediation")):
                 view.tabs.setCurrentIndex(i)
                 saved.append(_save(win, out, name))
+            # the plan's targets with their progress chart, the ledgers, the supervisor's table
+            for key in ("targets", "ledgers", "staff"):
+                if key in view.pages:
+                    view.tabs.setCurrentWidget(view.pages[key])
+                    saved.append(_save(win, out, f"main_stats_{key}"))
             win.nav.setCurrentRow(0)
             _pump(lambda: not runner.busy)
 

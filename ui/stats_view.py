@@ -71,6 +71,7 @@ STATS_AREA = "stats"
 AUTO_REFRESH_MS = 250
 PERIOD_KINDS = (("month", "月报"), ("quarter", "季报"), ("half", "半年报"), ("year", "年报"),
                 ("range", "自定义"))
+CARDS_PER_ROW = 6  # the plan's twelve targets in two rows
 _GOOD = "#1e7b34"
 _LATE = "#a15c00"
 
@@ -162,8 +163,8 @@ class TargetCard(QFrame):
         lay.setContentsMargins(10, 6, 10, 6)
         lay.setSpacing(3)
         title = QLabel(t.label)
-        title.setStyleSheet("font-weight: bold;")
-        title.setWordWrap(True)
+        title.setStyleSheet("font-weight: bold; font-size: 9pt;")
+        title.setToolTip(t.label)
         lay.addWidget(title)
         self.bar = QProgressBar()
         self.bar.setObjectName("target_bar")
@@ -173,24 +174,31 @@ class TargetCard(QFrame):
         self.bar.setFormat(progress.ratio.text)
         self.bar.setTextVisible(True)
         self.bar.setFixedHeight(16)
-        good = progress.status in ("已完成", "进度正常")
+        good = progress.on_track
         colour = _GOOD if good else _LATE
         self.bar.setStyleSheet(f"QProgressBar {{ border: 1px solid #c9ced6; border-radius: 3px;"
                                f" background: #f0f2f5; text-align: center; }}"
                                f" QProgressBar::chunk {{ background: {colour}; }}")
         lay.addWidget(self.bar)
-        self.figure = QLabel(f"{progress.actual} / {t.value} {t.unit}　{progress.status}")
+        self.figure = QLabel(f"{progress.actual} / {t.value} {t.unit}")
         self.figure.setObjectName("target_figure")
-        self.figure.setStyleSheet(f"color: {colour};")
-        lay.addWidget(self.figure)
+        self.figure.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        # a county's share of a League target: the scope line says so, the card stays short
+        self.status = QLabel(progress.status if progress.league_wide else "全盟目标")
+        self.status.setObjectName("target_status")
+        self.status.setStyleSheet(f"color: {colour}; font-size: 8pt;")
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.figure)
+        row.addStretch(1)
+        row.addWidget(self.status)
+        lay.addLayout(row)
         basis = progress.kind_label
         if progress.expected is not None and progress.actual < t.value:
             basis += f"，按进度应达 {progress.expected:.1f}"
-        note = QLabel(basis)
-        note.setProperty("role", "hint")
-        note.setWordWrap(True)
-        lay.addWidget(note)
-        self.setToolTip(f"{t.measure_note}\n{progress.basis}\n方案原文（{t.section}）：{t.quote}")
+        self.basis = basis  # in the tooltip: twelve cards stay two compact rows
+        self.setToolTip(f"{basis}\n{t.measure_note}\n{progress.basis}\n"
+                        f"方案原文（{t.section}）：{t.quote}")
 
 
 def _summary_grid(section: Section) -> QWidget:
@@ -231,7 +239,8 @@ def _summary_grid(section: Section) -> QWidget:
 
 
 class SectionPage(QScrollArea):
-    def __init__(self, section: Section, parent: QWidget | None = None) -> None:
+    def __init__(self, section: Section, parent: QWidget | None = None,
+                 chart: QWidget | None = None) -> None:
         super().__init__(parent)
         self.section = section
         self.setObjectName(f"page_{section.key}")
@@ -243,6 +252,9 @@ class SectionPage(QScrollArea):
         lay.setSpacing(6)
         if section.summary:
             lay.addWidget(_summary_grid(section))
+        self.chart = chart
+        if chart is not None:  # the targets' progress, above their tables
+            lay.addWidget(chart)
         self.tables: dict[str, _FittedTable] = {}
         for table in section.tables:
             caption = QLabel(table.title)
@@ -345,7 +357,7 @@ class StatsView(QWidget):
         # --- targets
         self.targets_box = QWidget()
         self.targets_box.setObjectName("targets_box")
-        self.targets_layout = QHBoxLayout(self.targets_box)
+        self.targets_layout = QGridLayout(self.targets_box)
         self.targets_layout.setContentsMargins(0, 0, 0, 0)
         self.targets_layout.setSpacing(8)
         outer.addWidget(self.targets_box)
@@ -480,12 +492,13 @@ class StatsView(QWidget):
             if w is not None:
                 w.deleteLater()
         self.cards = {}
-        for progress in report.targets:
+        for i, progress in enumerate(report.targets):
             card = TargetCard(progress)
             self.cards[progress.target.key] = card
-            self.targets_layout.addWidget(card, 1)
+            self.targets_layout.addWidget(card, i // CARDS_PER_ROW, i % CARDS_PER_ROW)
         if not report.targets:
-            self.targets_layout.addWidget(QLabel("统计期不在方案年度内，不对照目标"))
+            self.targets_layout.addWidget(QLabel("统计期不在方案年度内，不对照目标"), 0, 0, 1,
+                                          CARDS_PER_ROW)
         current = self.tabs.currentIndex()
         while self.tabs.count():
             page = self.tabs.widget(0)
@@ -494,7 +507,12 @@ class StatsView(QWidget):
                 page.deleteLater()
         self.pages = {}
         for section in report.sections():
-            page = SectionPage(section)
+            chart = None
+            if section.key == "targets" and report.targets:
+                from .target_chart import progress_chart
+
+                chart = progress_chart(report.targets)
+            page = SectionPage(section, chart=chart)
             self.pages[section.key] = page
             self.tabs.addTab(page, section.title)
         self.tabs.setCurrentIndex(max(0, current))

@@ -407,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_self_test)
 
     _add_attachment_parsers(sub, common, as_user)
+    _add_pledge_push_parser(sub, common, as_user)
 
     from .sync import cli as sync_cli  # argparse wiring only; psycopg loads when a command runs
 
@@ -481,6 +482,24 @@ def _add_attachment_parsers(sub: Any, common: argparse.ArgumentParser,
     s.add_argument("number", type=int, help="附件序号（见 attachments 列表）")
     s.add_argument("--out", required=True, help="保存为文件")
     s.set_defaults(func=cmd_attachment)
+def _add_pledge_push_parser(sub: Any, common: argparse.ArgumentParser,
+                            as_user: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("pledge-push", parents=[common, as_user],
+                       help="导出质押融资需求推送清单（Excel，供银行、担保机构）")
+    s.add_argument("--out", required=True, help="输出文件（.xlsx）")
+    s.add_argument("--unmasked", action="store_true", help="不遮蔽联系电话（需管理员，记入审计日志）")
+    s.set_defaults(func=cmd_pledge_push)
+
+
+def cmd_pledge_push(args: argparse.Namespace) -> int:
+    from .pledge_push import push_list
+
+    desk = _open(args)
+    n = push_list(desk, Path(args.out), unmasked=args.unmasked)
+    _out(f"已导出质押融资需求推送清单 {n} 条到 {args.out}"
+         + ("（未遮蔽，已记入审计日志）" if args.unmasked else ""))
+    desk.close()
+    return EXIT_OK
 
 
 def _store_path(args: argparse.Namespace) -> Path:

@@ -40,12 +40,14 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_plan_splits_the_records() -> None:
     assert plan(0) == dict.fromkeys(KIND_ORDER, 0)
     assert sum(plan(3).values()) == 3
-    for n in (6, 7, 19, 60, 2000, 200_000):
+    for n in (11, 12, 19, 60, 2000, 200_000):
         p = plan(n)
         assert sum(p.values()) == n
         assert all(p[k] >= 1 for k in KIND_ORDER)
-    assert plan(2000) == {"enterprise": 300, "consultation": 800, "preexam_filing": 200,
-                          "preexam_case": 200, "mediation": 100, "rating": 400}
+    assert plan(2000) == {"enterprise": 300, "consultation": 670, "preexam_filing": 200,
+                          "preexam_case": 200, "mediation": 100, "rating": 400,
+                          "pledge": 40, "patent": 60, "insurance": 20, "navigation": 6,
+                          "agency": 4}
 
 
 def test_generate_60_makes_every_kind_and_keeps_the_store_healthy(demo_store: Any) -> None:

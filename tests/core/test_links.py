@@ -126,7 +126,10 @@ def test_credit_code_fields_of_each_kind() -> None:
     assert links.uscc_of("consultation", {"enterprise_uscc": None}) is None
     assert links.is_registry("enterprise") and not links.is_registry("consultation")
     assert [k for k in KINDS if links.registers_enterprise(k)] == [
-        "consultation", "preexam_filing", "preexam_case"]
+        "consultation", "preexam_filing", "preexam_case", "patent", "pledge", "insurance"]
+    # the ledgers name enterprises by the registry's roles (autofill, registration)
+    assert links.uscc_fields("patent") == ("patentee_uscc",)
+    assert links.uscc_fields("agency") == ()  # an agency is not an enterprise of the registry
 
 
 def test_receipt_shows_party_name_and_masked_phone_only(desk: Any) -> None:

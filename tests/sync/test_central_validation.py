@@ -403,7 +403,8 @@ KIND_VECTORS: dict[str, list[dict[str, Any]]] = {
     "enterprise": [
         {}, {"key_support": True}, {"key_support": True, "key_support_year": 2025},
         {"key_support": False}, {"gb29490_certified": True},
-        {"gb29490_certified": True, "gb29490_cert_no": "GB-001"}],
+        {"gb29490_certified": True, "gb29490_cert_no": "GB-001"},
+        {"advantage_pool": True}, {"advantage_pool": True, "advantage_pool_year": 2024}],
     "preexam_filing": [{}, {"uses_agency": True}, {"uses_agency": True, "agency_name": "某代理"},
                        {"uses_agency": False}],
     "preexam_case": [
@@ -434,6 +435,30 @@ KIND_VECTORS: dict[str, list[dict[str, Any]]] = {
     "rating": [{}, {"level": "1", "real_name": True}, {"level": "2", "real_name": True},
                {"level": "3", "real_name": True}, {"level": "1", "real_name": False},
                {"level": "1", "real_name": True, "rater_phone": "13812345678"}],
+    # the plan's ledgers (records/ledger_kinds.py) and the enterprise's 优势企业培育库
+    "patent": [
+        {}, {"filed_on": "2020-03-01", "granted_on": "2022-05-06"},
+        {"filed_on": "2020-03-01", "granted_on": "2019-05-06"},
+        {"filed_on": "2020-03-01", "granted_on": "2020-03-01"},
+        {"granted_on": "2022-05-06", "lapsed_on": "2021-01-01", "legal_status": "lapsed"},
+        {"granted_on": "2022-05-06", "lapsed_on": "2024-01-01", "legal_status": "lapsed"},
+        {"legal_status": "expired"}, {"legal_status": "valid"},
+        {"in_pool": True}, {"in_pool": True, "pool_year": 2024}, {"in_pool": False},
+        {"filed_on": "2020-03-01", "granted_on": "2019-05-06", "legal_status": "lapsed",
+         "in_pool": True}],
+    "pledge": [
+        {}, {"registered_on": "2025-03-01", "loan_on": "2025-02-28"},
+        {"registered_on": "2025-03-01", "loan_on": "2025-03-01"},
+        {"registered_on": "2025-03-01", "released_on": "2024-03-01"},
+        {"registered_on": "2025-03-01", "released_on": "2026-03-01", "loan_on": "2025-03-05"},
+        {"loan_on": "2025-02-28"}],
+    "insurance": [{}, {"starts_on": "2025-01-01", "ends_on": "2025-12-31"},
+                  {"starts_on": "2025-01-01", "ends_on": "2024-12-31"}, {"ends_on": "2024-12-31"}],
+    "navigation": [{}, {"starts_on": "2025-01-01", "ends_on": "2026-12-31"},
+                   {"starts_on": "2025-01-01", "ends_on": "2024-12-31"}],
+    "agency": [{}, {"is_branch": True}, {"is_branch": True, "parent_name": "某代理机构"},
+               {"is_branch": False}, {"serving_since": "2024-05-01", "left_on": "2024-04-30"},
+               {"serving_since": "2024-05-01", "left_on": "2025-04-30"}],
 }
 PARTY_VECTORS: list[list[dict[str, Any]]] = [
     [{"party_type": "org", "name": "某公司", "uscc": "93152223MA0R5K6L3R"}],

@@ -95,6 +95,12 @@ BAD_VALUES = {  # kind: (field, bad value, part of the message, a good value)
     "mediation": ("applied_on", "2026-02-30", "不是有效日期", "2026-02-27"),
     "rating": ("rater_phone", "1381234567", "11位", "13812345678"),
     "mediator": ("phone", "1381234567", "11位", "13812345678"),
+    # the plan's ledgers
+    "patent": ("patent_no", "ZL201310699744.3", "校验位", "ZL201310699744.2"),
+    "pledge": ("enterprise_uscc", BAD_USCC, "校验位", GOOD_USCC),
+    "insurance": ("insured_uscc", BAD_USCC, "校验位", GOOD_USCC),
+    "navigation": ("starts_on", "2026-02-30", "不是有效日期", "2026-02-27"),
+    "agency": ("serving_since", "2026-02-30", "不是有效日期", "2026-02-27"),
 }
 
 

@@ -56,13 +56,19 @@ def test_supervisor_reads_march_and_exports_it(qtbot: Any, desk: Any, runner: An
 
     # the plan's mediation target on its card: the League's target, the county's figure
     card = view.cards["mediation_accepted"]
-    assert card.figure.text() == "4 / 10 件　本旗县市数（全盟目标）"
+    assert card.figure.text() == "4 / 10 件" and card.status.text() == "全盟目标"
     assert card.bar.value() == 40 and card.bar.text() == "40.0%"
 
     # the mediation tab: source × outcome, the 合计 row as a supervisor reads it
     assert [view.tabs.tabText(i) for i in range(view.tabs.count())] == [
         "计划目标完成情况", "咨询登记", "好差评", "专利预审备案", "专利预审案件", "知识产权纠纷调解",
-        "人民调解统计表"]
+        "人民调解统计表",
+"高价值专利培育与知识产权运用台账", "人员与窗口（主管）"]
+    # a progress chart of every target above the targets' table
+    chart = view.pages["targets"].chart
+    assert chart is not None and chart.objectName() == "target_chart"
+    assert [p.label for p in chart.points] == [tp.target.label for tp in report.targets]
+    assert len(report.targets) == 12 and chart.height() >= 12 * 22
     table = view.pages["mediation"].tables["mediation_outcomes"]
     model = table.model()
     last = model.rowCount() - 1

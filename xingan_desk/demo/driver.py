@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..errors import PermissionDenied
 from .consultations import make_consultations
 from .enterprises import make_enterprises
+from .ledgers import make_agencies, make_insurance, make_navigation, make_patents, make_pledges
 from .mediations import make_mediations
 from .preexam import make_cases, make_filings
 from .ratings import make_ratings
@@ -25,6 +26,12 @@ SHARES = {
     "preexam_case": 0.10,
     "mediation": 0.05,
     "rating": 0.20,
+    # the plan's ledgers (the consultations give up what they take)
+    "pledge": 0.02,
+    "patent": 0.03,
+    "insurance": 0.01,
+    "navigation": 0.003,
+    "agency": 0.002,
 }
 # the generator of each kind, run in KIND_ORDER (later kinds refer to earlier ones)
 MAKERS: dict[str, Callable[[DemoRun, int], None]] = {
@@ -34,19 +41,28 @@ MAKERS: dict[str, Callable[[DemoRun, int], None]] = {
     "preexam_case": make_cases,
     "mediation": make_mediations,
     "rating": make_ratings,
+    "pledge": make_pledges,
+    "patent": make_patents,
+    "insurance": make_insurance,
+    "navigation": make_navigation,
+    "agency": make_agencies,
 }
 
 
 def plan(records: int) -> dict[str, int]:
     """How many records of each kind `generate(desk, records)` creates (sums to `records`;
-    at least one of each kind once records >= 6)."""
+    at least one of each kind once records >= len(KIND_ORDER))."""
     if records <= 0:
         return dict.fromkeys(KIND_ORDER, 0)
     if records < len(KIND_ORDER):
         return {k: int(i < records) for i, k in enumerate(KIND_ORDER)}
     counts = {k: max(1, int(records * SHARES[k])) for k in KIND_ORDER}
     counts["consultation"] += records - sum(counts.values())
-    assert counts["consultation"] >= 1, counts
+    while counts["consultation"] < 1:  # a small demo: the largest other kind gives one up
+        donor = max((k for k in KIND_ORDER if k != "consultation"), key=lambda k: counts[k])
+        counts[donor] -= 1
+        counts["consultation"] += 1
+    assert min(counts.values()) >= 1, counts
     return counts
 
 

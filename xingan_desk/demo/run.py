@@ -29,7 +29,9 @@ SUPERVISOR = ("supervisor", "孙伟", "supervisor")
 DEMO_USERS = (CLERK, MEDIATOR, SUPERVISOR)
 
 # creation order (later kinds refer to earlier ones)
-KIND_ORDER = ("enterprise", "consultation", "preexam_filing", "preexam_case", "mediation", "rating")
+KIND_ORDER = ("enterprise", "consultation", "preexam_filing", "preexam_case", "mediation", "rating",
+              # the plan's ledgers: pledges before patents (a patent lists its pledges)
+              "pledge", "patent", "insurance", "navigation", "agency")
 CHUNK = 500  # rows per create_many call (= one transaction in Desk)
 
 Progress = Callable[[int, int], None]  # (records created, records planned)
@@ -64,6 +66,8 @@ class DemoRun:
         self.cases: list[Made] = []
         self.mediations: list[Made] = []
         self.ratings: list[Made] = []
+        self.pledges: list[Made] = []
+        self.patent_numbers: list[tuple[str, int]] = []  # (application number, filing year)
         self.counts = dict.fromkeys(KIND_ORDER, 0)
 
     def rng(self, part: str) -> random.Random:

@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xingan_desk.stats import (
+    CHART_CAP,
     Cell,
+    ChartPoint,
     Ratio,
     Section,
     StatsReport,
     StatTable,
     cell_text,
+    chart_points,
     generated_line,
 )
 
@@ -61,6 +64,10 @@ def report_texts(report: StatsReport) -> Iterator[str]:
     for term, text in report.definitions:
         yield term
         yield text
+    for point in chart_points(report.targets):
+        yield point.axis_label
+    yield _CHART_TITLE
+    yield _CHART_LEGEND
 
 
 def _is_number(value: Cell) -> bool:
@@ -68,8 +75,8 @@ def _is_number(value: Cell) -> bool:
 
 
 def _text_width(text: str, size: float) -> float:
-    """Approximate printed width in points: CJK characters one em, others about half."""
-    return sum(size if ord(ch) >= 0x2E80 else size * 0.55 for ch in text)
+    """Approximate printed width in points: CJK characters one em, others 0.6 em (digits)."""
+    return sum(size if ord(ch) >= 0x2E80 else size * 0.6 for ch in text)
 
 
 def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
@@ -80,9 +87,11 @@ def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
     numeric = [all(_is_number(row[c]) for row in tbl.rows) if tbl.rows else c > 0
                for c in range(cols)]
     natural: list[float] = []
+    figure: list[float] = []  # the widest figure of each column: never wrapped
     for c in range(cols):
         head = _text_width(tbl.header[c], size)
         cells = [_text_width(cell_text(row[c]), size) for row in tbl.rows]
+        figure.append(max(cells, default=0.0) * 1.2 + pad)
         if numeric[c]:
             natural.append(max(head / 2 + size, *cells, 2.5 * size) + pad)
         else:
@@ -94,8 +103,9 @@ def _widths(tbl: StatTable, total: float, size: float) -> list[float]:
         return [w * scale for w in natural]
     if fixed > total * 0.75:  # many number columns: squeeze them, keep a quarter for text
         scale = total * 0.75 / fixed
-        natural = [w * scale if numeric[c] else w for c, w in enumerate(natural)]
-        fixed = total * 0.75
+        natural = [max(w * scale, figure[c]) if numeric[c] else w
+                   for c, w in enumerate(natural)]
+        fixed = sum(w for w, n in zip(natural, numeric, strict=True) if n)
     room = total - fixed
     wanted = sum(natural[c] for c in text_cols)
     widths = list(natural)
@@ -182,14 +192,65 @@ def _summary(items: Sequence[tuple[str, Cell]], lay: Layout, st: Styles) -> Flow
     return t
 
 
-def _section(n: int, section: Section, lay: Layout, st: Styles) -> list[Flowable]:
+_CHART_TITLE = "计划目标完成进度（完成数 ÷ 目标，%）"
+_CHART_LEGEND = "深色：已完成或进度正常　浅色：未完成或滞后　竖线：100%　短竖线：年度目标按进度应达"
+
+
+def progress_chart(points: Sequence[ChartPoint], width: float, font: str) -> Flowable:
+    """A horizontal bar per target (its share of the target, capped at CHART_CAP %), a line
+    at 100 % and, for annual targets, a tick where the year's schedule stands; drawn with
+    ReportLab's graphics so it is vector art in the PDF."""
+    from reportlab import rl_config
+    from reportlab.graphics.shapes import Drawing, Line, Rect, String
+    from reportlab.lib import colors
+
+    # the graphics renderer starts from this font (Helvetica by default, which no PDF of ours
+    # may reference: it is not embedded); like fonts.register_fonts does for the canvas
+    rl_config.defaultGraphicsFontName = font
+
+    row_h, label_w, top, bottom = 15.0, width * 0.42, 14.0, 16.0
+    height = top + bottom + row_h * len(points)
+    plot_w = width - label_w - 30
+    d = Drawing(width, height)
+    x0 = label_w + 6
+
+    def x_of(pct: float) -> float:
+        return x0 + plot_w * min(pct, CHART_CAP) / CHART_CAP
+
+    d.add(String(0, height - 10, _CHART_TITLE, fontName=font, fontSize=8))
+    for pct in (0, 50, 100, 150, 200):
+        x = x_of(pct)
+        d.add(Line(x, bottom - 2, x, height - top, strokeColor=colors.HexColor("#d0d5dc"),
+                   strokeWidth=0.4))
+        d.add(String(x, 4, f"{pct}%", fontName=font, fontSize=6.5, textAnchor="middle"))
+    for i, p in enumerate(points):
+        y = height - top - row_h * (i + 1) + 3
+        d.add(String(label_w, y + 2.5, p.axis_label, fontName=font, fontSize=7,
+                     textAnchor="end"))
+        fill = colors.HexColor("#1e7b34" if p.done else "#e0a040")
+        d.add(Rect(x0, y, max(0.5, x_of(p.percent) - x0), row_h - 6, fillColor=fill,
+                   strokeColor=None))
+        if p.expected is not None:
+            xe = x_of(p.expected)
+            d.add(Line(xe, y - 2, xe, y + row_h - 4, strokeColor=colors.black,
+                       strokeWidth=1.2))
+    x100 = x_of(100)
+    d.add(Line(x100, bottom - 2, x100, height - top, strokeColor=colors.HexColor("#a01010"),
+               strokeWidth=1))
+    return d
+
+
+def _section(n: int, section: Section, lay: Layout, st: Styles,
+             after_first: Sequence[Flowable] = ()) -> list[Flowable]:
     from reportlab.platypus import KeepTogether
 
     heading = para(f"{_NUMERALS[n]}、{section.title}", st.heading)
     out: list[Flowable] = [KeepTogether([heading, _summary(section.summary, lay, st)])
                            if section.summary else heading]
-    for tbl in section.tables:
+    for i, tbl in enumerate(section.tables):
         out.extend(_table(tbl, lay, st))
+        if i == 0:
+            out.extend(after_first)
     for note in section.notes:
         if not any(note == t.note for t in section.tables):
             out.append(para(note, st.notice))
@@ -207,7 +268,17 @@ def report_story(report: StatsReport) -> list[Flowable]:
         spacer(2),
     ]
     for n, section in enumerate(report.sections()):
-        story.extend(_section(n, section, lay, st))
+        chart: list[Flowable] = []
+        if section.key == "targets" and report.targets:  # progress against each target
+            from reportlab.platypus import KeepTogether
+
+            from .fonts import register_fonts
+
+            chart = [spacer(2), KeepTogether([
+                progress_chart(chart_points(report.targets), lay.content_width,
+                               register_fonts().han),
+                para(_CHART_LEGEND, st.notice)])]
+        story.extend(_section(n, section, lay, st, chart))
     story.append(para(f"{_NUMERALS[len(report.sections())]}、统计口径说明", st.heading))
     cell_st, _right, _head = _small_styles(st, lay)
     story.append(table([list(d) for d in report.definitions],

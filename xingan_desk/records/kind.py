@@ -83,6 +83,8 @@ class RecordKind:
             for a in self.workflow.actions:
                 for k in a.payload_fields:
                     assert k in self._index, (self.key, a.key, k)
+                for k, src in a.prefill:
+                    assert k in a.fields and src in self._index, (self.key, a.key, k, src)
 
     @property
     def is_global(self) -> bool:

@@ -34,6 +34,7 @@ from .mediation_file import (
     MEDIATOR,
     derive_case_file,
 )
+from .ledger_kinds import LEDGER_KINDS
 from .workflow import Action, Workflow
 
 # --- shared field factories -------------------------------------------------------------------
@@ -204,6 +205,8 @@ def _enterprise_checks(values: Mapping[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     if values.get("key_support") and not values.get("key_support_year"):
         errors["key_support_year"] = "纳入重点帮扶企业库时请填写入库年度"
+    if values.get("advantage_pool") and not values.get("advantage_pool_year"):
+        errors["advantage_pool_year"] = "纳入知识产权优势企业培育库时请填写入库年度"
     if values.get("gb29490_certified") and not values.get("gb29490_cert_no"):
         errors["gb29490_cert_no"] = "已通过贯标认证时请填写证书编号"
     return errors
@@ -244,6 +247,9 @@ ENTERPRISE = RecordKind(
         flag("key_support", "重点帮扶企业库", group="帮扶", in_list=True, role="key_support"),
         IntField(key="key_support_year", label="入库年度", min_value=2020, max_value=2100,
                  group="帮扶"),
+        flag("advantage_pool", "知识产权优势企业培育库", group="帮扶", role="advantage_pool"),
+        IntField(key="advantage_pool_year", label="优势企业培育库入库年度", min_value=2020,
+                 max_value=2100, group="帮扶"),
         long_text("notes", "备注", 2000, group="帮扶"),
     ),
     checks=(_enterprise_checks,),
@@ -819,6 +825,7 @@ KINDS: dict[str, RecordKind] = {
     k.key: k for k in (CONSULTATION, ENTERPRISE, PREEXAM_FILING, PREEXAM_CASE, MEDIATION, RATING,
                        MEDIATOR)
 }
+KINDS.update((k.key, k) for k in LEDGER_KINDS)  # the plan's ledgers (records/ledger_kinds.py)
 KIND_BY_PREFIX: dict[str, RecordKind] = {k.number_prefix: k for k in KINDS.values()}
 
 

@@ -136,7 +136,8 @@ HANDOVERS: tuple[Handover, ...] = (
 REGISTRY = Registry(
     kind="enterprise",
     key="uscc",
-    registered_by=("consultation", "preexam_filing", "preexam_case"),
+    registered_by=("consultation", "preexam_filing", "preexam_case",
+                   "patent", "pledge", "insurance"),
     register={
         "uscc": "uscc",
         "enterprise_name": "enterprise_name",

@@ -37,6 +37,9 @@ class Action:
     appends: tuple[str, ...] = ()
     roles: tuple[str, ...] = ROLES
     confirm: str = ""  # a question to confirm before acting, if any
+    # (field, source field): the action's dialog starts an empty field from the record's
+    # source field (核定高价值类别 starts from the categories the system judged)
+    prefill: tuple[tuple[str, str], ...] = ()
 
     @property
     def payload_fields(self) -> tuple[str, ...]:

@@ -41,16 +41,20 @@ from .period import Period
 from .report import STATS_ROLES, compute, resolve_scope, scope_choices
 from .sections import DEFINITIONS, Section, StatsReport, StatTable, generated_line
 from .targets import (
+    CHART_CAP,
     MEASURES,
+    ChartPoint,
     NotMeasured,
     PlanInfo,
     Target,
     TargetCatalog,
     TargetProgress,
+    chart_points,
     load_targets,
 )
 
 __all__ = [
+    "CHART_CAP",
     "DEFINITIONS",
     "GOOD_LEVELS",
     "MEASURES",
@@ -58,6 +62,7 @@ __all__ = [
     "STATS_ROLES",
     "CaseStats",
     "Cell",
+    "ChartPoint",
     "ConsultationStats",
     "FilingStats",
     "MediationStats",
@@ -73,6 +78,7 @@ __all__ = [
     "TargetCatalog",
     "TargetProgress",
     "cell_text",
+    "chart_points",
     "compute",
     "generated_line",
     "load_targets",

@@ -13,9 +13,12 @@ __all__ = [
     "Cell",
     "ConsultationStats",
     "FilingStats",
+    "LedgerStats",
     "MediationStats",
     "RatingStats",
     "Ratio",
+    "StaffRow",
+    "StaffStats",
     "cell_text",
 ]
 
@@ -237,3 +240,51 @@ class MediationStats:
         return Ratio(self.settled, self.closed_after_acceptance)
 
 
+
+
+# --- the plan's ledgers and the supervisors' figures ------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerStats:
+    """The plan's ledgers in scope (current state, high-value patents on the day counted)."""
+
+    patents: int  # live records of the 专利 ledger
+    in_pool: int  # of them in the 高价值专利培育库
+    high_value: int  # high-value on the day counted (the target's figure)
+    high_value_by_category: Mapping[str, int]  # annex category → patents
+    unconfirmed: int  # high-value by the derived categories only (not yet 核定)
+    pledge_by_status: Mapping[str, tuple[int, float]]  # status → (pledges, 万元)
+    insurance_by_product: Mapping[str, tuple[int, float, float]]  # → (policies, 保额, 保费)
+    navigation_by_progress: Mapping[str, int]
+    agencies: int  # serving the League on the day counted
+    advantage_pool: int  # enterprises in the 知识产权优势企业培育库 by the period's year
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """One clerk's or one window's work in the period (overdue items: as of today)."""
+
+    key: str  # username or window code
+    name: str  # display name or window label
+    consultations: int
+    records: int  # records of every kind registered in the period
+    ratings: int  # ratings received (of the window / naming the clerk)
+    good: int
+    bad: int
+    bad_followed_up: int  # 差评 whose 回访 is recorded
+    overdue: int  # open items past their deadline today
+
+    @property
+    def good_rate(self) -> Ratio:
+        return Ratio(self.good, self.ratings)
+
+    @property
+    def followup_rate(self) -> Ratio:
+        return Ratio(self.bad_followed_up, self.bad)
+
+
+@dataclass(frozen=True)
+class StaffStats:
+    clerks: tuple[StaffRow, ...]
+    windows: tuple[StaffRow, ...]

@@ -7,23 +7,41 @@ import calendar as pycal
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Join, Table, and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from ..catalogs import COUNTY_CODES, county_name
 from ..records.kinds import BAD_LEVELS
-from ..storage.schema import DETAIL, Record, RecordEvent
+from ..records.ledger_kinds import (
+    LEDGER_COUNTY_FIELD,
+    LEDGER_KINDS,
+    PLEDGE_REGISTERED_STATES,
+    high_value_categories,
+)
+from ..storage.schema import DETAIL, Record, RecordEvent, UserAccount
 from ..timeutil import today_cst
 from ..workdays import Calendar
-from .figures import CaseStats, ConsultationStats, FilingStats, MediationStats, RatingStats
+from .figures import (
+    CaseStats,
+    ConsultationStats,
+    FilingStats,
+    LedgerStats,
+    MediationStats,
+    RatingStats,
+    StaffRow,
+    StaffStats,
+)
 from .period import Period
 from .targets import YEARLY_MEASURES, TargetCatalog, TargetProgress
 
-__all__ = ["Reader", "steps_total"]
+__all__ = ["Reader", "ledgers", "staff", "steps_total"]
 
 _R = Record.__table__
+_LEDGERS = frozenset(k.key for k in LEDGER_KINDS)
 _E = RecordEvent.__table__
 
 
@@ -43,6 +61,7 @@ class Reader:
         self.today = today or today_cst()
         self._cache: dict[tuple[int, int], dict[str, int]] = {}
         self._known: dict[tuple[str, dt.date, dt.date], int] = {}
+        self._patent_rows: list[dict[str, Any]] | None = None
 
     @property
     def as_of(self) -> dt.date:
@@ -60,7 +79,9 @@ class Reader:
         d = DETAIL[kind]
         conds: list[ColumnElement[bool]] = [_R.c.kind == kind, _R.c.voided.is_(False)]
         if self.county is not None:
-            conds.append(_R.c.county_code == self.county)
+            # a ledger counts in the county it names (a League window registers most of them)
+            county = (d.c[LEDGER_COUNTY_FIELD] if kind in _LEDGERS else _R.c.county_code)
+            conds.append(county == self.county)
         # the kind condition lets SQLite walk record's (kind, …) indexes for this kind's rows
         # only (each detail row is then found by its key), not every record of the store
         return d, _R.join(d, d.c.record_id == _R.c.id), conds
@@ -351,7 +372,117 @@ class Reader:
             counts = self._enterprises(start.year if name == "key_support_new" else None,
                                        end.year)
             return counts[name]
+        if name in LEDGER_MEASURES:
+            return int(LEDGER_MEASURES[name](self, start, end))
         raise ValueError(f"unknown measure {name!r}")
+
+    # --- the plan's ledgers (records/ledger_kinds.py) -----------------------------------------
+    def patents(self) -> list[dict[str, Any]]:
+        """The 专利 ledger's rows in scope (few: the League's 培育库), read once."""
+        if self._patent_rows is None:
+            d, j, conds = self.base("patent")
+            keys = ("patent_no", "patent_type", "legal_status", "filed_on", "granted_on",
+                    "lapsed_on", "sei_field", "overseas_family", "pledges", "awards",
+                    "hv_confirmed", "hv_confirmed_on", "portfolio", "in_pool", "pool_year")
+            rows = self.all(select(d.c[LEDGER_COUNTY_FIELD], *(d.c[k] for k in keys))
+                            .select_from(j).where(*conds))
+            self._patent_rows = [dict(zip(("county", *keys), r, strict=True)) for r in rows]
+        return self._patent_rows
+
+    def patent_categories(self, values: Mapping[str, Any], day: dt.date) -> list[str] | None:
+        """The annex's categories a patent meets on `day` (None: not a granted patent in force
+        that day). Confirmed categories win over the derived ones once a clerk confirmed them
+        (by that day); pledges and awards count from their own dates."""
+        granted = values.get("granted_on")
+        if granted is None or granted > day:
+            return None
+        lapsed = values.get("lapsed_on")
+        if values.get("legal_status") in ("lapsed", "expired") and (lapsed is None
+                                                                    or lapsed <= day):
+            return None
+        confirmed_on = values.get("hv_confirmed_on")
+        if confirmed_on is not None and confirmed_on <= day:
+            return list(values.get("hv_confirmed") or [])
+        as_of = {**values, "legal_status": "valid",
+                 "pledges": [p for p in values.get("pledges") or []
+                             if not p.get("registered_on") or _as_date(p["registered_on"]) <= day],
+                 "awards": [a for a in values.get("awards") or []
+                            if int(a.get("year") or 0) <= day.year]}
+        return high_value_categories(as_of, day)
+
+    def high_value_by_category(self, day: dt.date) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for row in self.patents():
+            for c in set(self.patent_categories(row, day) or ()):
+                out[c] += 1
+        return dict(out)
+
+    def _high_value(self, start: dt.date, end: dt.date) -> int:
+        return sum(1 for row in self.patents() if self.patent_categories(row, end))
+
+    def _invention_granted(self, start: dt.date, end: dt.date) -> int:
+        return sum(1 for row in self.patents() if row.get("patent_type") == "invention"
+                   and row.get("granted_on") and start <= row["granted_on"] <= end)
+
+    def _portfolios(self, start: dt.date, end: dt.date) -> int:
+        return len({str(row["portfolio"]).strip() for row in self.patents()
+                    if row.get("portfolio") and self.patent_categories(row, end) is not None})
+
+    def _awards(self, start: dt.date, end: dt.date) -> int:
+        return sum(1 for row in self.patents() for a in row.get("awards") or []
+                   if a.get("award") in ("cn_patent", "nm_patent")
+                   and start.year <= int(a.get("year") or 0) <= end.year)
+
+    def _pledge_amount(self, start: dt.date, end: dt.date) -> int:
+        d, j, conds = self.base("pledge")
+        total = self.scalar(select(func.sum(d.c.amount_wan)).select_from(j).where(
+            *conds, _R.c.status.in_(PLEDGE_REGISTERED_STATES), self.days(d.c.registered_on,
+                                                                         start, end)))
+        return round(float(total or 0))
+
+    def pledge_by_status(self) -> dict[str, tuple[int, float]]:
+        """Current status → (pledges, 万元: registered amount, else the amount wanted)."""
+        d, j, conds = self.base("pledge")
+        rows = self.all(select(_R.c.status, func.count(),
+                               func.sum(func.coalesce(d.c.amount_wan, d.c.amount_wanted_wan)))
+                        .select_from(j).where(*conds).group_by(_R.c.status))
+        return {str(st): (int(n), float(a or 0)) for st, n, a in rows}
+
+    def _navigation(self, start: dt.date, end: dt.date) -> int:
+        d, j, conds = self.base("navigation")
+        return int(self.scalar(select(func.count()).select_from(j).where(
+            *conds, d.c.starts_on <= end, d.c.progress != "stopped")) or 0)
+
+    def navigation_by_progress(self) -> dict[str, int]:
+        d, j, conds = self.base("navigation")
+        return {str(p or ""): int(n) for p, n in self.all(
+            select(d.c.progress, func.count()).select_from(j).where(*conds)
+            .group_by(d.c.progress))}
+
+    def _insurance(self, start: dt.date, end: dt.date) -> int:
+        d, j, conds = self.base("insurance")
+        return int(self.scalar(select(func.count()).select_from(j).where(
+            *conds, self.days(d.c.starts_on, start, end))) or 0)
+
+    def insurance_by_product(self) -> dict[str, tuple[int, float, float]]:
+        """Product → (policies, sum insured 万元, premium 万元), all policies in scope."""
+        d, j, conds = self.base("insurance")
+        rows = self.all(select(d.c.product, func.count(), func.sum(d.c.sum_insured_wan),
+                               func.sum(d.c.premium_wan))
+                        .select_from(j).where(*conds).group_by(d.c.product))
+        return {str(p or ""): (int(n), float(a or 0), float(b or 0)) for p, n, a, b in rows}
+
+    def _agencies(self, start: dt.date, end: dt.date) -> int:
+        d, j, conds = self.base("agency")
+        return int(self.scalar(select(func.count()).select_from(j).where(
+            *conds, d.c.serving_since <= end,
+            or_(d.c.left_on.is_(None), d.c.left_on > end))) or 0)
+
+    def advantage_pool(self, year: int) -> int:
+        """Enterprises in the 知识产权优势企业培育库 by `year` (distinct credit codes)."""
+        d, j, conds = self.base("enterprise")
+        return int(self.scalar(select(func.count(distinct(d.c.uscc))).select_from(j).where(
+            *conds, d.c.advantage_pool.is_(True), d.c.advantage_pool_year <= year)) or 0)
 
     def _enterprises(self, first_year: int | None, year: int) -> dict[str, int]:
         """The enterprise registry's counts for the targets, in one scan (distinct credit
@@ -397,14 +528,126 @@ class Reader:
                 elapsed = (upto - y_start).days + 1
                 expected = (t.value * elapsed / days_in_year
                             if elapsed < days_in_year else float(t.value))
+                plan_total = self.measure(t.measure, dt.date(plan.first_year, 1, 1), upto)
                 out.append(TargetProgress(t, year, upto, in_period, actual, expected, carried,
-                                          self.county is None))
+                                          self.county is None, plan_total=plan_total))
             else:
                 assert t.by_year is not None
-                actual = self.measure(t.measure, dt.date(plan.first_year, 1, 1), as_of)
-                out.append(TargetProgress(t, t.by_year, as_of, None, actual, None,
-                                          as_of.year > t.by_year, self.county is None))
+                first = dt.date(plan.first_year, 1, 1)
+                actual = self.measure(t.measure, first, as_of)
+                before_year = dt.date(as_of.year - 1, 12, 31)
+                before_period = self.p.start - dt.timedelta(days=1)
+                in_year = actual - self.measure(t.measure, first, before_year)
+                in_period = actual - self.measure(t.measure, first, before_period)
+                out.append(TargetProgress(t, t.by_year, as_of, in_period, actual, None,
+                                          as_of.year > t.by_year, self.county is None,
+                                          in_year=in_year, plan_total=actual))
+        if self.county is None:
+            first = dt.date(plan.first_year, 1, 1)
+            out = [replace(tp, by_county=self.county_figures(tp, first)) for tp in out]
         return tuple(out)
+
+    def county_figures(self, tp: TargetProgress, first: dt.date
+                       ) -> tuple[tuple[str, int], ...]:
+        """Each county's figure for a target, on the same basis as the League's."""
+        out: list[tuple[str, int]] = []
+        for code in COUNTY_CODES:
+            r = Reader(self.s, code, self.p, self.today)
+            if tp.target.period == "annual":
+                out.append((code, r.measure(tp.target.measure, *self.year_to_date)))
+            else:
+                out.append((code, r.measure(tp.target.measure, first, tp.as_of)))
+        return tuple(out)
+
+
+def _ledgers(r: Reader) -> LedgerStats:
+    day = r.as_of
+    rows = r.patents()
+    cats = [r.patent_categories(row, day) for row in rows]
+    high = [(row, c) for row, c in zip(rows, cats, strict=True) if c]
+    unconfirmed = sum(1 for row, _c in high
+                      if row.get("hv_confirmed_on") is None or row["hv_confirmed_on"] > day)
+    return LedgerStats(
+        patents=len(rows), in_pool=sum(1 for row in rows if row.get("in_pool")),
+        high_value=len(high), high_value_by_category=r.high_value_by_category(day),
+        unconfirmed=unconfirmed, pledge_by_status=r.pledge_by_status(),
+        insurance_by_product=r.insurance_by_product(),
+        navigation_by_progress=r.navigation_by_progress(),
+        agencies=r._agencies(day, day), advantage_pool=r.advantage_pool(r.p.end.year))
+
+
+def _staff(r: Reader) -> StaffStats:
+    """Per clerk and per window: consultations and records registered in the period, ratings
+    of the period (a clerk's: those naming them as 被评价工作人员), 差评 and their 回访, and the
+    open items past their deadline today."""
+    conds: list[ColumnElement[bool]] = [_R.c.voided.is_(False)]
+    if r.county is not None:
+        conds.append(_R.c.county_code == r.county)
+    created = r.moments(_R.c.created_at)
+    rows = r.all(select(_R.c.created_by, _R.c.owner, r._when(created),
+                        r._when(and_(_R.c.due_date.is_not(None), _R.c.due_date < r.today)))
+                 .where(*conds, or_(created, _R.c.due_date < r.today))
+                 .group_by(_R.c.created_by, _R.c.owner))
+    cd, cj, cconds = r.base("consultation")
+    c_rows = r.all(select(_R.c.created_by, _R.c.owner, func.count()).select_from(cj)
+                   .where(*cconds, r.moments(cd.c.started_at))
+                   .group_by(_R.c.created_by, _R.c.owner))
+    d, j, rconds = r.base("rating")
+    bad = d.c.level.in_(BAD_LEVELS)
+    r_rows = r.all(select(d.c.staff, _R.c.owner, func.count(),
+                          r._when(d.c.level.in_(("5", "4", "3"))), r._when(bad),
+                          r._when(and_(bad, d.c.callback_on.is_not(None))))
+                   .select_from(j).where(*rconds, r.moments(d.c.rated_at))
+                   .group_by(d.c.staff, _R.c.owner))
+    names = {u: n for u, n in r.all(select(UserAccount.username, UserAccount.display_name))}
+    by_name = {n: u for u, n in names.items()}
+    clerk: dict[str, list[int]] = {}
+    window: dict[str, list[int]] = {}
+
+    def slot(table: dict[str, list[int]], key: str) -> list[int]:
+        return table.setdefault(key, [0] * 7)
+
+    for who, owner, n_new, late in rows:
+        for row in (slot(clerk, who), slot(window, owner)):
+            row[1] += int(n_new or 0)
+            row[6] += int(late or 0)
+    for who, owner, n in c_rows:
+        slot(clerk, who)[0] += int(n)
+        slot(window, owner)[0] += int(n)
+    for staff, owner, n, good, n_bad, n_cb in r_rows:
+        targets = [slot(window, owner)]
+        if staff and staff in by_name:
+            targets.append(slot(clerk, by_name[staff]))
+        for row in targets:
+            row[2] += int(n)
+            row[3] += int(good or 0)
+            row[4] += int(n_bad or 0)
+            row[5] += int(n_cb or 0)
+
+    def made(table: dict[str, list[int]], label: Any) -> tuple[StaffRow, ...]:
+        return tuple(StaffRow(k, label(k), *v) for k, v in sorted(table.items())
+                     if any(v))
+
+    return StaffStats(made(clerk, lambda u: names.get(u, u)),
+                      made(window, _window_label))
+
+
+def _window_label(code: str) -> str:
+    """"152223-02" → "扎赉特旗 02号窗口"."""
+    county, _, number = code.partition("-")
+    return f"{county_name(county)} {number}号窗口" if number else code
+
+
+LEDGER_MEASURES: dict[str, Any] = {
+    "high_value_patents": Reader._high_value,
+    "invention_granted": Reader._invention_granted,
+    "hv_portfolios": Reader._portfolios,
+    "pledge_amount_wan": Reader._pledge_amount,
+    "navigation_projects": Reader._navigation,
+    "insurance_policies": Reader._insurance,
+    "patent_awards": Reader._awards,
+    "agencies": Reader._agencies,
+}
 
 
 def steps_total(steps: Mapping[tuple[str, str], int], names: Iterable[str]) -> int:
@@ -436,3 +679,13 @@ def _count_workdays(calendar: Calendar, spans: Sequence[tuple[dt.date, dt.date]]
     return [running[b] - running[a] for a, b in spans]
 
 
+
+
+def ledgers(r: Reader) -> LedgerStats:
+    """The plan's ledgers in the reader's scope."""
+    return _ledgers(r)
+
+
+def staff(r: Reader) -> StaffStats:
+    """The supervisors' figures per clerk and per window."""
+    return _staff(r)

@@ -10,7 +10,7 @@ from ..errors import PermissionDenied, ValidationFailed
 from ..timeutil import utcnow
 from .mediation_table import count as count_mediation_table
 from .period import Period
-from .queries import Reader
+from .queries import Reader, ledgers, staff
 from .sections import DEFINITIONS, StatsReport
 from .targets import load_targets
 
@@ -71,9 +71,12 @@ def compute(desk: Desk, period: Period, county: str | None = None, *,
         counties = COUNTY_CODES if scope is None else (scope,)
         mediation_table = count_mediation_table(r, counties)
         targets = r.targets(catalog)
+        ledger_figures = ledgers(r)
+        staff_figures = staff(r)
     user = desk.user
     return StatsReport(period, scope, utcnow(), user.display_name, desk.identity.label,
                        consultations, ratings, filings, cases, mediation, targets, catalog.plan,
-                       catalog.not_measured, DEFINITIONS, counties, mediation_table)
+                       catalog.not_measured, DEFINITIONS, counties, mediation_table, ledger_figures,
+                       staff_figures)
 
 

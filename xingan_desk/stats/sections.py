@@ -16,9 +16,12 @@ from .figures import (
     Cell,
     ConsultationStats,
     FilingStats,
+    LedgerStats,
     MediationStats,
     RatingStats,
     Ratio,
+    StaffRow,
+    StaffStats,
 )
 from .mediation_table import MojTable
 from .mediation_table import columns as moj_columns
@@ -43,6 +46,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("调解成功率", "调解成功（书面或口头协议）÷（调解成功 ＋ 调解终止 ＋ 受理后撤回），按结案日期。"),
     ("平均办理工作日", "受理日期至协议生效日期（调解成功）或结束日期（调解终止、撤回），按工作日（含调休）计算。"),
     ("年度目标进度", "当年1月1日至统计期末的累计数 ÷ 年度目标；“按进度应达”＝ 年度目标 × 已过天数 ÷ 全年天数。"),
+    ("累计目标", "自方案首年1月1日起至统计期末（不晚于今天）的累计数或当日存量；“本期”“本年”为本期、"
+              "本年内的增加数（存量指标为净增）。各指标的计数方法见目标表下的说明。"),
+    ("高价值专利", "方案附件五类：战略性新兴产业、海外有同族、维持满10年（自申请日起）、质押融资金额较高"
+               "（质押登记金额累计500万元以上，本盟工作参数）、获国家科学技术奖或中国专利奖；"
+               "只计有效的发明专利；窗口人员核定后按核定类别。"),
+    ("人员与窗口", "咨询按开始时间、登记数按录入时间、评价按评价时间计入本期；人员的评价按“被评价工作人员”"
+              "与账号姓名对应；超期未办为今天已过期限仍未办结的事项。"),
 )
 
 
@@ -84,6 +94,8 @@ class StatsReport:
     counties: tuple[str, ...] = field(default=COUNTY_CODES)  # columns of the by-county tables
     # the mediation figures in the MoJ statistics table's layout (stats/mediation_table.py)
     mediation_table: MojTable | None = None
+    ledgers: LedgerStats | None = None  # the plan's ledgers
+    staff: StaffStats | None = None  # per clerk and per window, for supervisors
 
     @property
     def scope_label(self) -> str:
@@ -149,10 +161,13 @@ def _targets_section(rep: StatsReport) -> Section:
     for tp in rep.targets:
         t = tp.target
         expected = None if tp.expected is None else round(tp.expected, 1)
-        rows.append((t.label, t.unit, tp.in_period, tp.actual, t.value, tp.ratio, expected,
-                     tp.status, f"{tp.kind_label}；{tp.basis}"))
+        this_year = tp.actual if t.period == "annual" else tp.in_year
+        total = tp.plan_total
+        rows.append((t.label, t.unit, tp.in_period, this_year, total, t.value, tp.ratio,
+                     expected, tp.status, f"{tp.kind_label}；{tp.basis}"))
         notes.append(f"{t.label}：{t.measure_note}。方案原文（{t.section}）：“{t.quote}”")
-    header = ("指标", "单位", "本期", "累计", "目标", "完成率", "按进度应达", "状态", "说明")
+    header = ("指标", "单位", "本期", "本年", "累计", "目标", "完成率", "按进度应达", "状态",
+              "说明")
     summary: list[tuple[str, Cell]] = [("依据", rep.plan.citation)]
     if not rep.targets:
         summary.append(("说明", f"统计期不在方案年度（{rep.plan.first_year}—{rep.plan.last_year}年）内，"
@@ -164,7 +179,19 @@ def _targets_section(rep: StatsReport) -> Section:
     others = StatTable("not_measured", "本系统不统计的方案指标", ("指标", "数据来源"),
                        tuple((n.label, n.source) for n in rep.not_measured))
     table = StatTable("targets", "计划目标完成情况", header, tuple(rows))
-    return Section("targets", "计划目标完成情况", tuple(summary), (table, others), tuple(notes))
+    tables = [table]
+    with_counties = [tp for tp in rep.targets if tp.by_county]
+    if with_counties:
+        codes = [c for c, _ in with_counties[0].by_county]
+        tables.append(StatTable(
+            "targets_by_county", "计划目标分旗县市完成情况",
+            ("指标", "单位", *(_short(c) for c in codes), "全盟"),
+            tuple((tp.target.label, tp.target.unit, *(n for _, n in tp.by_county), tp.actual)
+                  for tp in with_counties),
+            "年度目标为当年累计数，累计目标为截至统计期末的累计数。"))
+    if rep.not_measured:
+        tables.append(others)
+    return Section("targets", "计划目标完成情况", tuple(summary), tuple(tables), tuple(notes))
 
 
 def _consultation_section(rep: StatsReport) -> Section:
@@ -369,11 +396,72 @@ def _mediation_table_section(rep: StatsReport) -> Section | None:
     return Section("mediation_moj", "人民调解统计表", summary, (table,), (MOJ_NOTE,))
 
 
+def _ledger_section(rep: StatsReport, g: LedgerStats) -> Section:
+    cats = _labels("high_value_categories")
+    summary: list[tuple[str, Cell]] = [
+        ("专利台账", g.patents), ("高价值专利培育库在库", g.in_pool),
+        ("高价值专利（有效发明专利）", g.high_value), ("其中尚未核定", g.unconfirmed),
+        ("在盟服务的专利代理机构", g.agencies),
+        (f"知识产权优势企业培育库（截至{rep.period.end.year}年）", g.advantage_pool),
+    ]
+    hv = StatTable("hv_categories", "高价值专利按附件类别", ("类别", "件数"),
+                   tuple((label, g.high_value_by_category.get(code, 0)) for code, label in cats),
+                   "一件专利可同时属于多个类别。")
+    workflow = KINDS["pledge"].workflow
+    assert workflow is not None
+    pledge_rows: list[tuple[Cell, ...]] = []
+    for code, label in workflow.states:
+        n, amount = g.pledge_by_status.get(code, (0, 0.0))
+        pledge_rows.append((label, n, f"{amount:,.2f}"))
+    pledges = StatTable("pledge_status", "质押融资台账按办理阶段", ("阶段", "笔数", "金额（万元）"),
+                        tuple(pledge_rows),
+                        "已登记及以后按质押登记金额，之前按融资需求金额；当前状态。")
+    insurance = StatTable(
+        "insurance_products", "知识产权保险按险种", ("险种", "保单数", "保险金额（万元）", "保费（万元）"),
+        tuple((lab, *_ins(g.insurance_by_product.get(code)))
+              for code, lab in _labels("ip_insurance_products")))
+    navigation = StatTable(
+        "navigation_progress", "专利导航项目按状态", ("状态", "项目数"),
+        tuple((lab, g.navigation_by_progress.get(code, 0))
+              for code, lab in _labels("navigation_status")))
+    return Section("ledgers", "高价值专利培育与知识产权运用台账", tuple(summary),
+                   (hv, pledges, insurance, navigation))
+
+
+def _ins(v: tuple[int, float, float] | None) -> tuple[Cell, ...]:
+    n, a, b = v or (0, 0.0, 0.0)
+    return (n, f"{a:,.2f}", f"{b:,.2f}")
+
+
+def _staff_rows(rows: tuple[StaffRow, ...]) -> tuple[tuple[Cell, ...], ...]:
+    return tuple((r.name, r.consultations, r.records, r.ratings, r.good_rate, r.bad,
+                  r.bad_followed_up, r.followup_rate, r.overdue) for r in rows)
+
+
+def _staff_section(rep: StatsReport, st: StaffStats) -> Section:
+    header = ("{who}", "咨询", "登记", "评价", "好评率", "差评", "差评已回访", "差评回访率",
+              "超期未办")
+    clerks = StatTable("staff_clerks", "按工作人员", ("工作人员", *header[1:]),
+                       _staff_rows(st.clerks))
+    windows = StatTable("staff_windows", "按窗口", ("窗口", *header[1:]), _staff_rows(st.windows))
+    summary: list[tuple[str, Cell]] = [
+        ("工作人员", len(st.clerks)), ("窗口", len(st.windows)),
+        ("超期未办（今天）", sum(r.overdue for r in st.windows)),
+    ]
+    return Section("staff", "人员与窗口（主管）", tuple(summary), (clerks, windows))
+
+
 def _sections(rep: StatsReport) -> tuple[Section, ...]:
+    out = [_targets_section(rep), _consultation_section(rep), _rating_section(rep),
+           _filing_section(rep), _case_section(rep), _mediation_section(rep)]
     moj = _mediation_table_section(rep)
-    return (_targets_section(rep), _consultation_section(rep), _rating_section(rep),
-            _filing_section(rep), _case_section(rep), _mediation_section(rep),
-            *((moj,) if moj is not None else ()))
+    if moj is not None:
+        out.append(moj)
+    if rep.ledgers is not None:
+        out.append(_ledger_section(rep, rep.ledgers))
+    if rep.staff is not None:
+        out.append(_staff_section(rep, rep.staff))
+    return tuple(out)
 
 
 def generated_line(rep: StatsReport) -> str:

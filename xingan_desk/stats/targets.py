@@ -12,17 +12,23 @@ from .figures import Ratio
 from .period import cn_date
 
 __all__ = [
+    "CHART_CAP",
     "MEASURES",
     "YEARLY_MEASURES",
+    "ChartPoint",
     "NotMeasured",
     "PlanInfo",
     "Target",
     "TargetCatalog",
     "TargetProgress",
+    "chart_points",
     "load_targets",
 ]
 
-MEASURES = ("mediation_accepted", "key_support_new", "key_support_total", "gb29490_certified")
+MEASURES = ("mediation_accepted", "key_support_new", "key_support_total", "gb29490_certified",
+            # the plan's ledgers (records/ledger_kinds.py)
+            "high_value_patents", "invention_granted", "hv_portfolios", "pledge_amount_wan",
+            "navigation_projects", "insurance_policies", "patent_awards", "agencies")
 # measures that exist per year only (入库年度): no figure for a month or a quarter
 YEARLY_MEASURES = frozenset({"key_support_new"})
 
@@ -114,6 +120,13 @@ class TargetProgress:
     expected: float | None  # prorated target at `as_of` (annual targets of the current year)
     carried: bool  # the plan's years are over: the figure is kept as the reference (沿用)
     league_wide: bool  # measured over the whole League (else one county's share)
+    # cumulative targets: what the year of the period added (1 January to `as_of`)
+    in_year: int | None = None
+    # since the plan's first year (1 January) to `as_of`: an annual target's running total
+    # (a cumulative target's is `actual`)
+    plan_total: int | None = None
+    # at the League's scope: each county's figure (same basis as `actual`), in county order
+    by_county: tuple[tuple[str, int], ...] = ()
 
     @property
     def ratio(self) -> Ratio:
@@ -132,6 +145,14 @@ class TargetProgress:
             if self.expected is not None:
                 return "进度正常" if self.actual >= self.expected else "滞后于进度"
         return "未完成"
+
+    @property
+    def on_track(self) -> bool:
+        """Reached, or (an annual target) at or above where the year's schedule stands; also
+        for a county's share, measured against the League's figure."""
+        if self.actual >= self.target.value:
+            return True
+        return self.expected is not None and self.actual >= self.expected
 
     @property
     def basis(self) -> str:
@@ -164,3 +185,35 @@ class TargetProgress:
         return f"{self.target.label} {self.figure}"
 
 
+
+
+CHART_CAP = 200.0  # a bar beyond twice its target is drawn at 200 % (the label says how much)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One target's bar on the progress charts (screen and PDF draw the same points)."""
+
+    label: str  # the target's name
+    percent: float  # actual ÷ target × 100, capped at CHART_CAP
+    expected: float | None  # an annual target's prorated share of the year, in %
+    caption: str  # "7 / 10 件"
+    done: bool  # reached, or on schedule
+
+    @property
+    def axis_label(self) -> str:
+        return f"{self.label}（{self.caption}）"
+
+
+def chart_points(targets: tuple[TargetProgress, ...]) -> list[ChartPoint]:
+    """The progress of each target as a share of it, in the report's order."""
+    out: list[ChartPoint] = []
+    for tp in targets:
+        t = tp.target
+        pct = 100.0 * tp.actual / t.value
+        expected = (None if tp.expected is None or tp.target.period != "annual"
+                    else min(CHART_CAP, 100.0 * tp.expected / t.value))
+        out.append(ChartPoint(t.label, min(CHART_CAP, pct), expected,
+                              f"{tp.actual} / {t.value} {t.unit}",
+                              tp.on_track))
+    return out

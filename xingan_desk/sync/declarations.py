@@ -49,6 +49,8 @@ CENTRAL_GROUP_CHECKS = frozenset({"_parties_check"})
 CENTRAL_KIND_CHECKS = frozenset({
     "_consultation_checks", "_enterprise_checks", "_filing_checks", "_case_checks",
     "_mediation_checks", "_rating_checks",
+    "_patent_checks", "_pledge_checks", "_insurance_checks", "_navigation_checks",
+    "_agency_checks",
 })
 
 SYSTEM_REF_MAX = 1000

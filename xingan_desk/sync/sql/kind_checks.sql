@@ -103,6 +103,9 @@ BEGIN
         IF sync._truthy(d->'gb29490_certified') AND NOT sync._truthy(d->'gb29490_cert_no') THEN
             out := out || jsonb_build_array(jsonb_build_array('gb29490_cert_no', '已通过贯标认证时请填写证书编号'));
         END IF;
+        IF sync._truthy(d->'advantage_pool') AND NOT sync._truthy(d->'advantage_pool_year') THEN
+            out := out || jsonb_build_array(jsonb_build_array('advantage_pool_year', '纳入知识产权优势企业培育库时请填写入库年度'));
+        END IF;
     WHEN '_filing_checks' THEN
         IF sync._truthy(d->'uses_agency') AND NOT sync._truthy(d->'agency_name') THEN
             out := out || jsonb_build_array(jsonb_build_array('agency_name', '委托代理机构时请填写代理机构名称'));
@@ -137,7 +140,8 @@ BEGIN
             END IF;
         END IF;
     WHEN '_mediation_checks' THEN
-        IF sync._truthy(d->'right_no') AND d->>'right_type' = 'patent' THEN
+        -- (the right_types code, spelt like the ledger kind's name: dollar-quoted, see above)
+        IF sync._truthy(d->'right_no') AND d->>'right_type' = $c$patent$c$ THEN
             msg := sync._chk_check_ip_numbers(d->>'right_no');
             IF msg IS NOT NULL THEN
                 out := out || jsonb_build_array(jsonb_build_array('right_no', msg));
@@ -153,6 +157,48 @@ BEGIN
         IF d->>'level' IN ('1', '2') AND sync._truthy(d->'real_name')
            AND NOT sync._truthy(d->'rater_phone') THEN
             out := out || jsonb_build_array(jsonb_build_array('rater_phone', '实名差评须回访，请填写评价人联系电话'));
+        END IF;
+    -- records/ledger_kinds.py (the plan's ledgers)
+    WHEN '_patent_checks' THEN
+        IF sync._truthy(d->'filed_on') AND sync._truthy(d->'granted_on')
+           AND sync._before(d->'granted_on', d->'filed_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('granted_on', '授权日不能早于申请日'));
+        END IF;
+        IF sync._truthy(d->'granted_on') AND sync._truthy(d->'lapsed_on')
+           AND sync._before(d->'lapsed_on', d->'granted_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('lapsed_on', '失效/届满日不能早于授权日'));
+        ELSIF d->>'legal_status' IN ('lapsed', 'expired') AND NOT sync._truthy(d->'lapsed_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('lapsed_on', '失效或届满的专利请填写失效/届满日'));
+        END IF;
+        IF sync._truthy(d->'in_pool') AND NOT sync._truthy(d->'pool_year') THEN
+            out := out || jsonb_build_array(jsonb_build_array('pool_year', '纳入高价值专利培育库时请填写入库年度'));
+        END IF;
+    WHEN '_pledge_checks' THEN
+        IF sync._truthy(d->'registered_on') AND sync._truthy(d->'loan_on')
+           AND sync._before(d->'loan_on', d->'registered_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('loan_on', '放款日不能早于登记日'));
+        END IF;
+        IF sync._truthy(d->'registered_on') AND sync._truthy(d->'released_on')
+           AND sync._before(d->'released_on', d->'registered_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('released_on', '解押日不能早于登记日'));
+        END IF;
+    WHEN '_insurance_checks' THEN
+        IF sync._truthy(d->'starts_on') AND sync._truthy(d->'ends_on')
+           AND sync._before(d->'ends_on', d->'starts_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('ends_on', '保险止期不能早于起期'));
+        END IF;
+    WHEN '_navigation_checks' THEN
+        IF sync._truthy(d->'starts_on') AND sync._truthy(d->'ends_on')
+           AND sync._before(d->'ends_on', d->'starts_on') THEN
+            out := out || jsonb_build_array(jsonb_build_array('ends_on', '结束日期不能早于开始日期'));
+        END IF;
+    WHEN '_agency_checks' THEN
+        IF sync._truthy(d->'is_branch') AND NOT sync._truthy(d->'parent_name') THEN
+            out := out || jsonb_build_array(jsonb_build_array('parent_name', '分支机构请填写所属代理机构'));
+        END IF;
+        IF sync._truthy(d->'serving_since') AND sync._truthy(d->'left_on')
+           AND sync._before(d->'left_on', d->'serving_since') THEN
+            out := out || jsonb_build_array(jsonb_build_array('left_on', '停止服务日期不能早于开展业务日期'));
         END IF;
     ELSE
         out := jsonb_build_array(jsonb_build_array('', '中心数据库不认识校验“' || left(name, 60) || '”'));
