@@ -15,7 +15,7 @@ import xingan_desk.storage.types  # noqa: F401  (custom column types)
 
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
