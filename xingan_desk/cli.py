@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cli_frame import ChineseParser
 from .errors import PermissionDenied
+from .records.workflow import ROLE_LABELS, ROLES
 
 if TYPE_CHECKING:
     from .desk import Desk
@@ -289,7 +291,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         user = desk.add_user(args.username, args.display_name, args.role, password)
     finally:
         desk.close()
-    _out(f"已新建账号 {user.username}（{user.display_name}，{user.role}）")
+    _out(f"已新建账号 {user.username}（{user.display_name}，{ROLE_LABELS.get(user.role, user.role)}）")
     return EXIT_OK
 
 
@@ -318,11 +320,20 @@ def cmd_self_test(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # usage errors exit 2, in Chinese first
-        self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+class _Parser(ChineseParser):
+    """argparse with a Chinese frame and errors (cli_frame.py); usage errors exit 2."""
+
+
+def _role(text: str) -> str:
+    """--role: the key (clerk …) or its Chinese name (窗口人员 …)."""
+    keys = {label: key for key, label in ROLE_LABELS.items()}
+    key = keys.get(text.strip(), text.strip().lower())
+    if key not in ROLES:
+        raise argparse.ArgumentTypeError(f"角色“{text}”不存在，应为{_ROLE_CHOICES}")
+    return key
+
+
+_ROLE_CHOICES = "、".join(f"{k}（{v}）" for k, v in ROLE_LABELS.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -350,13 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", parents=[common, as_user], help="生成演示数据")
     s.add_argument("--records", type=int, default=500, help="记录条数（默认 500）")
-    s.add_argument("--seed", type=int, default=2026)
+    s.add_argument("--seed", type=int, default=2026,
+                   help="随机数种子：同一种子生成同样的演示数据（默认 2026）")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("export", parents=[common, as_user], help="导出为 Excel 或 CSV")
     s.add_argument("--kind", required=True,
-                   help="consultation|enterprise|preexam_filing|preexam_case|mediation|rating 或中文名")
-    s.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+                   help="登记类型：consultation、enterprise、preexam_filing、preexam_case、"
+                        "mediation、rating，或中文名（如 咨询登记）")
+    s.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
+                   help="文件格式：xlsx（Excel，默认）或 csv")
     s.add_argument("--out", required=True, help="输出文件")
     s.add_argument("--unmasked", action="store_true", help="不遮蔽身份证号和电话（仅管理员，记入审计）")
     s.set_defaults(func=cmd_export)
@@ -364,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("print", parents=[common, as_user], help="生成回执或文书 PDF")
     s.add_argument("receipt_no", help="登记编号")
     s.add_argument("--document", help="文书类型（默认：回执）")
-    s.add_argument("--layout", choices=("a4", "roll80"), default="a4")
+    s.add_argument("--layout", choices=("a4", "roll80"), default="a4",
+                   help="版式：a4（A4 纸，默认）或 roll80（80 毫米热敏卷纸回执）")
     s.add_argument("--out", required=True, help="输出 PDF 文件")
     s.set_defaults(func=cmd_print)
 
@@ -374,7 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="统计期：2026-03（月）、2026-Q1（季度）、2026-H1（半年）、2026（年）"
                         "或 2026-01-01..2026-03-15")
     s.add_argument("--county", help="旗县市代码或名称（盟本级窗口默认全盟；旗县市窗口只能统计本旗县市）")
-    s.add_argument("--format", choices=("xlsx", "pdf"), help="默认按 --out 的扩展名")
+    s.add_argument("--format", choices=("xlsx", "pdf"),
+                   help="文件格式：xlsx（Excel）或 pdf（双语报表）；默认按 --out 的扩展名")
     s.add_argument("--out", required=True, help="输出文件")
     s.set_defaults(func=cmd_stats)
 
@@ -392,9 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_restore)
 
     s = sub.add_parser("user-add", parents=[common, as_user], help="新建账号（需管理员）")
-    s.add_argument("username")
-    s.add_argument("display_name")
-    s.add_argument("--role", choices=("clerk", "mediator", "supervisor", "admin"), default="clerk")
+    s.add_argument("username", help="登录用的账号名（字母、数字，如 zhangli）")
+    s.add_argument("display_name", help="姓名（界面、回执和审计日志中显示，如 张丽）")
+    s.add_argument("--role", type=_role, choices=ROLES, default="clerk",
+                   help=f"角色：{_ROLE_CHOICES}；默认 clerk")
     s.add_argument("--new-password", help="新账号的密码（不给时在终端提示输入两次）")
     s.set_defaults(func=cmd_user_add)
 

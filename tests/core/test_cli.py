@@ -61,3 +61,91 @@ def test_self_test_passes() -> None:
     r = run("self-test")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "自检通过" in r.stdout
+
+
+# --- issue 11 §6: the command line is Chinese, frame included ----------------------------------
+_ENGLISH_FRAME = ("usage:", "options:", "show this help", "positional arguments",
+                  "optional arguments", "the following arguments", "invalid choice", "error:")
+_HELP_PAGES = (("--help",), ("export", "--help"), ("user-add", "--help"), ("demo", "--help"),
+               ("print", "--help"), ("central", "--help"), ("central", "init", "--help"),
+               ("central", "add-window", "--help"), ("sync", "--help"), ("stats", "--help"))
+
+
+def _subparsers(parser: object) -> list[tuple[str, object]]:
+    import argparse
+
+    assert isinstance(parser, argparse.ArgumentParser)
+    found: list[tuple[str, object]] = [(parser.prog, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.extend(_subparsers(child))
+    return found
+
+
+def test_help_pages_have_a_chinese_frame() -> None:
+    for page in _HELP_PAGES:
+        r = run(*page, env={"COLUMNS": "80"})
+        assert r.returncode == 0, (page, r.stderr)
+        assert r.stdout.startswith("用法：xingan-desk"), page
+        assert "选项：" in r.stdout and "显示本帮助并退出" in r.stdout, page
+        for english in _ENGLISH_FRAME:
+            assert english not in r.stdout, (page, english)
+    central = run("central", "--help").stdout
+    assert "建立或升级中心数据库的同步结构" in central and "登记窗口" in central
+    assert "在中心数据库登记窗口" in run("central", "add-window", "--help").stdout
+
+
+def test_every_option_of_every_command_has_chinese_help() -> None:
+    import argparse
+    import re
+
+    from xingan_desk.cli import build_parser
+
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for prog, parser in _subparsers(build_parser()):
+        assert isinstance(parser, argparse.ArgumentParser)
+        if parser is not build_parser() and prog != "xingan-desk":
+            assert parser.description and han.search(parser.description), prog
+        for action in parser._actions:
+            if action.help is argparse.SUPPRESS:
+                continue
+            assert action.help and han.search(action.help), (prog, action.dest)
+
+
+def test_roles_in_chinese() -> None:
+    r = run("user-add", "--help")
+    for label in ("窗口人员", "调解员", "主管", "管理员"):
+        assert label in r.stdout
+    bad = run("user-add", "zhang", "张丽", "--role", "boss")
+    assert bad.returncode == 2 and "角色“boss”不存在" in bad.stderr and "窗口人员" in bad.stderr
+
+
+def test_kind_help_never_breaks_a_word() -> None:
+    for columns in ("60", "70", "80", "100", "120"):
+        out = run("export", "--help", env={"COLUMNS": columns}).stdout
+        for word in ("consultation", "enterprise", "preexam_filing", "preexam_case", "mediation",
+                     "rating"):
+            assert word in out, (columns, word)
+        from xingan_desk.cli_frame import display_width
+
+        help_lines = out.split("\n\n", 2)[2].splitlines()  # after the usage and description
+        assert all(display_width(line) <= int(columns) for line in help_lines), columns
+
+
+def test_usage_errors_are_chinese() -> None:
+    r = run("export", "--kind", "consultation")
+    assert r.returncode == 2
+    assert "用法：xingan-desk export" in r.stderr
+    assert "用法错误：缺少必需的参数：--out" in r.stderr
+    r = run("demo", "--records", "many")
+    assert r.returncode == 2 and "参数 --records：无效的整数值 'many'" in r.stderr
+    r = run("frobnicate")
+    assert r.returncode == 2 and "无效的选择 'frobnicate'" in r.stderr
+    r = run("central")
+    assert r.returncode == 2 and "缺少必需的参数：子命令" in r.stderr
+    r = run("check", "--nonsense")
+    assert r.returncode == 2 and "无法识别的参数：--nonsense" in r.stderr
+    for text in (r.stderr for r in [r]):
+        for english in _ENGLISH_FRAME:
+            assert english not in text
