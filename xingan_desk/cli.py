@@ -129,17 +129,73 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return int(app.main(args.data_dir) or 0)
 
 
+START_HINT = "以后启动程序只需运行 xingan-desk（不必再运行 init 和 demo）"
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from .desk import Desk
 
-    password = _new_password("管理员 admin ", args, "admin_password", env=True)
+    if (done := _init_again(args)) is not None:
+        return done
+    password = _init_password(args)
     desk = Desk.initialise(args.data_dir, args.county, args.window, admin_password=password,
                            admin_name=args.admin_name)
     ident = desk.identity
     _out(f"已设置窗口：{ident.window_code}（{ident.label}），数据目录：{desk.directory}")
     _out("管理员账号：admin")
+    _out(START_HINT)
     desk.close()
     return EXIT_OK
+
+
+def _init_again(args: argparse.Namespace) -> int | None:
+    """`init` on a folder that already has a window: the same county and window is a success
+    that changes nothing (the set-up command can be run again another day); another one is
+    refused. None when the folder has no window yet."""
+    from .errors import NotInitialised
+    from .paths import data_dir, db_path
+
+    if not db_path(data_dir(args.data_dir)).exists():
+        return None
+    unlock = argparse.Namespace(**{**vars(args), "password": args.admin_password})
+    desk = open_store(unlock)
+    try:
+        ident = desk.identity
+    except NotInitialised:
+        return None
+    finally:
+        desk.close()
+    wanted = f"{args.county.strip()}-{args.window.strip().zfill(2)}"
+    if ident.window_code != wanted:
+        return _fail(f"此数据目录已设置为 {ident.window_code} 窗口，不能改设为 {wanted}"
+                     "（另一个窗口请用另一个 --data-dir）",
+                     f"this folder already belongs to window {ident.window_code}")
+    _out(f"本机已设置为 {ident.window_code} 窗口（{ident.label}），无需再设置。{START_HINT}")
+    return EXIT_OK
+
+
+def _init_password(args: argparse.Namespace) -> str:
+    """The first admin's password: --admin-password/--password or $XINGAN_DESK_PASSWORD, else
+    typed twice on a terminal, with another try after a weak or mistyped one."""
+    from .auth import check_password_strength
+
+    given = args.admin_password or os.environ.get(PASSWORD_ENV)
+    if given:
+        return str(given)
+    if not sys.stdin.isatty():
+        raise UsageError(f"没有可输入密码的终端：请用 --admin-password 密码，或先设置环境变量 "
+                         f"{PASSWORD_ENV}，给出管理员 admin 的密码（至少8位，含字母和数字）")
+    for _attempt in range(3):
+        first = getpass.getpass("管理员 admin 的密码（至少8位，含字母和数字）：")
+        problem = check_password_strength(first)
+        if problem:
+            print(f"{problem}，请重新输入。", file=sys.stderr, flush=True)
+            continue
+        if getpass.getpass("再输入一次：") != first:
+            print("两次输入的密码不一致，请重新输入。", file=sys.stderr, flush=True)
+            continue
+        return first
+    raise UsageError("三次都没有设好管理员密码，窗口未设置")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -148,6 +204,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.records < 1 or args.records > 1_000_000:
         raise UsageError("--records 应在 1 到 1000000 之间")
     desk = _open(args)
+    existing = 0 if args.again else sum(desk.counts_by_kind().values())
+    if existing:
+        desk.close()
+        _out(f"数据目录中已有 {existing} 条记录，未再生成演示数据（要追加请加 --again）。{START_HINT}")
+        return EXIT_OK
     started = time.perf_counter()
     last = [0.0]
 
@@ -354,13 +415,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", parents=[common], help="设置本机窗口（旗县市代码和窗口号）")
     s.add_argument("--county", required=True, help="旗县市代码，如 152223（扎赉特旗）；盟本级 152200")
     s.add_argument("--window", required=True, help="窗口号，如 02")
-    s.add_argument("--admin-password",
-                   help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}；都没有时在终端提示输入两次）")
+    s.add_argument("--admin-password", "--password", dest="admin_password",
+                   help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}；都没有时在终端提示输入两次）。"
+                        "已设置过同一窗口时什么也不改，只在无钥匙环的电脑上用它解锁数据文件")
     s.add_argument("--admin-name", default="系统管理员", help="管理员姓名")
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("demo", parents=[common, as_user], help="生成演示数据")
     s.add_argument("--records", type=int, default=500, help="记录条数（默认 500）")
+    s.add_argument("--again", action="store_true",
+                   help="数据目录中已有记录时也追加演示数据（默认只给空的数据目录生成）")
     s.add_argument("--seed", type=int, default=2026,
                    help="随机数种子：同一种子生成同样的演示数据（默认 2026）")
     s.set_defaults(func=cmd_demo)

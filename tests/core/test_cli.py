@@ -149,3 +149,36 @@ def test_usage_errors_are_chinese() -> None:
     for text in (r.stderr for r in [r]):
         for english in _ENGLISH_FRAME:
             assert english not in text
+
+
+# --- issue 11 §7: set-up and start -------------------------------------------------------------
+def test_init_without_a_terminal_says_how_to_give_the_password(tmp_path: Path) -> None:
+    d = str(tmp_path / "w")
+    r = run("init", "--data-dir", d, "--county", "152223", "--window", "02",
+            env={"XINGAN_DESK_PASSWORD": ""})
+    assert r.returncode == 2
+    assert "没有可输入密码的终端" in r.stderr
+    assert "--admin-password" in r.stderr and "XINGAN_DESK_PASSWORD" in r.stderr
+    r = run("init", "--data-dir", d, "--county", "152223", "--window", "02",
+            "--password", "Admin2026x", env={"XINGAN_DESK_PASSWORD": ""})
+    assert r.returncode == 0 and "152223-02" in r.stdout, r.stderr
+
+
+def test_the_setup_command_can_run_again_another_day(tmp_path: Path) -> None:
+    d = str(tmp_path / "w")
+    admin = {"XINGAN_DESK_PASSWORD": "Admin2026x"}
+    setup = (("init", "--data-dir", d, "--county", "152223", "--window", "02"),
+             ("demo", "--data-dir", d, "--records", "30"))
+    first = [run(*cmd, env=admin) for cmd in setup]
+    assert [r.returncode for r in first] == [0, 0], [r.stderr for r in first]
+    again = [run(*cmd, env=admin) for cmd in setup]
+    assert [r.returncode for r in again] == [0, 0], [r.stderr for r in again]
+    assert "本机已设置为 152223-02 窗口" in again[0].stdout and "无需再设置" in again[0].stdout
+    assert "已有 30 条记录，未再生成演示数据" in again[1].stdout
+    assert "xingan-desk" in again[1].stdout  # says how to start the app next time
+    chk = run("check", "--data-dir", d, env=admin)
+    assert "记录：30 条" in chk.stdout
+    more = run("demo", "--data-dir", d, "--records", "5", "--again", env=admin)
+    assert more.returncode == 0 and "已生成演示数据" in more.stdout
+    other = run("init", "--data-dir", d, "--county", "152223", "--window", "03", env=admin)
+    assert other.returncode == 1 and "已设置为 152223-02 窗口，不能改设为 152223-03" in other.stderr
