@@ -55,13 +55,15 @@ class MainWindow(QMainWindow):
         runner.parent = self
         self.setObjectName("main_window")
         ident = desk.identity  # read once at start-up (cached by the Desk)
-        self.setWindowTitle(f"兴安盟知识产权服务窗口系统 — {ident.label}")
+        # Qt adds the application's display name (兴安盟知识产权服务窗口系统) to every title
+        self.setWindowTitle(f"{ident.label}窗口")
         self.sync: SyncController | None = None  # attached by the app (attach_sync)
         self.sync_state = SyncState()
         self.sync_menu: QMenu | None = None
         self.sync_settings_dialog: Any = None
         self.review_dialog: Any = None
         self.admin_dialog: Any = None
+        self.draft_notice: QMessageBox | None = None  # the box closing with a typed form shows
 
         # --- layout: top bar | areas | list | detail
         self.records = RecordList(desk, runner)
@@ -402,7 +404,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.sync is not None:
             self.sync.stop()  # no new cycles; a running one is cut short (nothing is lost)
-        self.commands.keep_form_as_draft()  # offered back next time
+        kept = self.commands.keep_form_as_draft()  # offered back next time
         if not self.runner.closed and self.runner.busy and not self.runner.wait_idle(5000):
             answer = QMessageBox.question(self, "正在保存", "仍有操作在进行，确定退出吗？")
             if answer != QMessageBox.StandardButton.Yes:
@@ -411,3 +413,18 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         event.accept()
+        if kept and event.spontaneous():  # Alt+F4 or the title bar's ×, not a close in code
+            self._say_draft_kept(kept)
+
+    def _say_draft_kept(self, title: str) -> None:
+        """Closing (Alt+F4) with a half-filled form: a box that outlives the window says the
+        draft is kept; the program ends when the clerk closes it (the last window)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "草稿已保留",
+                          f"正在填写的{title}还没有保存，已作为草稿保留。\n"
+                          "下次启动并登录后会提示您继续填写。")
+        box.setObjectName("draft_kept_notice")
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda: setattr(self, "draft_notice", None))
+        box.show()
+        self.draft_notice = box
