@@ -29,23 +29,57 @@ class CalendarBook:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self._calendar: Calendar | None = None
+        self._shared: Calendar | None = None
 
-    def calendar(self) -> Calendar:
-        """The working-day calendar (cached until the holiday table changes)."""
-        if self._calendar is None:
+    def shared_calendar(self) -> Calendar:
+        """The table every window has alike: the shipped one and the League's entries (synced).
+        Deadlines are derived with it, so every window shows the same date; a county window's
+        own entries do not move them."""
+        if self._shared is None:
             with self._desk.reading() as s:
                 league = [(r.day, str(r.kind), r.name) for r in s.scalars(
                     select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None)))]
-                rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
             cal = Calendar.default()
             if league:
                 cal = cal.with_overrides(league, covered_years={d.year for d, _, _ in league})
-            self._calendar = cal.with_overrides(rows, covered_years={d.year for d, _, _ in rows})
+            self._shared = cal
+        return self._shared
+
+    def calendar(self) -> Calendar:
+        """The working-day calendar of this window: the shared one and this window's own
+        edits (cached until the holiday table changes)."""
+        if self._calendar is None:
+            with self._desk.reading() as s:
+                rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
+            self._calendar = self.shared_calendar().with_overrides(
+                rows, covered_years={d.year for d, _, _ in rows})
         return self._calendar
 
     def invalidate(self) -> None:
         """Forget the cached calendar (after sync or a review brought holiday entries)."""
-        self._calendar = None
+        self._calendar = self._shared = None
+
+    def rederive_open(self) -> int:
+        """After the League's holiday entries changed: fold every open record whose kind
+        derives deadlines again, so its deadlines and due date follow the new table (the same
+        at every window: the events and the shared table are synced). Local only: nothing is
+        pushed. Returns the number of records folded."""
+        from .records.deadlines import derived_date_keys
+        from .records.kinds import KINDS
+        from .storage.schema import Record
+
+        kinds = [k for k in KINDS.values() if k.workflow is not None and derived_date_keys(k)]
+        done = 0
+        with self._desk.writing() as w:
+            for kind in kinds:
+                assert kind.workflow is not None
+                recs = w.session.scalars(select(Record).where(
+                    Record.kind == kind.key, Record.voided.is_(False),
+                    Record.status.not_in(sorted(kind.workflow.terminal)))).all()
+                for rec in recs:
+                    w.refold(kind, rec)
+                    done += 1
+        return done
 
     def set_day(self, day: dt.date, kind: str, name: str = "") -> None:
         self._desk.require_role("admin", what=_EDIT)
@@ -54,7 +88,7 @@ class CalendarBook:
         with self._desk.writing() as w:
             old = put_calendar_day(w, day, kind, name[:50])
             w.audit("calendar", changes={day.isoformat(): [old, kind]}, detail=name)
-        self.invalidate()
+        self._changed()
 
     def set_range(self, start: dt.date, end: dt.date, kind: str, name: str) -> int:
         """Mark start..end (inclusive, at most 31 days) as holiday or 调休 workday in one
@@ -74,7 +108,7 @@ class CalendarBook:
             for day in days:
                 old = put_calendar_day(w, day, kind, name.strip()[:50])
                 w.audit("calendar", changes={day.isoformat(): [old, kind]}, detail=name.strip())
-        self.invalidate()
+        self._changed()
         return len(days)
 
     def clear_day(self, day: dt.date) -> None:
@@ -91,7 +125,14 @@ class CalendarBook:
             if old is None:
                 return
             w.audit("calendar", changes={day.isoformat(): [old, None]}, detail=f"删除 {name}")
+        self._changed()
+
+    def _changed(self) -> None:
+        """After an edit here: a League window's entries are the shared table, so the
+        deadlines of open records move (a county window's own edits do not move them)."""
         self.invalidate()
+        if self._desk.identity.is_league:
+            self.rederive_open()
 
     def edits(self, year: int | None = None) -> list[CalendarEntry]:
         """The holiday-table entries this window may change or remove: (day, kind, name,
