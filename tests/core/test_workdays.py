@@ -320,7 +320,7 @@ def test_urge_and_extend_are_actions_with_reasons_audited(mediation: object) -> 
 def test_overdue_view_per_window_and_per_clerk(mediation: object) -> None:
     from tests.conftest import GOOD_MEDIATION
 
-    desk, rec = mediation  # type: ignore[misc]
+    desk, _rec = mediation  # type: ignore[misc]
     desk.add_user("lina", "李娜", "clerk", "Clerk2026x")
     desk.use_account("lina")
     desk.create("mediation", {**GOOD_MEDIATION, "applied_on": "2026-03-04"})  # due 03-09
