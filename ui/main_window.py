@@ -9,6 +9,7 @@ from the change bus (`ui/ops.py`); nothing here relays a dialog's result to the 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from xingan_desk.desk import Desk
+from xingan_desk.supervision import DueCounts
 from xingan_desk.sync.service import SyncState
+from xingan_desk.timeutil import today_cst
 from xingan_desk.views import Changes, Query
 
 from .areas import AREAS, DUE, AreaNav, Panes, TopBar, due_limit
@@ -41,7 +44,7 @@ from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-_Counts = tuple[dict[str, int], SyncState, str | None]
+_Counts = tuple[dict[str, int], SyncState, str | None, DueCounts, dt.date, dt.date]
 
 
 class MainWindow(QMainWindow):
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         self.status.sync.clicked.connect(self.show_sync_menu)
         self.status.attention.clicked.connect(self.open_review)
         self.status.calendar.clicked.connect(lambda: self.open_admin("calendar"))
+        self.status.due.clicked.connect(self.show_due_menu)
         runner.bus.changed.connect(self._changed)
         self._make_actions()
 
@@ -322,17 +326,23 @@ class MainWindow(QMainWindow):
 
                 now = dataclasses.replace(state, pending=desk.pending_outbox(),
                                           attention=attention_count(desk))
-            return counts, now, desk.calendar_warning()
+            return counts, now, desk.calendar_warning(), desk.due_counts(), today_cst(), limit
 
         def done(result: _Counts) -> None:
-            counts, now, calendar_warning = result
+            counts, now, calendar_warning, due, today, limit = result
             self.status.show_calendar_warning(calendar_warning,
                                               admin=self.desk.user.role == "admin")
             self.nav.show_counts(counts)
+            self.show_due(due, today, limit)
             # the controller may have been attached (and started a cycle) meanwhile
             self.show_sync_state(self.sync.state if self.sync is not None else now)
 
         QueryOp(self, self.runner, load).success(done).run()
+
+    def show_due(self, counts: DueCounts, today: dt.date, soon_until: dt.date) -> None:
+        """Staged deadline warnings: the status bar's count and the lists' colours."""
+        self.status.show_due_counts(counts)
+        self.records.show_due_stages(today, soon_until)
 
     # --- sync in the status bar --------------------------------------------------------------
     def attach_sync(self, controller: SyncController) -> None:
@@ -375,6 +385,24 @@ class MainWindow(QMainWindow):
                 self.sync.reload_settings()
 
         dlg.saved.connect(saved)
+        dlg.finished.connect(lambda _r: dlg.deleteLater())
+        dlg.open()
+        return dlg
+
+    def show_due_menu(self) -> None:
+        """The status bar's deadline count: 待办/到期, and (supervisors, admins) 逾期统计."""
+        menu = QMenu(self)
+        menu.setObjectName("due_menu")
+        menu.addAction("打开待办/到期", lambda: self.goto_area(DUE))
+        if self.desk.user.role in ("admin", "supervisor"):
+            menu.addAction("逾期统计（按窗口、人员）…", self.open_overdue_view)
+        menu.popup(self.status.due.mapToGlobal(self.status.due.rect().topLeft()))
+
+    def open_overdue_view(self) -> Any:
+        from .overdue_view import OverdueView
+
+        dlg = OverdueView(self.desk, self.runner, self)
+        self.overdue_view = dlg
         dlg.finished.connect(lambda _r: dlg.deleteLater())
         dlg.open()
         return dlg
