@@ -490,7 +490,47 @@ def build_parser() -> argparse.ArgumentParser:
     from .sync import cli as sync_cli  # argparse wiring only; psycopg loads when a command runs
 
     sync_cli.register(sub, common, as_user)
+    _add_overdue_parser(sub, common, as_user)
     return p
+
+
+# --- 逾期统计 (issue 11 §8) -----------------------------------------------------------------------
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    """Overdue and soon-due open records per window and per clerk; --warn-days sets how many
+    working days before a deadline it turns yellow (supervisors and admins)."""
+    desk = _open(args)
+    try:
+        if args.warn_days is not None:
+            desk.set_due_warn_workdays(args.warn_days)
+            _out(f"已设置：期限前 {args.warn_days} 个工作日提醒（黄色），超过期限为红色")
+        days = desk.due_warn_workdays()
+        windows, clerks = desk.overdue_report()
+    finally:
+        desk.close()
+    if not windows:
+        _out(f"没有逾期或 {days} 个工作日内到期的未办结记录")
+        return EXIT_OK
+    _out(f"未办结记录：已逾期 / {days} 个工作日内到期（最早逾期的期限）")
+    _out("按窗口：")
+    for r in windows:
+        _out(f"  {r.window}  逾期 {r.overdue} 件  即将到期 {r.soon} 件"
+             + (f"  最早 {r.oldest.isoformat()}" if r.oldest else ""))
+    _out("按人员（登记人）：")
+    for r in clerks:
+        _out(f"  {r.window} {r.clerk}  逾期 {r.overdue} 件  即将到期 {r.soon} 件"
+             + (f"  最早 {r.oldest.isoformat()}" if r.oldest else ""))
+    return EXIT_OK
+
+
+def _add_overdue_parser(sub: Any, common: argparse.ArgumentParser,
+                        as_user: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("overdue", parents=[common, as_user],
+                       help="逾期统计：按窗口和人员列出已逾期、即将到期的未办结记录")
+    s.add_argument("--warn-days", type=int, metavar="工作日数",
+                   help="先设置期限前几个工作日开始提醒（黄色，0–30；需主管或管理员）")
+    s.set_defaults(func=cmd_overdue)
 
 
 def _store_path(args: argparse.Namespace) -> Path:

@@ -182,3 +182,22 @@ def test_the_setup_command_can_run_again_another_day(tmp_path: Path) -> None:
     assert more.returncode == 0 and "已生成演示数据" in more.stdout
     other = run("init", "--data-dir", d, "--county", "152223", "--window", "03", env=admin)
     assert other.returncode == 1 and "已设置为 152223-02 窗口，不能改设为 152223-03" in other.stderr
+
+
+def test_overdue_lists_per_window_and_clerk_and_sets_the_warning_days(tmp_path: Path) -> None:
+    from tests.conftest import ADMIN_PASSWORD, GOOD_MEDIATION
+    from xingan_desk.desk import Desk
+
+    d = tmp_path / "w"
+    desk = Desk.initialise(d, "152223", "02", admin_password=ADMIN_PASSWORD)
+    desk.use_account("admin")
+    desk.create("mediation", GOOD_MEDIATION)  # its deadline (2026-03-05) has passed
+    desk.close()
+    env = {"XINGAN_DESK_PASSWORD": ADMIN_PASSWORD}
+    r = run("overdue", "--data-dir", str(d), "--warn-days", "5", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "期限前 5 个工作日提醒" in r.stdout
+    assert "152223-02  逾期 1 件  即将到期 0 件  最早 2026-03-05" in r.stdout
+    assert "152223-02 admin  逾期 1 件" in r.stdout
+    r = run("overdue", "--data-dir", str(d), "--warn-days", "99", env=env)
+    assert r.returncode == 1 and "0到30" in r.stderr
