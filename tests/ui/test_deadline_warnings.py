@@ -57,3 +57,19 @@ def test_overdue_red_soon_yellow_in_list_status_bar_and_overdue_view(qtbot: Any,
     model = win.records.model
     soon_row = _rows_by_receipt(model)[soon.receipt_no]
     assert model.data(model.index(soon_row, 0), Qt.ItemDataRole.ForegroundRole) is None
+
+
+def test_the_warning_days_are_a_setting_in_system_admin(qtbot: Any, desk: Any,
+                                                        runner: Any) -> None:
+    from PySide6.QtWidgets import QPushButton, QSpinBox
+
+    from tests.ui.qt_helpers import child
+    from ui.admin import AdminDialog
+
+    dlg = AdminDialog(desk, runner, tab="deadlines")
+    qtbot.addWidget(dlg)
+    spin = child(dlg, QSpinBox, "due_warn_days")
+    qtbot.waitUntil(lambda: spin.value() == 3, timeout=3000)
+    spin.setValue(5)
+    child(dlg, QPushButton, "btn_due_warn_save").click()
+    qtbot.waitUntil(lambda: desk.due_warn_workdays() == 5, timeout=3000)
