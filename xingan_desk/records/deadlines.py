@@ -39,8 +39,16 @@ SUPERVISOR_ROLES = ("supervisor", "admin")
 URGE, EXTEND = "urge", "extend"
 
 
+_DERIVED_DATES: dict[str, tuple[RecordKind, tuple[str, ...]]] = {}  # folds call this often
+
+
 def derived_date_keys(kind: RecordKind) -> tuple[str, ...]:
-    return tuple(f.key for f in kind.fields if f.stage == "derived" and isinstance(f, DateField))
+    cached = _DERIVED_DATES.get(kind.key)
+    if cached is not None and cached[0] is kind:
+        return cached[1]
+    keys = tuple(f.key for f in kind.fields if f.stage == "derived" and isinstance(f, DateField))
+    _DERIVED_DATES[kind.key] = (kind, keys)
+    return keys
 
 
 def rederived_dates(kind: RecordKind, applied_actions: Iterable[str], values: Mapping[str, Any],
