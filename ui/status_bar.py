@@ -119,7 +119,7 @@ class WindowStatus:
     def show_due_counts(self, counts: DueCounts) -> None:
         """"逾期 2 项 · 3 项即将到期": red when something is overdue, yellow when only soon
         (issue 11 §8); a click opens 待办/到期."""
-        self.due.setText(f"⏰ {counts.text}" if counts.text else "")
+        self.due.setText(counts.text)
         self.due.setVisible(bool(counts.text))
         stage = "overdue" if counts.overdue else "soon" if counts.soon else ""
         if self.due.property("stage") != stage:

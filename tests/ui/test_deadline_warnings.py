@@ -23,7 +23,7 @@ def test_overdue_red_soon_yellow_in_list_status_bar_and_overdue_view(qtbot: Any,
                                         "applied_on": today_cst().isoformat()})
     win = open_main_window(qtbot, desk, runner)
     qtbot.waitUntil(lambda: win.status.due.isVisible(), timeout=5000)
-    assert win.status.due.text() == "⏰ 逾期 1 项 · 1 项即将到期"
+    assert win.status.due.text() == "逾期 1 项 · 1 项即将到期"
     assert win.status.due.property("stage") == "overdue"
 
     for area in ("mediation", "due"):
@@ -53,7 +53,7 @@ def test_overdue_red_soon_yellow_in_list_status_bar_and_overdue_view(qtbot: Any,
     # the warning stage follows the setting: 0 days ahead leaves only the red one
     desk.set_due_warn_workdays(0)
     win.refresh_counts()
-    qtbot.waitUntil(lambda: win.status.due.text() == "⏰ 逾期 1 项", timeout=5000)
+    qtbot.waitUntil(lambda: win.status.due.text() == "逾期 1 项", timeout=5000)
     model = win.records.model
     soon_row = _rows_by_receipt(model)[soon.receipt_no]
     assert model.data(model.index(soon_row, 0), Qt.ItemDataRole.ForegroundRole) is None
