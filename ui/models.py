@@ -89,9 +89,9 @@ def columns_for(kind_key: str | None) -> list[Column]:
     cols = [receipt]
     if kind.workflow is not None:
         cols.append(Column("状态", lambda r: r.status_label, "status"))
-    cols.extend(_field_column(kind_key, f.key) for f in kind.list_fields)
-    if kind.has_field("extended_to"):  # a kind with deadlines (催办/延期): show the nearest
+    if kind.has_field("extended_to"):  # a kind with deadlines (催办/延期): the nearest one
         cols.append(Column("期限", _due_text, "due_date"))
+    cols.extend(_field_column(kind_key, f.key) for f in kind.list_fields)
     cols.append(created)
     return cols
 
