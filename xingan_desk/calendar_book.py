@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from .desk_settings import put_setting
 from .errors import ValidationFailed
-from .storage.schema import CalendarDay, LeagueCalendarDay
+from .storage.schema import CalendarDay, LeagueCalendarDay, Setting
 from .timeutil import today_cst, utcnow
 from .workdays import Calendar
 
@@ -71,6 +73,7 @@ class CalendarBook:
         kinds = [k for k in KINDS.values() if k.workflow is not None and derived_date_keys(k)]
         done = 0
         with self._desk.writing() as w:
+            put_setting(w, DEADLINE_STAMP, league_stamp(w.session), audit=False)
             for kind in kinds:
                 assert kind.workflow is not None
                 recs = w.session.scalars(select(Record).where(
@@ -127,6 +130,18 @@ class CalendarBook:
             w.audit("calendar", changes={day.isoformat(): [old, None]}, detail=f"删除 {name}")
         self._changed()
 
+    def rederive_if_stale(self) -> int:
+        """`rederive_open` unless it already ran for the League entries this store holds (a
+        crash between a pulled calendar change and its refold is caught up here; sync calls
+        this after every cycle)."""
+        with self._desk.reading() as s:
+            stamp = league_stamp(s)
+            saved = s.get(Setting, DEADLINE_STAMP)
+        if (saved.value if saved is not None else league_stamp(None)) == stamp:
+            return 0
+        self.invalidate()
+        return self.rederive_open()
+
     def _changed(self) -> None:
         """After an edit here: a League window's entries are the shared table, so the
         deadlines of open records move (a county window's own edits do not move them)."""
@@ -170,6 +185,17 @@ class CalendarBook:
         in a year the holiday table does not cover (deadlines there only skip weekends)."""
         start = today or today_cst()
         return self.calendar().coverage_warning(start, start + dt.timedelta(days=days_ahead))
+
+
+DEADLINE_STAMP = "deadline_calendar_stamp"  # the League entries the deadlines were derived with
+
+
+def league_stamp(s: Session | None) -> str:
+    """Count and newest HLC of the League's holiday entries ("0:" without any)."""
+    if s is None:
+        return "0:"
+    n, top = s.execute(select(func.count(), func.max(LeagueCalendarDay.hlc))).one()
+    return f"{int(n or 0)}:{top or ''}"
 
 
 def put_calendar_day(w: Writer, day: dt.date, kind: str | None, name: str) -> str | None:

@@ -352,3 +352,25 @@ def test_open_deadlines_move_when_the_league_enters_next_years_holidays(tmp_path
     assert moved.values["start_by"] == D("2027-01-07") and moved.due_date == D("2027-01-07")
     assert league.get(closed.id).values["start_by"] == D("2027-01-06")  # closed: as it was
     league.close()
+
+
+def test_a_refold_missed_after_a_pulled_holiday_change_is_caught_up(mediation: object) -> None:
+    """As if the program stopped between a pulled calendar page and its refold: the check
+    sync runs after every cycle refolds once, then finds nothing to do."""
+    from xingan_desk.storage.schema import LeagueCalendarDay
+    from xingan_desk.timeutil import utcnow
+
+    desk, rec = mediation  # type: ignore[misc]
+    rec, _ = desk.act(rec.id, "accept", {"accepted_on": "2026-12-28", "mediator": "赵调解"})
+    assert rec.due_date == D("2027-01-06")
+    assert desk.calendars.rederive_if_stale() == 0  # no League entries, nothing to catch up
+    with desk.writing() as w:
+        for day in (1, 2, 3):
+            w.session.add(LeagueCalendarDay(day=date(2027, 1, day), kind="holiday", name="元旦",
+                                            hlc=f"1790000000000-0000{day}-152200-01",
+                                            updated_by="admin", origin="152200-01",
+                                            updated_at=utcnow()))
+    assert desk.get(rec.id).due_date == D("2027-01-06")  # not refolded yet
+    assert desk.calendars.rederive_if_stale() == 1
+    assert desk.get(rec.id).due_date == D("2027-01-07")
+    assert desk.calendars.rederive_if_stale() == 0

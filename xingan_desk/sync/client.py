@@ -146,6 +146,7 @@ class SyncClient:
                 self.next_verify_at = self.clock() + max(VERIFY_MIN_INTERVAL_S,
                                                          VERIFY_COST_FACTOR * took)
         self.prune_acked(report)
+        self.desk.calendars.rederive_if_stale()  # deadlines follow the League's holiday table
         return report
 
     def push(self, conn: Connection, report: SyncReport) -> None:
