@@ -502,6 +502,48 @@ class PrintTab(_Tab):
         self.write(lambda: self.desk.set_settings(values), done, self.message)
 
 
+# --- deadline warnings (issue 11 §8) ------------------------------------------------------------
+class DeadlineTab(_Tab):
+    """期限提醒: how many working days before a deadline it turns yellow (red once passed)."""
+
+    def __init__(self, desk: Desk, runner: TaskRunner) -> None:
+        super().__init__(desk, runner)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.days = QSpinBox()
+        self.days.setObjectName("due_warn_days")
+        self.days.setRange(0, 30)
+        self.days.setSuffix(" 个工作日")
+        form.addRow("期限前提醒（黄色）", self.days)
+        lay.addLayout(form)
+        hint = QLabel("期限前这些工作日内的记录在列表、“待办/到期”和状态栏中显示为黄色，超过期限的显示为"
+                      "红色。0 表示只提示已逾期的。")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        self.btn_save = QPushButton("保存")
+        self.btn_save.setObjectName("btn_due_warn_save")
+        self.btn_save.setProperty("primary", True)
+        row = QHBoxLayout()
+        row.addWidget(self.btn_save)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.message = error_label("due_warn_message")
+        lay.addWidget(self.message)
+        lay.addStretch(1)
+        self.btn_save.clicked.connect(self.save)
+
+    def refresh(self) -> None:
+        self.read(self.desk.due_warn_workdays, self.days.setValue)
+
+    def save(self) -> None:
+        days = self.days.value()
+
+        def done(_r: None) -> None:
+            _say(self.message, f"已保存：期限前 {days} 个工作日起提醒", ok=True)
+
+        self.write(lambda: self.desk.set_due_warn_workdays(days), done, self.message)
+
+
 # --- backups ---------------------------------------------------------------------------------
 class BackupTab(_Tab):
     def __init__(self, desk: Desk, runner: TaskRunner) -> None:
@@ -664,6 +706,7 @@ class AdminDialog(QDialog):
             ("users", "账号管理", UsersTab, ("admin",)),
             ("calendar", "节假日安排", CalendarTab, ("admin",)),
             ("print", "打印设置", PrintTab, ("admin", "supervisor")),
+            ("deadlines", "期限提醒", DeadlineTab, ("admin", "supervisor")),
             ("backup", "数据备份", BackupTab, ("admin",)),
             ("sync", "中心同步", SyncTab, ("admin",)),
             ("audit", "审计日志", AuditTab, ("admin", "supervisor")),

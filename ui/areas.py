@@ -47,8 +47,9 @@ ADMIN_ROLES = ("admin", "supervisor")
 
 
 def due_limit(desk: Desk) -> dt.date:
-    """The last day the 待办/到期 list covers (reads the holiday table: call on a lane)."""
-    return desk.calendar().add_workdays(today_cst(), DUE_WITHIN_WORKDAYS)
+    """The last day the 待办/到期 list covers: the deadlines that are yellow (the setting
+    `due_warn_workdays` working days ahead) or red (reads the store: call on a lane)."""
+    return desk.calendar().add_workdays(today_cst(), desk.due_warn_workdays())
 
 
 def new_kind_for(area: str) -> str:
@@ -85,8 +86,7 @@ class AreaNav(QListWidget):
             n = counts.get(key, 0)
             item = self.item(i)
             item.setText(f"{title}　{n}" if n else title)
-            item.setToolTip(f"{title}：{n}件需在{DUE_WITHIN_WORKDAYS}个工作日内办理或已超期"
-                            if n else title)
+            item.setToolTip(f"{title}：{n}件即将到期或已超期" if n else title)
 
 
 class TopBar(QWidget):

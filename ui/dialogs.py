@@ -53,7 +53,7 @@ class FirstRunDialog(QDialog):
     def __init__(self, data_dir: str | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("first_run")
-        self.setWindowTitle(f"{APP_TITLE} — 首次设置")
+        self.setWindowTitle("首次设置")  # Qt adds the application's display name
         self.data_dir = data_dir
         self.desk: Desk | None = None
         lay = QVBoxLayout(self)
@@ -140,7 +140,7 @@ class LoginDialog(QDialog):
         self._desk = desk
         self._locked_dir = locked_dir
         self.setObjectName("login")
-        self.setWindowTitle(f"{APP_TITLE} — 登录")
+        self.setWindowTitle("登录")  # Qt adds the application's display name
         lay = QVBoxLayout(self)
         title = QLabel(APP_TITLE)
         title.setProperty("role", "title")

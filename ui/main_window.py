@@ -9,6 +9,7 @@ from the change bus (`ui/ops.py`); nothing here relays a dialog's result to the 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from xingan_desk.desk import Desk
+from xingan_desk.supervision import DueCounts
 from xingan_desk.sync.service import SyncState
+from xingan_desk.timeutil import today_cst
 from xingan_desk.views import Changes, Query
 
 from .areas import AREAS, DAILY_AREAS, DUE, AreaNav, Panes, TopBar, due_limit
@@ -42,7 +45,7 @@ from .tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-_Counts = tuple[dict[str, int], SyncState, str | None]
+_Counts = tuple[dict[str, int], SyncState, str | None, DueCounts, dt.date, dt.date]
 
 
 class MainWindow(QMainWindow):
@@ -56,13 +59,15 @@ class MainWindow(QMainWindow):
         runner.parent = self
         self.setObjectName("main_window")
         ident = desk.identity  # read once at start-up (cached by the Desk)
-        self.setWindowTitle(f"兴安盟知识产权服务窗口系统 — {ident.label}")
+        # Qt adds the application's display name (兴安盟知识产权服务窗口系统) to every title
+        self.setWindowTitle(f"{ident.label}窗口")
         self.sync: SyncController | None = None  # attached by the app (attach_sync)
         self.sync_state = SyncState()
         self.sync_menu: QMenu | None = None
         self.sync_settings_dialog: Any = None
         self.review_dialog: Any = None
         self.admin_dialog: Any = None
+        self.draft_notice: QMessageBox | None = None  # the box closing with a typed form shows
 
         # --- layout: top bar | areas | list | detail
         self.records = RecordList(desk, runner)
@@ -107,6 +112,7 @@ class MainWindow(QMainWindow):
         self.status.sync.clicked.connect(self.show_sync_menu)
         self.status.attention.clicked.connect(self.open_review)
         self.status.calendar.clicked.connect(lambda: self.open_admin("calendar"))
+        self.status.due.clicked.connect(self.show_due_menu)
         runner.bus.changed.connect(self._changed)
         self._make_actions()
 
@@ -352,17 +358,23 @@ class MainWindow(QMainWindow):
 
                 now = dataclasses.replace(state, pending=desk.pending_outbox(),
                                           attention=attention_count(desk))
-            return counts, now, desk.calendar_warning()
+            return counts, now, desk.calendar_warning(), desk.due_counts(), today_cst(), limit
 
         def done(result: _Counts) -> None:
-            counts, now, calendar_warning = result
+            counts, now, calendar_warning, due, today, limit = result
             self.status.show_calendar_warning(calendar_warning,
                                               admin=self.desk.user.role == "admin")
             self.nav.show_counts(counts)
+            self.show_due(due, today, limit)
             # the controller may have been attached (and started a cycle) meanwhile
             self.show_sync_state(self.sync.state if self.sync is not None else now)
 
         QueryOp(self, self.runner, load).success(done).run()
+
+    def show_due(self, counts: DueCounts, today: dt.date, soon_until: dt.date) -> None:
+        """Staged deadline warnings: the status bar's count and the lists' colours."""
+        self.status.show_due_counts(counts)
+        self.records.show_due_stages(today, soon_until)
 
     # --- sync in the status bar --------------------------------------------------------------
     def attach_sync(self, controller: SyncController) -> None:
@@ -409,6 +421,24 @@ class MainWindow(QMainWindow):
         dlg.open()
         return dlg
 
+    def show_due_menu(self) -> None:
+        """The status bar's deadline count: 待办/到期, and (supervisors, admins) 逾期统计."""
+        menu = QMenu(self)
+        menu.setObjectName("due_menu")
+        menu.addAction("打开待办/到期", lambda: self.goto_area(DUE))
+        if self.desk.user.role in ("admin", "supervisor"):
+            menu.addAction("逾期统计（按窗口、人员）…", self.open_overdue_view)
+        menu.popup(self.status.due.mapToGlobal(self.status.due.rect().topLeft()))
+
+    def open_overdue_view(self) -> Any:
+        from .overdue_view import OverdueView
+
+        dlg = OverdueView(self.desk, self.runner, self)
+        self.overdue_view = dlg
+        dlg.finished.connect(lambda _r: dlg.deleteLater())
+        dlg.open()
+        return dlg
+
     def open_review(self) -> Any:
         from .review_dialog import ReviewDialog
 
@@ -434,7 +464,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.sync is not None:
             self.sync.stop()  # no new cycles; a running one is cut short (nothing is lost)
-        self.commands.keep_form_as_draft()  # offered back next time
+        kept = self.commands.keep_form_as_draft()  # offered back next time
         if not self.runner.closed and self.runner.busy and not self.runner.wait_idle(5000):
             answer = QMessageBox.question(self, "正在保存", "仍有操作在进行，确定退出吗？")
             if answer != QMessageBox.StandardButton.Yes:
@@ -443,3 +473,18 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         event.accept()
+        if kept and event.spontaneous():  # Alt+F4 or the title bar's ×, not a close in code
+            self._say_draft_kept(kept)
+
+    def _say_draft_kept(self, title: str) -> None:
+        """Closing (Alt+F4) with a half-filled form: a box that outlives the window says the
+        draft is kept; the program ends when the clerk closes it (the last window)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "草稿已保留",
+                          f"正在填写的{title}还没有保存，已作为草稿保留。\n"
+                          "下次启动并登录后会提示您继续填写。")
+        box.setObjectName("draft_kept_notice")
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda: setattr(self, "draft_notice", None))
+        box.show()
+        self.draft_notice = box

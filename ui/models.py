@@ -5,6 +5,7 @@ re-queries with a new ORDER BY."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from xingan_desk.desk import Desk
+from xingan_desk.records.deadlines import OVERDUE, SOON
 from xingan_desk.records.fields import GroupField, MultiChoiceField
 from xingan_desk.records.kinds import KINDS
 from xingan_desk.timeutil import format_date, format_datetime, today_cst
@@ -22,6 +24,30 @@ PAGE_SIZE = 200
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass
+class DueStages:
+    """Where deadlines turn yellow and red (issue 11 §8), shared by the list's models: red
+    before `today`, yellow up to `soon_until` (the 待办 setting's working days ahead). The main
+    window sets it with its counts (the holiday table is read on a lane, never while
+    painting)."""
+
+    today: dt.date = dataclasses.field(default_factory=today_cst)
+    soon_until: dt.date | None = None
+
+    def stage(self, due: dt.date | None) -> str | None:
+        if due is None:
+            return None
+        if due < self.today:
+            return OVERDUE
+        if self.soon_until is not None and due <= self.soon_until:
+            return SOON
+        return None
+
+
+STAGE_TEXT = {OVERDUE: "#b3261e", SOON: "#8a5a00"}  # row text: red, dark amber
+STAGE_FILL = {OVERDUE: "#fde7e9", SOON: "#fff4ce"}  # the 期限 cell: light red, light yellow
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,8 @@ def columns_for(kind_key: str | None) -> list[Column]:
     cols = [receipt]
     if kind.workflow is not None:
         cols.append(Column("状态", lambda r: r.status_label, "status"))
+    if kind.has_field("extended_to"):  # a kind with deadlines (催办/延期): the nearest one
+        cols.append(Column("期限", _due_text, "due_date"))
     cols.extend(_field_column(kind_key, f.key) for f in kind.list_fields)
     cols.append(created)
     return cols
@@ -85,6 +113,9 @@ class RecordTableModel(QAbstractTableModel):
         self._pages: set[int] = set()
         self.query = Query(kind=kind_key)
         self.async_requery = False
+        self.due_stages = DueStages()
+        self._due_column = next((i for i, c in enumerate(self._columns)
+                                 if c.order_by == "due_date"), -1)
 
     # --- feeding ---------------------------------------------------------------------------
     def set_ids(self, query: Query, ids: list[str]) -> None:
@@ -145,21 +176,35 @@ class RecordTableModel(QAbstractTableModel):
         if role == ID_ROLE:
             return self._ids[index.row()]
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-                        Qt.ItemDataRole.ForegroundRole):
+                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
             return None
         rec = self.record(index.row())
         if rec is None:
             return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if rec.voided:
-                return QBrush(QColor("#8a929c"))
-            if rec.due_date and rec.due_date < today_cst():
-                return QBrush(QColor("#b3261e"))
-            return None
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
+            return self._due_colour(rec, index.column(), role)
         text = self._columns[index.column()].text(rec)
         if role == Qt.ItemDataRole.ToolTipRole:
             return text or None
         return text
+
+    def _due_colour(self, rec: RecordView, column: int, role: int) -> QBrush | None:
+        """Red rows past their deadline, amber ones soon due; the 期限 cell filled likewise."""
+        if rec.voided:
+            return QBrush(QColor("#8a929c")) if role == Qt.ItemDataRole.ForegroundRole else None
+        stage = self.due_stages.stage(rec.due_date)
+        if stage is None:
+            return None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(STAGE_TEXT[stage]))
+        return QBrush(QColor(STAGE_FILL[stage])) if column == self._due_column else None
+
+    def refresh_due_stages(self) -> None:
+        """Repaint after the stages moved (a new day, another setting)."""
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._ids) - 1, len(self._columns) - 1),
+                                  [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole])
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

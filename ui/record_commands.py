@@ -205,16 +205,20 @@ class RecordCommands(QObject):
         self.win.records.filters.show()
         self.win.panes.list_wide()
 
-    def keep_form_as_draft(self) -> None:
+    def keep_form_as_draft(self) -> str | None:
         """Leaving (lock, close): the open form's values are kept as the clerk's draft, now,
-        on this thread (the window is about to go away or change hands)."""
+        on this thread (the window is about to go away or change hands). Returns the form's
+        kind title when something typed was kept, so the clerk can be told."""
         if self.form is None:
-            return
+            return None
+        typed = self.form.dirty
         try:
             self.form.autosave(wait=True)
         except Exception:
             log.exception("draft not saved")
+            typed = False
         self.form.stop()
+        return self.form.kind.title if typed else None
 
     def save_form(self) -> None:
         if self.form is not None:

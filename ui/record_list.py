@@ -5,6 +5,7 @@ itself from the change bus."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from PySide6.QtCore import (
     QItemSelectionModel,
@@ -30,7 +31,7 @@ from xingan_desk.views import Changes, Query, UserView
 
 from .areas import AREAS, DUE, due_limit
 from .filters import FilterBar
-from .models import RecordTableModel
+from .models import DueStages, RecordTableModel
 from .ops import Latest, QueryOp
 from .tasks import TaskRunner
 
@@ -49,6 +50,7 @@ class RecordList(QWidget):
         self.runner = runner
         self.area = AREAS[0][0]
         self.model: RecordTableModel | None = None
+        self.due_stages = DueStages()  # shared by every model this list shows
         self.select_after: str | None = None  # select this record once the next answer is in
         self._searches = Latest()
         self._fitted_for: RecordTableModel | None = None
@@ -102,6 +104,7 @@ class RecordList(QWidget):
         self.area = key
         kind_key = None if key == DUE else key
         model = RecordTableModel(self.desk, kind_key, self)
+        model.due_stages = self.due_stages
         model.async_requery = True
         model.query_changed.connect(lambda _q: self.run_search())
         old = self.table.selectionModel()
@@ -177,6 +180,13 @@ class RecordList(QWidget):
             self.search.blockSignals(True)
             self.search.clear()
             self.search.blockSignals(False)
+
+    def show_due_stages(self, today: dt.date, soon_until: dt.date) -> None:
+        """Deadlines before `today` red, up to `soon_until` yellow (issue 11 §8)."""
+        if (self.due_stages.today, self.due_stages.soon_until) != (today, soon_until):
+            self.due_stages.today, self.due_stages.soon_until = today, soon_until
+            if self.model is not None:
+                self.model.refresh_due_stages()
 
     def apply_changes(self, changes: Changes | None) -> None:
         """A write finished (None: a sync brought records in): re-query if it concerns this

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QMenu, QPushButton, QStatusBar, QWidget
 
 from xingan_desk.records.workflow import ROLE_LABELS
+from xingan_desk.supervision import DueCounts
 from xingan_desk.sync.service import SyncState
 from xingan_desk.views import Identity, UserView
 
@@ -90,12 +91,17 @@ class WindowStatus:
         self.attention.setToolTip("打开需处理事项（同步冲突、被拒绝的上传等）")
         self.attention.setCursor(Qt.CursorShape.PointingHandCursor)
         self.attention.hide()
+        self.due = ClickableLabel()
+        self.due.setObjectName("status_due")
+        self.due.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.due.hide()
         self.calendar = QPushButton()
         self.calendar.setObjectName("status_calendar")
         self.calendar.setFlat(True)
         self.calendar.hide()
         bar.addWidget(self.sync_error, 1)
-        for w in (self.calendar, self.window, self.user, self.tls, self.sync, self.attention):
+        for w in (self.due, self.calendar, self.window, self.user, self.tls, self.sync,
+                  self.attention):
             bar.addPermanentWidget(w)
 
     def show_user(self, user: UserView) -> None:
@@ -109,6 +115,18 @@ class WindowStatus:
             self.calendar.setToolTip(
                 "期限暂按周末推算。" + ("点此录入节假日安排" if admin
                                else "请管理员在“系统管理 → 节假日安排”中录入"))
+
+    def show_due_counts(self, counts: DueCounts) -> None:
+        """"逾期 2 项 · 3 项即将到期": red when something is overdue, yellow when only soon
+        (issue 11 §8); a click opens 待办/到期."""
+        self.due.setText(counts.text)
+        self.due.setVisible(bool(counts.text))
+        stage = "overdue" if counts.overdue else "soon" if counts.soon else ""
+        if self.due.property("stage") != stage:
+            self.due.setProperty("stage", stage)
+            _repolish(self.due)
+        self.due.setToolTip("单击：打开“待办/到期”；主管可在其中催办、延期，"
+                            "并在“逾期统计”中按窗口和人员查看")
 
     def show_sync_state(self, state: SyncState) -> None:
         self.sync.setText(state.status_text)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 LOGIN_MAX_FAILURES = 5  # wrong passwords in a row before the account waits
 LOGIN_LOCK_MINUTES = 15
 ROLE_NAMES = {"clerk": "窗口人员", "mediator": "调解员", "supervisor": "主管", "admin": "管理员"}
-_ROLE_HINT = "角色应为 clerk、mediator、supervisor 或 admin"
+_ROLE_HINT = "角色应为 clerk（窗口人员）、mediator（调解员）、supervisor（主管）或 admin（管理员）"
 
 
 class Accounts:

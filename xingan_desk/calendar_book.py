@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from .desk_settings import put_setting
 from .errors import ValidationFailed
-from .storage.schema import CalendarDay, LeagueCalendarDay
+from .storage.schema import CalendarDay, LeagueCalendarDay, Setting
 from .timeutil import today_cst, utcnow
 from .workdays import Calendar
 
@@ -29,23 +31,58 @@ class CalendarBook:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
         self._calendar: Calendar | None = None
+        self._shared: Calendar | None = None
 
-    def calendar(self) -> Calendar:
-        """The working-day calendar (cached until the holiday table changes)."""
-        if self._calendar is None:
+    def shared_calendar(self) -> Calendar:
+        """The table every window has alike: the shipped one and the League's entries (synced).
+        Deadlines are derived with it, so every window shows the same date; a county window's
+        own entries do not move them."""
+        if self._shared is None:
             with self._desk.reading() as s:
                 league = [(r.day, str(r.kind), r.name) for r in s.scalars(
                     select(LeagueCalendarDay).where(LeagueCalendarDay.kind.is_not(None)))]
-                rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
             cal = Calendar.default()
             if league:
                 cal = cal.with_overrides(league, covered_years={d.year for d, _, _ in league})
-            self._calendar = cal.with_overrides(rows, covered_years={d.year for d, _, _ in rows})
+            self._shared = cal
+        return self._shared
+
+    def calendar(self) -> Calendar:
+        """The working-day calendar of this window: the shared one and this window's own
+        edits (cached until the holiday table changes)."""
+        if self._calendar is None:
+            with self._desk.reading() as s:
+                rows = [(r.day, r.kind, r.name) for r in s.scalars(select(CalendarDay))]
+            self._calendar = self.shared_calendar().with_overrides(
+                rows, covered_years={d.year for d, _, _ in rows})
         return self._calendar
 
     def invalidate(self) -> None:
         """Forget the cached calendar (after sync or a review brought holiday entries)."""
-        self._calendar = None
+        self._calendar = self._shared = None
+
+    def rederive_open(self) -> int:
+        """After the League's holiday entries changed: fold every open record whose kind
+        derives deadlines again, so its deadlines and due date follow the new table (the same
+        at every window: the events and the shared table are synced). Local only: nothing is
+        pushed. Returns the number of records folded."""
+        from .records.deadlines import derived_date_keys
+        from .records.kinds import KINDS
+        from .storage.schema import Record
+
+        kinds = [k for k in KINDS.values() if k.workflow is not None and derived_date_keys(k)]
+        done = 0
+        with self._desk.writing() as w:
+            put_setting(w, DEADLINE_STAMP, league_stamp(w.session), audit=False)
+            for kind in kinds:
+                assert kind.workflow is not None
+                recs = w.session.scalars(select(Record).where(
+                    Record.kind == kind.key, Record.voided.is_(False),
+                    Record.status.not_in(sorted(kind.workflow.terminal)))).all()
+                for rec in recs:
+                    w.refold(kind, rec)
+                    done += 1
+        return done
 
     def set_day(self, day: dt.date, kind: str, name: str = "") -> None:
         self._desk.require_role("admin", what=_EDIT)
@@ -54,7 +91,7 @@ class CalendarBook:
         with self._desk.writing() as w:
             old = put_calendar_day(w, day, kind, name[:50])
             w.audit("calendar", changes={day.isoformat(): [old, kind]}, detail=name)
-        self.invalidate()
+        self._changed()
 
     def set_range(self, start: dt.date, end: dt.date, kind: str, name: str) -> int:
         """Mark start..end (inclusive, at most 31 days) as holiday or 调休 workday in one
@@ -74,7 +111,7 @@ class CalendarBook:
             for day in days:
                 old = put_calendar_day(w, day, kind, name.strip()[:50])
                 w.audit("calendar", changes={day.isoformat(): [old, kind]}, detail=name.strip())
-        self.invalidate()
+        self._changed()
         return len(days)
 
     def clear_day(self, day: dt.date) -> None:
@@ -91,7 +128,26 @@ class CalendarBook:
             if old is None:
                 return
             w.audit("calendar", changes={day.isoformat(): [old, None]}, detail=f"删除 {name}")
+        self._changed()
+
+    def rederive_if_stale(self) -> int:
+        """`rederive_open` unless it already ran for the League entries this store holds (a
+        crash between a pulled calendar change and its refold is caught up here; sync calls
+        this after every cycle)."""
+        with self._desk.reading() as s:
+            stamp = league_stamp(s)
+            saved = s.get(Setting, DEADLINE_STAMP)
+        if (saved.value if saved is not None else league_stamp(None)) == stamp:
+            return 0
         self.invalidate()
+        return self.rederive_open()
+
+    def _changed(self) -> None:
+        """After an edit here: a League window's entries are the shared table, so the
+        deadlines of open records move (a county window's own edits do not move them)."""
+        self.invalidate()
+        if self._desk.identity.is_league:
+            self.rederive_open()
 
     def edits(self, year: int | None = None) -> list[CalendarEntry]:
         """The holiday-table entries this window may change or remove: (day, kind, name,
@@ -129,6 +185,17 @@ class CalendarBook:
         in a year the holiday table does not cover (deadlines there only skip weekends)."""
         start = today or today_cst()
         return self.calendar().coverage_warning(start, start + dt.timedelta(days=days_ahead))
+
+
+DEADLINE_STAMP = "deadline_calendar_stamp"  # the League entries the deadlines were derived with
+
+
+def league_stamp(s: Session | None) -> str:
+    """Count and newest HLC of the League's holiday entries ("0:" without any)."""
+    if s is None:
+        return "0:"
+    n, top = s.execute(select(func.count(), func.max(LeagueCalendarDay.hlc))).one()
+    return f"{int(n or 0)}:{top or ''}"
 
 
 def put_calendar_day(w: Writer, day: dt.date, kind: str | None, name: str) -> str | None:

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cli_frame import ChineseParser
 from .errors import PermissionDenied
+from .records.workflow import ROLE_LABELS, ROLES
 
 if TYPE_CHECKING:
     from .desk import Desk
@@ -127,17 +129,73 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return int(app.main(args.data_dir) or 0)
 
 
+START_HINT = "以后启动程序只需运行 xingan-desk（不必再运行 init 和 demo）"
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from .desk import Desk
 
-    password = _new_password("管理员 admin ", args, "admin_password", env=True)
+    if (done := _init_again(args)) is not None:
+        return done
+    password = _init_password(args)
     desk = Desk.initialise(args.data_dir, args.county, args.window, admin_password=password,
                            admin_name=args.admin_name)
     ident = desk.identity
     _out(f"已设置窗口：{ident.window_code}（{ident.label}），数据目录：{desk.directory}")
     _out("管理员账号：admin")
+    _out(START_HINT)
     desk.close()
     return EXIT_OK
+
+
+def _init_again(args: argparse.Namespace) -> int | None:
+    """`init` on a folder that already has a window: the same county and window is a success
+    that changes nothing (the set-up command can be run again another day); another one is
+    refused. None when the folder has no window yet."""
+    from .errors import NotInitialised
+    from .paths import data_dir, db_path
+
+    if not db_path(data_dir(args.data_dir)).exists():
+        return None
+    unlock = argparse.Namespace(**{**vars(args), "password": args.admin_password})
+    desk = open_store(unlock)
+    try:
+        ident = desk.identity
+    except NotInitialised:
+        return None
+    finally:
+        desk.close()
+    wanted = f"{args.county.strip()}-{args.window.strip().zfill(2)}"
+    if ident.window_code != wanted:
+        return _fail(f"此数据目录已设置为 {ident.window_code} 窗口，不能改设为 {wanted}"
+                     "（另一个窗口请用另一个 --data-dir）",
+                     f"this folder already belongs to window {ident.window_code}")
+    _out(f"本机已设置为 {ident.window_code} 窗口（{ident.label}），无需再设置。{START_HINT}")
+    return EXIT_OK
+
+
+def _init_password(args: argparse.Namespace) -> str:
+    """The first admin's password: --admin-password/--password or $XINGAN_DESK_PASSWORD, else
+    typed twice on a terminal, with another try after a weak or mistyped one."""
+    from .auth import check_password_strength
+
+    given = args.admin_password or os.environ.get(PASSWORD_ENV)
+    if given:
+        return str(given)
+    if not sys.stdin.isatty():
+        raise UsageError(f"没有可输入密码的终端：请用 --admin-password 密码，或先设置环境变量 "
+                         f"{PASSWORD_ENV}，给出管理员 admin 的密码（至少8位，含字母和数字）")
+    for _attempt in range(3):
+        first = getpass.getpass("管理员 admin 的密码（至少8位，含字母和数字）：")
+        problem = check_password_strength(first)
+        if problem:
+            print(f"{problem}，请重新输入。", file=sys.stderr, flush=True)
+            continue
+        if getpass.getpass("再输入一次：") != first:
+            print("两次输入的密码不一致，请重新输入。", file=sys.stderr, flush=True)
+            continue
+        return first
+    raise UsageError("三次都没有设好管理员密码，窗口未设置")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -146,6 +204,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.records < 1 or args.records > 1_000_000:
         raise UsageError("--records 应在 1 到 1000000 之间")
     desk = _open(args)
+    existing = 0 if args.again else sum(desk.counts_by_kind().values())
+    if existing:
+        desk.close()
+        _out(f"数据目录中已有 {existing} 条记录，未再生成演示数据（要追加请加 --again）。{START_HINT}")
+        return EXIT_OK
     started = time.perf_counter()
     last = [0.0]
 
@@ -289,7 +352,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         user = desk.add_user(args.username, args.display_name, args.role, password)
     finally:
         desk.close()
-    _out(f"已新建账号 {user.username}（{user.display_name}，{user.role}）")
+    _out(f"已新建账号 {user.username}（{user.display_name}，{ROLE_LABELS.get(user.role, user.role)}）")
     return EXIT_OK
 
 
@@ -318,11 +381,20 @@ def cmd_self_test(args: argparse.Namespace) -> int:
 # --- parser -------------------------------------------------------------------------------------
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # usage errors exit 2, in Chinese first
-        self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
+class _Parser(ChineseParser):
+    """argparse with a Chinese frame and errors (cli_frame.py); usage errors exit 2."""
+
+
+def _role(text: str) -> str:
+    """--role: the key (clerk …) or its Chinese name (窗口人员 …)."""
+    keys = {label: key for key, label in ROLE_LABELS.items()}
+    key = keys.get(text.strip(), text.strip().lower())
+    if key not in ROLES:
+        raise argparse.ArgumentTypeError(f"角色“{text}”不存在，应为{_ROLE_CHOICES}")
+    return key
+
+
+_ROLE_CHOICES = "、".join(f"{k}（{v}）" for k, v in ROLE_LABELS.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -343,20 +415,26 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", parents=[common], help="设置本机窗口（旗县市代码和窗口号）")
     s.add_argument("--county", required=True, help="旗县市代码，如 152223（扎赉特旗）；盟本级 152200")
     s.add_argument("--window", required=True, help="窗口号，如 02")
-    s.add_argument("--admin-password",
-                   help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}；都没有时在终端提示输入两次）")
+    s.add_argument("--admin-password", "--password", dest="admin_password",
+                   help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}；都没有时在终端提示输入两次）。"
+                        "已设置过同一窗口时什么也不改，只在无钥匙环的电脑上用它解锁数据文件")
     s.add_argument("--admin-name", default="系统管理员", help="管理员姓名")
     s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("demo", parents=[common, as_user], help="生成演示数据")
     s.add_argument("--records", type=int, default=500, help="记录条数（默认 500）")
-    s.add_argument("--seed", type=int, default=2026)
+    s.add_argument("--again", action="store_true",
+                   help="数据目录中已有记录时也追加演示数据（默认只给空的数据目录生成）")
+    s.add_argument("--seed", type=int, default=2026,
+                   help="随机数种子：同一种子生成同样的演示数据（默认 2026）")
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("export", parents=[common, as_user], help="导出为 Excel 或 CSV")
     s.add_argument("--kind", required=True,
-                   help="consultation|enterprise|preexam_filing|preexam_case|mediation|rating 或中文名")
-    s.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+                   help="登记类型：consultation、enterprise、preexam_filing、preexam_case、"
+                        "mediation、rating，或中文名（如 咨询登记）")
+    s.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
+                   help="文件格式：xlsx（Excel，默认）或 csv")
     s.add_argument("--out", required=True, help="输出文件")
     s.add_argument("--unmasked", action="store_true", help="不遮蔽身份证号和电话（仅管理员，记入审计）")
     s.set_defaults(func=cmd_export)
@@ -364,7 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("print", parents=[common, as_user], help="生成回执或文书 PDF")
     s.add_argument("receipt_no", help="登记编号")
     s.add_argument("--document", help="文书类型（默认：回执）")
-    s.add_argument("--layout", choices=("a4", "roll80"), default="a4")
+    s.add_argument("--layout", choices=("a4", "roll80"), default="a4",
+                   help="版式：a4（A4 纸，默认）或 roll80（80 毫米热敏卷纸回执）")
     s.add_argument("--out", required=True, help="输出 PDF 文件")
     s.set_defaults(func=cmd_print)
 
@@ -374,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="统计期：2026-03（月）、2026-Q1（季度）、2026-H1（半年）、2026（年）"
                         "或 2026-01-01..2026-03-15")
     s.add_argument("--county", help="旗县市代码或名称（盟本级窗口默认全盟；旗县市窗口只能统计本旗县市）")
-    s.add_argument("--format", choices=("xlsx", "pdf"), help="默认按 --out 的扩展名")
+    s.add_argument("--format", choices=("xlsx", "pdf"),
+                   help="文件格式：xlsx（Excel）或 pdf（双语报表）；默认按 --out 的扩展名")
     s.add_argument("--out", required=True, help="输出文件")
     s.set_defaults(func=cmd_stats)
 
@@ -392,9 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_restore)
 
     s = sub.add_parser("user-add", parents=[common, as_user], help="新建账号（需管理员）")
-    s.add_argument("username")
-    s.add_argument("display_name")
-    s.add_argument("--role", choices=("clerk", "mediator", "supervisor", "admin"), default="clerk")
+    s.add_argument("username", help="登录用的账号名（字母、数字，如 zhangli）")
+    s.add_argument("display_name", help="姓名（界面、回执和审计日志中显示，如 张丽）")
+    s.add_argument("--role", type=_role, choices=ROLES, default="clerk",
+                   help=f"角色：{_ROLE_CHOICES}；默认 clerk")
     s.add_argument("--new-password", help="新账号的密码（不给时在终端提示输入两次）")
     s.set_defaults(func=cmd_user_add)
 
@@ -412,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .sync import cli as sync_cli  # argparse wiring only; psycopg loads when a command runs
 
     sync_cli.register(sub, common, as_user)
+    _add_overdue_parser(sub, common, as_user)
     return p
 
 
@@ -482,6 +564,8 @@ def _add_attachment_parsers(sub: Any, common: argparse.ArgumentParser,
     s.add_argument("number", type=int, help="附件序号（见 attachments 列表）")
     s.add_argument("--out", required=True, help="保存为文件")
     s.set_defaults(func=cmd_attachment)
+
+
 def _add_pledge_push_parser(sub: Any, common: argparse.ArgumentParser,
                             as_user: argparse.ArgumentParser) -> None:
     s = sub.add_parser("pledge-push", parents=[common, as_user],
@@ -500,6 +584,45 @@ def cmd_pledge_push(args: argparse.Namespace) -> int:
          + ("（未遮蔽，已记入审计日志）" if args.unmasked else ""))
     desk.close()
     return EXIT_OK
+
+
+# --- 逾期统计 (issue 11 §8) -----------------------------------------------------------------------
+
+
+def cmd_overdue(args: argparse.Namespace) -> int:
+    """Overdue and soon-due open records per window and per clerk; --warn-days sets how many
+    working days before a deadline it turns yellow (supervisors and admins)."""
+    desk = _open(args)
+    try:
+        if args.warn_days is not None:
+            desk.set_due_warn_workdays(args.warn_days)
+            _out(f"已设置：期限前 {args.warn_days} 个工作日提醒（黄色），超过期限为红色")
+        days = desk.due_warn_workdays()
+        windows, clerks = desk.overdue_report()
+    finally:
+        desk.close()
+    if not windows:
+        _out(f"没有逾期或 {days} 个工作日内到期的未办结记录")
+        return EXIT_OK
+    _out(f"未办结记录：已逾期 / {days} 个工作日内到期（最早逾期的期限）")
+    _out("按窗口：")
+    for r in windows:
+        _out(f"  {r.window}  逾期 {r.overdue} 件  即将到期 {r.soon} 件"
+             + (f"  最早 {r.oldest.isoformat()}" if r.oldest else ""))
+    _out("按人员（登记人）：")
+    for r in clerks:
+        _out(f"  {r.window} {r.clerk}  逾期 {r.overdue} 件  即将到期 {r.soon} 件"
+             + (f"  最早 {r.oldest.isoformat()}" if r.oldest else ""))
+    return EXIT_OK
+
+
+def _add_overdue_parser(sub: Any, common: argparse.ArgumentParser,
+                        as_user: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("overdue", parents=[common, as_user],
+                       help="逾期统计：按窗口和人员列出已逾期、即将到期的未办结记录")
+    s.add_argument("--warn-days", type=int, metavar="工作日数",
+                   help="先设置期限前几个工作日开始提醒（黄色，0–30；需主管或管理员）")
+    s.set_defaults(func=cmd_overdue)
 
 
 def _store_path(args: argparse.Namespace) -> Path:

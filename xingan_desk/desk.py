@@ -57,6 +57,7 @@ from .storage import keys, planner
 from .storage.rows import new_id
 from .storage.schema import AuditEntry, Installation, Record, UserAccount
 from .storage.writer import SYSTEM_USER, Writer
+from .supervision import DueCounts, OverdueRow, Supervision
 from .timeutil import today_cst, utcnow
 from .views import AuditView, Changes, EventView, Identity, Query, RecordView, UserView
 from .workdays import Calendar
@@ -83,6 +84,7 @@ class Desk:
         self.settings = Settings(self)
         self.calendars = CalendarBook(self)
         self.query = RecordQuery(self)
+        self.supervision = Supervision(self)
         self.draftbox = Drafts(self)
         self.maintenance = Maintenance(self)
         self.attachments = Attachments(self)
@@ -206,7 +208,9 @@ class Desk:
         with the write kernel; commits when the block ends, rolls back on an exception."""
         try:
             with self._write_gate, self._write.begin() as s:
-                yield Writer(s, lambda: self.identity, self.accounts.current, self.calendar)
+                # deadlines are derived with the holiday table every window shares
+                yield Writer(s, lambda: self.identity, self.accounts.current,
+                             self.calendars.shared_calendar)
         except DatabaseError as exc:
             if not isinstance(exc, OperationalError) and not is_corruption(exc):
                 raise
@@ -286,6 +290,30 @@ class Desk:
 
     def calendar(self) -> Calendar:
         return self.calendars.calendar()
+
+    # --- deadlines a supervisor can act on (supervision.py) ----------------------------------
+    def due_warn_workdays(self) -> int:
+        return self.supervision.warn_workdays()
+
+    def set_due_warn_workdays(self, days: int) -> None:
+        self.supervision.set_warn_workdays(days)
+
+    def due_stage(self, due: dt.date | None, today: dt.date | None = None) -> str | None:
+        return self.supervision.stage(due, today)
+
+    def due_counts(self, today: dt.date | None = None) -> DueCounts:
+        return self.supervision.counts(today)
+
+    def overdue_report(self, today: dt.date | None = None) -> tuple[list[OverdueRow],
+                                                                   list[OverdueRow]]:
+        return self.supervision.overdue_report(today)
+
+    def urge(self, record_id: str, note: str) -> tuple[RecordView, Changes]:
+        return self.supervision.urge(record_id, note)
+
+    def extend_deadline(self, record_id: str, until: dt.date,
+                        reason: str) -> tuple[RecordView, Changes]:
+        return self.supervision.extend(record_id, until, reason)
 
     def set_calendar_day(self, day: dt.date, kind: str, name: str = "") -> None:
         self.calendars.set_day(day, kind, name)

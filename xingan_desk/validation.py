@@ -17,6 +17,9 @@ from datetime import date
 
 __all__ = [
     "HAN_RANGES",
+    "HINT_WORDS",
+    "ID_PERMIT_PREFIXES",
+    "ID_PROVINCES",
     "NAME_DOTS",
     "NAME_OTHER_CHARS",
     "USCC_ALPHABET",
@@ -168,6 +171,28 @@ def warn_uscc(raw: str) -> str | None:
 
 _ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _ID = "身份证号码"
+# GB/T 2260 province-level codes (the first two digits of an ID number); 71 台湾 appears on
+# mainland IDs of people registered as from Taiwan. 81/82/83 are the residence permits of Hong
+# Kong, Macao and Taiwan residents; a 9 in front is a foreigner's permanent-residence ID whose
+# next two digits name the province that issued it. Counties are not checked (domain.md §3.2:
+# an ID keeps the code of a county that has been renamed or merged since).
+ID_PROVINCES = frozenset(
+    ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+     "65", "71"]
+)
+ID_PERMIT_PREFIXES = frozenset({"81", "82", "83"})
+
+
+def _id_region_problem(s: str) -> str | None:
+    """Why the region code of an 18-digit ID number names no province, or None."""
+    if s[0] == "9":
+        if s[1:3] in ID_PROVINCES and s[1:3] != "71":
+            return None
+        return f"外国人永久居留身份证号码第2–3位“{s[1:3]}”不是省级行政区划代码"
+    if s[:2] in ID_PROVINCES or s[:2] in ID_PERMIT_PREFIXES:
+        return None
+    return f"{_ID}前两位“{s[:2]}”不是省级行政区划代码"
 
 
 def id_check_char(first17: str) -> str:
@@ -201,6 +226,8 @@ def check_id_number(raw: str, *, today: date | None = None) -> str | None:
     s = normalize_id_number(s0)
     if "X" in s[:17]:
         return f"{_ID}只有最后一位可以是X"
+    if region := _id_region_problem(s):
+        return region
     shown = f"{s[6:10]}-{s[10:12]}-{s[12:14]}"
     try:
         born = date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
@@ -261,7 +288,7 @@ def patent_check_char(body: str) -> str:
 
 def _split_application(raw: str) -> tuple[str, str | None] | str:
     """(body, check-or-None) for a patent application number, or a Chinese error message."""
-    s = _strip_hint(normalize(raw), _APP_PREFIXES)
+    s = _strip_hint(normalize(raw), _APP_PREFIXES).removesuffix("号")
     if not s:
         return f"未填写{_APP}" if not normalize(raw) else f"{_APP}只有前缀，缺少号码"
     if bad := _bad_char(_APP, s, _DIGITS + ".X"):
@@ -319,7 +346,7 @@ def normalize_patent_application_number(raw: str) -> str:
     """Display form without CN/ZL: ``202310000001.5`` / ``97101765.4`` (best effort if invalid)."""
     parts = _split_application(raw)
     if isinstance(parts, str):
-        return _strip_hint(normalize(raw), _APP_PREFIXES)
+        return _strip_hint(normalize(raw), _APP_PREFIXES).removesuffix("号")
     body, check = parts
     return body if check is None else f"{body}.{check}"
 
@@ -342,11 +369,11 @@ _PUB_RE = re.compile(r"(\d*)(.*)")
 
 def normalize_publication_number(raw: str) -> str:
     """``CN102822194B`` form: CN prefix added, spaces dropped, upper case."""
-    return "CN" + _strip_hint(normalize(raw), _PUB_PREFIXES)
+    return "CN" + _strip_hint(normalize(raw), _PUB_PREFIXES).removesuffix("号")
 
 
 def check_publication_number(raw: str) -> str | None:
-    s = _strip_hint(normalize(raw), _PUB_PREFIXES)
+    s = _strip_hint(normalize(raw), _PUB_PREFIXES).removesuffix("号")
     if not s:
         return f"未填写{_PUB}" if not normalize(raw) else f"{_PUB}只有前缀，缺少号码"
     if bad := _bad_char(_PUB, s, _ALNUM):
@@ -357,7 +384,7 @@ def check_publication_number(raw: str) -> str | None:
     if not digits:
         return f"{_PUB}应为CN加7位或9位数字，再加种类代码（如CN102822194A）"
     if not kind:
-        return f"{_PUB}缺少种类代码（如A、B、U、S）"
+        return f"{_PUB}缺少文献类型代码（种类代码，如A、B、U、S）"
     if len(digits) not in (7, 9):
         return f"{_PUB}应为7位或9位数字，实际为{len(digits)}位"
     kind_type = _KIND_TYPES.get(kind)
@@ -426,8 +453,12 @@ def ip_number_kind(raw: str) -> str | None:
     s = normalize(raw)
     if not s:
         return None
-    if s.startswith(_TM_HINTS) or (s.endswith("号") and not s.endswith("专利号")):
+    if s.startswith(_TM_HINTS):
         return "trademark"
+    if s.endswith("号") and not s.endswith("专利号"):
+        # 第…号 / 123号 is a trademark; ZL202310397744.0号 stays a patent number
+        inner = ip_number_kind(s[:-1])
+        return inner if inner in ("patent_application", "publication") else "trademark"
     if s.startswith(_PUB_HINTS):
         return "publication"
     if s.startswith(_APP_HINTS):
@@ -438,11 +469,19 @@ def ip_number_kind(raw: str) -> str | None:
     if re.fullmatch(r"\d+[A-WYZ]\d?", rest):
         return "publication"
     if _is_digits(rest):
+        if rest != s and len(rest) in (7, 9) and not _old_application_like(rest):
+            return "publication"  # CN102822194 without its kind code
         if rest != s or len(rest) in (12, 13):
             return "patent_application"
         if len(rest) <= 9:
             return "trademark"
     return None
+
+
+def _old_application_like(digits: str) -> bool:
+    """Could these digits be an 8-digit application number (1985–2003) with its check digit?"""
+    yy = int(digits[:2])
+    return len(digits) == 9 and (yy >= 85 or yy <= 3) and digits[2] in _APP_TYPES
 
 
 def check_ip_number(raw: str) -> str | None:
@@ -463,9 +502,14 @@ def check_ip_number(raw: str) -> str | None:
 
 
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n\r]+")
-_HINT_TOKENS = frozenset({"CN", "ZL", "第", "TM", *_APP_PREFIXES, *_PUB_PREFIXES, *_TM_PREFIXES})
+# hint words, longest first (central's sync._ip_items strips the same list in the same order)
+HINT_WORDS = tuple(
+    sorted({"CN", "ZL", "第", "TM", *_APP_PREFIXES, *_PUB_PREFIXES, *_TM_PREFIXES},
+           key=lambda w: (-len(w), w))
+)
 _SUFFIX_TOKEN = re.compile(r"[A-WYZ]\d?|号|\.[0-9X]?")
-_DOTTED_APP = re.compile(r"(CN|ZL)?(\d{8}|\d{12})\.[0-9X]")
+# an application number with its check character, after a dot or (X, or the 13th digit) without
+_SPACED_APP = re.compile(r"([0-9]{8}|[0-9]{12})(\.?)[0-9X]")
 
 
 def split_ip_numbers(raw: str) -> list[str]:
@@ -488,7 +532,9 @@ def split_ip_numbers(raw: str) -> list[str]:
 
 
 def _is_hint_group(group: list[str]) -> bool:
-    return normalize(" ".join(group)).rstrip(":") in _HINT_TOKENS
+    """Only hint words (专利号: ZL, 授权公告号：CN …): the number follows in the next token."""
+    key = normalize(" ".join(group))
+    return key != "" and _strip_hint(key, HINT_WORDS) == ""
 
 
 def _merge_spaced_numbers(groups: list[list[str]]) -> list[list[str]]:
@@ -508,16 +554,23 @@ def _merge_spaced_numbers(groups: list[list[str]]) -> list[list[str]]:
 def _is_spaced_application(groups: list[list[str]]) -> bool:
     keys = [normalize("".join(g)) for g in groups]
     joined = "".join(keys)
-    if not _DOTTED_APP.fullmatch(joined):
+    m = _SPACED_APP.fullmatch(_strip_hint(joined, _APP_PREFIXES))
+    if m is None:
         return False
-    keys[0] = _strip_hint(keys[0], ("CN", "ZL"))
-    body = _strip_hint(joined, ("CN", "ZL")).split(".")[0]
+    keys[0] = _strip_hint(keys[0], _APP_PREFIXES)
+    body = m[1]
     if len(body) == 12:
         allowed = {4, 5}
         plausible = 2003 <= int(body[:4]) <= 2099 and body[4] in _APP_TYPES
     else:
         allowed = {2, 3}
         plausible = body[2] in _APP_TYPES
+    if not m[2]:
+        # without a dot only when ZL/CN/专利号 or a final X says it is a patent number (so
+        # "2023 1 10000015" stays three trademark numbers); ZL 201911044411 X: check typed apart
+        if keys[0] == normalize("".join(groups[0])) and not joined.endswith("X"):
+            return False
+        allowed.add(len(body))
     if not plausible:
         return False
     cuts, total = set(), 0

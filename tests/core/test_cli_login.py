@@ -111,12 +111,12 @@ def _on_terminal(args: list[str], typed: list[str], env: dict[str, str]) -> tupl
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_prompts_on_a_terminal(tmp_path: Path) -> None:
     d = str(tmp_path / "t")
+    # issue 11 §7: a mistyped or weak password gets another try (three in all)
     code, text = _on_terminal(["init", "--county", "152223", "--window", "02", "--data-dir", d],
-                              ["Admin2026x", "Admin2026y"], {})
-    assert code == 2 and "两次输入的密码不一致" in text
-    code, text = _on_terminal(["init", "--county", "152223", "--window", "02", "--data-dir", d],
-                              ["Admin2026x", "Admin2026x"], {})
-    assert code == 0 and "152223-02" in text, text
+                              ["Admin2026x", "Admin2026y", "short1", "Admin2026x",
+                               "Admin2026x"], {})
+    assert "两次输入的密码不一致，请重新输入" in text and "密码至少8位，请重新输入" in text, text
+    assert code == 0 and "152223-02" in text and "以后启动程序只需运行 xingan-desk" in text, text
     code, text = _on_terminal(["demo", "--records", "12", "--data-dir", d], ["Admin2026x"], {})
     assert code == 0 and "已生成演示数据" in text and "admin 的密码" in text, text
     assert "Admin2026x" not in text  # getpass does not echo
@@ -125,6 +125,15 @@ def test_prompts_on_a_terminal(tmp_path: Path) -> None:
     assert code == 0 and "已新建账号 wangx" in text, text
     with Desk.open(d, password="Admin2026x") as desk:  # no keyring here: a password unlocks
         assert desk.login("wangx", "Wang2026x").display_name == "王晓"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_init_gives_up_after_three_tries(tmp_path: Path) -> None:
+    d = str(tmp_path / "t")
+    code, text = _on_terminal(["init", "--county", "152223", "--window", "02", "--data-dir", d],
+                              ["abc", "12345678", "Admin2026x", "Admin2026y"], {})
+    assert code == 2 and "三次都没有设好管理员密码" in text, text
+    assert not (Path(d) / "xingan-desk.sqlite3").exists()
 
 
 def test_tests_are_hermetic_to_the_users_variables(tmp_path: Path) -> None:

@@ -189,6 +189,38 @@ def test_id_invalid(number: str, needles: tuple[str, ...]) -> None:
     assert_chinese(V.check_id_number(number, today=TODAY), *needles)
 
 
+@pytest.mark.parametrize(
+    "number",
+    ["990426199112010074", "000426199112010074", "100426199112010074", "470426199112010074"],
+)
+def test_id_region_must_name_a_province(number: str) -> None:
+    first17 = number[:17]
+    assert_chinese(V.check_id_number(first17 + V.id_check_char(first17), today=TODAY),
+                   f"“{number[:2]}”" if number[0] != "9" else f"“{number[1:3]}”", "省级行政区划代码")
+
+
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "81000019900101001",  # 香港居民居住证
+        "82000019900101002",  # 澳门居民居住证
+        "83000019900101003",  # 台湾居民居住证
+        "91110019900101001",  # 外国人永久居留身份证 issued in Beijing (9 + province 11)
+        "93152219900101001",  # … issued in Inner Mongolia (15)
+        "71000019900101001",
+        "65010019900101001",
+    ],
+)
+def test_id_residence_permits_and_permanent_residence_ids_pass(first17: str) -> None:
+    assert V.check_id_number(first17 + V.id_check_char(first17), today=TODAY) is None
+
+
+def test_id_county_is_not_checked_against_the_birth_year() -> None:
+    # 152202 阿尔山市 was created in 1996; 152299 names no county today: neither is refused
+    for first17 in ("15220219850615204", "15229919850615204"):
+        assert V.check_id_number(first17 + V.id_check_char(first17), today=TODAY) is None
+
+
 def test_id_leap_day_valid() -> None:
     first17 = "15220120000229123"
     assert V.check_id_number(first17 + V.id_check_char(first17), today=TODAY) is None
@@ -210,7 +242,8 @@ def test_id_birth_date_and_sex() -> None:
 
 
 @given(
-    st.text("0123456789", min_size=6, max_size=6),
+    st.tuples(st.sampled_from(sorted(V.ID_PROVINCES | V.ID_PERMIT_PREFIXES)),
+              st.text("0123456789", min_size=4, max_size=4)).map("".join),
     st.dates(min_value=date(1900, 1, 1), max_value=TODAY),
     st.text("0123456789", min_size=3, max_size=3),
 )
@@ -351,7 +384,7 @@ def test_publication_valid(raw: str, kind: str) -> None:
         ("CN102822194C8", ("种类代码“C8”无效",)),
         ("CN302822194S8", ("“S8”",)),  # S8 is reserved
         ("CN102822194C", ("“C”",)),  # legacy C only on 7-digit numbers
-        ("CN102822194", ("缺少种类代码",)),
+        ("CN102822194", ("缺少文献类型代码",)),
         ("CN402822194A", ("首位数字", "“4”")),
     ],
 )
@@ -538,6 +571,58 @@ def test_check_ip_numbers() -> None:
     assert_chinese(V.check_ip_numbers("12345678 1234567890"), "第2项", "无法识别")
     assert_chinese(V.check_ip_numbers("第12A4567号"), "“A”")
     assert_chinese(V.check_ip_numbers(""), "未填写")
+
+
+# what clerks type (issue 11 §5): the list checker accepts what the single-number checker does
+CLERK_TYPED = [
+    "ZL 2023 1 1533417X",
+    "ZL 201911044411 X",
+    "专利号: ZL 2019 1 1044411.X",
+    "专利号：ZL 2019 1 1044411.X",
+    "授权公告号：CN 216979871 U",
+    "ZL202310397744.0号",
+    "CN 102822194 B",
+]
+
+
+@pytest.mark.parametrize("raw", CLERK_TYPED)
+def test_list_checker_accepts_clerk_typed_numbers(raw: str) -> None:
+    assert V.check_ip_number(raw) is None
+    assert V.split_ip_numbers(raw) == [raw.replace("：", "：")]
+    assert V.check_ip_numbers(raw) is None
+    assert V.check_ip_numbers(f"{raw}、第12345678号") is None
+    assert V.split_ip_numbers(f"12345678 {raw}") == ["12345678", raw]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [raw for raw, _d, _k in APP_VALID] + [raw for raw, _k in PUB_VALID] + ["第12345678号", "TM 123"],
+)
+def test_list_checker_accepts_every_valid_single_number(raw: str) -> None:
+    assert V.check_ip_number(raw) is None
+    assert V.check_ip_numbers(raw) is None, V.split_ip_numbers(raw)
+
+
+def test_patent_number_with_hao_is_not_a_trademark() -> None:
+    assert V.ip_number_kind("ZL202310397744.0号") == "patent_application"
+    assert V.check_ip_number("ZL202310397744.0号") is None
+    msg = V.check_ip_number("ZL202310397744.1号")
+    assert_chinese(msg, "申请号校验位错误")
+    assert "商标" not in (msg or "")
+    assert V.ip_number_kind("12345678号") == "trademark"
+
+
+def test_publication_number_without_kind_code() -> None:
+    for raw in ("CN 102822194", "CN102822194", "CN 1234567"):
+        assert V.ip_number_kind(raw) == "publication"
+        assert_chinese(V.check_ip_numbers(raw), "缺少文献类型代码")
+    # an old application number (97 1 01765 + check 4) written with CN stays one
+    assert V.ip_number_kind("CN971017654") == "patent_application"
+    assert V.check_ip_number("CN971017654") is None
+
+
+def test_spaced_numbers_without_a_hint_stay_apart() -> None:
+    assert V.split_ip_numbers("2023 1 10000015") == ["2023", "1", "10000015"]
 
 
 @given(

@@ -249,3 +249,128 @@ def test_property_rollover_lands_on_first_workday(start: date, n: int) -> None:
     while d < end:
         assert not CAL.is_workday(d)
         d += timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- issue 11 §8: deadlines
+# a supervisor can act on (staged warnings, 催办/延期, the overdue view, re-derivation)
+
+from xingan_desk.records.deadlines import OVERDUE, SOON, due_stage  # noqa: E402
+
+
+def test_due_stage_yellow_n_working_days_before_red_when_overdue() -> None:
+    today = D("2026-09-29")  # a Tuesday before the 国庆 break (10-01..10-08)
+    assert due_stage(D("2026-09-28"), today, CAL, 3) == OVERDUE
+    assert due_stage(today, today, CAL, 3) == SOON  # due today: still in time, yellow
+    assert due_stage(D("2026-09-30"), today, CAL, 3) == SOON
+    # 3 working days after 09-29 is 10-10 (a 调休 Saturday) because of the holiday
+    assert due_stage(D("2026-10-09"), today, CAL, 3) == SOON
+    assert due_stage(D("2026-10-12"), today, CAL, 3) is None
+    assert due_stage(D("2026-10-12"), today, CAL, 5) == SOON
+    assert due_stage(D("2026-09-30"), today, CAL, 0) is None  # no yellow stage
+    assert due_stage(None, today, CAL, 3) is None
+
+
+@pytest.fixture
+def mediation(tmp_path: Path) -> object:
+    from tests.conftest import ADMIN_PASSWORD, GOOD_MEDIATION
+    from xingan_desk.desk import Desk
+
+    desk = Desk.initialise(tmp_path / "w", "152223", "02", admin_password=ADMIN_PASSWORD)
+    desk.use_account("admin")
+    rec, _ = desk.create("mediation", GOOD_MEDIATION)
+    yield desk, rec
+    desk.close()
+
+
+def test_urge_and_extend_are_actions_with_reasons_audited(mediation: object) -> None:
+    from xingan_desk.errors import PermissionDenied, ValidationFailed
+
+    desk, rec = mediation  # type: ignore[misc]
+    assert rec.status == "registered" and rec.due_label == "受理审查期限"
+    due = rec.due_date  # 3 working days after 2026-03-02
+    assert due == D("2026-03-05")
+    assert desk.due_stage(due, D("2026-03-06")) == OVERDUE
+    assert desk.due_counts(D("2026-03-06")).text == "逾期 1 项"
+    assert desk.due_counts(D("2026-03-03")).text == "1 项即将到期"
+    desk.set_due_warn_workdays(1)
+    assert desk.due_warn_workdays() == 1 and desk.due_counts(D("2026-03-03")).text == ""
+
+    urged, _ = desk.urge(rec.id, "请于本周内完成受理审查")
+    assert urged.status == "registered" and urged.due_date == due
+    extended, _ = desk.extend_deadline(rec.id, D("2026-03-12"), "申请人补充证据")
+    assert extended.status == "registered"
+    assert extended.due_date == D("2026-03-12") and extended.due_label == "受理审查期限（已延期）"
+    events, audit = desk.history(rec.id)
+    assert [(e.action_label, e.payload.get("urge_note") or e.payload.get("extend_reason"))
+            for e in events] == [("催办", "请于本周内完成受理审查"), ("延期", "申请人补充证据")]
+    assert len([a for a in audit if "催办" in a.detail or "延期" in a.detail]) == 2, audit
+    with pytest.raises(ValidationFailed) as refused:
+        desk.extend_deadline(rec.id, D("2026-03-20"), "")
+    assert "延期理由" in str(refused.value.errors)
+
+    # once the record moves on, the extension no longer holds; a clerk may not urge
+    accepted, _ = desk.act(rec.id, "accept", {"accepted_on": "2026-03-06", "mediator": "赵调解"})
+    assert accepted.due_label == "开始调解期限" and accepted.due_date == D("2026-03-17")
+    desk.add_user("lina", "李娜", "clerk", "Clerk2026x")
+    desk.use_account("lina")
+    with pytest.raises(PermissionDenied):
+        desk.urge(rec.id, "快点")
+
+
+def test_overdue_view_per_window_and_per_clerk(mediation: object) -> None:
+    from tests.conftest import GOOD_MEDIATION
+
+    desk, _rec = mediation  # type: ignore[misc]
+    desk.add_user("lina", "李娜", "clerk", "Clerk2026x")
+    desk.use_account("lina")
+    desk.create("mediation", {**GOOD_MEDIATION, "applied_on": "2026-03-04"})  # due 03-09
+    desk.create("mediation", {**GOOD_MEDIATION, "applied_on": "2026-03-09"})  # due 03-12
+    windows, clerks = desk.overdue_report(D("2026-03-10"))
+    assert [(r.window, r.overdue, r.soon, r.oldest) for r in windows] == [
+        ("152223-02", 2, 1, D("2026-03-05"))]
+    assert [(r.clerk, r.overdue, r.soon, r.oldest) for r in clerks] == [
+        ("lina", 1, 1, D("2026-03-09")), ("admin", 1, 0, D("2026-03-05"))]  # worst first
+
+
+def test_open_deadlines_move_when_the_league_enters_next_years_holidays(tmp_path: Path) -> None:
+    from tests.conftest import ADMIN_PASSWORD, GOOD_MEDIATION
+    from xingan_desk.desk import Desk
+
+    league = Desk.initialise(tmp_path / "l", "152200", "01", admin_password=ADMIN_PASSWORD)
+    league.use_account("admin")
+    open_rec, _ = league.create("mediation", {**GOOD_MEDIATION, "applied_on": "2026-12-01"})
+    closed, _ = league.create("mediation", {**GOOD_MEDIATION, "applied_on": "2026-12-01"})
+    accept = {"accepted_on": "2026-12-28", "mediator": "赵调解"}
+    open_rec, _ = league.act(open_rec.id, "accept", accept)
+    league.act(closed.id, "accept", accept)
+    closed, _ = league.act(closed.id, "terminate", {"termination_reason": "no_agreement",
+                                                     "closed_on": "2026-12-29"})
+    # without 2027's table 1 January counts as a working day: 7 working days end on 01-06
+    assert open_rec.values["start_by"] == D("2027-01-06") and open_rec.due_date == D("2027-01-06")
+    assert league.set_calendar_range(D("2027-01-01"), D("2027-01-03"), "holiday", "元旦") == 3
+    moved = league.get(open_rec.id)
+    assert moved.values["start_by"] == D("2027-01-07") and moved.due_date == D("2027-01-07")
+    assert league.get(closed.id).values["start_by"] == D("2027-01-06")  # closed: as it was
+    league.close()
+
+
+def test_a_refold_missed_after_a_pulled_holiday_change_is_caught_up(mediation: object) -> None:
+    """As if the program stopped between a pulled calendar page and its refold: the check
+    sync runs after every cycle refolds once, then finds nothing to do."""
+    from xingan_desk.storage.schema import LeagueCalendarDay
+    from xingan_desk.timeutil import utcnow
+
+    desk, rec = mediation  # type: ignore[misc]
+    rec, _ = desk.act(rec.id, "accept", {"accepted_on": "2026-12-28", "mediator": "赵调解"})
+    assert rec.due_date == D("2027-01-06")
+    assert desk.calendars.rederive_if_stale() == 0  # no League entries, nothing to catch up
+    with desk.writing() as w:
+        for day in (1, 2, 3):
+            w.session.add(LeagueCalendarDay(day=date(2027, 1, day), kind="holiday", name="元旦",
+                                            hlc=f"1790000000000-0000{day}-152200-01",
+                                            updated_by="admin", origin="152200-01",
+                                            updated_at=utcnow()))
+    assert desk.get(rec.id).due_date == D("2027-01-06")  # not refolded yet
+    assert desk.calendars.rederive_if_stale() == 1
+    assert desk.get(rec.id).due_date == D("2027-01-07")
+    assert desk.calendars.rederive_if_stale() == 0

@@ -163,14 +163,14 @@ def test_audit_log_and_who_sees_what(qtbot: Any, desk: Any, runner: Any) -> None
     visible = [r for r in range(page.table.rowCount()) if not page.table.isRowHidden(r)]
     assert visible and all(page.table.item(r, 2).text() == rec.receipt_no for r in visible)
     assert [dlg.tabs.tabText(i) for i in range(dlg.tabs.count())] == [
-        "账号管理", "节假日安排", "打印设置", "数据备份", "中心同步", "审计日志"]
+        "账号管理", "节假日安排", "打印设置", "期限提醒", "数据备份", "中心同步", "审计日志"]
     dlg.accept()
 
     desk.add_user("boss", "王主任", "supervisor", "Super2026x")
     desk.add_user("lina", "李娜", "clerk", "Clerk2026a")
     desk.use_account("boss")
     sup = _dialog(qtbot, desk, runner)
-    assert [sup.tabs.tabText(i) for i in range(sup.tabs.count())] == ["打印设置", "审计日志"]
+    assert [sup.tabs.tabText(i) for i in range(sup.tabs.count())] == ["打印设置", "期限提醒", "审计日志"]
     sup.accept()
     desk.use_account("lina")
     win = MainWindow(desk, runner)

@@ -420,3 +420,44 @@ def test_ctrl_p_prints_straight_to_the_printer_when_set(qtbot: Any, desk: Any, r
     qtbot.waitUntil(lambda: isinstance(win.preview, PrintPreview), timeout=15000)
     win.preview.close()
     win.close()
+
+
+def test_closing_with_a_half_filled_form_says_the_draft_is_kept(qtbot: Any, desk: Any,
+                                                                runner: Any) -> None:
+    """Issue 11 §7: Alt+F4 with a typed form closes, keeps the draft and says so."""
+    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def alt_f4(win: MainWindow) -> None:  # what the window manager sends (a spontaneous close)
+        QApplication.sendEvent(win.windowHandle(), QCloseEvent())
+
+    win = _window(qtbot, desk, runner)
+    win.new_record("consultation")
+    alt_f4(win)  # an untouched form: nothing to say
+    assert not win.isVisible() and win.draft_notice is None
+    win = _window(qtbot, desk, runner)
+    form = win.new_record("consultation")
+    assert isinstance(form, RecordForm)
+    type_chinese(child(form, QLineEdit, "field_visitor_name"), "王芳")
+    alt_f4(win)
+    notice = win.draft_notice
+    assert isinstance(notice, QMessageBox) and notice.isVisible() and not win.isVisible()
+    assert notice in QApplication.topLevelWidgets()  # keeps the program open until read
+    assert "已作为草稿保留" in notice.text() and "咨询登记" in notice.text()
+    assert len(desk.drafts()) == 1
+    notice.close()
+
+
+def test_window_titles_do_not_repeat_the_app_name(qtbot: Any, desk: Any, runner: Any,
+                                                  tmp_path: Any) -> None:
+    """Qt appends the application's display name to every title (X11 and Windows alike)."""
+    from ui.dialogs import APP_TITLE
+
+    win = _window(qtbot, desk, runner)
+    assert APP_TITLE not in win.windowTitle() and "扎赉特旗" in win.windowTitle()
+    first = FirstRunDialog(str(tmp_path / "new"))
+    login = LoginDialog(desk)
+    qtbot.addWidget(first)
+    qtbot.addWidget(login)
+    for w in (first, login):
+        assert APP_TITLE not in w.windowTitle() and w.windowTitle()

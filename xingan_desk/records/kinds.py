@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import validation as v
+from .deadlines import supervision
 from .fields import (
     BoolField,
     ChoiceField,
@@ -820,6 +821,12 @@ RATING = RecordKind(
     deadlines=_rating_deadlines,
     auto_actions=_rating_auto,
 )
+
+# 催办 / 延期 in the states that carry a deadline (records/deadlines.py)
+CONSULTATION = supervision(CONSULTATION, ("referred",))
+PREEXAM_FILING = supervision(PREEXAM_FILING, ("correction",))
+PREEXAM_CASE = supervision(PREEXAM_CASE, ("opinion",))
+MEDIATION = supervision(MEDIATION, ("registered", "accepted", "mediating", "settled"))
 
 KINDS: dict[str, RecordKind] = {
     k.key: k for k in (CONSULTATION, ENTERPRISE, PREEXAM_FILING, PREEXAM_CASE, MEDIATION, RATING,

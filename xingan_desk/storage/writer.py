@@ -21,6 +21,7 @@ from .. import hlc as hlc_mod
 from ..errors import NotFound, NotInitialised
 from ..numbering import format_receipt_no, normalize_receipt_no
 from ..records import links
+from ..records.deadlines import rederived_dates
 from ..records.fields import GroupField, RefField
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS
@@ -306,6 +307,12 @@ def fold_record(kind: RecordKind, rec: Envelope, current: dict[str, Any],
     changes.update(projected)
     changes = {k: v for k, v in changes.items() if current.get(k) != v}
     current.update(changes)
+    if result.status not in wf.terminal:  # open: deadlines follow the shared holiday table
+        by_id = {e.id: e.action for e in events}
+        again = rederived_dates(kind, (by_id[i] for i in result.applied), current, calendar)
+        again = {k: v for k, v in again.items() if current.get(k) != v}
+        current.update(again)
+        changes.update(again)
     set_due(kind, rec, rec.status, current, calendar)
     return set(result.applied), changes
 

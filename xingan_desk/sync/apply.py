@@ -213,6 +213,7 @@ class PageApplier:
                     f"同步：从{stream}接收{len(changes)}条变更（至{new_cursor}）"))
         if calendar_changed:
             desk.calendars.invalidate()  # deadlines from now on use the new holiday table
+            desk.calendars.rederive_open()  # and those of open records move with it
         report.pulled += len(changes)
         if changes:
             self.faults.hit("after_apply")

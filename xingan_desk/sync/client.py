@@ -152,6 +152,7 @@ class SyncClient:
                                                          VERIFY_COST_FACTOR * took)
             self.sync_attachments(conn, sorted(status.get("streams") or {}), report)
         self.prune_acked(report)
+        self.desk.calendars.rederive_if_stale()  # deadlines follow the League's holiday table
         return report
 
     def sync_attachments(self, conn: Connection, streams: list[str],

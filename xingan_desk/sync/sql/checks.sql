@@ -34,6 +34,9 @@ DECLARE
     kind text;
     kind_type text;
 BEGIN
+    IF right(s, 1) = '号' THEN  -- CN216979871U号
+        s := left(s, length(s) - 1);
+    END IF;
     IF s = '' THEN
         RETURN CASE WHEN sync._norm(raw) = '' THEN '未填写公开（公告）号'
                     ELSE '公开（公告）号只有前缀，缺少号码' END;
@@ -47,7 +50,7 @@ BEGIN
         RETURN '公开（公告）号应为CN加7位或9位数字，再加种类代码（如CN102822194A）';
     END IF;
     IF kind = '' THEN
-        RETURN '公开（公告）号缺少种类代码（如A、B、U、S）';
+        RETURN '公开（公告）号缺少文献类型代码（种类代码，如A、B、U、S）';
     END IF;
     IF length(digits) NOT IN (7, 9) THEN
         RETURN format('公开（公告）号应为7位或9位数字，实际为%s位', length(digits));
@@ -106,12 +109,19 @@ LANGUAGE plpgsql IMMUTABLE AS $f$
 DECLARE
     s text := sync._norm(raw);
     rest text;
+    inner_kind text;
 BEGIN
     IF s = '' THEN
         RETURN NULL;
     END IF;
-    IF s ~ '^(商标|TM|第|注册号)' OR (right(s, 1) = '号' AND right(s, 3) <> '专利号') THEN
+    IF s ~ '^(商标|TM|第|注册号)' THEN
         RETURN 'trademark';
+    END IF;
+    IF right(s, 1) = '号' AND right(s, 3) <> '专利号' THEN
+        -- 第…号 / 123号 is a trademark; ZL202310397744.0号 stays a patent number
+        inner_kind := sync._ip_number_kind(left(s, length(s) - 1));
+        RETURN CASE WHEN inner_kind IN ('patent_application', 'publication') THEN inner_kind
+                    ELSE 'trademark' END;
     END IF;
     IF s ~ '^(授权公告号|公开号|公告号|公布号)' THEN
         RETURN 'publication';
@@ -129,6 +139,12 @@ BEGIN
         RETURN 'publication';
     END IF;
     IF rest ~ '^[0-9]+$' THEN
+        -- CN102822194 without its kind code (unless an 8-digit application number + check)
+        IF rest <> s AND length(rest) IN (7, 9)
+           AND NOT (length(rest) = 9 AND (left(rest, 2)::integer >= 85 OR left(rest, 2)::integer <= 3)
+                    AND substr(rest, 3, 1) IN ('1', '2', '3', '8', '9')) THEN
+            RETURN 'publication';
+        END IF;
         IF rest <> s OR length(rest) IN (12, 13) THEN
             RETURN 'patent_application';
         END IF;
@@ -153,21 +169,26 @@ BEGIN
     END;
 END $f$;
 
--- validation._is_spaced_application: normalised groups that together form a dotted
--- application number spaced only between its year, type digit and serial
+-- validation._is_spaced_application: normalised groups that together form an application
+-- number with its check character spaced only between its year, type digit and serial (and,
+-- without a dot, before the check character when ZL/CN/专利号 or a final X says so)
 CREATE OR REPLACE FUNCTION sync._spaced_application(keys text[]) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE AS $f$
 DECLARE
+    app_hints constant text[] := ARRAY['专利申请号', '专利号', '申请号', 'CN', 'ZL'];
     joined text := array_to_string(keys, '');
+    bare text := sync._strip_hint(array_to_string(keys, ''), app_hints);
+    m text[];
     body text;
     allowed integer[];
     total integer := 0;
     lo integer := array_lower(keys, 1);
 BEGIN
-    IF joined !~ '^(CN|ZL)?([0-9]{8}|[0-9]{12})\.[0-9X]$' THEN
+    m := regexp_match(bare, '^([0-9]{8}|[0-9]{12})(\.?)[0-9X]$');
+    IF m IS NULL THEN
         RETURN false;
     END IF;
-    body := split_part(sync._strip_hint(joined, ARRAY['CN', 'ZL']), '.', 1);
+    body := m[1];
     IF length(body) = 12 THEN
         IF NOT (left(body, 4)::integer BETWEEN 2003 AND 2099
                 AND substr(body, 5, 1) IN ('1', '2', '3', '8', '9')) THEN
@@ -180,8 +201,14 @@ BEGIN
         END IF;
         allowed := ARRAY[2, 3];
     END IF;
+    IF m[2] = '' THEN
+        IF sync._strip_hint(keys[lo], app_hints) = keys[lo] AND right(joined, 1) <> 'X' THEN
+            RETURN false;
+        END IF;
+        allowed := allowed || length(body);
+    END IF;
     FOR i IN lo .. array_upper(keys, 1) - 1 LOOP
-        total := total + length(CASE WHEN i = lo THEN sync._strip_hint(keys[i], ARRAY['CN', 'ZL'])
+        total := total + length(CASE WHEN i = lo THEN sync._strip_hint(keys[i], app_hints)
                                      ELSE keys[i] END);
         IF NOT (total = ANY (allowed)) THEN
             RETURN false;
@@ -194,9 +221,9 @@ END $f$;
 CREATE OR REPLACE FUNCTION sync._ip_items(raw text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE AS $f$
 DECLARE
-    hints constant text[] := ARRAY['CN', 'ZL', '第', 'TM', '专利申请号', '专利号', '申请号',
-        '授权公告号', '公开号', '公告号', '公布号', '商标注册号', '商标申请号', '商标号', '注册号',
-        '商标'];
+    -- validation.HINT_WORDS, in its order (longest first)
+    hints constant text[] := ARRAY['专利申请号', '商标注册号', '商标申请号', '授权公告号', '专利号',
+        '公告号', '公布号', '公开号', '商标号', '注册号', '申请号', 'CN', 'TM', 'ZL', '商标', '第'];
     items text[] := '{}';
     chunk text;
     tok text;
@@ -215,7 +242,8 @@ BEGIN
         n := 0;
         FOREACH tok IN ARRAY regexp_split_to_array(chunk, '[' || sync._ws() || ']+') LOOP
             key := rtrim(sync._norm(tok), ':');
-            IF n > 0 AND (key ~ '^([A-WYZ][0-9]?|号|\.[0-9X]?)$' OR rtrim(k[n], ':') = ANY (hints))
+            IF n > 0 AND (key ~ '^([A-WYZ][0-9]?|号|\.[0-9X]?)$'
+                          OR (k[n] <> '' AND sync._strip_hint(k[n], hints) = ''))
             THEN
                 g[n] := g[n] || ' ' || tok;
                 k[n] := k[n] || sync._norm(tok);

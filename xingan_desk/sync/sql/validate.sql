@@ -132,6 +132,9 @@ LANGUAGE plpgsql STABLE AS $f$
 DECLARE
     s text := sync._norm(raw);
     born date;
+    provinces constant text[] := ARRAY['11', '12', '13', '14', '15', '21', '22', '23', '31', '32',
+        '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53',
+        '54', '61', '62', '63', '64', '65', '71'];
 BEGIN
     IF s = '' THEN
         RETURN '未填写身份证号码';
@@ -150,6 +153,15 @@ BEGIN
     END IF;
     IF left(s, 17) ~ 'X' THEN
         RETURN '身份证号码只有最后一位可以是X';
+    END IF;
+    -- validation.ID_PROVINCES / ID_PERMIT_PREFIXES: the region names a province (81–83
+    -- residence permits; 9 + province: a foreigner's permanent-residence ID); counties unchecked
+    IF left(s, 1) = '9' THEN
+        IF substr(s, 2, 2) = '71' OR substr(s, 2, 2) <> ALL (provinces) THEN
+            RETURN format('外国人永久居留身份证号码第2–3位“%s”不是省级行政区划代码', substr(s, 2, 2));
+        END IF;
+    ELSIF left(s, 2) <> ALL (provinces || ARRAY['81', '82', '83']) THEN
+        RETURN format('身份证号码前两位“%s”不是省级行政区划代码', left(s, 2));
     END IF;
     BEGIN
         born := make_date(substr(s, 7, 4)::integer, substr(s, 11, 2)::integer,
@@ -242,6 +254,9 @@ BEGIN
             END IF;
         END LOOP;
     END LOOP;
+    IF right(s, 1) = '号' THEN  -- ZL202310397744.0号
+        s := left(s, length(s) - 1);
+    END IF;
     IF s = '' THEN
         RETURN CASE WHEN sync._norm(raw) = '' THEN '未填写申请号' ELSE '申请号只有前缀，缺少号码' END;
     END IF;
