@@ -27,6 +27,7 @@ from .fields import (
     TextField,
 )
 from .kind import STREAM_GLOBAL, Deadline, RecordKind
+from .ledger_kinds import LEDGER_KINDS
 from .mediation_file import (
     CASE_FILE_ACTIONS,
     CASE_FILE_FIELDS,
@@ -35,7 +36,6 @@ from .mediation_file import (
     MEDIATOR,
     derive_case_file,
 )
-from .ledger_kinds import LEDGER_KINDS
 from .workflow import Action, Workflow
 
 # --- shared field factories -------------------------------------------------------------------
