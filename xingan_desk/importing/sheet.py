@@ -1,0 +1,237 @@
+"""Reading a ledger file row by row: xlsx (openpyxl read-only, streamed) and CSV.
+
+Rows are yielded as (sheet row number, tuple of cell values) and never held all at once, so
+memory stays flat however long the file. Merged cells are expanded (the top-left value fills
+the whole range): openpyxl's read-only mode does not report merges, so their ranges are read
+from the sheet's XML first in a streaming pass of its own (`<mergeCells>` sits after the
+data). CSV files are read as UTF-8 (with or without BOM) or, failing that, GB18030 (what
+Excel and WPS write on a Chinese Windows).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import iterparse
+
+from ..errors import ValidationFailed
+
+__all__ = ["SUFFIXES", "Sheet", "open_sheets", "read_rows", "sheet_names"]
+
+SUFFIXES = (".xlsx", ".xlsm", ".csv")
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One table of a file: a worksheet of a workbook, or the whole CSV (`name` "")."""
+
+    path: Path
+    name: str
+    epoch: dt.datetime | None = None  # the workbook's date system (Excel serials)
+
+    @property
+    def label(self) -> str:
+        return f"工作表“{self.name}”" if self.name else ""
+
+
+def _bad_file(path: Path, why: str) -> ValidationFailed:
+    return ValidationFailed({"file": f"无法读取文件 {path.name}：{why}"})
+
+
+def _kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise _bad_file(path, "只支持 .xlsx 和 .csv 文件（.xls 请先在 Excel 或 WPS 中另存为 .xlsx）")
+    if not path.is_file():
+        raise _bad_file(path, "文件不存在")
+    return "csv" if suffix == ".csv" else "xlsx"
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The worksheet names of a workbook (["" ] for a CSV file)."""
+    path = Path(path)
+    if _kind_of(path) == "csv":
+        return [""]
+    return [name for name, _ in _workbook_sheets(path)]
+
+
+def open_sheets(path: Path, only: str | None = None) -> list[Sheet]:
+    """The sheets to read: `only` (a worksheet name) or all of them."""
+    path = Path(path)
+    if _kind_of(path) == "csv":
+        return [Sheet(path, "")]
+    names = sheet_names(path)
+    epoch = _epoch(path)
+    if only is not None:
+        if only not in names:
+            raise _bad_file(path, f"没有名为“{only}”的工作表（有：{'、'.join(names)}）")
+        names = [only]
+    return [Sheet(path, n, epoch) for n in names]
+
+
+def read_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number as Excel shows it, cell values) for every row of the sheet, merged ranges
+    filled in. Blank rows are yielded too (the caller skips them)."""
+    if not sheet.name:
+        yield from _csv_rows(sheet.path)
+    else:
+        yield from _xlsx_rows(sheet)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def _csv_encoding(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
+            return "gb18030"
+    return "utf-8-sig"
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    encoding = _csv_encoding(path)
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            sample = fh.read(4096)
+            fh.seek(0)
+            try:
+                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+            except csv.Error:
+                dialect = csv.excel
+            for n, row in enumerate(csv.reader(fh, dialect), start=1):
+                yield n, tuple(row)
+    except UnicodeDecodeError as exc:
+        raise _bad_file(path, "文件编码无法识别（请另存为 UTF-8 或 Excel 工作簿）") from exc
+    except csv.Error as exc:
+        raise _bad_file(path, "CSV 格式不对") from exc
+
+
+# --- xlsx --------------------------------------------------------------------------------------
+
+def _zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _bad_file(path, "不是有效的 Excel 工作簿（.xlsx）") from exc
+
+
+def _workbook_sheets(path: Path) -> list[tuple[str, str]]:
+    """(sheet name, its XML member in the zip), in workbook order."""
+    with _zip(path) as z:
+        try:
+            rels = {}
+            with z.open("xl/_rels/workbook.xml.rels") as fh:
+                for _, el in iterparse(fh):
+                    if el.tag == f"{_NS_PKG}Relationship":
+                        target = el.get("Target", "")
+                        member = (target.lstrip("/") if target.startswith("/")
+                                  else posixpath.normpath(posixpath.join("xl", target)))
+                        rels[el.get("Id", "")] = member
+            out: list[tuple[str, str]] = []
+            with z.open("xl/workbook.xml") as fh:
+                for _, el in iterparse(fh):
+                    if el.tag == f"{_NS_MAIN}sheet":
+                        rid = el.get(f"{_NS_REL}id", "")
+                        if rid in rels:
+                            out.append((el.get("name", ""), rels[rid]))
+        except (KeyError, SyntaxError) as exc:
+            raise _bad_file(path, "工作簿结构不完整") from exc
+    return out
+
+
+def _epoch(path: Path) -> dt.datetime:
+    with _zip(path) as z:
+        try:
+            with z.open("xl/workbook.xml") as fh:
+                for _, el in iterparse(fh):
+                    if el.tag == f"{_NS_MAIN}workbookPr":
+                        if el.get("date1904") in ("1", "true"):
+                            return dt.datetime(1904, 1, 1)
+                        break
+        except (KeyError, SyntaxError):
+            pass
+    return dt.datetime(1899, 12, 30)
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for c in letters:
+        n = n * 26 + ord(c) - 64
+    return n
+
+
+def _merged_ranges(path: Path, member: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of each merged range (a streaming pass)."""
+    out: list[tuple[int, int, int, int]] = []
+    with _zip(path) as z, z.open(member) as fh:
+        for _, el in iterparse(fh):
+            if el.tag == f"{_NS_MAIN}mergeCell":
+                ref = el.get("ref", "")
+                if ":" in ref:
+                    a, b = ref.split(":", 1)
+                    ma, mb = _REF.match(a), _REF.match(b)
+                    if ma and mb:
+                        out.append((int(ma.group(2)), _col(ma.group(1)),
+                                    int(mb.group(2)), _col(mb.group(1))))
+            el.clear()  # rows are parsed and dropped: memory stays flat
+    return out
+
+
+def _xlsx_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    from openpyxl import load_workbook
+
+    members = dict(_workbook_sheets(sheet.path))
+    merges = _merged_ranges(sheet.path, members[sheet.name]) if sheet.name in members else []
+    # ranges by their first row; the open ones carry their value down to their last row
+    starting: dict[int, list[tuple[int, int, int, int]]] = {}
+    for m in merges:
+        starting.setdefault(m[0], []).append(m)
+    open_ranges: list[tuple[tuple[int, int, int, int], Any]] = []
+    try:
+        wb = load_workbook(sheet.path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for broken files
+        raise _bad_file(sheet.path, "不是有效的 Excel 工作簿（.xlsx）") from exc
+    try:
+        ws = wb[sheet.name]
+        ws.reset_dimensions()  # some writers store a wrong <dimension>
+        # values_only rows come for every row number from 1 (a missing row as an empty one)
+        for rno, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield rno, tuple(_fill(rno, list(row), starting, open_ranges))
+    finally:
+        wb.close()
+
+
+def _fill(rno: int, values: list[Any], starting: dict[int, list[tuple[int, int, int, int]]],
+          open_ranges: list[tuple[tuple[int, int, int, int], Any]]) -> list[Any]:
+    for m in starting.pop(rno, ()):
+        value = values[m[1] - 1] if m[1] - 1 < len(values) else None
+        open_ranges.append((m, value))
+    if not open_ranges:
+        return values
+    keep: list[tuple[tuple[int, int, int, int], Any]] = []
+    for (r0, c0, r1, c1), value in open_ranges:
+        if r0 <= rno <= r1:
+            # the value goes down the range's first column; cells merged across columns stay
+            # empty (a wide 备注 must not fill the next field)
+            while len(values) < c0:
+                values.append(None)
+            values[c0 - 1] = value
+        if rno < r1:
+            keep.append(((r0, c0, r1, c1), value))
+    open_ranges[:] = keep
+    return values
+
