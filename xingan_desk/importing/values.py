@@ -132,9 +132,20 @@ def raw_value(f: Field, value: Any, epoch: dt.datetime | None = None) -> Any:
     return value
 
 
+# words ledgers use for a choice that the catalog names otherwise
+SYNONYMS: dict[str, dict[str, str]] = {
+    "party_types": {"个人": "person", "自然人": "person", "单位": "org", "企业": "org",
+                    "公司": "org", "法人": "org"},
+    "handling": {"已答复": "answered", "答复": "answered", "当场解答": "answered",
+                 "转办": "referred"},
+}
+
+
 def _choice(catalog: str, text: str) -> str:
     if catalogs.code_of(catalog, text) is not None:
         return text
+    if text in SYNONYMS.get(catalog, {}):
+        return SYNONYMS[catalog][text]
     if catalog == "counties":  # ledgers write 科右前旗 as often as 科尔沁右翼前旗
         code = catalogs.code_of("county_short_names", text)
         if code is not None:
@@ -183,8 +194,9 @@ def group_rows(f: GroupField, text: str) -> Any:
             if i >= len(tokens):
                 break
             if isinstance(sub, ChoiceField):
-                if catalogs.code_of(sub.catalog, tokens[i]) is not None:
-                    row[sub.key] = tokens[i]
+                if (catalogs.code_of(sub.catalog, tokens[i]) is not None
+                        or tokens[i] in SYNONYMS.get(sub.catalog, {})):
+                    row[sub.key] = _choice(sub.catalog, tokens[i])
                     i += 1
                 elif sub.key == "party_type":
                     row[sub.key] = "person"  # a bare name is a person
@@ -254,7 +266,7 @@ def _plan(_key: str, kind: RecordKind, start: str, target: str, present: frozens
         if len(path) >= 8:
             return
         for a in wf.actions:
-            if status in a.sources and a not in path:
+            if status in a.sources and path.count(a) < 2:  # 提交 again after 补正
                 path.append(a)
                 walk(a.target, path)
                 path.pop()
