@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..records.kinds import KINDS
 from ..timeutil import CST, today_cst, utcnow
-from ..views import Query, RecordView
+from ..views import RecordView
 from ..workdays import Calendar
 
 if TYPE_CHECKING:
@@ -136,12 +136,10 @@ class DemoRun:
             chunk = list(itertools.islice(rows, CHUNK))
             if not chunk:
                 return out
-            n = self.desk.create_many(kind, [raw for raw, _ in chunk])
-            ids = self.desk.find_ids(Query(kind=kind, created_by=CLERK[0], include_voided=True,
-                                           order_by="created_at", descending=True, limit=n))
-            ids.reverse()
-            views = self.desk.rows_for_ids(ids)
-            for rec_id, (raw, tag) in zip(ids, chunk, strict=True):
+            created = self.desk.create_many(kind, [raw for raw, _ in chunk]).created
+            n = len(created)
+            views = self.desk.rows_for_ids([rec_id for _, rec_id, _ in created])
+            for (_, rec_id, _), (raw, tag) in zip(created, chunk, strict=True):
                 view = views[rec_id]
                 expected = field_.display(field_.clean(raw.get(check_key)))
                 if view.display(check_key) != expected:

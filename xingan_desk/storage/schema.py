@@ -310,6 +310,17 @@ sync_resolution = Table(
 )
 
 
+# Where an imported record came from: one row per (kind, source key) — the ledger's own number
+# or a row hash — written in the same transaction as the record, so a re-import (or the same
+# command run again after a kill) skips what is already in. Local only, never synced.
+record_source = Table(
+    "record_source", Base.metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("source_key", String(200), primary_key=True),
+    Column("record_id", String(36), nullable=False),
+    Column("imported_at", UTCDateTime(), nullable=False),
+)
+
 def _detail_table(kind: RecordKind) -> Table:
     return Table(
         f"{kind.key}_detail",
