@@ -33,7 +33,7 @@ from .records.kind import RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import search
-from .storage.rows import PendingRecord, jsonable, new_id, to_db, user_view
+from .storage.rows import PendingRecord, new_id, to_db, user_view
 from .storage.schema import (
     DETAIL,
     Installation,
@@ -117,7 +117,6 @@ class _Prepared:
     steps: list[_Step]
     source_key: str | None
     audit: str  # detail of the create's audit row
-    changes: dict[str, Any]  # the create's audit changes
 
 
 def batches(rows: Iterable[Mapping[str, Any] | BulkRow], size: int
@@ -312,8 +311,7 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
             state.sources[row.source_key] = f"本次导入的第{row_no}行"
         ready.append(_Prepared(
             row_no, kind, full, kind.county_of(full, w.identity.county_code),
-            as_utc(row.created_at), steps, row.source_key, note,
-            {k: [None, v] for k, v in kind.to_json(full).items() if v not in (None, [], "")}))
+            as_utc(row.created_at), steps, row.source_key, note))
     return ready, refused
 
 
@@ -365,16 +363,18 @@ class _Rows:
             mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op, payload=payload,
             hlc=stamp, created_at=self.now, state="pending", attempts=0))
 
-    def add_audit(self, action: str, rec: PendingRecord, changes: Mapping[str, Any],
+    def add_audit(self, action: str, rec: PendingRecord, changes: dict[str, Any],
                   detail: str, username: str) -> None:
         self.audit.append(dict(
             at=self.now, username=username, window_code=self.window, action=action,
             record_id=rec.id, kind=rec.kind, receipt_no=rec.receipt_no,
-            changes=jsonable(dict(changes)), detail=detail))
+            changes=changes, detail=detail))
 
     def add(self, kind: RecordKind, full: dict[str, Any], county: str,
             created_at: dt.datetime | None, steps: Sequence[_Step], *, audit_detail: str,
-            audit_changes: Mapping[str, Any], source_key: str | None = None) -> PendingRecord:
+            audit_values: bool = True, source_key: str | None = None) -> PendingRecord:
+        """One new record's rows (`audit_values`: the create's audit lists the values, as a
+        clerk's save does; an enterprise registered on the way lists none)."""
         w, now = self.w, self.now
         created = created_at or now
         stamp = self.tick()
@@ -386,11 +386,14 @@ class _Rows:
             field_hlc={k: stamp for k, v in full.items() if v is not None}, row_version=1,
             voided=False, void_reason=None, title=kind.title_of(full),
             enterprise_uscc=links.uscc_of(kind, full))
+        as_json = kind.to_json(full)
         self.add_outbox("record", rec.id, "create", {
             "kind": kind.key, "id": rec.id, "receipt_no": rec.receipt_no, "owner": rec.owner,
             "county_code": county, "created_by": user, "created_at": created.isoformat(),
-            "hlc": stamp, "values": kind.to_json(full)}, stamp)
-        self.add_audit("create", rec, audit_changes, audit_detail, user)
+            "hlc": stamp, "values": as_json}, stamp)
+        changes = ({k: [None, v] for k, v in as_json.items() if v not in (None, [], "")}
+                   if audit_values else {})
+        self.add_audit("create", rec, changes, audit_detail, user)
         events: list[EventLike] = []
         event_rows: list[dict[str, Any]] = []
         wf = kind.workflow
@@ -465,8 +468,13 @@ def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],
     if not links.registers_enterprise(kind):
         return out
     reg = KINDS[links.registry_kind()]
+    named = [c for p in ready if (c := links.uscc_of(kind, p.full))]
+    known = _registered(w, reg, named) | state.registered
     wanted: dict[int, tuple[dict[str, Any], str]] = {}
     for i, p in enumerate(ready):
+        code = links.uscc_of(kind, p.full)
+        if code and code in known:
+            continue  # in the registry already (building its entry costs a full clean)
         ent = links.enterprise_from(kind, p.full, default_county=p.county)
         if ent is None:
             continue
@@ -475,11 +483,7 @@ def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],
             wanted[i] = (ent, uscc)
     if not wanted:
         return out
-    existing: set[str] = set()
-    codes = list(dict.fromkeys(u for _, u in wanted.values()))
-    for part in _chunks(codes):
-        existing.update(w.session.scalars(select(Record.enterprise_uscc).where(
-            Record.kind == reg.key, Record.enterprise_uscc.in_(part))))
+    existing = _registered(w, reg, [u for _, u in wanted.values()])
     for i, (ent, uscc) in wanted.items():
         if uscc in existing or uscc in state.registered:
             continue
@@ -487,6 +491,16 @@ def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],
         full = {f.key: ent.get(f.key) for f in reg.fields}
         out[i] = (reg, full, reg.county_of(full, ready[i].county))
     return out
+
+
+def _registered(w: Writer, reg: RecordKind, codes: Sequence[str]) -> set[str]:
+    """The credit codes among `codes` the registry holds (voided entries count, as in
+    `Desk.create`)."""
+    found: set[str] = set()
+    for part in _chunks(list(dict.fromkeys(codes))):
+        found.update(c for c in w.session.scalars(select(Record.enterprise_uscc).where(
+            Record.kind == reg.key, Record.enterprise_uscc.in_(part))) if c)
+    return found
 
 
 def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], state: BulkState,
@@ -509,7 +523,7 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
     rows = _Rows(w, pk, utcnow())
     for i, p in enumerate(ready):
         rec = rows.add(kind, p.full, p.county, p.created_at, p.steps, audit_detail=p.audit,
-                       audit_changes=p.changes, source_key=p.source_key)
+                       source_key=p.source_key)
         result.created.append((p.row_no, rec.id, rec.receipt_no))
         if p.source_key:
             state.sources[p.source_key] = rec.receipt_no
@@ -519,7 +533,7 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
         if i in registry:
             reg, full, county = registry[i]
             rows.add(reg, full, county, None, _auto_steps(reg, full, w.username),
-                     audit_detail="由登记自动加入企业库", audit_changes={})
+                     audit_detail="由登记自动加入企业库", audit_values=False)
     rows.flush()
 
 
