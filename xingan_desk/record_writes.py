@@ -46,16 +46,7 @@ def create_in(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
     """Validate and insert a new record (see Desk.create)."""
     kind = KINDS[kind_key]
     acting_user(w)
-    intake = tuple(f.key for f in kind.intake_fields)
-    # declared defaults fill fields the caller did not mention (not ones it emptied)
-    raw = {**{f.key: f.default for f in kind.intake_fields
-              if f.default is not None and f.key not in raw}, **raw}
-    locked = [k for k in raw if kind.has_field(k) and k not in intake
-              and raw[k] not in (None, "", [])]
-    values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
-                                 (k in intake or not kind.has_field(k))}, keys=intake)
-    for k in locked:
-        errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
+    values, errors = clean_intake(kind, raw)
     w.check_refs(kind, values, errors)
     for key in kind.unique_fields:
         if values.get(key) and key not in errors:
@@ -91,6 +82,22 @@ def create_in(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
     w.index(kind, rec, full, new=True)
     w.session.flush()
     return record_view(rec, full), changes | Changes(outbox=n_out)
+
+
+def clean_intake(kind: RecordKind, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A new record's intake values and errors (declared defaults fill fields the caller
+    did not mention, not ones it emptied; fields only actions record are refused). Shared by
+    `create_in` and the bulk path (xingan_desk/bulk.py)."""
+    intake = tuple(f.key for f in kind.intake_fields)
+    raw = {**{f.key: f.default for f in kind.intake_fields
+              if f.default is not None and f.key not in raw}, **raw}
+    locked = [k for k in raw if kind.has_field(k) and k not in intake
+              and raw[k] not in (None, "", [])]
+    values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
+                                 (k in intake or not kind.has_field(k))}, keys=intake)
+    for k in locked:
+        errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
+    return values, errors
 
 
 def register_enterprise_of(w: Writer, source: RecordKind, values: Mapping[str, Any],

@@ -310,18 +310,14 @@ sync_resolution = Table(
 )
 
 
-# Rows brought in from a League ledger (xingan_desk/importing): the ledger's own number
-# (原台账编号, or a hash of the row's values) → the record made from it, so importing the same
-# file again, or finishing an interrupted import, brings nothing in twice. Local only.
-import_source = Table(
-    "import_source", Base.metadata,
+# Where an imported record came from: one row per (kind, source key) — the ledger's own number
+# or a row hash — written in the same transaction as the record, so a re-import (or the same
+# command run again after a kill) skips what is already in. Local only, never synced.
+record_source = Table(
+    "record_source", Base.metadata,
     Column("kind", String(32), primary_key=True),
-    Column("source_key", String(80), primary_key=True),
-    Column("record_id", String(36), nullable=False, index=True),
-    Column("file", String(260), nullable=False),
-    Column("sheet", String(100), nullable=False),
-    Column("row_no", Integer, nullable=False),
-    Column("imported_by", String(50), nullable=False),
+    Column("source_key", String(200), primary_key=True),
+    Column("record_id", String(36), nullable=False),
     Column("imported_at", UTCDateTime(), nullable=False),
 )
 
