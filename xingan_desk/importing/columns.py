@@ -4,7 +4,8 @@ A header cell maps to a field when, cleaned (spaces, full-width forms, "*", "（
 a trailing unit in brackets removed), it equals the field's label as the export writes it
 (`export.header_for`), or one of the common variants below. The envelope columns of an export
 are understood too: 登记编号 (also 原台账编号, 台账编号 …) is the row's source key, 状态 its status;
-旗县市, 窗口, 登记人, 登记时间 are the exporting window's and are not imported. The mapping is
+登记时间 the record's registration time; 旗县市, 窗口, 登记人 are the exporting window's and
+are not imported. The mapping is
 editable (the wizard's combo boxes, `ColumnMap.with_target`).
 """
 
@@ -20,6 +21,7 @@ from ..records.fields import GroupField
 from ..records.kind import RecordKind
 
 __all__ = [
+    "CREATED_AT",
     "SOURCE_KEY",
     "STATUS",
     "ColumnMap",
@@ -32,7 +34,8 @@ __all__ = [
 
 SOURCE_KEY = "@source_key"  # the ledger's own number (原台账编号), kept for re-imports
 STATUS = "@status"
-_IGNORED_ENVELOPE = ("旗县市", "窗口", "登记人", "登记时间", "序号")
+CREATED_AT = "@created_at"  # when the record was registered (the export's 登记时间)
+_IGNORED_ENVELOPE = ("旗县市", "窗口", "登记人", "序号")
 
 _SOURCE_LABELS = ("原台账编号", "登记编号", "台账编号", "原编号", "编号", "案件编号", "案号",
                   "登记号", "流水号")
@@ -107,6 +110,7 @@ def _label_index(kind: RecordKind) -> dict[str, tuple[str, int]]:
         put(f.label, f.key, 0)
     for label in _SOURCE_LABELS:
         put(label, SOURCE_KEY, 1)
+    put("登记时间", CREATED_AT, 1)
     if kind.workflow:
         for label in _STATUS_LABELS:
             put(label, STATUS, 1)
@@ -121,8 +125,9 @@ def _label_index(kind: RecordKind) -> dict[str, tuple[str, int]]:
 def targets_of(kind: RecordKind) -> list[tuple[str, str]]:
     """(target, Chinese label) choices for a column: the source key, the status, then the
     kind's importable fields in form order (the wizard's combo boxes)."""
-    out = [(SOURCE_KEY, "原台账编号"), (STATUS, "状态")] if kind.workflow else [
-        (SOURCE_KEY, "原台账编号")]
+    out = [(SOURCE_KEY, "原台账编号"), (CREATED_AT, "登记时间")]
+    if kind.workflow:
+        out.append((STATUS, "状态"))
     out += [(f.key, f.label) for f in kind.fields if f.stage in ("intake", "action")]
     return out
 

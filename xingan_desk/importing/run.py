@@ -4,19 +4,20 @@
     job.plans            # per sheet: the detected header row and column mapping (editable)
     result = job.run(dry_run=False, progress=..., cancelled=...)
 
-Each row becomes what a clerk would have typed (`values.raw_value`), then goes through the
-Desk's own create rule (`record_writes.create_in`: the kind's normalisers and validators,
-references, duplicate credit codes, automatic workflow steps, enterprise registration) and, to
-reach the ledger's status, through the workflow actions it implies (`act_in`, with the dates
-the ledger gives: a mediation accepted in 2023 keeps its 受理日期 and its deadlines are derived
-from it). A row that fails anywhere is reported with its sheet row number and the Chinese
-reason and leaves nothing behind; the other rows go on.
+Each row becomes what a clerk would have typed (`values.raw_value`) plus the workflow steps
+that reach the ledger's status (`values.plan_status`, with the dates the ledger gives: a
+mediation accepted in 2023 keeps its 受理日期 and its deadlines are derived from it), and goes
+to the bulk path, `Desk.create_many` (xingan_desk/bulk.py): the kind's own normalisers and
+validators, references, duplicate credit codes, the steps' legality and required values,
+enterprise registration, receipt numbers, audit (who, "从 <文件> 导入") and outbox, as a
+clerk's save. A refused row is reported with its sheet row number and the Chinese reason and
+leaves nothing behind; the other rows go on.
 
-Rows are written BATCH rows per transaction, each row with its `import_source` entry (the
-ledger's own number, or a hash of its values) and an `import` audit entry naming the file; so
-a kill mid-import loses nothing committed, and running the same import again skips every row
-already in (enterprises are also matched by credit code) and finishes the job. A dry run does
-all of it and rolls every batch back.
+Rows are written BATCH per transaction, each with its source key (the ledger's own number,
+原台账编号, or a hash of its values; enterprises are matched by credit code) in
+`record_source`; so a kill mid-import loses nothing committed, and running the same import
+again skips every row already in and finishes the job. A dry run checks all of it and writes
+nothing.
 """
 
 from __future__ import annotations
@@ -28,20 +29,14 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
-
-from .. import record_writes as rules
-from ..errors import DeskError, IllegalTransition, PermissionDenied, ValidationFailed
-from ..records import links
-from ..records.fields import FieldError, RefField
+from ..bulk import BulkAction, BulkRow
+from ..errors import ValidationFailed
+from ..records.fields import DateField, DateTimeField, FieldError, RefField
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS, kind_by_name
-from ..storage.schema import Record, import_source
-from ..storage.writer import Writer
-from ..timeutil import utcnow
-from ..validation import normalize_uscc
+from ..timeutil import CST
 from ..views import Changes
-from .columns import SOURCE_KEY, STATUS, ColumnMap, find_header
+from .columns import CREATED_AT, SOURCE_KEY, STATUS, ColumnMap, find_header
 from .sheet import Sheet, open_sheets, read_rows
 from .values import ActionStep, cell_text, plan_status, raw_value, row_hash, status_code
 
@@ -124,21 +119,10 @@ class _Row:
     cells: tuple[str, ...]
     raw: dict[str, Any]  # intake values as typed
     values: dict[str, Any]  # intake values cleaned (for the key and the auto actions)
-    steps: tuple[ActionStep, ...]
-    action_raw: dict[str, Any]
-    key: str
+    actions: tuple[BulkAction, ...]  # the steps that reach the ledger's status
+    created_at: dt.datetime | None  # 登记时间, else the row's own date
+    key: str | None  # the source key (ledger number or row hash)
     errors: dict[str, str]  # column label → reason
-
-
-class _RowFailed(Exception):
-    def __init__(self, row: _Row, errors: dict[str, str]) -> None:
-        super().__init__(row.row_no)
-        self.row = row
-        self.errors = errors
-
-
-class _DryRun(Exception):
-    pass
 
 
 def _kind(kind: RecordKind | str) -> RecordKind:
@@ -213,8 +197,15 @@ class ImportJob:
         raw: dict[str, Any] = {}
         action_raw: dict[str, Any] = {}
         status_text = key_text = ""
+        created_at: dt.datetime | None = None
         for col, target in cols.mapped:
             value = cells[col] if col < len(cells) else None
+            if target == CREATED_AT:
+                try:
+                    created_at = _CREATED.clean(raw_value(_CREATED, value, sheet.epoch))
+                except FieldError as exc:
+                    errors[cols.headers[col] or _CREATED.label] = str(exc)
+                continue
             if target == STATUS:
                 status_text = cell_text(value)
                 continue
@@ -240,6 +231,7 @@ class ImportJob:
         for k, msg in errs.items():
             errors.setdefault(self._column_label(cols, k, label), msg)
         steps: tuple[ActionStep, ...] = ()
+        acted: dict[str, Any] = {}
         wf = kind.workflow
         if wf is not None:
             start = wf.initial
@@ -266,17 +258,18 @@ class ImportJob:
                 steps, why = plan_status(kind, start, target, present)
                 if why:
                     errors.setdefault("状态", why)
-            used = {k for s in steps for k in s.fields}
-            action_raw = {k: v for k, v in action_raw.items() if k in used}
-        elif status_text:
-            pass  # a kind without statuses: the export's empty 状态 column
-        if kind.unique_fields and values.get(kind.unique_fields[0]):
-            key = f"{kind.unique_fields[0]}:{normalize_uscc(str(values[kind.unique_fields[0]]))}"
-        elif key_text:
-            key = key_text[:80]
+        actions = tuple(BulkAction(s.action.key, {k: action_raw[k] for k in s.fields},
+                                   at=_step_time(kind, s, acted)) for s in steps)
+        if created_at is None:
+            created_at = _row_time(kind, values)
+        key: str | None
+        if key_text:
+            key = key_text[:200]
+        elif kind.unique_fields:
+            key = None  # the registry matches by its unique field (the credit code)
         else:
-            key = row_hash(kind, {**values, **action_raw, "_status": status_text})
-        return _Row(sheet, rno, texts, raw, values, steps, action_raw, key, errors)
+            key = row_hash(kind, {**values, **acted, "_status": status_text})
+        return _Row(sheet, rno, texts, raw, values, actions, created_at, key, errors)
 
     @staticmethod
     def _column_label(cols: ColumnMap, key: str, label: Mapping[str, str]) -> str:
@@ -288,7 +281,9 @@ class ImportJob:
     # --- writing -----------------------------------------------------------------------------
     def run(self, *, dry_run: bool = False, progress: Progress | None = None,
             cancelled: Callable[[], bool] | None = None) -> ImportResult:
-        """Import (or, with `dry_run`, check) every row; returns counts and the problems."""
+        """Import (or, with `dry_run`, check) every row; returns counts and the problems.
+        Rows go to `Desk.create_many` (the bulk path) BATCH at a time: each batch is one
+        transaction, its source keys committed with it."""
         self.desk.require_role("supervisor", "admin", what="导入台账")
         result = ImportResult(self.kind.key, self.path.name, dry_run)
         for p in self.plans:
@@ -296,7 +291,6 @@ class ImportJob:
                 result.headers = p.columns.headers
                 break
         total = self.total_rows
-        done = 0
         batch: list[_Row] = []
         for row in self._rows():
             result.rows += 1
@@ -309,10 +303,9 @@ class ImportJob:
                     result.cancelled = True
                     return result
                 self._write(batch, result, dry_run)
-                done = result.rows
                 batch = []
                 if progress:
-                    progress(done, max(total, done))
+                    progress(result.rows, max(total, result.rows))
         if batch:
             if cancelled is not None and cancelled():
                 result.cancelled = True
@@ -321,7 +314,6 @@ class ImportJob:
         if progress:
             progress(result.rows, max(total, result.rows))
         if result.imported and not dry_run:
-            self.desk.maintenance.optimize()
             with self.desk.writing() as w:
                 w.audit("import_file", detail=(
                     f"从 {self.path.name} 导入{self.kind.title} {result.imported} 条"
@@ -337,100 +329,78 @@ class ImportJob:
                                               row.cells))
 
     def _write(self, batch: list[_Row], result: ImportResult, dry_run: bool) -> None:
-        """Write a batch in one transaction; a row the store refuses is reported and the
-        batch written again without it (so no row is ever half in)."""
-        rows = list(batch)
-        while rows:
-            try:
-                made, skipped, changes = self._transaction(rows, dry_run)
-            except _RowFailed as failed:
-                self._problem(result, failed.row, failed.errors)
-                rows = [r for r in rows if r is not failed.row]
+        """One batch through the bulk path (one transaction; a refused row writes nothing)."""
+        kind = self.kind
+        refs = self._translated_refs(batch)
+        bulk_rows = [BulkRow(values={**row.raw, **refs.get(i, {})}, created_at=row.created_at,
+                             actions=row.actions, source_key=row.key, row_no=i)
+                     for i, row in enumerate(batch)]
+        sheet = "、".join(f"“{p.sheet.name}”" for p in self.plans if p.columns and p.sheet.name)
+        note = f"从 {self.path.name}{' 工作表' + sheet if sheet else ''} 导入"
+        out = self.desk.create_many(kind.key, bulk_rows, note=note, on_error="collect",
+                                    skip_duplicates=True, dry_run=dry_run,
+                                    batch_rows=len(bulk_rows) + 1)
+        result.imported += out.count
+        result.skipped += len(out.skipped)
+        if out.count:
+            result.changes |= Changes(kinds=frozenset({kind.key}), outbox=out.count)
+        labels = {f.key: f.label for f in kind.fields}
+        for i, errors in out.errors:
+            row = batch[i]
+            cols = next(p.columns for p in self.plans if p.sheet == row.sheet and p.columns)
+            shown: dict[str, str] = {}
+            for k, m in errors.items():
+                where = "状态" if k == "_action" else (
+                    "" if k.startswith("_") else self._column_label(cols, k, labels))
+                shown.setdefault(where, m)
+            self._problem(result, row, shown)
+
+    def _translated_refs(self, batch: list[_Row]) -> dict[int, dict[str, str]]:
+        """References to ledger numbers imported before (a case naming its filing by the old
+        ledger's 登记编号) become the receipt numbers of the records made from them."""
+        out: dict[int, dict[str, str]] = {}
+        for f in self.kind.intake_fields:
+            if not isinstance(f, RefField):
                 continue
-            result.imported += made
-            result.skipped += skipped
-            result.changes |= changes
-            return
-
-    def _transaction(self, rows: list[_Row], dry_run: bool) -> tuple[int, int, Changes]:
-        made = skipped = 0
-        changes = Changes()
-        kind = self.kind
-        try:
-            with self.desk.writing() as w:
-                keys = [r.key for r in rows]
-                known = set(w.session.scalars(select(import_source.c.source_key).where(
-                    import_source.c.kind == kind.key, import_source.c.source_key.in_(keys))))
-                now = utcnow()
-                for row in rows:
-                    if row.key in known or self._in_registry(w, row):
-                        skipped += 1
-                        continue
-                    known.add(row.key)
-                    changes |= self._write_row(w, row, now)
-                    made += 1
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
-        return made, skipped, Changes(kinds=changes.kinds, outbox=changes.outbox)
-
-    def _in_registry(self, w: Writer, row: _Row) -> bool:
-        """An enterprise whose credit code is already in the registry (entered by hand, or
-        registered by an imported consultation) is not imported again."""
-        kind = self.kind
-        if kind.key != links.registry_kind():
-            return False
-        uscc = links.uscc_of(kind, row.values)
-        if not uscc:
-            return False
-        return w.session.scalar(select(Record.id).where(
-            Record.kind == kind.key, Record.enterprise_uscc == uscc,
-            Record.voided.is_(False))) is not None
-
-    def _write_row(self, w: Writer, row: _Row, now: dt.datetime) -> Changes:
-        kind = self.kind
-        raw = dict(row.raw)
-        for f in kind.intake_fields:
-            if isinstance(f, RefField) and raw.get(f.key):
-                raw[f.key] = self._translate_ref(w, f, str(raw[f.key]))
-        try:
-            view, changes = rules.create_in(w, kind.key, raw)
-            for step in row.steps:
-                payload = {k: row.action_raw[k] for k in step.fields}
-                view, more = rules.act_in(w, view.id, step.action.key, payload)
-                changes |= more
-        except ValidationFailed as exc:
-            label = {f.key: f.label for f in kind.fields}
-            raise _RowFailed(row, {label.get(k, ""): m for k, m in exc.errors.items()}) from exc
-        except (IllegalTransition, PermissionDenied) as exc:
-            raise _RowFailed(row, {"状态": str(exc)}) from exc
-        except DeskError as exc:
-            raise _RowFailed(row, {"": str(exc)}) from exc
-        w.session.execute(insert(import_source), dict(
-            kind=kind.key, source_key=row.key, record_id=view.id, file=self.path.name[:260],
-            sheet=row.sheet.name[:100], row_no=row.row_no, imported_by=w.username,
-            imported_at=now))
-        sheet = f"工作表“{row.sheet.name}”" if row.sheet.name else ""
-        original = "" if row.key.startswith(("#", "uscc:")) else f"，原台账编号 {row.key}"
-        w.audit("import", w.load(view.id),
-                detail=f"从 {self.path.name} {sheet}第{row.row_no}行导入{original}")
-        return changes
-
-    def _translate_ref(self, w: Writer, f: RefField, value: str) -> str:
-        """A reference to a ledger number imported before (a case naming its filing by the
-        old ledger's 登记编号) becomes the receipt number of the record made from it."""
-        key = value.strip().upper()
-        stmt = (select(Record.receipt_no)
-                .join(import_source, import_source.c.record_id == Record.id)
-                .where(import_source.c.source_key == key))
-        if f.target_kinds:
-            stmt = stmt.where(import_source.c.kind.in_(f.target_kinds))
-        found = w.session.scalar(stmt)
-        return found or value
+            wanted = {str(r.raw[f.key]).strip().upper() for r in batch if r.raw.get(f.key)}
+            if not wanted:
+                continue
+            found: dict[str, str] = {}
+            for target in f.target_kinds or tuple(KINDS):
+                found.update(self.desk.imported_sources(target, wanted))
+            for i, r in enumerate(batch):
+                key = str(r.raw.get(f.key) or "").strip().upper()
+                if key in found:
+                    out.setdefault(i, {})[f.key] = found[key]
+        return out
 
 
 _FW = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_CREATED = DateTimeField(key="created_at", label="登记时间")
+
+
+def _row_time(kind: RecordKind, values: Mapping[str, Any]) -> dt.datetime | None:
+    """A row without 登记时间 is dated by its own first moment or required date (开始时间,
+    申请日期, 引导日期, 评价时间 …); None (now) when it has none."""
+    for f in kind.intake_fields:
+        v = values.get(f.key)
+        if isinstance(f, DateTimeField) and isinstance(v, dt.datetime):
+            return v
+        if isinstance(f, DateField) and f.required and isinstance(v, dt.date):
+            return dt.datetime.combine(v, dt.time(9, 0), tzinfo=CST)
+    return None
+
+
+def _step_time(kind: RecordKind, step: ActionStep, values: Mapping[str, Any]
+               ) -> dt.datetime | None:
+    """When a step was taken: the first date it records (受理日期 …), else the row's time."""
+    for k in step.fields:
+        v = values.get(k)
+        if isinstance(v, dt.datetime):
+            return v
+        if isinstance(v, dt.date):
+            return dt.datetime.combine(v, dt.time(9, 0), tzinfo=CST)
+    return None
 
 
 def _filled(cells: Sequence[Any]) -> bool:
