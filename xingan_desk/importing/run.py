@@ -37,7 +37,7 @@ from ..records.kinds import KINDS, kind_by_name
 from ..timeutil import CST
 from ..views import Changes
 from .columns import CREATED_AT, SOURCE_KEY, STATUS, ColumnMap, find_header
-from .sheet import Sheet, open_sheets, read_rows
+from .sheet import Sheet, estimate_rows, open_sheets, read_rows
 from .values import ActionStep, cell_text, plan_status, raw_value, row_hash, status_code
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ Progress = Callable[[int, int], None]
 class SheetPlan:
     sheet: Sheet
     columns: ColumnMap | None  # None: no header of this kind found
-    total_rows: int  # rows below the header (an estimate for xlsx: blank rows count)
+    total_rows: int  # about how many rows are below the header (for the progress bar)
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,8 @@ class ImportJob:
         columns = find_header(self.kind, head)
         total = 0
         if columns is not None:
-            total = sum(1 for rno, cells in head if rno > columns.header_row and _filled(cells))
-            total += sum(1 for _ in rows)  # streamed, nothing kept
-        return SheetPlan(sheet, columns, total)
+            total = max(estimate_rows(sheet), len(head)) - columns.header_row
+        return SheetPlan(sheet, columns, max(total, 0))
 
     def set_columns(self, index: int, columns: ColumnMap) -> None:
         self.plans[index] = replace(self.plans[index], columns=columns)

@@ -23,7 +23,7 @@ from xml.etree.ElementTree import iterparse
 
 from ..errors import ValidationFailed
 
-__all__ = ["SUFFIXES", "Sheet", "open_sheets", "read_rows", "sheet_names"]
+__all__ = ["SUFFIXES", "Sheet", "estimate_rows", "open_sheets", "read_rows", "sheet_names"]
 
 SUFFIXES = (".xlsx", ".xlsm", ".csv")
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -87,6 +87,29 @@ def read_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
         yield from _csv_rows(sheet.path)
     else:
         yield from _xlsx_rows(sheet)
+
+
+def estimate_rows(sheet: Sheet) -> int:
+    """About how many rows the sheet has, without reading it all (for a progress bar): lines
+    of a CSV; for a worksheet, its XML size times the row density of its first 256 KB."""
+    if not sheet.name:
+        n = 0
+        with sheet.path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                n += chunk.count(b"\n")
+        return n
+    members = dict(_workbook_sheets(sheet.path))
+    member = members.get(sheet.name)
+    if member is None:
+        return 0
+    with _zip(sheet.path) as z:
+        size = z.getinfo(member).file_size
+        with z.open(member) as fh:
+            sample = fh.read(1 << 18)
+    rows = len(re.findall(rb"<(?:\w+:)?row[ >]", sample))
+    if len(sample) >= size or not sample:
+        return rows
+    return int(rows * size / len(sample))
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -174,20 +197,23 @@ def _col(letters: str) -> int:
     return n
 
 
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+
+
 def _merged_ranges(path: Path, member: str) -> list[tuple[int, int, int, int]]:
-    """(min_row, min_col, max_row, max_col) of each merged range (a streaming pass)."""
+    """(min_row, min_col, max_row, max_col) of each merged range: a byte scan of the sheet's
+    XML in chunks (no parsing; `<mergeCells>` follows the data)."""
     out: list[tuple[int, int, int, int]] = []
+    tail = b""
     with _zip(path) as z, z.open(member) as fh:
-        for _, el in iterparse(fh):
-            if el.tag == f"{_NS_MAIN}mergeCell":
-                ref = el.get("ref", "")
-                if ":" in ref:
-                    a, b = ref.split(":", 1)
-                    ma, mb = _REF.match(a), _REF.match(b)
-                    if ma and mb:
-                        out.append((int(ma.group(2)), _col(ma.group(1)),
-                                    int(mb.group(2)), _col(mb.group(1))))
-            el.clear()  # rows are parsed and dropped: memory stays flat
+        while chunk := fh.read(1 << 20):
+            data = tail + chunk
+            end = 0
+            for m in _MERGE.finditer(data):
+                c0, r0, c1, r1 = (g.decode() for g in m.groups())
+                out.append((int(r0), _col(c0), int(r1), _col(c1)))
+                end = m.end()
+            tail = data[max(end, len(data) - 200):]
     return out
 
 
