@@ -104,6 +104,9 @@ class MainWindow(QMainWindow):
         from .stats_view import attach_stats_area
 
         self.stats_view = attach_stats_area(self)  # 统计, for supervisors and admins
+        from .import_wizard import attach_import
+
+        self.import_button = attach_import(self)  # 导入台账, for supervisors and admins
 
         self.resize(1366, 768)
         self.panes.list_wide()

@@ -36,7 +36,7 @@ from ..records.kind import RecordKind
 from ..records.kinds import KINDS, kind_by_name
 from ..timeutil import CST
 from ..views import Changes
-from .columns import CREATED_AT, SOURCE_KEY, STATUS, ColumnMap, find_header
+from .columns import CREATED_AT, SOURCE_KEY, STATUS, ColumnMap, find_header, targets_of
 from .sheet import Sheet, estimate_rows, open_sheets, read_rows
 from .values import ActionStep, cell_text, plan_status, raw_value, row_hash, status_code
 
@@ -181,6 +181,35 @@ class ImportJob:
                     continue
                 yield self._prepare(plan.sheet, plan.columns, rno, cells)
 
+    def first_row(self, index: int) -> tuple[str, ...]:
+        """The first data row below sheet `index`'s header, as text (the mapping page)."""
+        plan = self.plans[index]
+        if plan.columns is None:
+            return ()
+        for rno, cells in islice(read_rows(plan.sheet), HEADER_SCAN_ROWS * 2):
+            if rno > plan.columns.header_row and _filled(cells):
+                return tuple(cell_text(c) for c in cells)
+        return ()
+
+    def by_target(self, sheet_name: str, cells: Sequence[str]) -> dict[str, str]:
+        """A row's cells keyed by what their columns are imported as (sheets may differ)."""
+        for p in self.plans:
+            if p.columns is not None and p.sheet.name == sheet_name:
+                return {t: cells[i] for i, t in p.columns.mapped if i < len(cells)}
+        return {}
+
+    def mapped_targets(self) -> list[str]:
+        """What the columns of all sheets are imported as, in form order."""
+        used = {t for p in self.plans if p.columns for _, t in p.columns.mapped}
+        return [t for t, _ in targets_of(self.kind) if t in used]
+
+    def result_headers(self) -> tuple[str, ...]:
+        """The header of the first sheet with one (the preview's and the report's columns)."""
+        for p in self.plans:
+            if p.columns:
+                return p.columns.headers
+        return ()
+
     def preview(self, limit: int = 200) -> list[tuple[int, str, tuple[str, ...], dict[str, str]]]:
         """The first rows as (row number, sheet name, cells, errors found without the store)."""
         out = []
@@ -311,7 +340,7 @@ class ImportJob:
                 return result
             self._write(batch, result, dry_run)
         if progress:
-            progress(result.rows, max(total, result.rows))
+            progress(result.rows, result.rows)  # the estimate made way for the count
         if result.imported and not dry_run:
             with self.desk.writing() as w:
                 w.audit("import_file", detail=(
