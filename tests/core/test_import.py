@@ -129,7 +129,7 @@ def test_messy_ledger_is_read_and_bad_rows_are_reported_by_row(desk: Any,
              and a.receipt_no and a.receipt_no.startswith("ZX")]
     assert len(trail) == 5 and all(a.username == "admin" for a in trail)
     assert all("从 咨询台账.xlsx" in a.detail and "导入" in a.detail for a in trail)
-    assert any(a.action == "import_file" and "咨询台账.xlsx" in a.detail
+    assert any(a.action == "import" and "咨询台账.xlsx" in a.detail
                for a in desk.audit_trail(500))
 
     report = tmp_path / "错误.xlsx"

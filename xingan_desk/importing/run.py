@@ -172,14 +172,16 @@ class ImportJob:
         return []
 
     # --- rows --------------------------------------------------------------------------------
-    def _rows(self) -> Iterator[_Row]:
+    def _rows(self, light: bool = False) -> Iterator[_Row]:
+        """The data rows, prepared. `light`: values are parsed but not validated here (the
+        bulk path validates them; `preview` checks them here)."""
         for plan in self.plans:
             if plan.columns is None:
                 continue
             for rno, cells in read_rows(plan.sheet):
                 if rno <= plan.columns.header_row or not _filled(cells):
                     continue
-                yield self._prepare(plan.sheet, plan.columns, rno, cells)
+                yield self._prepare(plan.sheet, plan.columns, rno, cells, light)
 
     def first_row(self, index: int) -> tuple[str, ...]:
         """The first data row below sheet `index`'s header, as text (the mapping page)."""
@@ -217,7 +219,8 @@ class ImportJob:
             out.append((row.row_no, row.sheet.name, row.cells, row.errors))
         return out
 
-    def _prepare(self, sheet: Sheet, cols: ColumnMap, rno: int, cells: Sequence[Any]) -> _Row:
+    def _prepare(self, sheet: Sheet, cols: ColumnMap, rno: int, cells: Sequence[Any],
+                 light: bool = False) -> _Row:
         kind = self.kind
         texts = tuple(cell_text(cells[i]) if i < len(cells) else ""
                       for i in range(len(cols.headers)))
@@ -254,7 +257,7 @@ class ImportJob:
         intake = tuple(f.key for f in kind.intake_fields)
         filled = {**{f.key: f.default for f in kind.intake_fields
                      if f.default is not None and f.key not in raw}, **raw}
-        values, errs = kind.clean(filled, keys=intake)
+        values, errs = _parsed(kind, filled) if light else kind.clean(filled, keys=intake)
         label = {f.key: f.label for f in kind.fields}
         for k, msg in errs.items():
             errors.setdefault(self._column_label(cols, k, label), msg)
@@ -267,7 +270,13 @@ class ImportJob:
                 for a in kind.auto_actions(values):
                     start = wf.action(a).target
             action_keys = tuple(k for k in action_raw)
-            acted, aerrs = kind.clean(action_raw, keys=action_keys, existing=values)
+            aerrs: dict[str, str]
+            if not action_raw:
+                acted, aerrs = {}, {}
+            elif light:
+                acted, aerrs = _parsed(kind, action_raw)
+            else:
+                acted, aerrs = kind.clean(action_raw, keys=action_keys, existing=values)
             for k, msg in aerrs.items():
                 errors.setdefault(self._column_label(cols, k, label), msg)
             present = frozenset(k for k, v in acted.items() if v not in (None, "", []))
@@ -320,7 +329,7 @@ class ImportJob:
                 break
         total = self.total_rows
         batch: list[_Row] = []
-        for row in self._rows():
+        for row in self._rows(light=True):
             result.rows += 1
             if row.errors:
                 self._problem(result, row, row.errors)
@@ -343,7 +352,7 @@ class ImportJob:
             progress(result.rows, result.rows)  # the estimate made way for the count
         if result.imported and not dry_run:
             with self.desk.writing() as w:
-                w.audit("import_file", detail=(
+                w.audit("import", detail=(
                     f"从 {self.path.name} 导入{self.kind.title} {result.imported} 条"
                     f"（跳过已有 {result.skipped} 条，错误 {result.bad_rows} 行）"))
         return result
@@ -405,6 +414,18 @@ class ImportJob:
 
 _FW = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _CREATED = DateTimeField(key="created_at", label="登记时间")
+
+
+def _parsed(kind: RecordKind, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Values parsed as `clean` parses them, without its checks (the bulk path runs those)."""
+    out: dict[str, Any] = {}
+    for k, v in raw.items():
+        f = kind.field(k)
+        try:
+            out[k] = None if f.is_empty(v) else f.parse(v)
+        except FieldError:
+            out[k] = None
+    return out, {}
 
 
 def _row_time(kind: RecordKind, values: Mapping[str, Any]) -> dt.datetime | None:
