@@ -221,9 +221,9 @@ def exported(desk: Any, kind: str, out: Path) -> list[tuple[str, ...]]:
     export(desk, kind, "xlsx", out, unmasked=True)
     rows = list(load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     header = rows[0]
-    # receipt numbers and record times are new; so is who recorded it here (登记人: the
-    # account that imported it, which the audit names with the file)
-    keep = [i for i, h in enumerate(header) if h not in ("登记编号", "登记时间", "登记人")]
+    # receipt numbers are new; so is who recorded it here (登记人: the account that imported
+    # it, which the audit names with the file); 登记时间 comes back from the ledger
+    keep = [i for i, h in enumerate(header) if h not in ("登记编号", "登记人")]
     return sorted(tuple(RECEIPT.sub("<编号>", str(r[i] or "")) for i in keep) for r in rows[1:])
 
 
