@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from . import hlc as hlc_mod
@@ -444,21 +444,36 @@ class _Rows:
         s = self.w.session
         self.inst.hlc_last = self.last_hlc or self.inst.hlc_last
         s.flush()
+        conn = s.connection()
         if self.records:
-            s.execute(insert(record_table), self.records)
+            insert_rows(conn, record_table, self.records)
         for kind_key, rows in self.details.items():
-            s.execute(insert(DETAIL[kind_key]), rows)
+            insert_rows(conn, DETAIL[kind_key], rows)
         if self.events:
-            s.execute(insert(event_table), self.events)
+            insert_rows(conn, event_table, self.events)
         if self.outbox:
-            s.execute(insert(outbox_table), self.outbox)
+            insert_rows(conn, outbox_table, self.outbox)
         if self.audit:
-            s.execute(insert(audit_table), self.audit)
+            insert_rows(conn, audit_table, self.audit)
         if self.tokens:
-            s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
-                      self.tokens)
+            conn.exec_driver_sql("INSERT INTO record_search(rowid, tokens) VALUES (?, ?)",
+                                 [(r["pk"], r["t"]) for r in self.tokens])
         if self.sources:
-            s.execute(insert(record_source), self.sources)
+            insert_rows(conn, record_source, self.sources)
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One DB-API executemany of `rows` (dicts with the same keys) into `table`: each value
+    goes through its column type's bind processor (JSON, UTC times, dates, booleans) as
+    SQLAlchemy would convert it, without its per-row statement machinery."""
+    names = list(rows[0])
+    dialect = conn.dialect
+    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    pairs = list(zip(names, procs, strict=True))
+    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
+    cols = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)
 
 
 def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],
