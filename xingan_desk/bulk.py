@@ -29,7 +29,7 @@ from .errors import NotInitialised, PermissionDenied, ValidationFailed
 from .numbering import format_receipt_no
 from .record_writes import clean_intake
 from .records import links
-from .records.kind import RecordKind
+from .records.kind import CleanMemo, RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import search
@@ -97,6 +97,7 @@ class BulkState:
     sources: dict[str, str] = field(default_factory=dict)  # source key → receipt
     registered: set[str] = field(default_factory=set)  # credit codes registered by the call
     users: dict[str, UserView | None] = field(default_factory=dict)
+    memo: CleanMemo = field(default_factory=dict)  # field outcomes of repeated values
 
 
 @dataclass
@@ -225,7 +226,7 @@ def _prepare_steps(w: Writer, state: BulkState, kind: RecordKind, row: BulkRow,
             names = "、".join(sorted(stray))
             errors["_action"] = f"第{n}步“{action.label}”不记录这些字段：{names}"
             return steps
-        values, errs = kind.clean(raw, keys=action.fields, existing=current)
+        values, errs = kind.clean(raw, keys=action.fields, existing=current, memo=state.memo)
         for k in action.required:
             if values.get(k) in (None, [], "") and k not in errs:
                 errs[k] = f"请填写{kind.field(k).label}"
@@ -273,7 +274,7 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
             if no:
                 result.skipped.append((row_no, no, "source_key"))
                 continue
-        values, errors = clean_intake(kind, row.values)
+        values, errors = clean_intake(kind, row.values, state.memo)
         checked.append((row_no, row, values, errors))
     _check_refs(w, kind, checked)
     dups: dict[str, dict[Any, str]] = {}

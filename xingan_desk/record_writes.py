@@ -19,7 +19,7 @@ from .errors import (
     ValidationFailed,
 )
 from .records import links
-from .records.kind import RecordKind
+from .records.kind import CleanMemo, RecordKind
 from .records.kinds import KINDS
 from .records.workflow import EventLike
 from .storage.rows import record_view
@@ -84,7 +84,8 @@ def create_in(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
     return record_view(rec, full), changes | Changes(outbox=n_out)
 
 
-def clean_intake(kind: RecordKind, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def clean_intake(kind: RecordKind, raw: Mapping[str, Any], memo: CleanMemo | None = None
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
     """A new record's intake values and errors (declared defaults fill fields the caller
     did not mention, not ones it emptied; fields only actions record are refused). Shared by
     `create_in` and the bulk path (xingan_desk/bulk.py)."""
@@ -94,7 +95,8 @@ def clean_intake(kind: RecordKind, raw: Mapping[str, Any]) -> tuple[dict[str, An
     locked = [k for k in raw if kind.has_field(k) and k not in intake
               and raw[k] not in (None, "", [])]
     values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
-                                 (k in intake or not kind.has_field(k))}, keys=intake)
+                                 (k in intake or not kind.has_field(k))}, keys=intake,
+                                memo=memo)
     for k in locked:
         errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
     return values, errors
