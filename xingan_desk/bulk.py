@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,13 +27,12 @@ from . import hlc as hlc_mod
 from .accounts import check_role
 from .errors import NotInitialised, PermissionDenied, ValidationFailed
 from .numbering import format_receipt_no
-from .record_writes import clean_intake
 from .records import links
 from .records.kind import CleanMemo, RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import search
-from .storage.rows import PendingRecord, new_id, to_db, user_view
+from .storage.rows import PendingRecord, new_id, record_view, to_db, user_view
 from .storage.schema import (
     DETAIL,
     Installation,
@@ -48,7 +47,7 @@ from .storage.schema import (
 )
 from .storage.writer import Writer, fold_record, search_text
 from .timeutil import CST, utcnow
-from .views import UserView
+from .views import Changes, RecordView, UserView
 
 __all__ = ["BulkAction", "BulkResult", "BulkRow", "OnError", "batches", "write_batch"]
 
@@ -147,9 +146,32 @@ def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 # --- validation ----------------------------------------------------------------------------
+def clean_intake(kind: RecordKind, raw: Mapping[str, Any], memo: CleanMemo | None = None
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """A new record's intake values and errors (declared defaults fill fields the caller
+    did not mention, not ones it emptied; fields only actions record are refused). Shared by
+    `create_in` and the bulk path (xingan_desk/bulk.py)."""
+    intake = tuple(f.key for f in kind.intake_fields)
+    raw = {**{f.key: f.default for f in kind.intake_fields
+              if f.default is not None and f.key not in raw}, **raw}
+    locked = [k for k in raw if kind.has_field(k) and k not in intake
+              and raw[k] not in (None, "", [])]
+    values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
+                                 (k in intake or not kind.has_field(k))}, keys=intake,
+                                memo=memo)
+    for k in locked:
+        errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
+    return values, errors
+
+
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for i in range(0, len(values), IN_CHUNK):
         yield values[i : i + IN_CHUNK]
+
+
+def _among(col: Any, part: Sequence[Any]) -> Any:
+    """col IN (part), or col = value for one (a save's lookups read as lookups)."""
+    return col == part[0] if len(part) == 1 else col.in_(part)
 
 
 def live_duplicates(w: Writer, kind: RecordKind, key: str, values: Sequence[Any]
@@ -165,7 +187,7 @@ def live_duplicates(w: Writer, kind: RecordKind, key: str, values: Sequence[Any]
         col = table.c[key]
         base = select(col, Record.receipt_no).join(table, table.c.record_id == Record.id)
     for part in _chunks(list(dict.fromkeys(values))):
-        stmt = base.where(Record.kind == kind.key, col.in_(part), Record.voided.is_(False))
+        stmt = base.where(Record.kind == kind.key, _among(col, part), Record.voided.is_(False))
         out.update({v: no for v, no in w.session.execute(stmt)})
     return out
 
@@ -176,7 +198,7 @@ def known_sources(s: Session, kind_key: str, keys: Sequence[str]) -> dict[str, s
     for part in _chunks(list(dict.fromkeys(keys))):
         stmt = (select(record_source.c.source_key, Record.receipt_no)
                 .join(Record, Record.id == record_source.c.record_id)
-                .where(record_source.c.kind == kind_key, record_source.c.source_key.in_(part)))
+                .where(record_source.c.kind == kind_key, _among(record_source.c.source_key, part)))
         out.update({k: no for k, no in s.execute(stmt)})
     return out
 
@@ -255,7 +277,7 @@ def _check_refs(w: Writer, kind: RecordKind, prepared: list[tuple[int, BulkRow, 
     found: dict[str, tuple[str, bool]] = {}
     for part in _chunks(list(dict.fromkeys(wanted))):
         stmt = select(Record.receipt_no, Record.kind, Record.voided).where(
-            Record.receipt_no.in_(part))
+            _among(Record.receipt_no, part))
         found.update({no: (k, bool(v)) for no, k, v in w.session.execute(stmt)})
     for _, _, vals, errors in prepared:
         w.check_refs(kind, vals, errors, known=found)
@@ -338,7 +360,7 @@ class _Rows:
         if inst is None:
             raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
         self.inst = inst
-        self.last_hlc = inst.hlc_last or None
+        self.n_outbox = 0
         year = now.astimezone(CST).year
         counter = w.session.get(ReceiptCounter, (year, ident.generation))
         if counter is None:
@@ -349,8 +371,10 @@ class _Rows:
         self.calendar = w.calendar()
 
     def tick(self) -> str:
-        self.last_hlc = hlc_mod.tick(self.last_hlc, self.window)
-        return self.last_hlc
+        # on the installation row itself, so Writer.tick between two flushes continues it
+        stamp = hlc_mod.tick(self.inst.hlc_last or None, self.window)
+        self.inst.hlc_last = stamp
+        return stamp
 
     def number(self, kind: RecordKind) -> str:
         self.counter.last_no += 1
@@ -360,6 +384,7 @@ class _Rows:
 
     def add_outbox(self, entity: str, entity_id: str, op: str, payload: dict[str, Any],
                    stamp: str) -> None:
+        self.n_outbox += 1
         self.outbox.append(dict(
             mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op, payload=payload,
             hlc=stamp, created_at=self.now, state="pending", attempts=0))
@@ -443,7 +468,6 @@ class _Rows:
 
     def flush(self) -> None:
         s = self.w.session
-        self.inst.hlc_last = self.last_hlc or self.inst.hlc_last
         s.flush()
         conn = s.connection()
         if self.records:
@@ -461,6 +485,8 @@ class _Rows:
                                  [(r["pk"], r["t"]) for r in self.tokens])
         if self.sources:
             insert_rows(conn, record_source, self.sources)
+        self.records, self.details, self.events, self.outbox = [], {}, [], []
+        self.audit, self.tokens, self.sources = [], [], []
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -515,7 +541,7 @@ def _registered(w: Writer, reg: RecordKind, codes: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for part in _chunks(list(dict.fromkeys(codes))):
         found.update(c for c in w.session.scalars(select(Record.enterprise_uscc).where(
-            Record.kind == reg.key, Record.enterprise_uscc.in_(part))) if c)
+            Record.kind == reg.key, _among(Record.enterprise_uscc, part))) if c)
     return found
 
 
@@ -535,8 +561,7 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
     if not ready:
         return
     registry = _registry_candidates(w, kind, ready, state) if register_enterprise else {}
-    pk = w.session.scalar(select(Record.pk).order_by(Record.pk.desc()).limit(1)) or 0
-    rows = _Rows(w, pk, utcnow())
+    rows = _Rows(w, _max_pk(w), utcnow())
     for i, p in enumerate(ready):
         rec = rows.add(kind, p.full, p.county, p.created_at, p.steps, audit_detail=p.audit,
                        source_key=p.source_key)
@@ -551,6 +576,43 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
             rows.add(reg, full, county, None, _auto_steps(reg, full, w.username),
                      audit_detail="由登记自动加入企业库", audit_values=False)
     rows.flush()
+
+
+def _max_pk(w: Writer) -> int:
+    return w.session.scalar(select(Record.pk).order_by(Record.pk.desc()).limit(1)) or 0
+
+
+def create_one(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
+               register_enterprise: bool = True,
+               after_record: Callable[[str], Changes] | None = None,
+               ) -> tuple[RecordView, Changes]:
+    """One record as `Desk.create` saves it, through the same validation and rows as a bulk
+    batch (ValidationFailed with {field: message} and nothing written when refused).
+    `after_record(receipt_no)` runs once the record's rows are in (the handover note, so the
+    outbox keeps the order record, its events, the note, the enterprise it registers)."""
+    kind = KINDS[kind_key]
+    state, result = BulkState(), BulkResult()
+    ready, refused = _prepare(w, state, kind, [(1, BulkRow(raw))], result,
+                              skip_duplicates=False, note="")
+    if refused:
+        raise ValidationFailed(refused[0][1], {f.key: f.label for f in kind.fields})
+    p = ready[0]
+    registry = _registry_candidates(w, kind, ready, state) if register_enterprise else {}
+    rows = _Rows(w, _max_pk(w), utcnow())
+    rec = rows.add(kind, p.full, p.county, None, p.steps, audit_detail="")
+    changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
+    extra = 0
+    if after_record is not None:
+        rows.flush()
+        changes |= after_record(rec.receipt_no)
+        extra = 1
+    if 0 in registry:
+        reg, full, county = registry[0]
+        ent = rows.add(reg, full, county, None, _auto_steps(reg, full, w.username),
+                       audit_detail="由登记自动加入企业库", audit_values=False)
+        changes |= Changes(frozenset({ent.id}), frozenset({reg.key}))
+    rows.flush()
+    return record_view(rec, p.full), changes | Changes(outbox=rows.n_outbox + extra)
 
 
 def _auto_steps(kind: RecordKind, full: Mapping[str, Any], actor: str) -> list[_Step]:
