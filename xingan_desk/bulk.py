@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from . import hlc as hlc_mod
 from .accounts import check_role
@@ -342,7 +343,8 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
 class _Rows:
     """The rows of one batch, per table, in the order `Desk.create` would write them."""
 
-    def __init__(self, w: Writer, pk: int, now: dt.datetime) -> None:
+    def __init__(self, w: Writer, pk: int, now: dt.datetime, numbers: int) -> None:
+        """`numbers`: how many receipt numbers the batch takes (reserved at once)."""
         self.w = w
         self.pk = pk
         self.now = now
@@ -356,31 +358,65 @@ class _Rows:
         self.audit: list[dict[str, Any]] = []
         self.tokens: list[dict[str, Any]] = []
         self.sources: list[dict[str, Any]] = []
-        inst = w.session.get(Installation, 1)
-        if inst is None:
-            raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
-        self.inst = inst
         self.n_outbox = 0
-        year = now.astimezone(CST).year
-        counter = w.session.get(ReceiptCounter, (year, ident.generation))
-        if counter is None:
-            counter = ReceiptCounter(year=year, generation=ident.generation, last_no=0)
-            w.session.add(counter)
-        self.counter = counter
-        self.year = year
         self.calendar = w.calendar()
+        self.year = now.astimezone(CST).year
+        self.conn = w.session.connection()
+        # The clock and the counter are read and written with plain statements, unless the
+        # session already holds their ORM rows (then through those, so nothing is stale).
+        self.inst: Installation | None = None
+        self.last_hlc = ""
+        self.resync()
+        self.next_no, self.end_no = self._reserve(numbers)
+
+    def _loaded(self, cls: type[Any], key: Any) -> Any:
+        return self.w.session.identity_map.get(identity_key(cls, key))
+
+    def resync(self) -> None:
+        """Take up the HLC where the session left it (after ORM writes such as a handover
+        note, which tick through `Writer.tick`)."""
+        inst = self._loaded(Installation, 1)
+        if inst is not None:
+            self.inst = inst
+            self.last_hlc = inst.hlc_last
+            return
+        row = self.conn.exec_driver_sql("SELECT hlc_last FROM installation WHERE id = 1").first()
+        if row is None:
+            raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
+        self.last_hlc = row[0] or ""
+
+    def _reserve(self, n: int) -> tuple[int, int]:
+        gen = self.ident.generation
+        counter = self._loaded(ReceiptCounter, (self.year, gen))
+        if counter is not None:
+            counter.last_no += n
+            top = counter.last_no
+        else:
+            row = self.conn.exec_driver_sql(
+                "UPDATE receipt_counter SET last_no = last_no + ? WHERE year = ? AND "
+                "generation = ? RETURNING last_no", (n, self.year, gen)).first()
+            if row is None:
+                self.conn.exec_driver_sql("INSERT INTO receipt_counter (year, generation, "
+                                          "last_no) VALUES (?, ?, ?)", (self.year, gen, n))
+                top = n
+            else:
+                top = int(row[0])
+        return top - n + 1, top
 
     def tick(self) -> str:
-        # on the installation row itself, so Writer.tick between two flushes continues it
-        stamp = hlc_mod.tick(self.inst.hlc_last or None, self.window)
-        self.inst.hlc_last = stamp
-        return stamp
+        self.last_hlc = hlc_mod.tick(self.last_hlc or None, self.window)
+        if self.inst is not None:
+            self.inst.hlc_last = self.last_hlc
+        return self.last_hlc
 
     def number(self, kind: RecordKind) -> str:
-        self.counter.last_no += 1
+        if self.next_no > self.end_no:
+            raise RuntimeError("bulk: more records than receipt numbers reserved")
+        no = self.next_no
+        self.next_no += 1
         ident = self.ident
         return format_receipt_no(kind.number_prefix, ident.county_code, ident.window_no,
-                                 ident.generation, self.year, self.counter.last_no)
+                                 ident.generation, self.year, no)
 
     def add_outbox(self, entity: str, entity_id: str, op: str, payload: dict[str, Any],
                    stamp: str) -> None:
@@ -467,9 +503,10 @@ class _Rows:
         return rec
 
     def flush(self) -> None:
-        s = self.w.session
-        s.flush()
-        conn = s.connection()
+        conn = self.conn
+        if self.inst is None:
+            conn.exec_driver_sql("UPDATE installation SET hlc_last = ? WHERE id = 1",
+                                 (self.last_hlc,))
         if self.records:
             insert_rows(conn, record_table, self.records)
         for kind_key, rows in self.details.items():
@@ -561,7 +598,7 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
     if not ready:
         return
     registry = _registry_candidates(w, kind, ready, state) if register_enterprise else {}
-    rows = _Rows(w, _max_pk(w), utcnow())
+    rows = _Rows(w, _max_pk(w), utcnow(), len(ready) + len(registry))
     for i, p in enumerate(ready):
         rec = rows.add(kind, p.full, p.county, p.created_at, p.steps, audit_detail=p.audit,
                        source_key=p.source_key)
@@ -598,13 +635,14 @@ def create_one(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
         raise ValidationFailed(refused[0][1], {f.key: f.label for f in kind.fields})
     p = ready[0]
     registry = _registry_candidates(w, kind, ready, state) if register_enterprise else {}
-    rows = _Rows(w, _max_pk(w), utcnow())
+    rows = _Rows(w, _max_pk(w), utcnow(), 1 + len(registry))
     rec = rows.add(kind, p.full, p.county, None, p.steps, audit_detail="")
     changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
     extra = 0
     if after_record is not None:
         rows.flush()
         changes |= after_record(rec.receipt_no)
+        rows.resync()
         extra = 1
     if 0 in registry:
         reg, full, county = registry[0]
