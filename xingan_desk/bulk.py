@@ -16,24 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from . import hlc as hlc_mod
 from .accounts import check_role
 from .errors import NotInitialised, PermissionDenied, ValidationFailed
 from .numbering import format_receipt_no
-from .record_writes import clean_intake
 from .records import links
-from .records.kind import RecordKind
+from .records.kind import CleanMemo, RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import search
-from .storage.rows import PendingRecord, new_id, to_db, user_view
+from .storage.rows import PendingRecord, new_id, record_view, to_db, user_view
 from .storage.schema import (
     DETAIL,
     Installation,
@@ -48,7 +48,7 @@ from .storage.schema import (
 )
 from .storage.writer import Writer, fold_record, search_text
 from .timeutil import CST, utcnow
-from .views import UserView
+from .views import Changes, RecordView, UserView
 
 __all__ = ["BulkAction", "BulkResult", "BulkRow", "OnError", "batches", "write_batch"]
 
@@ -97,6 +97,7 @@ class BulkState:
     sources: dict[str, str] = field(default_factory=dict)  # source key → receipt
     registered: set[str] = field(default_factory=set)  # credit codes registered by the call
     users: dict[str, UserView | None] = field(default_factory=dict)
+    memo: CleanMemo = field(default_factory=dict)  # field outcomes of repeated values
 
 
 @dataclass
@@ -146,9 +147,32 @@ def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 # --- validation ----------------------------------------------------------------------------
+def clean_intake(kind: RecordKind, raw: Mapping[str, Any], memo: CleanMemo | None = None
+                 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """A new record's intake values and errors (declared defaults fill fields the caller
+    did not mention, not ones it emptied; fields only actions record are refused). Shared by
+    `create_in` and the bulk path (xingan_desk/bulk.py)."""
+    intake = tuple(f.key for f in kind.intake_fields)
+    raw = {**{f.key: f.default for f in kind.intake_fields
+              if f.default is not None and f.key not in raw}, **raw}
+    locked = [k for k in raw if kind.has_field(k) and k not in intake
+              and raw[k] not in (None, "", [])]
+    values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
+                                 (k in intake or not kind.has_field(k))}, keys=intake,
+                                memo=memo)
+    for k in locked:
+        errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
+    return values, errors
+
+
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for i in range(0, len(values), IN_CHUNK):
         yield values[i : i + IN_CHUNK]
+
+
+def _among(col: Any, part: Sequence[Any]) -> Any:
+    """col IN (part), or col = value for one (a save's lookups read as lookups)."""
+    return col == part[0] if len(part) == 1 else col.in_(part)
 
 
 def live_duplicates(w: Writer, kind: RecordKind, key: str, values: Sequence[Any]
@@ -164,7 +188,7 @@ def live_duplicates(w: Writer, kind: RecordKind, key: str, values: Sequence[Any]
         col = table.c[key]
         base = select(col, Record.receipt_no).join(table, table.c.record_id == Record.id)
     for part in _chunks(list(dict.fromkeys(values))):
-        stmt = base.where(Record.kind == kind.key, col.in_(part), Record.voided.is_(False))
+        stmt = base.where(Record.kind == kind.key, _among(col, part), Record.voided.is_(False))
         out.update({v: no for v, no in w.session.execute(stmt)})
     return out
 
@@ -175,7 +199,7 @@ def known_sources(s: Session, kind_key: str, keys: Sequence[str]) -> dict[str, s
     for part in _chunks(list(dict.fromkeys(keys))):
         stmt = (select(record_source.c.source_key, Record.receipt_no)
                 .join(Record, Record.id == record_source.c.record_id)
-                .where(record_source.c.kind == kind_key, record_source.c.source_key.in_(part)))
+                .where(record_source.c.kind == kind_key, _among(record_source.c.source_key, part)))
         out.update({k: no for k, no in s.execute(stmt)})
     return out
 
@@ -225,7 +249,7 @@ def _prepare_steps(w: Writer, state: BulkState, kind: RecordKind, row: BulkRow,
             names = "、".join(sorted(stray))
             errors["_action"] = f"第{n}步“{action.label}”不记录这些字段：{names}"
             return steps
-        values, errs = kind.clean(raw, keys=action.fields, existing=current)
+        values, errs = kind.clean(raw, keys=action.fields, existing=current, memo=state.memo)
         for k in action.required:
             if values.get(k) in (None, [], "") and k not in errs:
                 errs[k] = f"请填写{kind.field(k).label}"
@@ -254,7 +278,7 @@ def _check_refs(w: Writer, kind: RecordKind, prepared: list[tuple[int, BulkRow, 
     found: dict[str, tuple[str, bool]] = {}
     for part in _chunks(list(dict.fromkeys(wanted))):
         stmt = select(Record.receipt_no, Record.kind, Record.voided).where(
-            Record.receipt_no.in_(part))
+            _among(Record.receipt_no, part))
         found.update({no: (k, bool(v)) for no, k, v in w.session.execute(stmt)})
     for _, _, vals, errors in prepared:
         w.check_refs(kind, vals, errors, known=found)
@@ -273,7 +297,7 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
             if no:
                 result.skipped.append((row_no, no, "source_key"))
                 continue
-        values, errors = clean_intake(kind, row.values)
+        values, errors = clean_intake(kind, row.values, state.memo)
         checked.append((row_no, row, values, errors))
     _check_refs(w, kind, checked)
     dups: dict[str, dict[Any, str]] = {}
@@ -319,7 +343,8 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
 class _Rows:
     """The rows of one batch, per table, in the order `Desk.create` would write them."""
 
-    def __init__(self, w: Writer, pk: int, now: dt.datetime) -> None:
+    def __init__(self, w: Writer, pk: int, now: dt.datetime, numbers: int) -> None:
+        """`numbers`: how many receipt numbers the batch takes (reserved at once)."""
         self.w = w
         self.pk = pk
         self.now = now
@@ -333,32 +358,69 @@ class _Rows:
         self.audit: list[dict[str, Any]] = []
         self.tokens: list[dict[str, Any]] = []
         self.sources: list[dict[str, Any]] = []
-        inst = w.session.get(Installation, 1)
-        if inst is None:
-            raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
-        self.inst = inst
-        self.last_hlc = inst.hlc_last or None
-        year = now.astimezone(CST).year
-        counter = w.session.get(ReceiptCounter, (year, ident.generation))
-        if counter is None:
-            counter = ReceiptCounter(year=year, generation=ident.generation, last_no=0)
-            w.session.add(counter)
-        self.counter = counter
-        self.year = year
+        self.n_outbox = 0
         self.calendar = w.calendar()
+        self.year = now.astimezone(CST).year
+        self.conn = w.session.connection()
+        # The clock and the counter are read and written with plain statements, unless the
+        # session already holds their ORM rows (then through those, so nothing is stale).
+        self.inst: Installation | None = None
+        self.last_hlc = ""
+        self.resync()
+        self.next_no, self.end_no = self._reserve(numbers)
+
+    def _loaded(self, cls: type[Any], key: Any) -> Any:
+        return self.w.session.identity_map.get(identity_key(cls, key))
+
+    def resync(self) -> None:
+        """Take up the HLC where the session left it (after ORM writes such as a handover
+        note, which tick through `Writer.tick`)."""
+        inst = self._loaded(Installation, 1)
+        if inst is not None:
+            self.inst = inst
+            self.last_hlc = inst.hlc_last
+            return
+        row = self.conn.exec_driver_sql("SELECT hlc_last FROM installation WHERE id = 1").first()
+        if row is None:
+            raise NotInitialised("此电脑尚未设置窗口信息，请先运行 xingan-desk init")
+        self.last_hlc = row[0] or ""
+
+    def _reserve(self, n: int) -> tuple[int, int]:
+        gen = self.ident.generation
+        counter = self._loaded(ReceiptCounter, (self.year, gen))
+        if counter is not None:
+            counter.last_no += n
+            top = counter.last_no
+        else:
+            row = self.conn.exec_driver_sql(
+                "UPDATE receipt_counter SET last_no = last_no + ? WHERE year = ? AND "
+                "generation = ? RETURNING last_no", (n, self.year, gen)).first()
+            if row is None:
+                self.conn.exec_driver_sql("INSERT INTO receipt_counter (year, generation, "
+                                          "last_no) VALUES (?, ?, ?)", (self.year, gen, n))
+                top = n
+            else:
+                top = int(row[0])
+        return top - n + 1, top
 
     def tick(self) -> str:
-        self.last_hlc = hlc_mod.tick(self.last_hlc, self.window)
+        self.last_hlc = hlc_mod.tick(self.last_hlc or None, self.window)
+        if self.inst is not None:
+            self.inst.hlc_last = self.last_hlc
         return self.last_hlc
 
     def number(self, kind: RecordKind) -> str:
-        self.counter.last_no += 1
+        if self.next_no > self.end_no:
+            raise RuntimeError("bulk: more records than receipt numbers reserved")
+        no = self.next_no
+        self.next_no += 1
         ident = self.ident
         return format_receipt_no(kind.number_prefix, ident.county_code, ident.window_no,
-                                 ident.generation, self.year, self.counter.last_no)
+                                 ident.generation, self.year, no)
 
     def add_outbox(self, entity: str, entity_id: str, op: str, payload: dict[str, Any],
                    stamp: str) -> None:
+        self.n_outbox += 1
         self.outbox.append(dict(
             mutation_id=new_id(), entity=entity, entity_id=entity_id, op=op, payload=payload,
             hlc=stamp, created_at=self.now, state="pending", attempts=0))
@@ -441,24 +503,41 @@ class _Rows:
         return rec
 
     def flush(self) -> None:
-        s = self.w.session
-        self.inst.hlc_last = self.last_hlc or self.inst.hlc_last
-        s.flush()
+        conn = self.conn
+        if self.inst is None:
+            conn.exec_driver_sql("UPDATE installation SET hlc_last = ? WHERE id = 1",
+                                 (self.last_hlc,))
         if self.records:
-            s.execute(insert(record_table), self.records)
+            insert_rows(conn, record_table, self.records)
         for kind_key, rows in self.details.items():
-            s.execute(insert(DETAIL[kind_key]), rows)
+            insert_rows(conn, DETAIL[kind_key], rows)
         if self.events:
-            s.execute(insert(event_table), self.events)
+            insert_rows(conn, event_table, self.events)
         if self.outbox:
-            s.execute(insert(outbox_table), self.outbox)
+            insert_rows(conn, outbox_table, self.outbox)
         if self.audit:
-            s.execute(insert(audit_table), self.audit)
+            insert_rows(conn, audit_table, self.audit)
         if self.tokens:
-            s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
-                      self.tokens)
+            conn.exec_driver_sql("INSERT INTO record_search(rowid, tokens) VALUES (?, ?)",
+                                 [(r["pk"], r["t"]) for r in self.tokens])
         if self.sources:
-            s.execute(insert(record_source), self.sources)
+            insert_rows(conn, record_source, self.sources)
+        self.records, self.details, self.events, self.outbox = [], {}, [], []
+        self.audit, self.tokens, self.sources = [], [], []
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One DB-API executemany of `rows` (dicts with the same keys) into `table`: each value
+    goes through its column type's bind processor (JSON, UTC times, dates, booleans) as
+    SQLAlchemy would convert it, without its per-row statement machinery."""
+    names = list(rows[0])
+    dialect = conn.dialect
+    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    pairs = list(zip(names, procs, strict=True))
+    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
+    cols = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)
 
 
 def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],
@@ -499,7 +578,7 @@ def _registered(w: Writer, reg: RecordKind, codes: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for part in _chunks(list(dict.fromkeys(codes))):
         found.update(c for c in w.session.scalars(select(Record.enterprise_uscc).where(
-            Record.kind == reg.key, Record.enterprise_uscc.in_(part))) if c)
+            Record.kind == reg.key, _among(Record.enterprise_uscc, part))) if c)
     return found
 
 
@@ -519,8 +598,7 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
     if not ready:
         return
     registry = _registry_candidates(w, kind, ready, state) if register_enterprise else {}
-    pk = w.session.scalar(select(Record.pk).order_by(Record.pk.desc()).limit(1)) or 0
-    rows = _Rows(w, pk, utcnow())
+    rows = _Rows(w, _max_pk(w), utcnow(), len(ready) + len(registry))
     for i, p in enumerate(ready):
         rec = rows.add(kind, p.full, p.county, p.created_at, p.steps, audit_detail=p.audit,
                        source_key=p.source_key)
@@ -535,6 +613,44 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
             rows.add(reg, full, county, None, _auto_steps(reg, full, w.username),
                      audit_detail="由登记自动加入企业库", audit_values=False)
     rows.flush()
+
+
+def _max_pk(w: Writer) -> int:
+    return w.session.scalar(select(Record.pk).order_by(Record.pk.desc()).limit(1)) or 0
+
+
+def create_one(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
+               register_enterprise: bool = True,
+               after_record: Callable[[str], Changes] | None = None,
+               ) -> tuple[RecordView, Changes]:
+    """One record as `Desk.create` saves it, through the same validation and rows as a bulk
+    batch (ValidationFailed with {field: message} and nothing written when refused).
+    `after_record(receipt_no)` runs once the record's rows are in (the handover note, so the
+    outbox keeps the order record, its events, the note, the enterprise it registers)."""
+    kind = KINDS[kind_key]
+    state, result = BulkState(), BulkResult()
+    ready, refused = _prepare(w, state, kind, [(1, BulkRow(raw))], result,
+                              skip_duplicates=False, note="")
+    if refused:
+        raise ValidationFailed(refused[0][1], {f.key: f.label for f in kind.fields})
+    p = ready[0]
+    registry = _registry_candidates(w, kind, ready, state) if register_enterprise else {}
+    rows = _Rows(w, _max_pk(w), utcnow(), 1 + len(registry))
+    rec = rows.add(kind, p.full, p.county, None, p.steps, audit_detail="")
+    changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
+    extra = 0
+    if after_record is not None:
+        rows.flush()
+        changes |= after_record(rec.receipt_no)
+        rows.resync()
+        extra = 1
+    if 0 in registry:
+        reg, full, county = registry[0]
+        ent = rows.add(reg, full, county, None, _auto_steps(reg, full, w.username),
+                       audit_detail="由登记自动加入企业库", audit_values=False)
+        changes |= Changes(frozenset({ent.id}), frozenset({reg.key}))
+    rows.flush()
+    return record_view(rec, p.full), changes | Changes(outbox=rows.n_outbox + extra)
 
 
 def _auto_steps(kind: RecordKind, full: Mapping[str, Any], actor: str) -> list[_Step]:
