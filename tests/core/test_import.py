@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, GOOD_CONSULTATION
 from xingan_desk.errors import PermissionDenied
 from xingan_desk.export import export
 from xingan_desk.importing import ImportJob, write_error_report
@@ -353,3 +353,78 @@ def test_cli_dry_run_lists_bad_rows_and_writes_a_report(tmp_path: Path) -> None:
         assert desk.counts_by_kind().get("consultation", 0) == 0
     finally:
         desk.close()
+
+
+# --- the two worksheet readers -------------------------------------------------------------------
+
+def test_the_lean_reader_gives_the_rows_openpyxl_gives(desk: Any, tmp_path: Path) -> None:
+    from xingan_desk.importing.sheet import open_sheets, read_rows
+
+    messy = tmp_path / "台账.xlsx"
+    messy_ledger(messy)
+    desk.create("consultation", {**GOOD_CONSULTATION, "question": "=1+1 公式样的文字"})
+    exported_file = tmp_path / "导出.xlsx"
+    export(desk, "consultation", "xlsx", exported_file, unmasked=True)
+    for path in (messy, exported_file):
+        for sheet in open_sheets(path):
+            lean = [(n, tuple(v for v in row)) for n, row in read_rows(sheet)]
+            ref = [(n, tuple(v for v in row)) for n, row in read_rows(sheet, engine="openpyxl")]
+            strip = [(n, tuple(row[:len(row) - next((i for i, v in enumerate(reversed(row))
+                                                       if v is not None), len(row))]))
+                     for n, row in lean]
+            ref_strip = [(n, tuple(row[:len(row) - next((i for i, v in enumerate(reversed(row))
+                                                           if v is not None), len(row))]))
+                         for n, row in ref]
+            assert strip == ref_strip, (path.name, sheet.name)
+
+
+def test_the_lean_reader_reads_what_excel_writes(tmp_path: Path) -> None:
+    """Shared strings (rich text with phonetic guides), a Chinese built-in date format (31,
+    which openpyxl leaves a number), a custom 年月日 format, booleans, a formula's cached text,
+    a missing row and merged cells, as Excel and WPS write them."""
+    import zipfile
+
+    from xingan_desk.importing.sheet import open_sheets, read_rows
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    files = {
+        "[Content_Types].xml": "<Types xmlns='http://schemas.openxmlformats.org/package/2006/"
+                               "content-types'/>",
+        "xl/workbook.xml": f"<workbook xmlns='{main}' xmlns:r='{rel}'><sheets>"
+                           "<sheet name='台账' sheetId='1' r:id='rId1'/></sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": (
+            f"<Relationships xmlns='{pkg}'>"
+            f"<Relationship Id='rId1' Type='{rel}/worksheet' Target='worksheets/sheet1.xml'/>"
+            f"<Relationship Id='rId2' Type='{rel}/sharedStrings' Target='sharedStrings.xml'/>"
+            f"<Relationship Id='rId3' Type='{rel}/styles' Target='styles.xml'/>"
+            "</Relationships>"),
+        "xl/sharedStrings.xml": (
+            f"<sst xmlns='{main}'><si><t>咨询日期</t></si><si><t>来访人</t></si>"
+            "<si><r><t>王</t></r><r><t>芳</t></r><rPh sb='0' eb='1'><t>wang</t></rPh></si>"
+            "<si><t xml:space='preserve'>兴安  </t></si></sst>"),
+        "xl/styles.xml": (
+            f"<styleSheet xmlns='{main}'><numFmts count='1'>"
+            "<numFmt numFmtId='176' formatCode='yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;'/>"
+            "</numFmts><cellXfs count='3'><xf numFmtId='0'/><xf numFmtId='31'/>"
+            "<xf numFmtId='176'/></cellXfs></styleSheet>"),
+        "xl/worksheets/sheet1.xml": (
+            f"<worksheet xmlns='{main}'><sheetData>"
+            "<row r='1'><c r='A1' t='s'><v>0</v></c><c r='B1' t='s'><v>1</v></c></row>"
+            "<row r='3'><c r='A3' s='1'><v>45052</v></c><c r='B3' t='s'><v>2</v></c>"
+            "<c r='D3' t='b'><v>1</v></c></row>"
+            "<row r='4'><c r='A4' s='2'><v>45053.5</v></c><c r='C4' t='str'><f>A1</f>"
+            "<v>算出的文字</v></c><c r='E4' t='s'><v>3</v></c></row>"
+            "</sheetData><mergeCells count='1'><mergeCell ref='B3:B4'/></mergeCells>"
+            "</worksheet>"),
+    }
+    path = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    rows = dict(read_rows(open_sheets(path)[0]))
+    assert rows[1] == ("咨询日期", "来访人")
+    assert rows[2] == ()  # the row the file leaves out
+    assert rows[3] == (dt.datetime(2023, 5, 6), "王芳", None, True)
+    assert rows[4] == (dt.datetime(2023, 5, 7, 12, 0), "王芳", "算出的文字", None, "兴安  ")

@@ -80,13 +80,18 @@ def open_sheets(path: Path, only: str | None = None) -> list[Sheet]:
     return [Sheet(path, n, epoch) for n in names]
 
 
-def read_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def read_rows(sheet: Sheet, engine: str = "lean") -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number as Excel shows it, cell values) for every row of the sheet, merged ranges
-    filled in. Blank rows are yielded too (the caller skips them)."""
+    filled in. Blank rows are yielded too (the caller skips them). A worksheet is read by the
+    lean streaming reader below (`engine="lean"`, about 4x faster than openpyxl's read-only
+    cells on the inline strings Excel exports and openpyxl write) or by openpyxl's read-only
+    mode (`engine="openpyxl"`); the tests hold both to the same rows."""
     if not sheet.name:
         yield from _csv_rows(sheet.path)
-    else:
+    elif engine == "openpyxl":
         yield from _xlsx_rows(sheet)
+    else:
+        yield from _lean_rows(sheet)
 
 
 def estimate_rows(sheet: Sheet) -> int:
@@ -197,7 +202,7 @@ def _col(letters: str) -> int:
     return n
 
 
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=[\"']([A-Z]+)(\d+):([A-Z]+)(\d+)[\"']")
 
 
 def _merged_ranges(path: Path, member: str) -> list[tuple[int, int, int, int]]:
@@ -239,6 +244,197 @@ def _xlsx_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
             yield rno, tuple(_fill(rno, list(row), starting, open_ranges))
     finally:
         wb.close()
+
+
+# --- the lean worksheet reader ------------------------------------------------------------------
+
+# number formats Excel treats as dates or times without defining them in styles.xml: the
+# international ones and those of a Chinese Excel/WPS (27–36, 50–58)
+_BUILTIN_DATES = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)))
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text_of(el: Any) -> str:
+    """The text of an <si>/<is> element: its <t> runs, not its phonetic guides (<rPh>)."""
+    parts: list[str] = []
+    for child in el:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+    return "".join(parts)
+
+
+def _members(z: zipfile.ZipFile) -> dict[str, str]:
+    """The workbook's part for shared strings and styles (by relationship type)."""
+    out: dict[str, str] = {}
+    try:
+        with z.open("xl/_rels/workbook.xml.rels") as fh:
+            for _, el in iterparse(fh):
+                if _local(el.tag) == "Relationship":
+                    kind = el.get("Type", "").rsplit("/", 1)[-1]
+                    target = el.get("Target", "")
+                    out[kind] = (target.lstrip("/") if target.startswith("/")
+                                 else posixpath.normpath(posixpath.join("xl", target)))
+    except KeyError:
+        pass
+    return out
+
+
+def _shared_strings(z: zipfile.ZipFile, member: str | None) -> list[str]:
+    if not member or member not in z.namelist():
+        return []
+    out: list[str] = []
+    with z.open(member) as fh:
+        for _, el in iterparse(fh):
+            if _local(el.tag) == "si":
+                out.append(_text_of(el))
+                el.clear()
+    return out
+
+
+def _date_styles(z: zipfile.ZipFile, member: str | None) -> list[bool]:
+    """Per cell style index (the `s` of a cell): does it show a date?"""
+    from openpyxl.styles.numbers import is_date_format
+
+    if not member or member not in z.namelist():
+        return []
+    custom: dict[int, str] = {}
+    out: list[bool] = []
+    with z.open(member) as fh:
+        in_xfs = False
+        for event, el in iterparse(fh, events=("start", "end")):
+            name = _local(el.tag)
+            if event == "start":
+                in_xfs = in_xfs or name == "cellXfs"
+                continue
+            if name == "numFmt":
+                custom[int(el.get("numFmtId", "0"))] = el.get("formatCode", "")
+            elif name == "cellXfs":
+                in_xfs = False
+            elif name == "xf" and in_xfs:
+                fid = int(el.get("numFmtId", "0"))
+                out.append(fid in _BUILTIN_DATES if fid not in custom
+                           else bool(is_date_format(custom[fid])))
+    return out
+
+
+def _cell_column(ref: str | None, previous: int) -> int:
+    if not ref:
+        return previous + 1
+    n = 0
+    for c in ref:
+        if "A" <= c <= "Z":
+            n = n * 26 + ord(c) - 64
+        else:
+            break
+    return n or previous + 1
+
+
+def _lean_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The worksheet's rows straight from its XML, streamed: each row is parsed, yielded and
+    dropped (memory stays flat). Values as openpyxl gives them: str, int, float, bool, and
+    datetime for numbers in a date format."""
+    from xml.etree.ElementTree import XMLPullParser
+
+    members = dict(_workbook_sheets(sheet.path))
+    member = members.get(sheet.name)
+    if member is None:
+        raise _bad_file(sheet.path, f"没有名为“{sheet.name}”的工作表")
+    merges = _merged_ranges(sheet.path, member)
+    starting: dict[int, list[tuple[int, int, int, int]]] = {}
+    for m in merges:
+        starting.setdefault(m[0], []).append(m)
+    open_ranges: list[tuple[tuple[int, int, int, int], Any]] = []
+    epoch = sheet.epoch or dt.datetime(1899, 12, 30)
+    with _zip(sheet.path) as z:
+        parts = _members(z)
+        strings = _shared_strings(z, parts.get("sharedStrings"))
+        dates = _date_styles(z, parts.get("styles"))
+        parser: Any = XMLPullParser(events=("start", "end"))
+        parent: Any = None
+        values: list[Any] = []
+        expected = 1
+        rno = 0
+        try:
+            fh = z.open(member)
+        except KeyError as exc:
+            raise _bad_file(sheet.path, "工作簿结构不完整") from exc
+        with fh:
+            while chunk := fh.read(1 << 16):
+                parser.feed(chunk)
+                event: str
+                el: Any
+                for event, el in parser.read_events():
+                    name = _local(el.tag)
+                    if event == "start":
+                        if name == "sheetData":
+                            parent = el
+                        elif name == "row":
+                            r = el.get("r")
+                            rno = int(r) if r else expected
+                            values = []
+                        continue
+                    if name == "c":
+                        col = _cell_column(el.get("r"), len(values))
+                        value = _lean_value(el, strings, dates, epoch)
+                        while len(values) < col - 1:
+                            values.append(None)
+                        values.append(value)
+                    elif name == "row":
+                        while expected < rno:  # rows the file leaves out are blank
+                            yield expected, tuple(_fill(expected, [], starting, open_ranges))
+                            expected += 1
+                        yield rno, tuple(_fill(rno, values, starting, open_ranges))
+                        expected = rno + 1
+                        if parent is not None:
+                            parent.remove(el)  # the only child left: memory stays flat
+                        else:
+                            el.clear()
+
+
+def _lean_value(el: Any, strings: list[str], dates: list[bool], epoch: dt.datetime) -> Any:
+    t = el.get("t", "n")
+    if t == "inlineStr":
+        for child in el:
+            if _local(child.tag) == "is":
+                return _text_of(child)
+        return None
+    v: str | None = None
+    for child in el:
+        if _local(child.tag) == "v":
+            v = child.text
+            break
+    if v is None:
+        return None
+    if t == "s":
+        i = int(v)
+        return strings[i] if 0 <= i < len(strings) else None
+    if t in ("str", "e"):
+        return v
+    if t == "b":
+        return v.strip() in ("1", "true")
+    if t == "d":
+        try:
+            return dt.datetime.fromisoformat(v)
+        except ValueError:
+            return v
+    try:
+        number: int | float = int(v) if v.lstrip("-").isdigit() else float(v)
+    except ValueError:
+        return v
+    style = el.get("s")
+    if style is not None and style.isdigit() and int(style) < len(dates) and dates[int(style)]:
+        serial = float(number)
+        if epoch == dt.datetime(1899, 12, 30) and serial < 60:
+            serial += 1  # Excel's fictitious 1900-02-29
+        moment = epoch + dt.timedelta(days=serial)
+        return moment.replace(microsecond=round(moment.microsecond / 1000) * 1000 % 1_000_000)
+    return number
 
 
 def _fill(rno: int, values: list[Any], starting: dict[int, list[tuple[int, int, int, int]]],
