@@ -79,6 +79,7 @@ class ImportWizard(QDialog):
         self.check_result: ImportResult | None = None
         self.import_result: ImportResult | None = None
         self._cancel = threading.Event()
+        self._importing = False
         self._progress = _Progress()
         self._progress.moved.connect(self._moved)
         self.setObjectName("import_wizard")
@@ -242,6 +243,8 @@ class ImportWizard(QDialog):
         return self.pages.currentIndex()
 
     def back_step(self) -> None:
+        if self.step == 2:
+            self._cancel.set()  # a check under way stops after its batch
         if self.step > 0:
             self._show_step(self.step - 1)
 
@@ -375,12 +378,16 @@ class ImportWizard(QDialog):
         self._cancel.clear()
         progress = self._progress
 
+        cancel = self._cancel
+
         def work() -> ImportResult:
-            return job.run(dry_run=True, progress=progress.moved.emit)
+            return job.run(dry_run=True, progress=progress.moved.emit, cancelled=cancel.is_set)
 
         QueryOp(self, self.runner, work).error_title("无法检查台账").success(self._checked).run()
 
     def _checked(self, result: ImportResult) -> None:
+        if result.cancelled:
+            return  # left the page; the check starts again when it is shown
         self.check_result = result
         self.check_summary.setText(result.summary())
         self.btn_report.setEnabled(bool(result.problems))
@@ -454,6 +461,7 @@ class ImportWizard(QDialog):
         if job is None:
             return
         self._show_step(3)
+        self._importing = True
         self.btn_close.setEnabled(False)
         self.btn_cancel.setEnabled(True)
         self.bar.setValue(0)
@@ -479,15 +487,23 @@ class ImportWizard(QDialog):
         bar.setValue(min(done, total))
         bar.setFormat(f"{done}/{total} 行")
 
+    def reject(self) -> None:
+        if self._importing:  # Esc or the title bar's close while writing: cancel first
+            self.message.setText("正在导入，请先点“取消导入”，当前这一批写完后即可关闭")
+            return
+        super().reject()
+
     def _failed(self, exc: BaseException) -> None:
         from .tasks import show_error
 
+        self._importing = False
         self.btn_close.setEnabled(True)
         self.btn_cancel.setEnabled(False)
         self.import_label.setText("导入未完成。已写入的批次保留，再次导入会接着完成。")
         show_error(self, exc, "导入未完成")
 
     def _imported(self, result: ImportResult) -> None:
+        self._importing = False
         self.import_result = result
         self.btn_close.setEnabled(True)
         self.btn_cancel.setEnabled(False)
@@ -502,23 +518,31 @@ class ImportWizard(QDialog):
         self.finished_import.emit(result)
 
 
-def attach_import(win: MainWindow) -> QPushButton | None:
-    """The 导入台账 button in the main window's top bar (supervisors and admins)."""
-    if win.desk.user.role not in IMPORT_ROLES:
-        return None
+def attach_import(win: MainWindow) -> QPushButton:
+    """The 导入台账 button in the main window's top bar, shown to supervisors and admins
+    (`follow_role` after another clerk logs in)."""
     button = QPushButton("导入台账")
     button.setObjectName("btn_import")
     button.setToolTip("从 Excel/CSV 台账导入企业、咨询、调解等记录")
     layout = win.top.layout()
     assert isinstance(layout, QHBoxLayout)
     layout.insertWidget(layout.indexOf(win.top.btn_admin), button)
+
     def open_wizard() -> None:
+        if win.desk.user.role not in IMPORT_ROLES:
+            return
         wizard = ImportWizard(win.desk, win.runner, win)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.open()
 
     button.clicked.connect(open_wizard)
+    follow_role(win, button)
     return button
 
 
-__all__ = ["ImportWizard", "attach_import", "target_label"]
+def follow_role(win: MainWindow, button: QPushButton | None) -> None:
+    if button is not None:
+        button.setVisible(win.desk.user.role in IMPORT_ROLES)
+
+
+__all__ = ["ImportWizard", "attach_import", "follow_role"]

@@ -281,6 +281,9 @@ class MainWindow(QMainWindow):
         self.status.show_user(user)
         self.top.show_for(user.role, self.records.area)
         self._stats_for_role()
+        from .import_wizard import follow_role
+
+        follow_role(self, self.import_button)
         self.records.load_users()
         self.records.run_search()
         self.refresh_counts()
