@@ -201,6 +201,19 @@ def test_enterprises_are_matched_by_credit_code(desk: Any, tmp_path: Path) -> No
     assert ent.values["county_code"] == "152221" and ent.values["key_support_year"] == 2023
 
 
+def test_running_numbers_of_different_ledgers_are_different_rows(desk: Any,
+                                                                  tmp_path: Path) -> None:
+    for year in (2023, 2024):
+        path = tmp_path / f"咨询{year}.csv"
+        path.write_text("编号,咨询日期,首问责任人,单位名称,咨询类别,咨询内容\n"
+                        f"1,{year}-05-06,李娜,兴安新材料有限公司,其他,{year}年的第一个问题\n"
+                        f"2,{year}-05-07,李娜,兴安新材料有限公司,其他,{year}年的第二个问题\n",
+                        encoding="utf-8")
+        assert ImportJob(desk, "consultation", path).run().imported == 2
+        assert ImportJob(desk, "consultation", path).run().skipped == 2  # but not twice
+    assert len(desk.find_ids(Query(kind="consultation"))) == 4
+
+
 def test_importing_needs_a_supervisor_or_admin(desk: Any, tmp_path: Path) -> None:
     desk.add_user("clerk1", "李娜", "clerk", "Clerk2026x")
     desk.use_account("clerk1")

@@ -23,6 +23,7 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -300,7 +301,10 @@ class ImportJob:
         if created_at is None:
             created_at = _row_time(kind, values)
         key: str | None
-        if key_text:
+        if key_text and re.fullmatch(r"\d{1,6}", key_text):
+            # a bare running number (编号 1, 2, 3 …) starts again in every sheet and file
+            key = f"{self.path.name}|{sheet.name}|{key_text}"[:200]
+        elif key_text:
             key = key_text[:200]
         elif kind.unique_fields:
             key = None  # the registry matches by its unique field (the credit code)
