@@ -187,6 +187,18 @@ def test_a_historical_mediation_keeps_its_dates_and_gets_its_deadlines(desk: Any
     assert (again.imported, again.skipped, again.bad_rows) == (1, 2, 0)
 
 
+def test_without_a_status_column_the_steps_the_row_records_give_the_status(
+        desk: Any, tmp_path: Path) -> None:
+    path = tmp_path / "调解.csv"
+    path.write_text("申请日期,申请人,被申请人,权利类型,纠纷类型,纠纷简要情况,申请事项,受理日期,调解员\n"
+                    "2023-03-01,王强,李明,商标,侵权纠纷,情况。,请求。,2023-03-03,赵敏\n"
+                    "2023-03-02,王强,李明,商标,侵权纠纷,情况二。,请求二。,,\n", encoding="utf-8")
+    result = ImportJob(desk, "mediation", path).run()
+    assert (result.imported, result.bad_rows) == (2, 0)
+    views = desk.rows_for_ids(desk.find_ids(Query(kind="mediation"))).values()
+    assert sorted(v.status for v in views) == ["accepted", "registered"]
+
+
 def test_enterprises_are_matched_by_credit_code(desk: Any, tmp_path: Path) -> None:
     desk.create("enterprise", {"uscc": USCC_B, "name": "扎赉特旗丰收农机制造有限公司",
                                "county_code": "152223"})

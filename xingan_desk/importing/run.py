@@ -39,7 +39,15 @@ from ..timeutil import CST
 from ..views import Changes
 from .columns import CREATED_AT, SOURCE_KEY, STATUS, ColumnMap, find_header, targets_of
 from .sheet import Sheet, estimate_rows, open_sheets, read_rows
-from .values import ActionStep, cell_text, plan_status, raw_value, row_hash, status_code
+from .values import (
+    ActionStep,
+    cell_text,
+    infer_status,
+    plan_status,
+    raw_value,
+    row_hash,
+    status_code,
+)
 
 if TYPE_CHECKING:
     from ..desk import Desk
@@ -289,9 +297,13 @@ class ImportJob:
                     errors.setdefault("状态", f"“{status_text}”不是{kind.title}的状态（可选：{names}）")
                 else:
                     target = code
-            elif present:
-                errors.setdefault("状态", "有办理信息（" + "、".join(
-                    label[k] for k in sorted(present)) + "）时请填写状态")
+            elif present:  # no status column: the status the row's own steps reach
+                guessed = infer_status(kind, start, present)
+                if guessed is None:
+                    errors.setdefault("状态", "有办理信息（" + "、".join(
+                        label[k] for k in sorted(present)) + "）时请填写状态")
+                else:
+                    target = guessed
             if not errs and target != start and "状态" not in errors:
                 steps, why = plan_status(kind, start, target, present)
                 if why:

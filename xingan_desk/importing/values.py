@@ -36,7 +36,8 @@ from ..records.fields import (
 from ..records.kind import RecordKind
 from ..records.workflow import Action
 
-__all__ = ["ActionStep", "cell_text", "plan_status", "raw_value", "row_hash", "status_code"]
+__all__ = ["ActionStep", "cell_text", "infer_status", "plan_status", "raw_value", "row_hash",
+           "status_code"]
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 # full-width digits and letters (not full-width brackets or punctuation in names)
@@ -283,6 +284,31 @@ def _plan(_key: str, kind: RecordKind, start: str, target: str, present: frozens
                      and kind.field(k).label not in need]
         return (), f"状态为“{wf.state_label(target)}”时请填写" + "、".join(need)
     return tuple(ActionStep(a, tuple(k for k in a.fields if k in present)) for a in path), ""
+
+
+def infer_status(kind: RecordKind, start: str, present: frozenset[str]) -> str | None:
+    """For a ledger without a status column: the status whose path from `start` records
+    every action field the row fills and needs nothing it lacks (the nearest such; a tie
+    between different statuses is no answer)."""
+    wf = kind.workflow
+    if wf is None:
+        return None
+    best: list[tuple[int, str]] = []
+    for code, _ in wf.states:
+        if code == start:
+            continue
+        steps, why = plan_status(kind, start, code, present)
+        if why or not steps:
+            continue
+        covered = {k for s in steps for k in s.fields}
+        if present <= covered:
+            best.append((len(steps), code))
+    if not best:
+        return None
+    best.sort()
+    if len(best) > 1 and best[0][0] == best[1][0]:
+        return None
+    return best[0][1]
 
 
 def row_hash(kind: RecordKind, values: Mapping[str, Any]) -> str:
