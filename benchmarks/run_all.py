@@ -81,14 +81,15 @@ def open_store(directory: Path) -> Desk:
     return desk
 
 
-def build(directory: Path, records: int, rebuild: bool) -> tuple[Desk, float | None]:
-    """The demo store of `records` records, built through the bulk path (seconds, or None when
-    an earlier run's store was reused)."""
+def build(directory: Path, records: int, rebuild: bool
+          ) -> tuple[Desk, float | None, float | None]:
+    """The demo store of `records` records, built through the bulk path (wall and CPU
+    seconds, or None when an earlier run's store was reused)."""
     from xingan_desk.demo import generate
 
     marker = directory / f"built-{records}"
     if marker.exists() and not rebuild:
-        return open_store(directory), None
+        return open_store(directory), None, None
     if directory.exists():
         shutil.rmtree(directory)
     desk = Desk.initialise(directory, "152223", "02", admin_password=PASSWORD)
@@ -100,11 +101,11 @@ def build(directory: Path, records: int, rebuild: bool) -> tuple[Desk, float | N
             last[0] = time.perf_counter()
             print(f"  building {directory.name}: {done}/{total}", file=sys.stderr, flush=True)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     generate(desk, records, seed=2026, progress=progress)
-    seconds = time.perf_counter() - started
-    marker.write_text(f"{seconds:.1f}")
-    return desk, seconds
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    marker.write_text(f"{seconds:.1f} {cpu:.1f}")
+    return desk, seconds, cpu
 
 
 # --- bulk ---------------------------------------------------------------------------------------
@@ -225,18 +226,23 @@ def raw_insert(desk: Desk, rows: dict[str, tuple[list[str], list[tuple]]], batch
 def bench_bulk(desk: Desk, label: str, seed: int) -> float:
     before = marks(desk)
     rows = list(bulk_rows(desk, BULK_ROWS, seed))
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), time.process_time()
     result = desk.create_many("consultation", rows, batch_rows=1000)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu0
     got = written_rows(desk, before)
     offset = marks(desk)["record"] - before["record"]
+    cpu0 = time.process_time()
     raw = raw_insert(desk, raw_copy_rows(got, offset, f"r{seed}"), -(-BULK_ROWS // 1000))
+    raw_cpu = time.process_time() - cpu0
     rate, raw_rate = result.count / seconds, result.count / raw
     n_rows = sum(len(r) for _, r in got.values())
     out(f"bulk create_many, {label}", rate, "rec/s", raw_rate, "rec/s raw",
         ">= 2000 rec/s", rate >= 2000)
     out(f"  share of raw executemany ({n_rows} rows)", 100 * rate / raw_rate, "%", None, "",
         ">= 40 %", rate / raw_rate >= 0.4)
+    # the machine is shared: the same figures per CPU second of this process
+    out(f"  per CPU second, {label}", result.count / cpu, "rec/s", result.count / raw_cpu,
+        "rec/s raw", ">= 2000 rec/s", result.count / cpu >= 2000)
     return rate
 
 
@@ -249,31 +255,34 @@ CONSULTATION = {
 }
 
 
-def raw_save_times(desk: Desk, n: int) -> list[float]:
+class RawSaver:
     """One row insert + commit in its own transaction, in a table beside the store's (same
     file, key and pragmas): the floor of any save."""
-    conn = desk.engine.raw_connection()
-    try:
-        cur = conn.cursor()
-        cur.execute("CREATE TABLE IF NOT EXISTS bench_raw(pk INTEGER PRIMARY KEY, "
-                    + ", ".join(f"{k} TEXT" for k in CONSULTATION) + ")")
-        sql = (f"INSERT INTO bench_raw({', '.join(CONSULTATION)}) VALUES "
-               f"({', '.join('?' for _ in CONSULTATION)})")
-        vals = tuple(str(v) for v in CONSULTATION.values())
-        times = []
-        for _ in range(n):
-            t = time.perf_counter()
-            cur.execute("BEGIN IMMEDIATE")
-            cur.execute(sql, vals)
-            cur.execute("COMMIT")
-            times.append((time.perf_counter() - t) * 1000)
-        cur.execute("DROP TABLE bench_raw")
-        return times
-    finally:
-        conn.close()
+
+    def __init__(self, desk: Desk) -> None:
+        self.conn = desk.engine.raw_connection()
+        self.cur = self.conn.cursor()
+        self.cur.execute("CREATE TABLE IF NOT EXISTS bench_raw(pk INTEGER PRIMARY KEY, "
+                         + ", ".join(f"{k} TEXT" for k in CONSULTATION) + ")")
+        self.sql = (f"INSERT INTO bench_raw({', '.join(CONSULTATION)}) VALUES "
+                    f"({', '.join('?' for _ in CONSULTATION)})")
+        self.vals = tuple(str(v) for v in CONSULTATION.values())
+
+    def save(self) -> float:
+        t = time.perf_counter()
+        self.cur.execute("BEGIN IMMEDIATE")
+        self.cur.execute(self.sql, self.vals)
+        self.cur.execute("COMMIT")
+        return (time.perf_counter() - t) * 1000
+
+    def close(self) -> None:
+        self.cur.execute("DROP TABLE bench_raw")
+        self.conn.close()
 
 
 def bench_saves(desk: Desk, label: str, n: int) -> dict[str, float]:
+    """Each save shape against raw inserts taken in turn with it (one raw, one save, …), so
+    both see the same load of a shared machine."""
     from xingan_desk.demo.codes import random_uscc
 
     rng = random.Random(7)
@@ -288,29 +297,28 @@ def bench_saves(desk: Desk, label: str, n: int) -> dict[str, float]:
             **CONSULTATION, "visitor_type": "enterprise",
             "enterprise_uscc": random_uscc(rng, "152223"), "enterprise_name": f"兴安保存{i}有限公司"},
     }
-    raw = raw_save_times(desk, n)
-    raw_med = statistics.median(raw)
+    raw = RawSaver(desk)
     medians = {}
-    for shape, make in shapes.items():
-        if shape != "plain" and not ents:
-            continue
-        times = timed_iter(lambda i, make=make: desk.create("consultation", make(i)), n)
-        med, p95 = statistics.median(times), pct(times, 95)
-        medians[shape] = med
-        out(f"save ({shape}), {label}, median", med, "ms", raw_med, "ms raw insert",
-            "<= 3x raw", med <= 3 * raw_med)
-        out(f"save ({shape}), {label}, p95", p95, "ms", pct(raw, 95), "ms raw p95",
-            "<= 10 ms", p95 <= 10)
+    try:
+        for shape, make in shapes.items():
+            if shape != "plain" and not ents:
+                continue
+            times, raws = [], []
+            for i in range(n):
+                raws.append(raw.save())
+                t = time.perf_counter()
+                desk.create("consultation", make(i))
+                times.append((time.perf_counter() - t) * 1000)
+            med, p95 = statistics.median(times), pct(times, 95)
+            raw_med = statistics.median(raws)
+            medians[shape] = med
+            out(f"save ({shape}), {label}, median", med, "ms", raw_med, "ms raw insert",
+                "<= 3x raw", med <= 3 * raw_med)
+            out(f"save ({shape}), {label}, p95", p95, "ms", pct(raws, 95), "ms raw p95",
+                "<= 10 ms", p95 <= 10)
+    finally:
+        raw.close()
     return medians
-
-
-def timed_iter(fn: Callable[[int], Any], n: int) -> list[float]:
-    times = []
-    for i in range(n):
-        t = time.perf_counter()
-        fn(i)
-        times.append((time.perf_counter() - t) * 1000)
-    return times
 
 
 # --- search -------------------------------------------------------------------------------------
@@ -435,13 +443,15 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}, scale {args.scale}")
     print(f"{'figure':<46} {'value':>17} | {'baseline (same run)':<28} {'ratio':>8} | goal")
     small_n = 5000
-    small, small_s = build(out_dir / "store-5k", small_n, args.rebuild)
-    big, big_s = build(out_dir / f"store-{args.scale}", args.scale, args.rebuild)
-    goal_s = 180 * args.scale / 200_000
-    for n, s in ((small_n, small_s), (args.scale, big_s)):
-        if s is not None and "build" in only:
+    small, small_s, small_cpu = build(out_dir / "store-5k", small_n, args.rebuild)
+    big, big_s, big_cpu = build(out_dir / f"store-{args.scale}", args.scale, args.rebuild)
+    for n, s, cpu in ((small_n, small_s, small_cpu), (args.scale, big_s, big_cpu)):
+        goal = 180 * n / 200_000  # 3 minutes for 200k
+        if s is not None and cpu is not None and "build" in only:
             out(f"build {n} demo records (bulk path)", s, "s", None, "",
-                f"<= {goal_s * n / args.scale:.0f} s", s <= goal_s * n / args.scale)
+                f"<= {goal:.0f} s", s <= goal)
+            out("  CPU time of that build (shared machine)", cpu, "s", None, "",
+                f"<= {goal:.0f} s", cpu <= goal)
             out(f"  demo rate at {n}", n / s, "rec/s")
     if "bulk" in only:
         r5 = bench_bulk(small, "into a 5k store", 1)
@@ -451,7 +461,7 @@ def main() -> None:
     if "save" in only:
         mid_n = min(20_000, args.scale)
         if mid_n != args.scale:
-            mid, _ = build(out_dir / f"store-{mid_n}", mid_n, args.rebuild)
+            mid, _, _ = build(out_dir / f"store-{mid_n}", mid_n, args.rebuild)
             bench_saves(mid, f"{mid_n} store", args.saves)
             mid.close()
         bench_saves(big, f"{args.scale} store", args.saves)

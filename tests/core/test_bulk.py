@@ -163,3 +163,26 @@ def test_progress_can_cancel_between_batches(desk: Desk) -> None:
     result = desk.create_many("consultation", rows, batch_rows=2,
                               progress=lambda n: seen.append(n) or n < 4)
     assert seen == [2, 4] and result.cancelled and result.count == 4
+
+
+def test_field_stamps_are_stored_grouped_and_read_back_per_field(desk: Desk) -> None:
+    import json
+
+    from xingan_desk.storage.schema import Record
+
+    rec, _ = desk.create("consultation", {**GOOD_CONSULTATION, "enterprise_uscc": None})
+    raw = _rows(desk, "SELECT field_hlc, hlc FROM record WHERE id = :i", i=rec.id)[0]
+    stored = json.loads(raw[0])
+    assert list(stored) == ["~"] and len(stored["~"]) == 1  # one creation stamp
+    with desk.reading() as s:
+        stamps = s.get(Record, _rows(desk, "SELECT pk FROM record WHERE id = :i",
+                                     i=rec.id)[0][0]).field_hlc
+    assert stamps["visitor_name"] == stamps["question"] and len(stamps) > 5
+    # a row stored before (one stamp per field) reads as it is
+    with desk.engine.begin() as c:
+        c.execute(text("UPDATE record SET field_hlc = :f WHERE id = :i"),
+                  {"f": json.dumps({"question": "x-1"}), "i": rec.id})
+    with desk.reading() as s:
+        old = s.scalar(Record.__table__.select().with_only_columns(Record.field_hlc)
+                       .where(Record.id == rec.id))
+    assert old == {"question": "x-1"}
