@@ -26,6 +26,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,6 +157,13 @@ class ImportJob:
                 f"在 {self.path.name} 中没有找到{self.kind.title}的表头"
                 f"（前{HEADER_SCAN_ROWS}行中应有“{labels}”等列名）")})
 
+    @cached_property
+    def _intake(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """The kind's intake keys and declared defaults (looked up once, not per row)."""
+        fields = self.kind.intake_fields
+        return (tuple(f.key for f in fields),
+                {f.key: f.default for f in fields if f.default is not None})
+
     # --- detection ---------------------------------------------------------------------------
     def _detect(self, sheet: Sheet) -> SheetPlan:
         rows = read_rows(sheet)
@@ -263,9 +271,8 @@ class ImportJob:
             if given is None:
                 continue
             (raw if f.stage == "intake" else action_raw)[f.key] = given
-        intake = tuple(f.key for f in kind.intake_fields)
-        filled = {**{f.key: f.default for f in kind.intake_fields
-                     if f.default is not None and f.key not in raw}, **raw}
+        intake, defaults = self._intake
+        filled = {**{k: v for k, v in defaults.items() if k not in raw}, **raw}
         values, errs = _parsed(kind, filled) if light else kind.clean(filled, keys=intake)
         label = {f.key: f.label for f in kind.fields}
         for k, msg in errs.items():

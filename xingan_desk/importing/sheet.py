@@ -253,8 +253,15 @@ def _xlsx_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
 _BUILTIN_DATES = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)))
 
 
+_LOCAL: dict[str, str] = {}
+
+
 def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    """A tag without its namespace (cached: a sheet has a handful of distinct tags)."""
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = _LOCAL[tag] = tag.rsplit("}", 1)[-1]
+    return name
 
 
 def _text_of(el: Any) -> str:

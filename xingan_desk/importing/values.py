@@ -68,6 +68,7 @@ def _from_serial(value: float, epoch: dt.datetime | None) -> dt.datetime:
     return base + dt.timedelta(days=float(value))
 
 
+@lru_cache(maxsize=256)
 def _is_code_field(f: Field) -> bool:
     return f.role in _CODE_VALIDATED or f.key in ("uscc", "id_number") or (
         isinstance(f, TextField) and any(getattr(v, "name", "") in ("check_uscc",
