@@ -371,6 +371,8 @@ class ImportJob:
                 result.cancelled = True
                 return result
             self._write(batch, result, dry_run)
+        order = {p.sheet.name: i for i, p in enumerate(self.plans)}
+        result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))  # stable per row
         if progress:
             progress(result.rows, result.rows)  # the estimate made way for the count
         if result.imported and not dry_run:
