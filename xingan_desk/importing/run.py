@@ -361,25 +361,26 @@ class ImportJob:
             if len(batch) >= BATCH:
                 if cancelled is not None and cancelled():
                     result.cancelled = True
-                    return result
+                    break
                 self._write(batch, result, dry_run)
                 batch = []
                 if progress:
                     progress(result.rows, max(total, result.rows))
-        if batch:
+        if batch and not result.cancelled:
             if cancelled is not None and cancelled():
                 result.cancelled = True
-                return result
-            self._write(batch, result, dry_run)
+            else:
+                self._write(batch, result, dry_run)
         order = {p.sheet.name: i for i, p in enumerate(self.plans)}
         result.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row))  # stable per row
-        if progress:
+        if progress and not result.cancelled:
             progress(result.rows, result.rows)  # the estimate made way for the count
         if result.imported and not dry_run:
+            stopped = "（已取消，其余未导入）" if result.cancelled else ""
             with self.desk.writing() as w:
                 w.audit("import", detail=(
                     f"从 {self.path.name} 导入{self.kind.title} {result.imported} 条"
-                    f"（跳过已有 {result.skipped} 条，错误 {result.bad_rows} 行）"))
+                    f"（跳过已有 {result.skipped} 条，错误 {result.bad_rows} 行）{stopped}"))
         return result
 
     def _problem(self, result: ImportResult, row: _Row, errors: Mapping[str, str]) -> None:
