@@ -211,7 +211,7 @@ def _merged_ranges(path: Path, member: str) -> list[tuple[int, int, int, int]]:
     out: list[tuple[int, int, int, int]] = []
     tail = b""
     with _zip(path) as z, z.open(member) as fh:
-        while chunk := fh.read(1 << 20):
+        while chunk := fh.read(1 << 18):
             data = tail + chunk
             end = 0
             for m in _MERGE.finditer(data):
