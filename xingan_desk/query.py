@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is used
 DENSE_SEARCH_MAX_WINDOW = 60_000  # … or more when the needle looks common (~30 ms of scanning)
+DENSE_CODE_WINDOW = 20_000  # … for a short code prefix not among the newest
+SHORT_CODE = 6  # longer codes and numbers are few distinct index terms: the index is quick
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
     "updated_at": Record.updated_at,
@@ -176,14 +178,21 @@ class RecordQuery:
             scanned = DENSE_SEARCH_WINDOW
             if probe(scanned):
                 return found
-            if found:  # some density: scan on as far as the density says is needed
-                wanted = math.ceil(scanned * limit / len(found) * 1.25)
-                if wanted <= cap and probe(wanted - scanned):
+            # some density: scan on as far as the density seen so far says is needed, while
+            # that stays within the cap (a sparse needle goes to the index at once)
+            while found:
+                wanted = math.ceil(scanned * limit / len(found) * 1.5)
+                if wanted > cap:
+                    break
+                if probe(wanted - scanned):
                     return found
-            elif needle.isascii() and cap > scanned and probe(cap - scanned):
-                # Codes and numbers: a prefix shared by many records is the index's slowest
+                scanned = wanted
+            if not found and needle.isascii() and len(needle) <= SHORT_CODE:
+                # A short code or number prefix shared by many records is the index's slowest
                 # case (it merges one list per distinct code), so look further before using it.
-                return found
+                window = min(cap, DENSE_CODE_WINDOW)
+                if window > scanned and probe(window - scanned):
+                    return found
         return None
 
     def find_ids(self, q: Query) -> list[str]:
