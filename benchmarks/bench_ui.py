@@ -40,6 +40,7 @@ win.list_loaded.connect(lambda n: (filled.append(time.perf_counter() - t0),
 deadline = time.perf_counter() + 20
 while not filled and time.perf_counter() < deadline:
     app.processEvents(); time.sleep(0.005)
+first = filled[0] if filled else None
 searches = {}
 for text in ("王", "王芳", "9315", "科技有限公司", ""):
     runs = []
@@ -48,10 +49,39 @@ for text in ("王", "王芳", "9315", "科技有限公司", ""):
         ids = desk.find_ids(dataclasses.replace(win.records.base_query(), text=text))
         runs.append((time.perf_counter() - t) * 1000)
     searches[text] = statistics.median(runs)
-print(json.dumps({"shown": shown, "filled": filled[0] if filled else None,
-                  "launch": launch[0] if launch else None, "search": searches}))
+from ui.areas import AREAS
+for key, _title in AREAS:  # every area, its list filled
+    filled.clear()
+    win.goto_area(key)
+    deadline = time.perf_counter() + 20
+    while not filled and time.perf_counter() < deadline:
+        app.processEvents(); time.sleep(0.005)
+    app.processEvents()
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")) / 1024
+print(json.dumps({"shown": shown, "filled": first, "launch": launch[0] if launch else None,
+                  "search": searches, "rss": rss}))
 runner.shutdown(); desk.close()
 """
+
+
+BARE = r"""
+import json, sys, time
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableWidget
+app = QApplication([])
+win = QMainWindow(); table = QTableWidget(200, 8); win.setCentralWidget(table)
+win.resize(1366, 768); win.show(); app.processEvents()
+launch = time.time() - float(sys.argv[1])
+rss = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")) / 1024
+print(json.dumps({"launch": launch, "rss": rss}))
+"""
+
+
+def bare(env: dict[str, str]) -> dict[str, float]:
+    """A bare QMainWindow with a table: the floor of launch time and memory."""
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", BARE, repr(started)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
@@ -74,8 +104,15 @@ def main() -> None:
     print(f"{'main window shown (process start →)':<44} {shown:8.2f} s   goal <= 1.5 s  ratio {shown / 1.5:.2f}")
     print(f"{'first list filled (window code start →)':<44} {filled:8.2f} s")
     launch = statistics.median(r["launch"] for r in results if r["launch"] is not None)
+    floor = [bare(env) for _ in range(args.runs)]
+    bare_launch = statistics.median(b["launch"] for b in floor)
+    bare_rss = statistics.median(b["rss"] for b in floor)
     print(f"{'first list filled (process start →)':<44} {launch:8.2f} s   goal <= 0.8 s  "
-          f"ratio {launch / 0.8:.2f}")
+          f"ratio {launch / 0.8:.2f}  (bare Qt window {bare_launch:.2f} s, "
+          f"{launch / bare_launch:.1f}x)")
+    rss = statistics.median(r["rss"] for r in results)
+    print(f"{'window RSS after visiting every area':<44} {rss:8.1f} MB  goal <= 150 MB "
+          f"ratio {rss / 150:.2f}  (bare Qt window {bare_rss:.1f} MB, {rss / bare_rss:.1f}x)")
     for text in results[0]["search"]:
         med = statistics.median(r["search"][text] for r in results)
         print(f"{'search as typed: ' + text:<44} {med:8.1f} ms  goal <= 100 ms ratio {med / 100:.2f}")

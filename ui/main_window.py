@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
 
         self.attachment_panel = attach_attachment_panel(self)  # 附件 under the detail
 
+        from .import_wizard import attach_import
+
+        self.import_button = attach_import(self)  # 导入台账, for supervisors and admins
+
         self.resize(1366, 768)
         self.panes.list_wide()
         self.nav.setCurrentRow(0)
@@ -316,6 +320,9 @@ class MainWindow(QMainWindow):
         self.status.show_user(user)
         self.top.show_for(user.role, self.records.area)
         self._stats_for_role()
+        from .import_wizard import follow_role
+
+        follow_role(self, self.import_button)
         self.records.load_users()
         self.records.run_search()
         self.refresh_counts()

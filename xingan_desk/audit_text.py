@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "login_failed": "登录失败",
     "export": "导出",
     "export_unmasked": "导出（含完整证件号码）",
+    "import": "导入台账",
     "add_user": "新建账号",
     "set_password": "重置密码",
     "set_user_active": "停用/启用账号",

@@ -378,6 +378,79 @@ def cmd_self_test(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a ledger (xlsx/csv); bad rows are listed by row number and written to an
+    error report next to the file; exit 1 when any row was refused."""
+    from .importing import ImportJob, write_error_report
+    from .records.kinds import kind_by_name
+
+    try:
+        kind = kind_by_name(args.kind)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    path = Path(args.file)
+    desk = _open(args)
+    try:
+        job = ImportJob(desk, kind.key, path, sheet=args.sheet)
+        for plan in job.plans:
+            where = f"工作表“{plan.sheet.name}”" if plan.sheet.name else path.name
+            if plan.columns is None:
+                _out(f"{where}：没有{kind.title}的表头，跳过")
+                continue
+            used = [f"{h}→{_target_name(kind, t)}" for h, t in
+                    zip(plan.columns.headers, plan.columns.targets, strict=True) if t]
+            _out(f"{where}：表头在第{plan.columns.header_row}行，约 {plan.total_rows} 行；"
+                 + "，".join(used))
+        missing = job.missing_columns()
+        if missing:
+            _out("缺少必填列：" + "、".join(missing) + "（这些行将报错）")
+        last = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if now - last[0] > 1.0 or done == total:
+                last[0] = now
+                print(f"\r已处理 {done}/{total}", end="", file=sys.stderr, flush=True)
+
+        started = time.perf_counter()
+        result = job.run(dry_run=args.dry_run, progress=progress)
+        print(file=sys.stderr)
+        elapsed = max(time.perf_counter() - started, 1e-9)
+    finally:
+        desk.close()
+    for problem in result.problems[:200]:
+        _out(f"错误：{problem}")
+    if len(result.problems) > 200:
+        _out(f"……另有 {len(result.problems) - 200} 处错误，见错误报告")
+    if result.problems:
+        report = Path(args.report) if args.report else path.with_name(f"{path.stem}-导入错误.xlsx")
+        write_error_report(result, report)
+        _out(f"错误报告：{report}")
+    _out(result.summary() + f"，用时 {elapsed:.1f} 秒"
+         + ("（试导入，未写入任何数据）" if args.dry_run else ""))
+    if result.bad_rows:
+        return _fail(f"{result.bad_rows} 行有错误，未导入", f"{result.bad_rows} row(s) refused")
+    return EXIT_OK
+
+
+def _target_name(kind: Any, target: str) -> str:
+    from .importing import target_label
+
+    return str(target_label(kind, target))
+
+
+def _add_import_parser(sub: Any, common: argparse.ArgumentParser,
+                       as_user: argparse.ArgumentParser) -> None:
+    s = sub.add_parser("import", parents=[common, as_user],
+                       help="导入 Excel/CSV 台账（需主管或管理员）")
+    s.add_argument("--kind", required=True,
+                   help="consultation|enterprise|preexam_filing|preexam_case|mediation|rating 或中文名")
+    s.add_argument("file", help="台账文件（.xlsx 或 .csv）")
+    s.add_argument("--sheet", help="只导入这个工作表（默认：所有有表头的工作表）")
+    s.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    s.add_argument("--report", help="错误报告文件（默认：台账文件旁的“…-导入错误.xlsx”）")
+    s.set_defaults(func=cmd_import)
+
 # --- parser -------------------------------------------------------------------------------------
 
 
@@ -489,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_attachment_parsers(sub, common, as_user)
     _add_pledge_push_parser(sub, common, as_user)
+    _add_import_parser(sub, common, as_user)
 
     from .sync import cli as sync_cli  # argparse wiring only; psycopg loads when a command runs
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import bulk
 from . import record_writes as rules
 from .accounts import Accounts
 from .attachments.part import Attachments, AttachmentView
 from .auth import check_password_strength, hash_password
+from .bulk import BulkResult, BulkRow, OnError
 from .calendar_book import CalendarBook, CalendarEntry
 from .catalogs import COUNTY_CODES
 from .desk_settings import Settings
@@ -64,7 +66,11 @@ from .workdays import Calendar
 
 __all__ = ["Desk", "new_id", "note_handover", "restore"]
 
-BATCH_ROWS = 500  # rows per transaction in create_many
+BATCH_ROWS = 1000  # rows per transaction in create_many
+
+
+class _DryRun(Exception):
+    """Rolls a dry run's batch back."""
 
 
 class Desk:
@@ -467,32 +473,54 @@ class Desk:
             discard_draft(w.session, draft_id)
             return out
 
-    def create_many(self, kind_key: str, rows: Iterable[Mapping[str, Any]]) -> int:
-        """Create many records through the same path as `create`, BATCH_ROWS per
-        transaction. Stops at the first invalid row (raising ValidationFailed with its number)."""
-        n = 0
-        batch: list[Mapping[str, Any]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH_ROWS:
-                n += self._create_batch(kind_key, batch, n)
-                batch = []
-        if batch:
-            n += self._create_batch(kind_key, batch, n)
-        if n:
+    def create_many(
+        self,
+        kind_key: str,
+        rows: Iterable[Mapping[str, Any] | BulkRow],
+        *,
+        note: str = "",
+        on_error: OnError = "raise",
+        skip_duplicates: bool = False,
+        register_enterprise: bool = True,
+        dry_run: bool = False,
+        batch_rows: int = BATCH_ROWS,
+        progress: Callable[[int], bool | None] | None = None,
+    ) -> BulkResult:
+        """Create many records with the rows `create` writes (audit, outbox, numbers, search
+        index, events), `batch_rows` per transaction, one executemany per table
+        (xingan_desk/bulk.py). A row (plain intake values, or a `BulkRow` with its history
+        and source key) is validated completely before anything of it is written.
+        `on_error="raise"` stops at the first invalid row (ValidationFailed, messages
+        "第N行：…"; its batch writes nothing); "collect" writes the valid rows and lists the
+        others in `BulkResult.errors`. `note` is the audit detail of every create (who is
+        the acting user). `dry_run` checks everything and writes nothing. `progress(rows
+        done)` runs after each batch; returning False stops there (`cancelled`)."""
+        result = bulk.BulkResult()
+        state = bulk.BulkState()
+        done = 0
+        for batch in bulk.batches(rows, batch_rows):
+            try:
+                with self.writing() as w:
+                    bulk.write_batch(w, kind_key, batch, state, result, note=note,
+                                     on_error=on_error, skip_duplicates=skip_duplicates,
+                                     register_enterprise=register_enterprise)
+                    if dry_run:
+                        raise _DryRun
+            except _DryRun:
+                pass
+            done += len(batch)
+            if progress is not None and progress(done) is False:
+                result.cancelled = True
+                break
+        if result.created and not dry_run:
             self.maintenance.optimize()  # the planner sees the new sizes
-        return n
+        return result
 
-    def _create_batch(self, kind_key: str, batch: list[Mapping[str, Any]], offset: int) -> int:
-        with self.writing() as w:
-            for i, row in enumerate(batch):
-                try:
-                    rules.create_in(w, kind_key, row)
-                except ValidationFailed as exc:
-                    raise ValidationFailed(
-                        {k: f"第{offset + i + 1}行：{m}" for k, m in exc.errors.items()}
-                    ) from exc
-        return len(batch)
+    def imported_sources(self, kind_key: str, keys: Iterable[str]) -> dict[str, str]:
+        """The source keys (BulkRow.source_key) of `kind_key` already imported, each with the
+        receipt number of its record."""
+        with self.reading() as s:
+            return bulk.known_sources(s, kind_key, list(keys))
 
     def link_handover(self, consultation_id: str, target_no: str) -> Changes:
         """Note on a consultation that it was handed over to the record `target_no` (the

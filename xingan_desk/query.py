@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, func, literal_column, select, text
+from sqlalchemy import Select, and_, func, literal_column, select, text, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import NotFound
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is used
 DENSE_SEARCH_MAX_WINDOW = 60_000  # … or more when the needle looks common (~30 ms of scanning)
+DENSE_CODE_WINDOW = 20_000  # … for a short code prefix not among the newest
+SHORT_CODE = 6  # longer codes and numbers are few distinct index terms: the index is quick
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
     "updated_at": Record.updated_at,
@@ -137,35 +139,61 @@ class RecordQuery:
     def dense_text_ids(self, q: Query) -> list[str] | None:
         """Search text that matches many records (a credit-code prefix, a common surname):
         walk the newest records in list order and keep the first `q.limit` whose text contains
-        the needle, instead of collecting tens of thousands of index hits and sorting them.
-        None when the needle is not dense enough; the caller then uses the search index."""
+        the needle (the plain LIKE scan, stopping at the limit), instead of collecting tens of
+        thousands of index hits and sorting them. Each stage continues where the one before
+        stopped, so a dense needle costs what the LIKE scan costs. None when the needle is not
+        dense enough among the newest records; the caller then uses the search index."""
         needle = q.text.strip()
         if (not q.limit or q.order_by != "created_at" or q.extra or " " in needle
                 or parse_receipt_no(normalize_receipt_no(needle)) is not None
                 or search.match_query(needle) is None):
             return None
-        order = (Record.created_at.desc(), Record.id.desc()) if q.descending else (
+        limit = q.limit
+        desc = q.descending
+        key = tuple_(Record.created_at, Record.id)
+        order = (Record.created_at.desc(), Record.id.desc()) if desc else (
             Record.created_at.asc(), Record.id.asc())
         like = f"%{needle.replace('%', '').replace('_', '')}%"
-        base = self.filtered(dataclasses.replace(q, text="")).add_columns(Record.search_text)
+        base = self.filtered(dataclasses.replace(q, text=""))
+        found: list[str] = []
+        with self._desk.reading() as s:
+            size = s.scalar(select(func.max(Record.pk))) or 0
+            cap = min(DENSE_SEARCH_MAX_WINDOW, max(DENSE_SEARCH_WINDOW, size // 4))
+            start: Any = None  # (created_at, id) where the previous stage stopped
 
-        def probe(window: int) -> list[str]:
-            newest = base.order_by(*order).limit(window).subquery()
-            stmt = select(newest.c.id).where(newest.c.search_text.like(like)).limit(q.limit)
-            with self._desk.reading() as s:
-                return list(s.scalars(stmt))
+            def probe(window: int) -> bool:
+                """Scan up to `window` more rows; True when the answer is complete (the
+                limit reached, or no rows left to scan)."""
+                nonlocal start
+                rows = base if start is None else base.where(key < start if desc else key > start)
+                edge = s.execute(rows.with_only_columns(Record.created_at, Record.id)
+                                 .order_by(*order).offset(window - 1).limit(1)).first()
+                stmt = rows.where(Record.search_text.like(like))
+                if edge is not None:
+                    stmt = stmt.where(key >= tuple(edge) if desc else key <= tuple(edge))
+                found.extend(s.scalars(stmt.order_by(*order).limit(limit - len(found))))
+                start = tuple(edge) if edge is not None else None
+                return len(found) >= limit or edge is None
 
-        window = DENSE_SEARCH_WINDOW
-        ids = probe(window)
-        if 0 < len(ids) < q.limit:  # some density: a wider window may be enough
-            wider = math.ceil(window * q.limit / len(ids) * 1.25)
-            if wider <= DENSE_SEARCH_MAX_WINDOW:
-                ids = probe(wider)
-        elif not ids and needle.isascii():
-            # Codes and numbers: a prefix shared by many records is the index's slowest case
-            # (it merges one list per distinct code), so look further before using it.
-            ids = probe(DENSE_SEARCH_MAX_WINDOW)
-        return ids if len(ids) == q.limit else None
+            scanned = DENSE_SEARCH_WINDOW
+            if probe(scanned):
+                return found
+            # some density: scan on as far as the density seen so far says is needed, while
+            # that stays within the cap (a sparse needle goes to the index at once)
+            while found:
+                wanted = math.ceil(scanned * limit / len(found) * 1.5)
+                if wanted > cap:
+                    break
+                if probe(wanted - scanned):
+                    return found
+                scanned = wanted
+            if not found and needle.isascii() and len(needle) <= SHORT_CODE:
+                # A short code or number prefix shared by many records is the index's slowest
+                # case (it merges one list per distinct code), so look further before using it.
+                window = min(cap, DENSE_CODE_WINDOW)
+                if window > scanned and probe(window - scanned):
+                    return found
+        return None
 
     def find_ids(self, q: Query) -> list[str]:
         """Record ids matching the query, sorted in SQL (for the lazy table model)."""

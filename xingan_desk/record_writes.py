@@ -1,7 +1,8 @@
 """The rules of writing records, in a writer's transaction: create (with the workflow's
 automatic steps, the handover note and the enterprise registration it implies), edit, void
-and workflow actions, and who may do which. `Desk` opens the transaction and calls these;
-bulk paths (demo, import) call `create_in` for many rows in one transaction."""
+and workflow actions, and who may do which. `Desk` opens the transaction and calls these.
+A create goes through the bulk path's validation and rows (`bulk.create_one`), so a save and
+`Desk.create_many` (demo, import) write the same rows by the same code."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from . import bulk
 from .catalogs import county_name
 from .errors import (
     Conflict,
@@ -21,9 +23,8 @@ from .errors import (
 from .records import links
 from .records.kind import RecordKind
 from .records.kinds import KINDS
-from .records.workflow import EventLike
 from .storage.rows import record_view
-from .storage.schema import DETAIL, Record, RecordEvent
+from .storage.schema import Record, RecordEvent
 from .storage.writer import Writer
 from .timeutil import utcnow
 from .views import Changes, Identity, RecordView, UserView
@@ -44,73 +45,11 @@ def create_in(w: Writer, kind_key: str, raw: Mapping[str, Any], *,
               handover_from: str | None = None, register_enterprise: bool = True,
               ) -> tuple[RecordView, Changes]:
     """Validate and insert a new record (see Desk.create)."""
-    kind = KINDS[kind_key]
     acting_user(w)
-    intake = tuple(f.key for f in kind.intake_fields)
-    # declared defaults fill fields the caller did not mention (not ones it emptied)
-    raw = {**{f.key: f.default for f in kind.intake_fields
-              if f.default is not None and f.key not in raw}, **raw}
-    locked = [k for k in raw if kind.has_field(k) and k not in intake
-              and raw[k] not in (None, "", [])]
-    values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
-                                 (k in intake or not kind.has_field(k))}, keys=intake)
-    for k in locked:
-        errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
-    w.check_refs(kind, values, errors)
-    for key in kind.unique_fields:
-        if values.get(key) and key not in errors:
-            dup = live_duplicate(w, kind, key, values[key])
-            if dup:
-                errors[key] = (f"该{kind.field(key).label}已在{kind.title}中（{dup}），"
-                               "请直接修改原记录")
-    if errors:
-        raise ValidationFailed(errors, label_map(kind))
-    full = {f.key: values.get(f.key) for f in kind.fields}
-    county = kind.county_of(full, w.identity.county_code)
-    rec = w.insert_record(kind, full, county)
-    changes = Changes(frozenset({rec.id}), frozenset({kind.key}))
-    w.audit("create", rec, changes={
-        k: [None, v] for k, v in kind.to_json(full).items() if v not in (None, [], "")
-    })
-    n_out = 1
-    wf = kind.workflow
-    events: list[EventLike] = []
-    if wf is not None:
-        status = wf.initial
-        for action_key in kind.auto_actions(full):
-            action = wf.action(action_key)
-            events.append(w.append_event(kind, rec, status, action, {}, full))
-            status = action.target
-            n_out += 1
-    full = w.refold(kind, rec, full, events)
-    if handover_from:
-        changes |= note_handover(w, handover_from, rec.receipt_no)
-        n_out += 1
-    if register_enterprise and links.registers_enterprise(kind):
-        changes |= register_enterprise_of(w, kind, full, county)
-    w.index(kind, rec, full, new=True)
-    w.session.flush()
-    return record_view(rec, full), changes | Changes(outbox=n_out)
-
-
-def register_enterprise_of(w: Writer, source: RecordKind, values: Mapping[str, Any],
-                           county: str) -> Changes:
-    """A record naming an enterprise not yet in the registry adds it (records/links.py
-    declares which kinds do and from which fields)."""
-    ent_values = links.enterprise_from(source, values, default_county=county)
-    if ent_values is None:
-        return Changes()  # incomplete data: the clerk can add the enterprise by hand
-    kind = KINDS[links.registry_kind()]
-    uscc = links.uscc_of(kind, ent_values)
-    exists = w.session.scalar(select(Record.id).where(Record.kind == kind.key,
-                                                      Record.enterprise_uscc == uscc))
-    if exists:
-        return Changes()
-    full = {f.key: ent_values.get(f.key) for f in kind.fields}
-    rec = w.insert_record(kind, full, kind.county_of(full, county))
-    w.audit("create", rec, detail="由登记自动加入企业库")
-    w.index(kind, rec, full, new=True)
-    return Changes(frozenset({rec.id}), frozenset({kind.key}), 1)
+    after = (lambda receipt_no: note_handover(w, handover_from, receipt_no)) if handover_from \
+        else None
+    return bulk.create_one(w, kind_key, raw, register_enterprise=register_enterprise,
+                           after_record=after)
 
 
 def note_handover(w: Writer, source_id: str, target_no: str) -> Changes:
@@ -127,19 +66,6 @@ def note_handover(w: Writer, source_id: str, target_no: str) -> Changes:
     w.update_values(kind, src, current, {link: new})
     w.audit("handover", src, changes={link: [old, new]})
     return Changes(frozenset({source_id}), frozenset({kind.key}))
-
-
-def live_duplicate(w: Writer, kind: RecordKind, key: str, value: Any) -> str | None:
-    """The receipt number of a live record of `kind` whose unique field `key` already holds
-    `value` (a credit code through the envelope's indexed column)."""
-    if key in links.uscc_fields(kind):
-        cond = Record.enterprise_uscc == value
-        stmt = select(Record.receipt_no)
-    else:
-        table = DETAIL[kind.key]
-        cond = table.c[key] == value
-        stmt = select(Record.receipt_no).join(table, table.c.record_id == Record.id)
-    return w.session.scalar(stmt.where(Record.kind == kind.key, cond, Record.voided.is_(False)))
 
 
 # --- edit, void, act ---------------------------------------------------------------------------

@@ -814,9 +814,17 @@ def _char_problem(s: str, i: int) -> str | None:
     return None
 
 
+# Text made only of these is printable (none is a control, private-use, non-character, bidi
+# control or emoji); checking it is one regex match instead of a test per character
+_PLAIN_TEXT = re.compile("[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u2027\u3000-\u303f"
+                         "\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]*")
+
+
 def check_printable_text(raw: str) -> str | None:
     """Free text: no control characters (newline, CR and tab allowed), no emoji or pictographs."""
     s = _text(raw)
+    if _PLAIN_TEXT.fullmatch(s):
+        return None
     for i, c in enumerate(s):
         if c not in "\n\r\t" and (msg := _char_problem(s, i)):
             return msg

@@ -12,7 +12,7 @@ from ..catalogs import county_name
 from .codes import random_application_no
 from .corpus import corpus
 from .people import random_person, weighted
-from .run import CLERK, Made
+from .run import CLERK, Made, made_created
 
 if TYPE_CHECKING:
     from .run import DemoRun
@@ -23,15 +23,13 @@ __all__ = ["consultation_raw", "make_consultations"]
 def make_consultations(run: DemoRun, n: int) -> None:
     rng = run.rng("consultation")
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], Made]]:
         for _ in range(n):
             raw, tag = consultation_raw(run, rng)
-            yield raw, tag
+            yield raw, Made("", "", tag["day"], tag)
 
-    for view, tag in run.create_chunked("consultation", rows(), "started_at"):
-        run.consultations.append(Made(view.id, view.receipt_no, tag["day"], tag))
     # 转办 cases come back and are closed; some closed ones get their follow-up call
-    for made in run.consultations:
+    def advance(made: Made) -> None:
         if made.extra["handling"] == "referred":
             done = run.later(rng, made.day, 3, 12)
             if done:
@@ -41,6 +39,8 @@ def make_consultations(run: DemoRun, n: int) -> None:
                 and made.extra["followup"] and made.extra["followup"] <= run.today:
             run.act(CLERK, made.id, "follow_up",
                     {"followup_result": rng.choice(corpus().followup_results)})
+
+    run.consultations.extend(run.create_chunked("consultation", rows(), made_created, advance))
 
 
 def consultation_raw(run: DemoRun, rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -51,9 +51,10 @@ def make_enterprises(run: DemoRun, n: int) -> None:
             ent = random_enterprise(rng, taken_codes, taken_names)
             yield enterprise_raw(run, rng, ent), ent
 
-    for view, ent in run.create_chunked("enterprise", rows(), "uscc"):
-        ent.receipt = view.receipt_no
-        run.enterprises.append(ent)
+    def created(ent: Enterprise, _id: str, receipt: str) -> None:
+        ent.receipt = receipt
+
+    run.enterprises.extend(run.create_chunked("enterprise", rows(), created))
 
 
 def _existing_enterprises(run: DemoRun) -> tuple[set[str], set[str]]:

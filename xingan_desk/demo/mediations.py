@@ -12,7 +12,7 @@ from .codes import random_application_no, random_id_number
 from .corpus import corpus
 from .enterprises import Enterprise, stand_in_enterprise
 from .people import random_address, random_person, weighted
-from .run import MEDIATOR, Made
+from .run import MEDIATOR, Made, made_created
 
 if TYPE_CHECKING:
     from .run import DemoRun
@@ -47,14 +47,13 @@ def make_mediations(run: DemoRun, n: int) -> None:
     rng = run.rng("mediation")
     make_roster(run)
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], Made]]:
         for i in range(n):
-            yield mediation_raw(run, rng, i)
+            raw, tag = mediation_raw(run, rng, i)
+            yield raw, Made("", "", tag["day"], tag)
 
-    for view, tag in run.create_chunked("mediation", rows(), "applied_on"):
-        m = Made(view.id, view.receipt_no, tag["day"], tag)
-        run.mediations.append(m)
-        _advance_mediation(run, rng, m)
+    run.mediations.extend(run.create_chunked(
+        "mediation", rows(), made_created, lambda m: _advance_mediation(run, rng, m)))
 
 
 def _org_party(rng: random.Random, ent: Enterprise | None = None) -> dict[str, Any]:

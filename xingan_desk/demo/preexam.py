@@ -14,7 +14,7 @@ from .codes import random_application_no, random_grant_pub_no
 from .corpus import corpus
 from .enterprises import Enterprise, stand_in_enterprise
 from .people import random_person, weighted
-from .run import CLERK, Made
+from .run import CLERK, Made, made_created
 
 if TYPE_CHECKING:
     from .run import DemoRun
@@ -29,16 +29,14 @@ def make_filings(run: DemoRun, n: int) -> None:
     by_uscc = {m.extra["uscc"]: m for m in run.consultations
                if m.extra["uscc"] and "preexam" in m.extra["topics"]}
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], Made]]:
         for i in range(n):
             ent = pool[i % len(pool)] if pool else None
-            yield filing_raw(run, rng, i, ent, by_uscc)
+            raw, tag = filing_raw(run, rng, i, ent, by_uscc)
+            yield raw, Made("", "", tag["day"], tag)
 
-    made = run.create_chunked("preexam_filing", rows(), "guided_on")
-    for view, tag in made:
-        m = Made(view.id, view.receipt_no, tag["day"], tag)
-        run.filings.append(m)
-        _advance_filing(run, rng, m)
+    run.filings.extend(run.create_chunked(
+        "preexam_filing", rows(), made_created, lambda m: _advance_filing(run, rng, m)))
 
 
 def filing_raw(run: DemoRun, rng: random.Random, index: int, ent: Enterprise | None,
@@ -163,14 +161,13 @@ def make_cases(run: DemoRun, n: int) -> None:
     approved = [m for m in run.filings if m.extra.get("approved_on")]
     pool = approved or run.filings
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], Made]]:
         for i in range(n):
-            yield case_raw(run, rng, i, rng.choice(pool))
+            raw, tag = case_raw(run, rng, i, rng.choice(pool))
+            yield raw, Made("", "", tag["day"], tag)
 
-    for view, tag in run.create_chunked("preexam_case", rows(), "title"):
-        m = Made(view.id, view.receipt_no, tag["day"], tag)
-        run.cases.append(m)
-        _advance_case(run, rng, m)
+    run.cases.extend(run.create_chunked(
+        "preexam_case", rows(), made_created, lambda m: _advance_case(run, rng, m)))
 
 
 def case_raw(run: DemoRun, rng: random.Random, index: int,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .corpus import corpus
 from .people import random_person, weighted
-from .run import CLERK, MEDIATOR, SUPERVISOR, Made
+from .run import CLERK, MEDIATOR, SUPERVISOR, Made, made_created
 
 if TYPE_CHECKING:
     from .run import DemoRun
@@ -26,7 +26,7 @@ def make_ratings(run: DemoRun, n: int) -> None:
     weights = {"consultation": 60, "preexam_filing": 15, "preexam_case": 10, "mediation": 15}
     ents = [e for e in run.enterprises if e.receipt]
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], Made]]:
         for i in range(n):
             if sources:
                 kind, pool = weighted(rng, [((k, p), weights[k]) for k, p in sources])
@@ -36,15 +36,17 @@ def make_ratings(run: DemoRun, n: int) -> None:
                 receipt, day = target.receipt, target.day
             else:
                 kind, receipt, day = "enterprise", rng.choice(ents).receipt, run.today
-            yield _rating_raw(run, rng, i, kind, receipt, day)
+            raw, tag = _rating_raw(run, rng, i, kind, receipt, day)
+            yield raw, Made("", "", tag["day"], tag)
 
-    bad = 0
-    for view, tag in run.create_chunked("rating", rows(), "service_no"):
-        m = Made(view.id, view.receipt_no, tag["day"], tag)
-        run.ratings.append(m)
-        if tag["bad"]:
-            _handle_bad_rating(run, rng, m, bad)
-            bad += 1
+    bad = [0]
+
+    def advance(m: Made) -> None:
+        if m.extra["bad"]:
+            _handle_bad_rating(run, rng, m, bad[0])
+            bad[0] += 1
+
+    run.ratings.extend(run.create_chunked("rating", rows(), made_created, advance))
 
 
 def _rating_raw(run: DemoRun, rng: random.Random, index: int, kind: str, receipt: str,

@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..records.kinds import KINDS
+from ..bulk import BulkAction, BulkRow
 from ..timeutil import CST, today_cst, utcnow
-from ..views import Query, RecordView
 from ..workdays import Calendar
 
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from .enterprises import Enterprise
 
 __all__ = ["CHUNK", "CLERK", "DEMO_PASSWORD", "DEMO_USERS", "KIND_ORDER", "MEDIATOR",
-           "SUPERVISOR", "DemoRun", "Made", "Progress"]
+           "SUPERVISOR", "DemoRun", "Made", "Progress", "made_created"]
 
 DEMO_PASSWORD = "Demo2026pass"
 CLERK = ("lina", "李娜", "clerk")
@@ -69,6 +68,7 @@ class DemoRun:
         self.pledges: list[Made] = []
         self.patent_numbers: list[tuple[str, int]] = []  # (application number, filing year)
         self.counts = dict.fromkeys(KIND_ORDER, 0)
+        self._planned: list[BulkAction] | None = None
 
     def rng(self, part: str) -> random.Random:
         return random.Random(f"xingan-demo:{self.seed}:{part}")
@@ -126,36 +126,42 @@ class DemoRun:
 
     # --- bulk creation ----------------------------------------------------------------------------
     def create_chunked(
-        self, kind: str, rows: Iterator[tuple[dict[str, Any], Tag]], check_key: str
-    ) -> list[tuple[RecordView, Tag]]:
-        """create_many in chunks of CHUNK rows; returns (view, tag) per row in input order.
-
-        create_many returns only a count, so the new records are found again as the clerk's
-        most recent records of the kind (this run is the only writer) and matched row by row on
-        `check_key`."""
+        self, kind: str, rows: Iterator[tuple[dict[str, Any], Tag]],
+        created: Callable[[Tag, str, str], None],
+        advance: Callable[[Tag], None] | None = None,
+    ) -> list[Tag]:
+        """Create the rows through the bulk path (`Desk.create_many`, CHUNK rows per call);
+        `advance(tag)` plans each row's workflow steps before it is written (its `act` calls
+        become the row's `BulkAction`s, taken by the named accounts), `created(tag, id,
+        receipt)` is told each new record. Returns the tags in input order."""
         self.as_user(CLERK)
-        out: list[tuple[RecordView, Tag]] = []
-        field_ = KINDS[kind].field(check_key)
+        out: list[Tag] = []
         while True:
             chunk = list(itertools.islice(rows, CHUNK))
             if not chunk:
                 return out
-            n = self.desk.create_many(kind, [raw for raw, _ in chunk])
-            ids = self.desk.find_ids(Query(kind=kind, created_by=CLERK[0], include_voided=True,
-                                           order_by="created_at", descending=True, limit=n))
-            ids.reverse()
-            views = self.desk.rows_for_ids(ids)
-            for rec_id, (raw, tag) in zip(ids, chunk, strict=True):
-                view = views[rec_id]
-                expected = field_.display(field_.clean(raw.get(check_key)))
-                if view.display(check_key) != expected:
-                    raise RuntimeError(f"demo: created {kind} records could not be matched")
-                out.append((view, tag))
-            self.counts[kind] += n
-            self._tick(n)
+            bulk_rows = []
+            for raw, tag in chunk:
+                self._planned = []
+                if advance is not None:
+                    advance(tag)
+                bulk_rows.append(BulkRow(raw, actions=tuple(self._planned)))
+            self._planned = None
+            result = self.desk.create_many(kind, bulk_rows, batch_rows=CHUNK)
+            for (_, rec_id, receipt), (_, tag) in zip(result.created, chunk, strict=True):
+                created(tag, rec_id, receipt)
+                out.append(tag)
+            self.counts[kind] += result.count
+            self._tick(result.count)
 
     def act(self, who: tuple[str, str, str], record_id: str, action: str,
-            raw: dict[str, Any] | None = None) -> RecordView:
-        self.as_user(who)
-        view, _ = self.desk.act(record_id, action, raw)
-        return view
+            raw: dict[str, Any] | None = None) -> None:
+        """A workflow step of the row being planned (see `create_chunked`), taken by `who`."""
+        if self._planned is None:
+            raise RuntimeError("demo: actions are planned inside create_chunked")
+        self._planned.append(BulkAction(action, dict(raw or {}), actor=who[0]))
+
+
+def made_created(m: Made, rec_id: str, receipt: str) -> None:
+    """`create_chunked`'s `created` for Made tags."""
+    m.id, m.receipt = rec_id, receipt

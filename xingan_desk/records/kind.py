@@ -13,6 +13,8 @@ from .workflow import Workflow
 STREAM_COUNTY = "county"  # records travel in `county:<code>` of their county
 STREAM_GLOBAL = "global"  # League-wide reference data, read by every window
 STREAMS = (STREAM_COUNTY, STREAM_GLOBAL)
+MEMO_MAX = 200_000  # outcomes a `clean(memo=)` dict keeps at most
+CleanMemo = dict[tuple[str, type, Any], tuple[bool, Any]]
 
 
 @dataclass(frozen=True)
@@ -133,19 +135,38 @@ class RecordKind:
         *,
         keys: tuple[str, ...] | None = None,
         existing: Mapping[str, Any] | None = None,
+        memo: CleanMemo | None = None,
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Validate what was typed. Pure: used by the form, imports and the sync receiver.
 
         `keys` limits the fields checked (an action's fields, or an update's changed fields);
         `existing` supplies the other values for cross-field checks on updates.
+        `memo` (bulk work: one dict for many rows) keeps each field's outcome for a repeated
+        plain value (text, number, date), so a value a ledger repeats is checked once.
         Returns (values, errors); errors maps field keys to Chinese messages, in form order.
         """
         selected = self.fields if keys is None else tuple(self.field(k) for k in keys)
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for f in selected:
+            value = raw.get(f.key)
+            if memo is not None and isinstance(value, str | int | float | dt.date):
+                mkey = (f.key, type(value), value)
+                hit = memo.get(mkey)
+                if hit is None:
+                    try:
+                        hit = (True, f.clean(value))
+                    except FieldError as exc:
+                        hit = (False, str(exc))
+                    if not isinstance(hit[1], list | dict) and len(memo) < MEMO_MAX:
+                        memo[mkey] = hit
+                if hit[0]:
+                    values[f.key] = hit[1]
+                else:
+                    errors[f.key] = hit[1]
+                continue
             try:
-                values[f.key] = f.clean(raw.get(f.key))
+                values[f.key] = f.clean(value)
             except FieldError as exc:
                 errors[f.key] = str(exc)
         unknown = set(raw) - set(self._index)

@@ -82,8 +82,10 @@ def make_engine(path: Path, key: bytes | None = None) -> Engine:
     create_private(path)
     secure_store(path, path.parent / "backups")
     # hide_parameters: an error never carries the row's values (names, phones) into a message
+    # pool_use_lifo: the connection used last (its page cache warm, SQLCipher's pages
+    # decrypted) serves the next read, instead of the pool's coldest one
     engine = create_engine(f"sqlite:///{path}", future=True, json_serializer=_json_dumps,
-                           module=_dbapi(), hide_parameters=True)
+                           module=_dbapi(), hide_parameters=True, pool_use_lifo=True)
     pragma = key_pragma(key) if key is not None else None
 
     @event.listens_for(engine, "connect")

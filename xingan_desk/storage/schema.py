@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS
-from .types import UTCDateTime
+from .types import FieldStamps, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -94,7 +94,7 @@ class Record(Base):
     updated_at: Mapped[dt.datetime]
     updated_by: Mapped[str] = mapped_column(String(50))
     hlc: Mapped[str] = mapped_column(String(48))
-    field_hlc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    field_hlc: Mapped[dict[str, Any]] = mapped_column(FieldStamps, default=dict)
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
     void_reason: Mapped[str | None] = mapped_column(String(300))
@@ -344,6 +344,17 @@ attachment_cursor = Table(
     Column("seq", Integer, nullable=False, default=0),
 )
 
+
+# Where an imported record came from: one row per (kind, source key) — the ledger's own number
+# or a row hash — written in the same transaction as the record, so a re-import (or the same
+# command run again after a kill) skips what is already in. Local only, never synced.
+record_source = Table(
+    "record_source", Base.metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("source_key", String(200), primary_key=True),
+    Column("record_id", String(36), nullable=False),
+    Column("imported_at", UTCDateTime(), nullable=False),
+)
 
 def _detail_table(kind: RecordKind) -> Table:
     return Table(

@@ -179,21 +179,29 @@ class Writer:
         return full
 
     def check_refs(self, kind: RecordKind, values: Mapping[str, Any],
-                   errors: dict[str, str]) -> None:
-        """Reference fields must name an existing, unvoided record of the declared kinds."""
+                   errors: dict[str, str], *,
+                   known: Mapping[str, tuple[str, bool]] | None = None) -> None:
+        """Reference fields must name an existing, unvoided record of the declared kinds.
+        `known` (receipt number → (kind, voided), looked up in advance by a bulk write)
+        replaces the lookup per field."""
         for f in kind.fields:
             if not isinstance(f, RefField) or f.stage == "system" or not values.get(f.key):
                 continue
             if f.key in errors:
                 continue
             no = normalize_receipt_no(values[f.key])
-            target = self.session.scalar(select(Record).where(Record.receipt_no == no))
+            if known is not None:
+                target = known.get(no)
+            else:
+                row = self.session.execute(select(Record.kind, Record.voided)
+                                           .where(Record.receipt_no == no)).first()
+                target = (row[0], bool(row[1])) if row is not None else None
             if target is None:
                 errors[f.key] = f"找不到编号为“{no}”的登记，请核对"
-            elif f.target_kinds and target.kind not in f.target_kinds:
+            elif f.target_kinds and target[0] not in f.target_kinds:
                 want = "、".join(KINDS[k].title for k in f.target_kinds)
-                errors[f.key] = f"“{no}”是{KINDS[target.kind].title}，这里需要{want}的编号"
-            elif target.voided:
+                errors[f.key] = f"“{no}”是{KINDS[target[0]].title}，这里需要{want}的编号"
+            elif target[1]:
                 errors[f.key] = f"“{no}”已作废"
 
     # --- search index ----------------------------------------------------------------------

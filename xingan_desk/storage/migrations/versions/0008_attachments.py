@@ -14,7 +14,7 @@ import xingan_desk.storage.types  # noqa: F401  (custom column types)
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
