@@ -17,7 +17,7 @@ from ..records.ledger_kinds import high_value_categories
 from .codes import random_application_no, random_uscc
 from .corpus import corpus
 from .people import random_landline, random_person
-from .run import CLERK, SUPERVISOR, Made
+from .run import CLERK, SUPERVISOR, Made, made_created
 
 if TYPE_CHECKING:
     from .enterprises import Enterprise
@@ -34,6 +34,10 @@ SEI_BY_INDUSTRY = {"bio": "bio", "biopharma": "bio", "new_materials": "materials
                    "new_energy": "energy", "energy_saving": "green",
                    "agri_machinery": "equipment"}
 PORTFOLIOS = ("兴安盟生物发酵高价值专利组合", "兴安盟新能源装备高价值专利组合")
+
+
+def _ignore(_tag: object, _rec_id: str, _receipt: str) -> None:
+    """`create_chunked`'s `created` where later stages need nothing of the new records."""
 
 
 def _ents(run: DemoRun) -> list[Enterprise]:
@@ -69,7 +73,7 @@ def make_pledges(run: DemoRun, n: int) -> None:
     numbers = _patent_numbers(run, max(n, 1) * 2)
     run.patent_numbers = numbers
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], Made]]:
         for i in range(n):
             ent = ents[i % len(ents)] if ents else None
             day = run.past_day(rng, min_days=20, max_days=700)
@@ -87,13 +91,12 @@ def make_pledges(run: DemoRun, n: int) -> None:
                 "preferred_bank": rng.choice(BANKS),
                 "purpose": rng.choice(("购置生产设备", "补充流动资金", "研发投入", "扩大产能")),
             }
-            yield raw, {"day": day, "wanted": wanted, "patent": offered,
-                        "bank": raw["preferred_bank"]}
+            yield raw, Made("", "", day, {"wanted": wanted, "patent": offered,
+                                          "bank": raw["preferred_bank"], "index": i})
 
-    for view, tag in run.create_chunked("pledge", rows(), "enterprise_name"):
-        m = Made(view.id, view.receipt_no, tag["day"], tag)
-        run.pledges.append(m)
-        _advance_pledge(run, rng, m, len(run.pledges) - 1)
+    run.pledges.extend(run.create_chunked(
+        "pledge", rows(), made_created,
+        advance=lambda m: _advance_pledge(run, rng, m, m.extra["index"])))
 
 
 def _advance_pledge(run: DemoRun, rng: random.Random, m: Made, index: int) -> None:
@@ -140,7 +143,7 @@ def make_patents(run: DemoRun, n: int) -> None:
     titles = [t for (fld, ptype), rows in sorted(c.cases.items()) if ptype == "invention"
               for t in rows]
 
-    def rows() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    def rows() -> Iterator[tuple[dict[str, Any], tuple[int, dict[str, Any]]]]:
         for i in range(n):
             number, year = numbers[i % len(numbers)]
             if i >= len(numbers):  # more patents than numbers drawn: a fresh one
@@ -180,14 +183,16 @@ def make_patents(run: DemoRun, n: int) -> None:
                                    "registered_on": p.extra["registered_on"]}]
             if i % 4 == 0 and raw.get("sei_field"):
                 raw["portfolio"] = PORTFOLIOS[i % 8 // 4]
-            yield {k: v for k, v in raw.items() if v is not None}, raw
+            yield {k: v for k, v in raw.items() if v is not None}, (i, raw)
 
-    made = run.create_chunked("patent", rows(), "patent_no")
-    for i, (view, raw) in enumerate(made):
+    def confirm(tag: tuple[int, dict[str, Any]]) -> None:
+        i, raw = tag
         if i % 3 != 0 and raw.get("granted_on"):  # two in three confirmed by the supervisor
             cats = high_value_categories(raw, run.today)
-            run.act(SUPERVISOR, view.id, "confirm", {"hv_confirmed": cats,
-                                                     "hv_confirmed_on": run.today})
+            run.act(SUPERVISOR, "", "confirm", {"hv_confirmed": cats,
+                                                "hv_confirmed_on": run.today})
+
+    run.create_chunked("patent", rows(), _ignore, advance=confirm)
 
 
 def make_insurance(run: DemoRun, n: int) -> None:
@@ -218,7 +223,7 @@ def make_insurance(run: DemoRun, n: int) -> None:
                                   "paid_wan": Decimal("6.5"), "result": "已赔付维权律师费"}]
             yield raw, None
 
-    run.create_chunked("insurance", rows(), "policy_no")
+    run.create_chunked("insurance", rows(), _ignore)
 
 
 def make_navigation(run: DemoRun, n: int) -> None:
@@ -251,7 +256,7 @@ def make_navigation(run: DemoRun, n: int) -> None:
             }
             yield raw, None
 
-    run.create_chunked("navigation", rows(), "name")
+    run.create_chunked("navigation", rows(), _ignore)
 
 
 def _county(run: DemoRun, i: int) -> str:
@@ -285,4 +290,4 @@ def make_agencies(run: DemoRun, n: int) -> None:
             }
             yield {k: v for k, v in raw.items() if v is not None}, None
 
-    run.create_chunked("agency", rows(), "name")
+    run.create_chunked("agency", rows(), _ignore)

@@ -39,8 +39,8 @@ def make_roster(run: DemoRun) -> None:
     if run.desk.counts_by_kind().get("mediator"):
         return
     run.counts.setdefault("mediator", 0)
-    rows = iter([(dict(r), {"day": None}) for r in ROSTER])
-    run.create_chunked("mediator", rows, "name")
+    rows = iter([(dict(r), None) for r in ROSTER])
+    run.create_chunked("mediator", rows, lambda _tag, _id, _receipt: None)
 
 
 def make_mediations(run: DemoRun, n: int) -> None:
