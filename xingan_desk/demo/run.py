@@ -29,7 +29,7 @@ DEMO_USERS = (CLERK, MEDIATOR, SUPERVISOR)
 
 # creation order (later kinds refer to earlier ones)
 KIND_ORDER = ("enterprise", "consultation", "preexam_filing", "preexam_case", "mediation", "rating")
-CHUNK = 500  # rows per create_many call (= one transaction in Desk)
+CHUNK = 2000  # rows per create_many call (= one transaction in Desk; each ends with PRAGMA optimize)
 
 Progress = Callable[[int, int], None]  # (records created, records planned)
 Tag = TypeVar("Tag")
