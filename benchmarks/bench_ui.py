@@ -46,7 +46,9 @@ for text in ("王", "王芳", "9315", "科技有限公司", ""):
     runs = []
     for _ in range(5):
         t = time.perf_counter()
-        ids = desk.find_ids(dataclasses.replace(win.records.base_query(), text=text))
+        # as the list asks: the search box caps a search at the UI's 500 rows
+        ids = desk.find_ids(dataclasses.replace(win.records.base_query(), text=text,
+                                                limit=500 if text else None))
         runs.append((time.perf_counter() - t) * 1000)
     searches[text] = statistics.median(runs)
 from ui.areas import AREAS

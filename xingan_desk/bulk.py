@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -33,7 +33,7 @@ from .records.kind import CleanMemo, RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import search
-from .storage.rows import PendingRecord, new_id, record_view, to_db, user_view
+from .storage.rows import PendingRecord, insert_rows, new_id, record_view, to_db, user_view
 from .storage.schema import (
     DETAIL,
     Installation,
@@ -524,20 +524,6 @@ class _Rows:
             insert_rows(conn, record_source, self.sources)
         self.records, self.details, self.events, self.outbox = [], {}, [], []
         self.audit, self.tokens, self.sources = [], [], []
-
-
-def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """One DB-API executemany of `rows` (dicts with the same keys) into `table`: each value
-    goes through its column type's bind processor (JSON, UTC times, dates, booleans) as
-    SQLAlchemy would convert it, without its per-row statement machinery."""
-    names = list(rows[0])
-    dialect = conn.dialect
-    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    pairs = list(zip(names, procs, strict=True))
-    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
-    cols = ", ".join(f'"{n}"' for n in names)
-    marks = ", ".join("?" for _ in names)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)
 
 
 def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],

@@ -37,6 +37,7 @@ DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is
 DENSE_SEARCH_MAX_WINDOW = 60_000  # … or more when the needle looks common (~30 ms of scanning)
 DENSE_CODE_WINDOW = 20_000  # … for a short code prefix not among the newest
 SHORT_CODE = 6  # longer codes and numbers are few distinct index terms: the index is quick
+HIT_ROWS = 4  # an index hit to sort costs about as much as this many rows scanned in order
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
     "updated_at": Record.updated_at,
@@ -179,10 +180,14 @@ class RecordQuery:
             if probe(scanned):
                 return found
             # some density: scan on as far as the density seen so far says is needed, while
-            # that stays within the cap (a sparse needle goes to the index at once)
-            while found:
+            # that stays within the cap and costs less than sorting the index's hits would (a
+            # hit costs about what HIT_ROWS scanned rows cost: a row read out of order); a
+            # sparse needle goes to the index at once
+            for _stage in range(2):
+                if not found:
+                    break
                 wanted = math.ceil(scanned * limit / len(found) * 1.5)
-                if wanted > cap:
+                if wanted > cap or wanted > HIT_ROWS * len(found) / scanned * size:
                     break
                 if probe(wanted - scanned):
                     return found

@@ -74,7 +74,7 @@ def generate(
 
     Needs the admin account when the demo accounts do not exist yet. The account that was in
     use before is restored afterwards. `progress(done, total)` is called after each chunk of
-    records (at most 500 rows apart)."""
+    records (at most 2,000 rows apart)."""
     counts = plan(records)
     try:
         previous: str | None = desk.user.username

@@ -22,9 +22,14 @@ OPTIMIZE = "PRAGMA optimize=0x10002"
 
 
 def has_statistics(conn: Connection) -> bool:
-    """True when ANALYZE has run on this store at least once."""
+    """True when ANALYZE has run on this store and left statistics for `record` (the
+    table whose plans matter most; `PRAGMA optimize` judges by what a connection loaded
+    when it opened, so a long-lived connection would not notice them gone)."""
+    if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                            "name='sqlite_stat1'").first() is None:
+        return False
     return conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='sqlite_stat1'").first() is not None
+        "SELECT 1 FROM sqlite_stat1 WHERE tbl = 'record' LIMIT 1").first() is not None
 
 
 def refresh_in(conn: Connection) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import uuid6
+from sqlalchemy import Connection, Table, insert
 
 from ..records.fields import GroupField
 from ..records.kind import RecordKind
@@ -122,3 +123,30 @@ def jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One DB-API executemany of `rows` (dicts with the same keys) into `table`: each value
+    goes through its column type's bind processor (JSON, UTC times, dates, booleans) as
+    SQLAlchemy would convert it, without its per-row statement machinery."""
+    names = list(rows[0])
+    defaults: dict[str, Any] = {}  # columns the rows leave out that have a default
+    for col in table.columns:
+        if col.name not in rows[0] and col.default is not None:
+            if not col.default.is_scalar:
+                names = []  # a computed default: SQLAlchemy's insert computes it
+                break
+            defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
+    if not names or any(len(r) != len(names) or any(n not in r for n in names) for r in rows):
+        conn.execute(insert(table), rows)  # rows of different shapes: SQLAlchemy's defaults
+        return
+    if defaults:
+        rows = [{**defaults, **r} for r in rows]
+        names = list(rows[0])
+    dialect = conn.dialect
+    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    pairs = list(zip(names, procs, strict=True))
+    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
+    cols = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" for _ in names)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)

@@ -22,7 +22,7 @@ from ..records.kinds import KINDS
 from ..records.links import uscc_of
 from ..records.workflow import EventLike
 from ..storage import search
-from ..storage.rows import Envelope, PendingRecord, from_db, new_id, to_db
+from ..storage.rows import Envelope, PendingRecord, from_db, insert_rows, new_id, to_db
 from ..storage.schema import (
     DETAIL,
     Installation,
@@ -410,12 +410,13 @@ class PageApplier:
             details.setdefault(kind.key, []).append({"record_id": rec.id,
                                                      **to_db(kind, values)})
             tokens.append({"pk": pk, "t": search.tokens_for(rec.search_text)})
+        conn = s.connection()  # one DB-API executemany per table (storage.rows.insert_rows)
         if rec_rows:
-            s.execute(insert(record_table), rec_rows)
+            insert_rows(conn, record_table, rec_rows)
         for kind_key, rows in details.items():
-            s.execute(insert(DETAIL[kind_key]), rows)
+            insert_rows(conn, DETAIL[kind_key], rows)
         if page.event_rows:
-            s.execute(insert(event_table), page.event_rows)
+            insert_rows(conn, event_table, page.event_rows)
         if tokens:
             s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"), tokens)
         for rec in new:
