@@ -23,6 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Generic, Self, TypeVar
 
+import shiboken6
 from PySide6.QtWidgets import QWidget
 
 from xingan_desk.views import Changes
@@ -107,6 +108,10 @@ class _Op(Generic[T]):
         token = self._latest.next() if self._latest is not None else 0
 
         def current() -> bool:
+            # a result for a form or dialog the clerk has already closed (and Qt deleted) is
+            # dropped: there is nothing left to show it in
+            if not shiboken6.isValid(self._parent):
+                return False
             return self._latest is None or self._latest.is_current(token)
 
         def done(result: T) -> None:
