@@ -19,12 +19,14 @@ ADMIN = {"XINGAN_DESK_PASSWORD": ADMIN_PASSWORD}
 RAW = ("sqlalche.me", "DatabaseError", "Traceback", "[SQL", "parameters")
 
 
-def damage(path: Path) -> None:
-    """Overwrite 32 KB in the middle of the file with garbage (a real damaged SQLite file)."""
+def damage(path: Path, length: int = 32768) -> None:
+    """Overwrite `length` bytes in the middle of the file with garbage (a real damaged SQLite
+    file)."""
     size = path.stat().st_size
+    length = min(length, size // 2)
     with path.open("r+b") as f:
-        f.seek(size // 2 - 16384)
-        f.write(bytes((i * 37 + 11) % 256 for i in range(32768)))
+        f.seek(size // 2 - length // 2)
+        f.write(bytes((i * 37 + 11) % 256 for i in range(length)))
 
 
 @pytest.fixture
