@@ -72,6 +72,9 @@ BEGIN
     -- nobody waits more than 2 s for a lock here; a window session left idle inside a
     -- transaction (or running one statement for minutes) is ended, so its locks go
     PERFORM set_config('lock_timeout', '2s', true);
+    -- sync._class caches the character classes in transaction-local settings: start from
+    -- none, so nothing a window SET in its own session stands in for them
+    PERFORM set_config('xingan_sync.class_' || key, '', true) FROM sync.config;
     PERFORM sync._end_stalled();
     SELECT * INTO c FROM sync.client WHERE db_role = session_user FOR UPDATE;
     IF NOT FOUND OR c.revoked_at IS NOT NULL THEN

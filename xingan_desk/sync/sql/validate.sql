@@ -4,15 +4,21 @@
 -- xingan_desk/validation.py; tests/sync/test_central_validation.py runs shared vectors
 -- through both. A refusal names the field (its Chinese label and key) and the reason.
 
--- validation.to_halfwidth: full-width ASCII forms, the ideographic space and full stops
+-- validation.to_halfwidth: full-width ASCII forms, the ideographic space and full stops.
+-- The two translate() strings are computed once here and written into the function as
+-- literals (built per call they cost ~0.15 ms each: a third of a push's validation time).
+DO $do$
+BEGIN
+    EXECUTE format($sql$
 CREATE OR REPLACE FUNCTION sync._hw(raw text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
-    SELECT translate(coalesce(raw, ''),
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $b$
+    SELECT translate(coalesce(raw, ''), %L, %L)
+$b$$sql$,
         (SELECT string_agg(chr(c), '' ORDER BY c) FROM generate_series(65281, 65374) c)
             || chr(12288) || chr(12290) || chr(65377),
         (SELECT string_agg(chr(c - 65248), '' ORDER BY c) FROM generate_series(65281, 65374) c)
-            || ' ..')
-$f$;
+            || ' ..');
+END $do$;
 
 -- Python's str.isspace() characters
 CREATE OR REPLACE FUNCTION sync._ws() RETURNS text
@@ -35,10 +41,20 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
         'abcdefghijklmnopqrstuvwxyz', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ')
 $f$;
 
+-- A character class from sync.config (written by central.load_kinds), read once per
+-- transaction: kept in a transaction-local setting (detoasting the large classes for every
+-- checked value cost ~10 us a call, 47,500 calls in a push of 5,000 changes)
 CREATE OR REPLACE FUNCTION sync._class(name text) RETURNS text
-LANGUAGE sql STABLE AS $f$
-    SELECT value->>0 FROM sync.config WHERE key = name
-$f$;
+LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    v text := current_setting('xingan_sync.class_' || name, true);
+BEGIN
+    IF v IS NULL OR v = '' THEN
+        SELECT value->>0 INTO v FROM sync.config WHERE key = name;
+        PERFORM set_config('xingan_sync.class_' || name, coalesce(v, ''), true);
+    END IF;
+    RETURN v;
+END $f$;
 
 -- validation.check_printable_text (the set of refused characters comes from Python itself)
 CREATE OR REPLACE FUNCTION sync._chk_check_printable_text(raw text) RETURNS text
