@@ -529,12 +529,15 @@ DECLARE
     reason text;
     chk text;
     pair jsonb;
+    -- the kind's field declarations, decompressed once (sync.workflow stores them
+    -- compressed: read through kd.fields, every lookup unpacked all of them again)
+    fields jsonb := kd.fields || '{}'::jsonb;
 BEGIN
     IF jsonb_typeof(vals) IS DISTINCT FROM 'object' THEN
         PERFORM sync._reject('BAD_PAYLOAD', '变更中的字段值格式不对');
     END IF;
     FOR k, v IN SELECT key, value FROM jsonb_each(vals) LOOP
-        spec := kd.fields->k;
+        spec := fields->k;
         IF spec IS NULL THEN
             PERFORM sync._reject('UNKNOWN_FIELD', format(
                 '字段“%s”不是该类记录的字段（可能来自不同版本的程序），中心数据库拒收', left(k, 60)));
@@ -548,6 +551,11 @@ BEGIN
                 CASE mode WHEN 'event' THEN '该办理操作' WHEN 'update' THEN '修改（只能通过办理操作）'
                           ELSE '登记（只能通过办理操作）' END));
         END IF;
+        -- an empty value of an optional field: nothing to check (sync._field_problem's first
+        -- test, without the call: most of a form's fields are sent empty)
+        CONTINUE WHEN v IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)
+            AND NOT coalesce((spec->>'required')::boolean, false)
+            AND coalesce((spec->>'min_rows')::integer, 0) <= 0;
         reason := sync._field_problem(spec, v);
         IF reason IS NOT NULL THEN
             PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：%s', spec->>'label', k,
@@ -558,7 +566,7 @@ BEGIN
         IF coalesce(vals->k, existing->k, 'null'::jsonb)
            IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb) THEN
             PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：不能为空',
-                                                        kd.fields->k->>'label', k));
+                                                        fields->k->>'label', k));
         END IF;
     END LOOP;
     -- the kind's cross-field rules (RecordKind.checks) on the record as the window saw it:
@@ -569,10 +577,10 @@ BEGIN
         FOR pair IN SELECT jsonb_array_elements(sync._kind_check(chk,
                 CASE mode WHEN 'create' THEN vals ELSE coalesce(existing, '{}') || vals END)) LOOP
             k := pair->>0;
-            IF k = '' OR (mode = 'create' AND kd.fields->k->>'stage' = 'intake')
+            IF k = '' OR (mode = 'create' AND fields->k->>'stage' = 'intake')
                OR (mode = 'update' AND vals ? k) OR (mode = 'event' AND k = ANY (allowed)) THEN
                 PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：%s',
-                    coalesce(kd.fields->k->>'label', '记录'), k, pair->>1));
+                    coalesce(fields->k->>'label', '记录'), k, pair->>1));
             END IF;
         END LOOP;
     END LOOP;
