@@ -286,6 +286,28 @@ def test_valid_forged_create_passes(central_url) -> None:
     assert [r["status"] for r in res.values()] == ["accepted", "accepted"]
 
 
+def test_a_window_cannot_stand_in_for_centrals_character_classes(central_url) -> None:
+    """Central keeps its character classes in transaction-local settings while it validates a
+    push (read once per push); a window that sets those settings in its own session first
+    still has a control character, a bidi override and a name of digits refused."""
+    w = add_window(central_url, "152201", "04")
+    code = w.window_code
+    with psycopg.connect(w.url, autocommit=True) as conn:
+        for name in ("unprintable_class", "name_class", "name_letters", "name_dots"):
+            conn.execute(f"SET xingan_sync.class_{name} = 'Q'")
+        out = conn.execute("SELECT sync.push(%s)", (Jsonb(_req(code, [
+            _create(code, 1, "consultation", {**_consult(), "question": "如何\x07申请专利？"}),
+            _create(code, 2, "enterprise", _company(name="乌兰浩特\u202e公司")),
+            _create(code, 3, "consultation", {**_consult(), "visitor_name": "123"}),
+            _create(code, 4, "consultation", _consult()),
+        ])),)).fetchone()
+    assert out is not None
+    res = {r["local_seq"]: r for r in out[0]["results"]}
+    assert [res[i]["status"] for i in (1, 2, 3, 4)] == ["rejected"] * 3 + ["accepted"], res
+    assert "咨询内容摘要" in res[1]["reason"] and "企业名称" in res[2]["reason"]
+    assert "姓名" in res[3]["reason"] or "visitor_name" in res[3]["reason"], res[3]
+
+
 def test_status_event_cannot_rewrite_the_form(make_window, central_url) -> None:
     honest = make_window("152223", "02")
     rec, _ = honest.desk.create("consultation", GOOD_CONSULTATION, register_enterprise=False)

@@ -68,10 +68,15 @@ DECLARE
     hi integer;
     max_seq bigint;
     seq bigint;
+    known jsonb;
+    seq_before bigint;
 BEGIN
     -- nobody waits more than 2 s for a lock here; a window session left idle inside a
     -- transaction (or running one statement for minutes) is ended, so its locks go
     PERFORM set_config('lock_timeout', '2s', true);
+    -- sync._class caches the character classes in transaction-local settings: start from
+    -- none, so nothing a window SET in its own session stands in for them
+    PERFORM set_config('xingan_sync.class_' || key, '', true) FROM sync.config;
     PERFORM sync._end_stalled();
     SELECT * INTO c FROM sync.client WHERE db_role = session_user FOR UPDATE;
     IF NOT FOUND OR c.revoked_at IS NOT NULL THEN
@@ -137,13 +142,26 @@ BEGIN
                 s::bigint - (extract(epoch FROM now()) * 1000)::bigint));
     END IF;
 
+    -- the batch's local_seqs central has already applied, in one lookup (a re-sent batch
+    -- after a lost reply); the loop looks a row up only if it is one of them, or if it repeats
+    -- the local_seq just before it (applied a moment ago in this same loop)
+    SELECT coalesce(jsonb_object_agg(am.local_seq::text, true), '{}') INTO known
+    FROM sync.applied_mutation am
+    WHERE am.client_id = c.client_id AND am.local_seq IN (
+        SELECT (x->>'local_seq')::bigint FROM jsonb_array_elements(req->'mutations') x);
+
     max_seq := c.last_local_seq;
     FOR m IN SELECT x FROM jsonb_array_elements(req->'mutations') x
              ORDER BY (x->>'local_seq')::bigint LOOP
         seq := (m->>'local_seq')::bigint;
-        SELECT * INTO prev FROM sync.applied_mutation
-        WHERE client_id = c.client_id AND local_seq = seq;
-        IF FOUND THEN
+        IF seq IS NULL OR known ? seq::text OR seq = seq_before THEN
+            SELECT * INTO prev FROM sync.applied_mutation
+            WHERE client_id = c.client_id AND local_seq = seq;
+        ELSE
+            prev := NULL;
+        END IF;
+        seq_before := seq;
+        IF prev.client_id IS NOT NULL THEN
             results := array_append(results, jsonb_build_object('local_seq', seq,
                 'status', prev.status, 'code', prev.code, 'reason', prev.reason, 'replay', true));
             CONTINUE;

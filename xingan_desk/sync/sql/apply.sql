@@ -78,6 +78,9 @@ DECLARE
     me sync.record%ROWTYPE;
     dup sync.record%ROWTYPE;
 BEGIN
+    IF coalesce(cardinality(kd.unique_fields), 0) = 0 THEN
+        RETURN;  -- the kind declares none (most kinds)
+    END IF;
     SELECT * INTO me FROM sync.record WHERE id = rid;
     FOREACH uf IN ARRAY kd.unique_fields LOOP
         CONTINUE WHEN coalesce(me.doc->>uf, '') = '';
@@ -183,14 +186,23 @@ BEGIN
         END IF;
         SELECT coalesce(jsonb_object_agg(key, m_hlc), '{}') INTO new_fh
         FROM jsonb_each(coalesce(p->'values', '{}')) WHERE value <> 'null'::jsonb;
-        INSERT INTO sync.record (id, kind, receipt_no, county_code, stream, owner, created_by,
-                                 created_at, hlc, field_hlc, doc)
+        -- a new record has no events yet (event.record_id references it): its fold is the
+        -- kind's initial status (what sync._refold gives it), written with the row; the
+        -- change row's snapshot (sync._snapshot's shape) comes back from the insert
+        INSERT INTO sync.record AS nr (id, kind, receipt_no, county_code, stream, owner,
+                                      created_by, created_at, hlc, field_hlc, doc, status)
         VALUES (p->>'id', p->>'kind', p->>'receipt_no', county, stream, p->>'owner',
-                p->>'created_by', p->>'created_at', m_hlc, new_fh, coalesce(p->'values', '{}'));
-        PERFORM sync._refold(p->>'id');
+                p->>'created_by', p->>'created_at', m_hlc, new_fh, coalesce(p->'values', '{}'),
+                coalesce(kd.initial, ''))
+        RETURNING jsonb_build_object(
+            'id', nr.id, 'kind', nr.kind, 'receipt_no', nr.receipt_no, 'county_code', nr.county_code,
+            'owner', nr.owner, 'created_by', nr.created_by, 'created_at', nr.created_at,
+            'hlc', nr.hlc, 'field_hlc', nr.field_hlc, 'values', nr.doc, 'voided', nr.voided,
+            'void_reason', nr.void_reason, 'void_hlc', nr.void_hlc, 'row_version', nr.row_version)
+        INTO v;
         PERFORM sync._check_unique(kd, p->>'id', c.window_code);
         RETURN jsonb_build_array(jsonb_build_object('stream', stream, 'entity', 'record',
-            'entity_id', p->>'id', 'op', 'upsert', 'payload', sync._snapshot(p->>'id')));
+            'entity_id', p->>'id', 'op', 'upsert', 'payload', v));
     END IF;
 
     IF op IN ('update', 'void') THEN
@@ -338,7 +350,13 @@ BEGIN
                                 actor, owner, created_at, origin_client)
         VALUES (p->>'id', r.id, p->>'action', p->>'from_status', p->>'to_status',
                 coalesce(p->'payload', '{}'), m_hlc, coalesce(p->>'actor', ''), p->>'owner',
-                coalesce(p->>'created_at', ''), c.client_id);
+                coalesce(p->>'created_at', ''), c.client_id)
+        -- the change row's payload (the fold below only sets `applied`, which it leaves out)
+        RETURNING jsonb_build_object('id', id, 'record_id', record_id, 'kind', r.kind,
+            'action', action, 'from_status', from_status, 'to_status', to_status,
+            'payload', payload, 'hlc', hlc, 'actor', actor, 'owner', owner,
+            'created_at', created_at)
+        INTO v;
         UPDATE sync.record SET row_version = row_version + 1,
             hlc = greatest(hlc COLLATE "C", m_hlc COLLATE "C"), updated_at = now()
         WHERE id = r.id;
@@ -348,12 +366,7 @@ BEGIN
                                  jsonb_build_object('origin', c.window_code));
         END IF;
         RETURN jsonb_build_array(jsonb_build_object('stream', r.stream, 'entity', 'event',
-            'entity_id', p->>'id', 'op', 'insert',
-            'payload', (SELECT jsonb_build_object('id', e.id, 'record_id', e.record_id,
-                'kind', r.kind, 'action', e.action, 'from_status', e.from_status,
-                'to_status', e.to_status, 'payload', e.payload, 'hlc', e.hlc, 'actor', e.actor,
-                'owner', e.owner, 'created_at', e.created_at)
-                FROM sync.event e WHERE e.id = p->>'id')));
+            'entity_id', p->>'id', 'op', 'insert', 'payload', v));
     END IF;
     IF op = 'calendar' THEN
         -- one day of the League's holiday table; a county window's edits stay local
