@@ -21,8 +21,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import validation
-from .fields import DateField, Field, NamedCheck, TextField
+from .factories import TEXT
+from .fields import DateField, Field, TextField
 from .kind import Deadline, RecordKind
 from .workflow import Action, Workflow
 
@@ -85,15 +85,14 @@ def due_stage(due: dt.date | None, today: dt.date, calendar: Any,
 
 
 # --- 催办 / 延期 ----------------------------------------------------------------------------------
-_TEXT = (NamedCheck(validation.check_printable_text),)
 _FIELDS: tuple[Field, ...] = (
     TextField(key="urge_note", label="催办事由", max_len=300, stage="action", group="督办",
-              validators=_TEXT),
+              validators=TEXT),
     TextField(key="extend_reason", label="延期理由", max_len=300, stage="action", group="督办",
-              validators=_TEXT),
+              validators=TEXT),
     DateField(key="extended_to", label="延期至", stage="action", group="督办"),
     TextField(key="extended_in", label="延期时状态", max_len=32, stage="derived", group="督办",
-              validators=_TEXT),
+              validators=TEXT),
 )
 
 

@@ -13,10 +13,22 @@ from typing import Any
 
 from .. import validation as v
 from .deadlines import supervision
+from .factories import (
+    ID_NO,
+    IP_NUMBERS,
+    MOBILE,
+    TEXT,
+    choice,
+    count,
+    date,
+    flag,
+    long_text,
+    person,
+    phone,
+    text,
+    uscc,
+)
 from .fields import (
-    BoolField,
-    ChoiceField,
-    DateField,
     DateTimeField,
     GroupField,
     IntField,
@@ -37,68 +49,6 @@ from .mediation_file import (
     derive_case_file,
 )
 from .workflow import Action, Workflow
-
-# --- shared field factories -------------------------------------------------------------------
-
-
-def _v(fn: Any) -> NamedCheck:
-    """Adapt a validation.check_* function (raw str → message) to a field validator."""
-    return NamedCheck(fn)
-
-
-NAME = (_v(v.check_person_name),)
-TEXT = (_v(v.check_printable_text),)
-USCC = (_v(v.check_uscc),)
-PHONE = (_v(v.check_phone),)
-MOBILE = (_v(v.check_mobile),)
-ID_NO = (_v(v.check_id_number),)
-IP_NUMBERS = (_v(v.check_ip_numbers),)
-
-
-def text(key: str, label: str, max_len: int = 100, **kw: Any) -> TextField:
-    validators = kw.pop("validators", TEXT)
-    return TextField(key=key, label=label, max_len=max_len, validators=validators, **kw)
-
-
-def long_text(key: str, label: str, max_len: int = 5000, **kw: Any) -> TextField:
-    return TextField(
-        key=key, label=label, max_len=max_len, multiline=True, validators=TEXT, **kw
-    )
-
-
-def person(key: str, label: str, **kw: Any) -> TextField:
-    return TextField(key=key, label=label, max_len=50, validators=NAME, searchable=True, **kw)
-
-
-def phone(key: str, label: str, **kw: Any) -> TextField:
-    return TextField(
-        key=key, label=label, max_len=30, validators=PHONE, mask="phone", searchable=True, **kw
-    )
-
-
-def uscc(key: str, label: str = "统一社会信用代码", **kw: Any) -> TextField:
-    kw.setdefault("role", "uscc")
-    return TextField(
-        key=key, label=label, max_len=18, validators=USCC, normalizer=v.normalize_uscc,
-        searchable=True, **kw,
-    )
-
-
-def choice(key: str, label: str, catalog: str, **kw: Any) -> ChoiceField:
-    return ChoiceField(key=key, label=label, catalog=catalog, **kw)
-
-
-def date(key: str, label: str, **kw: Any) -> DateField:
-    return DateField(key=key, label=label, **kw)
-
-
-def flag(key: str, label: str, **kw: Any) -> BoolField:
-    return BoolField(key=key, label=label, **kw)
-
-
-def count(key: str, label: str, **kw: Any) -> IntField:
-    return IntField(key=key, label=label, min_value=0, max_value=1_000_000, **kw)
-
 
 COUNTY = "counties"
 
@@ -236,7 +186,7 @@ ENTERPRISE = RecordKind(
         person("contact_name", "联系人", group="联系人", role="contact_name"),
         phone("contact_phone", "联系电话", group="联系人", in_list=True, role="contact_phone"),
         text("contact_email", "电子邮箱", 100, group="联系人",
-             validators=(_v(v.check_email),), role="contact_email"),
+             validators=(NamedCheck(v.check_email),), role="contact_email"),
         count("invention_patents", "有效发明专利数", group="知识产权基础", in_list=True,
               role="invention_patents"),
         count("utility_patents", "实用新型专利数", group="知识产权基础", role="utility_patents"),
@@ -322,7 +272,7 @@ PREEXAM_FILING = RecordKind(
         TextField(key="contact_phone", label="联系人手机", max_len=20, required=True,
                   validators=MOBILE, mask="phone", searchable=True, on_receipt=True,
                   group="联系人", role="contact_phone"),
-        text("contact_email", "电子邮箱", 100, group="联系人", validators=(_v(v.check_email),),
+        text("contact_email", "电子邮箱", 100, group="联系人", validators=(NamedCheck(v.check_email),),
              role="contact_email"),
         count("invention_patents", "有效发明专利数（第一申请人）", required=True, group="知识产权基础",
               role="invention_patents"),
@@ -462,7 +412,7 @@ PREEXAM_CASE = RecordKind(
         text("title", "发明创造名称", 200, required=True, in_list=True, searchable=True,
              on_receipt=True, group="案件"),
         TextField(key="ipc_main", label="主分类号", max_len=30, required=True,
-                  validators=(_v(v.check_classification),), normalizer=v.normalize_ipc,
+                  validators=(NamedCheck(v.check_classification),), normalizer=v.normalize_ipc,
                   group="案件", help="发明、实用新型填IPC（如 C08K 3/04）；外观设计填洛迦诺分类（如 09-03）"),
         text("ipc_extra", "附加分类号", 200, group="案件"),
         text("tech_field", "技术领域", 100, group="案件"),
@@ -479,12 +429,12 @@ PREEXAM_CASE = RecordKind(
         date("concluded_on", "结论日期", stage="action", group="结论"),
         date("filed_on", "正式申请日", stage="action", group="正式申请"),
         TextField(key="application_no", label="申请号", max_len=20, stage="action",
-                  validators=(_v(v.check_patent_application_number),),
+                  validators=(NamedCheck(v.check_patent_application_number),),
                   normalizer=v.normalize_patent_application_number, searchable=True,
                   group="正式申请", in_list=True),
         choice("consistency", "一致性审查", "consistency_results", stage="action", group="正式申请"),
         TextField(key="grant_pub_no", label="授权公告号", max_len=20, stage="action",
-                  validators=(_v(v.check_publication_number),),
+                  validators=(NamedCheck(v.check_publication_number),),
                   normalizer=v.normalize_publication_number, searchable=True, group="授权"),
         date("granted_on", "授权公告日", stage="action", group="授权"),
         MultiChoiceField(key="high_value", label="高价值专利类别", catalog="high_value_categories",

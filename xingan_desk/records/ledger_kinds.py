@@ -31,6 +31,7 @@ from typing import Any
 
 from .. import validation as v
 from ..timeutil import CST
+from .factories import IP_NUMBERS, NAME, PHONE, date, long_text, phone, text, uscc
 from .fields import (
     BoolField,
     ChoiceField,
@@ -54,41 +55,24 @@ HIGH_VALUE_MAINTAINED_YEARS = 10
 # ... and a patent whose registered pledges add up to at least this many 万元.
 HIGH_VALUE_PLEDGE_WAN = Decimal("500")
 
-_TEXT = (NamedCheck(v.check_printable_text),)
-_USCC = (NamedCheck(v.check_uscc),)
-_NAME = (NamedCheck(v.check_person_name),)
-_PHONE = (NamedCheck(v.check_phone),)
 _PATENT_NO = (NamedCheck(v.check_patent_application_number),)
-_IP_NUMBERS = (NamedCheck(v.check_ip_numbers),)
 _COUNTY = "counties"
 
 
-def _text(key: str, label: str, max_len: int = 100, **kw: Any) -> TextField:
-    return TextField(key=key, label=label, max_len=max_len, validators=_TEXT, **kw)
-
-
 def _long(key: str, label: str, max_len: int = 2000, **kw: Any) -> TextField:
-    return TextField(key=key, label=label, max_len=max_len, multiline=True, validators=_TEXT,
-                     **kw)
-
-
-def _uscc(key: str, label: str = "统一社会信用代码", **kw: Any) -> TextField:
-    kw.setdefault("role", "uscc")
-    return TextField(key=key, label=label, max_len=18, validators=_USCC,
-                     normalizer=v.normalize_uscc, searchable=True, **kw)
+    return long_text(key, label, max_len, **kw)
 
 
 def _enterprise(key: str, label: str, **kw: Any) -> TextField:
     kw.setdefault("role", "enterprise_name")
-    return TextField(key=key, label=label, max_len=100, validators=_TEXT, searchable=True, **kw)
+    return text(key, label, 100, searchable=True, **kw)
 
 
 def _contact() -> tuple[TextField, TextField]:
     return (
-        TextField(key="contact_name", label="联系人", max_len=50, validators=_NAME,
+        TextField(key="contact_name", label="联系人", max_len=50, validators=NAME,
                   role="contact_name", group="联系人"),
-        TextField(key="contact_phone", label="联系电话", max_len=30, validators=_PHONE,
-                  mask="phone", role="contact_phone", searchable=True, group="联系人"),
+        phone("contact_phone", "联系电话", role="contact_phone", group="联系人"),
     )
 
 
@@ -102,7 +86,7 @@ def _wan(key: str, label: str, **kw: Any) -> MoneyField:
 
 
 def _date(key: str, label: str, **kw: Any) -> DateField:
-    return DateField(key=key, label=label, min_year=1985, **kw)
+    return date(key, label, min_year=1985, **kw)
 
 
 def _year(key: str, label: str, **kw: Any) -> IntField:
@@ -232,12 +216,12 @@ PATENT = RecordKind(
                   help="如 ZL202210123456.7；专利类型由专利号自动判断"),
         ChoiceField(key="patent_type", label="专利类型", catalog="patent_types",
                     stage="derived", in_list=True, on_receipt=True, group="专利"),
-        _text("title", "专利名称", 200, required=True, in_list=True, searchable=True,
+        text("title", "专利名称", 200, required=True, in_list=True, searchable=True,
               on_receipt=True, group="专利"),
         _enterprise("patentee_name", "专利权人", required=True, in_list=True, on_receipt=True,
                     group="专利权人"),
-        _uscc("patentee_uscc", group="专利权人", help="填写后自动带出企业信息"),
-        _text("co_patentees", "共同专利权人", 300, searchable=True, group="专利权人"),
+        uscc("patentee_uscc", group="专利权人", help="填写后自动带出企业信息"),
+        text("co_patentees", "共同专利权人", 300, searchable=True, group="专利权人"),
         _county(required=True, group="专利权人"),
         *_contact(),
         _date("filed_on", "申请日", required=True, not_future=True, group="专利"),
@@ -266,7 +250,7 @@ PATENT = RecordKind(
         BoolField(key="in_pool", label="纳入高价值专利培育库", default=True, in_list=True,
                   group="培育库"),
         _year("pool_year", "入库年度", group="培育库"),
-        _text("portfolio", "高价值专利组合", 100, searchable=True, group="培育库",
+        text("portfolio", "高价值专利组合", 100, searchable=True, group="培育库",
               help="所属高价值专利组合的名称（如有）"),
         _long("notes", "备注", group="培育库"),
     ),
@@ -319,34 +303,34 @@ PLEDGE = RecordKind(
               group="需求调查"),
         _enterprise("enterprise_name", "企业名称", required=True, in_list=True, on_receipt=True,
                     group="需求调查"),
-        _uscc("enterprise_uscc", required=True, on_receipt=True, group="需求调查"),
+        uscc("enterprise_uscc", required=True, on_receipt=True, group="需求调查"),
         _county(required=True, group="需求调查"),
         *_contact(),
         _wan("amount_wanted_wan", "融资需求（万元）", required=True, in_list=True,
              on_receipt=True, group="需求调查"),
         TextField(key="ip_offered", label="拟质押的知识产权", max_len=500, required=True,
-                  validators=_IP_NUMBERS, searchable=True, on_receipt=True, group="需求调查",
+                  validators=IP_NUMBERS, searchable=True, on_receipt=True, group="需求调查",
                   help="专利号或商标注册号，多个用顿号分隔"),
-        _text("preferred_bank", "意向银行", 100, group="需求调查", on_receipt=True),
-        _text("purpose", "资金用途", 200, group="需求调查"),
+        text("preferred_bank", "意向银行", 100, group="需求调查", on_receipt=True),
+        text("purpose", "资金用途", 200, group="需求调查"),
         _date("matched_on", "对接日期", stage="action", group="银企对接"),
-        _text("matched_bank", "对接银行/担保机构", 100, stage="action", in_list=True,
+        text("matched_bank", "对接银行/担保机构", 100, stage="action", in_list=True,
               group="银企对接"),
-        _text("pledgee", "质权人", 100, stage="action", group="质押登记"),
+        text("pledgee", "质权人", 100, stage="action", group="质押登记"),
         _wan("amount_wan", "质押登记金额（万元）", stage="action", in_list=True, group="质押登记"),
         IntField(key="term_months", label="期限（月）", min_value=1, max_value=360,
                  stage="action", group="质押登记"),
-        _text("registration_no", "质押登记号", 40, stage="action", searchable=True,
+        text("registration_no", "质押登记号", 40, stage="action", searchable=True,
               group="质押登记"),
         _date("registered_on", "质押登记日", stage="action", group="质押登记"),
-        TextField(key="pledged_patents", label="出质专利", max_len=500, validators=_IP_NUMBERS,
+        TextField(key="pledged_patents", label="出质专利", max_len=500, validators=IP_NUMBERS,
                   stage="action", searchable=True, group="质押登记"),
         TextField(key="pledged_trademarks", label="出质商标", max_len=500,
-                  validators=_IP_NUMBERS, stage="action", searchable=True, group="质押登记"),
+                  validators=IP_NUMBERS, stage="action", searchable=True, group="质押登记"),
         _date("loan_on", "放款日期", stage="action", group="放款"),
         _wan("loan_wan", "放款金额（万元）", stage="action", group="放款"),
         _date("released_on", "解押日期", stage="action", group="解押"),
-        _text("close_reason", "未成功原因", 300, stage="action", group="解押"),
+        text("close_reason", "未成功原因", 300, stage="action", group="解押"),
     ),
     workflow=Workflow(
         initial="surveyed",
@@ -387,7 +371,7 @@ _CLAIMS = GroupField(
     fields=(
         _date("claimed_on", "报案日期", required=True, in_list=True),
         _wan("paid_wan", "赔付金额（万元）", in_list=True),
-        _text("result", "处理结果", 200, in_list=True),
+        text("result", "处理结果", 200, in_list=True),
     ),
 )
 
@@ -408,15 +392,15 @@ INSURANCE = RecordKind(
     fields=(
         _enterprise("insured_name", "被保险企业", required=True, in_list=True, on_receipt=True,
                     group="投保"),
-        _uscc("insured_uscc", required=True, group="投保"),
+        uscc("insured_uscc", required=True, group="投保"),
         _county(required=True, group="投保"),
         *_contact(),
-        _text("insurer", "保险公司", 100, required=True, in_list=True, on_receipt=True,
+        text("insurer", "保险公司", 100, required=True, in_list=True, on_receipt=True,
               group="投保"),
         ChoiceField(key="product", label="险种", catalog="ip_insurance_products", required=True,
                     in_list=True, on_receipt=True, group="投保"),
-        _text("policy_no", "保单号", 40, searchable=True, on_receipt=True, group="投保"),
-        TextField(key="ip_numbers", label="承保的知识产权", max_len=500, validators=_IP_NUMBERS,
+        text("policy_no", "保单号", 40, searchable=True, on_receipt=True, group="投保"),
+        TextField(key="ip_numbers", label="承保的知识产权", max_len=500, validators=IP_NUMBERS,
                   searchable=True, group="投保", help="专利号或商标注册号，多个用顿号分隔"),
         _wan("sum_insured_wan", "保险金额/赔偿限额（万元）", required=True, in_list=True,
              on_receipt=True, group="保费与期限"),
@@ -447,16 +431,16 @@ NAVIGATION = RecordKind(
     aliases=("专利导航项目", "专利导航", "导航项目"),
     title_fields=("name",),
     fields=(
-        _text("name", "项目名称", 200, required=True, in_list=True, searchable=True,
+        text("name", "项目名称", 200, required=True, in_list=True, searchable=True,
               on_receipt=True, group="项目"),
         ChoiceField(key="nav_type", label="导航类型", catalog="navigation_types", required=True,
                     on_receipt=True, group="项目"),
         ChoiceField(key="industry", label="产业领域", catalog="industries", required=True,
                     in_list=True, on_receipt=True, group="项目", role="industry"),
         _county(required=True, group="项目"),
-        _text("lead_unit", "承担单位", 100, required=True, in_list=True, searchable=True,
+        text("lead_unit", "承担单位", 100, required=True, in_list=True, searchable=True,
               on_receipt=True, group="项目"),
-        _text("partners", "合作单位", 300, searchable=True, group="项目"),
+        text("partners", "合作单位", 300, searchable=True, group="项目"),
         _wan("budget_wan", "项目经费（万元）", group="项目"),
         _date("starts_on", "开始日期", required=True, in_list=True, group="项目"),
         _date("ends_on", "结束日期", group="项目"),
@@ -486,22 +470,22 @@ AGENCY = RecordKind(
     aliases=("代理机构", "专利代理机构"),
     title_fields=("name",),
     fields=(
-        _text("name", "机构名称", 100, required=True, in_list=True, searchable=True,
+        text("name", "机构名称", 100, required=True, in_list=True, searchable=True,
               on_receipt=True, group="机构"),
-        _uscc("uscc", required=False, group="机构", role="agency_uscc"),
-        _text("agency_code", "机构代码", 20, searchable=True, group="机构"),
-        _text("licence_no", "执业许可证号", 40, in_list=True, on_receipt=True, group="机构"),
+        uscc("uscc", required=False, group="机构", role="agency_uscc"),
+        text("agency_code", "机构代码", 20, searchable=True, group="机构"),
+        text("licence_no", "执业许可证号", 40, in_list=True, on_receipt=True, group="机构"),
         _date("licensed_on", "许可日期", not_future=True, group="机构"),
         BoolField(key="is_branch", label="分支机构", default=False, in_list=True, group="机构"),
-        _text("parent_name", "所属代理机构", 100, group="机构"),
+        text("parent_name", "所属代理机构", 100, group="机构"),
         _county(required=True, in_list=True, group="在盟服务"),
-        _text("address", "在盟地址", 200, group="在盟服务"),
+        text("address", "在盟地址", 200, group="在盟服务"),
         IntField(key="resident_agents", label="驻场专利代理师（人）", min_value=0, max_value=500,
                  group="在盟服务"),
         _date("serving_since", "在盟开展业务日期", required=True, not_future=True,
               in_list=True, group="在盟服务"),
         _date("left_on", "停止服务日期", group="在盟服务"),
-        TextField(key="contact_phone", label="联系电话", max_len=30, validators=_PHONE,
+        TextField(key="contact_phone", label="联系电话", max_len=30, validators=PHONE,
                   mask="phone", group="在盟服务"),
         _long("notes", "备注", group="在盟服务"),
     ),

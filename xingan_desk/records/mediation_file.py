@@ -30,10 +30,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import validation as v
+from .factories import NAME, TEXT, date, long_text, text
 from .fields import (
     BoolField,
     ChoiceField,
-    DateField,
     Field,
     GroupField,
     NamedCheck,
@@ -41,9 +41,6 @@ from .fields import (
 )
 from .kind import STREAM_GLOBAL, RecordKind
 from .workflow import Action
-
-_TEXT = (NamedCheck(v.check_printable_text),)
-_NAME = (NamedCheck(v.check_person_name),)
 
 MEDIATION_ROLES = ("mediator", "supervisor", "admin")
 
@@ -58,24 +55,11 @@ FINISH_RULE_TEXT = (
 CONFIRMATION_RULE_SOURCE = "《中华人民共和国人民调解法》第三十三条"
 
 
-def _text(key: str, label: str, max_len: int = 100, **kw: Any) -> TextField:
-    return TextField(key=key, label=label, max_len=max_len, validators=_TEXT, **kw)
-
-
-def _long(key: str, label: str, max_len: int = 5000, **kw: Any) -> TextField:
-    return TextField(key=key, label=label, max_len=max_len, multiline=True, validators=_TEXT,
-                     **kw)
-
-
 def _names(key: str, label: str, **kw: Any) -> TextField:
     """Several people's names ("张三、李四"): picked from the roster in the form."""
     kw.setdefault("help", "从调解员名册中选择，多人用顿号分隔")
-    return TextField(key=key, label=label, max_len=100, validators=_TEXT, searchable=True,
+    return TextField(key=key, label=label, max_len=100, validators=TEXT, searchable=True,
                      widget="mediator_roster", **kw)
-
-
-def _date(key: str, label: str, **kw: Any) -> DateField:
-    return DateField(key=key, label=label, **kw)
 
 
 # --- repeating parts ---------------------------------------------------------------------------
@@ -84,18 +68,18 @@ SESSIONS = GroupField(
     key="sessions", label="调解笔录", stage="action", group="调解笔录", max_rows=50,
     row_label="第{n}次调解",
     fields=(
-        _date("date", "调解日期", required=True, not_future=True, in_list=True),
-        _text("time", "起止时间", 40, help="例如 9:00—11:30"),
-        _text("place", "调解地点", 100, required=True, in_list=True),
+        date("date", "调解日期", required=True, not_future=True, in_list=True),
+        text("time", "起止时间", 40, help="例如 9:00—11:30"),
+        text("place", "调解地点", 100, required=True, in_list=True),
         _names("mediators", "调解员", required=True),
-        TextField(key="recorder", label="记录人", max_len=50, validators=_NAME),
-        _text("present", "到场当事人", 300, required=True),
-        _text("others", "其他参加人（邀请人员）", 300),
-        _long("statements", "调解经过及各方陈述", required=True),
+        TextField(key="recorder", label="记录人", max_len=50, validators=NAME),
+        text("present", "到场当事人", 300, required=True),
+        text("others", "其他参加人（邀请人员）", 300),
+        long_text("statements", "调解经过及各方陈述", required=True),
         ChoiceField(key="result", label="本次调解结果", catalog="session_results",
                     required=True, in_list=True),
-        _text("result_note", "达成的事项或未达成的原因", 1000),
-        _date("next_on", "下次调解日期"),
+        text("result_note", "达成的事项或未达成的原因", 1000),
+        date("next_on", "下次调解日期"),
     ),
 )
 
@@ -103,13 +87,13 @@ INVESTIGATIONS = GroupField(
     key="investigations", label="调查笔录", stage="action", group="调查笔录", max_rows=50,
     row_label="第{n}次调查",
     fields=(
-        _date("date", "调查日期", required=True, not_future=True, in_list=True),
-        _text("place", "调查地点", 100, required=True),
+        date("date", "调查日期", required=True, not_future=True, in_list=True),
+        text("place", "调查地点", 100, required=True),
         _names("investigators", "调查人", required=True),
-        TextField(key="recorder", label="记录人", max_len=50, validators=_NAME),
-        _text("subject", "被调查人", 100, required=True, in_list=True),
-        _text("others", "其他在场人", 200),
-        _long("content", "调查内容", required=True),
+        TextField(key="recorder", label="记录人", max_len=50, validators=NAME),
+        text("subject", "被调查人", 100, required=True, in_list=True),
+        text("others", "其他在场人", 200),
+        long_text("content", "调查内容", required=True),
     ),
 )
 
@@ -117,14 +101,14 @@ FOLLOWUPS = GroupField(
     key="followups", label="回访记录", stage="action", group="回访", max_rows=50,
     row_label="第{n}次回访",
     fields=(
-        _date("date", "回访日期", required=True, not_future=True, in_list=True),
+        date("date", "回访日期", required=True, not_future=True, in_list=True),
         _names("visitor", "回访人", required=True),
-        _text("visited", "回访对象", 100, required=True),
+        text("visited", "回访对象", 100, required=True),
         ChoiceField(key="method", label="回访方式", catalog="followup_methods"),
         ChoiceField(key="performance", label="协议履行情况", catalog="performance",
                     required=True, in_list=True),
-        _long("findings", "回访情况", 2000),
-        _text("next_steps", "下一步措施", 500),
+        long_text("findings", "回访情况", 2000),
+        text("next_steps", "下一步措施", 500),
     ),
 )
 
@@ -133,16 +117,16 @@ FOLLOWUPS = GroupField(
 CASE_FILE_FIELDS: tuple[Field, ...] = (
     SESSIONS,
     INVESTIGATIONS,
-    _text("performance_terms", "履行方式、地点和期限", 1000, stage="action", group="调解"),
-    _long("termination_note", "终止调解情况说明", 2000, stage="action", group="调解"),
-    _date("termination_notified_on", "终止调解告知日期", stage="action", group="调解"),
+    text("performance_terms", "履行方式、地点和期限", 1000, stage="action", group="调解"),
+    long_text("termination_note", "终止调解情况说明", 2000, stage="action", group="调解"),
+    date("termination_notified_on", "终止调解告知日期", stage="action", group="调解"),
     FOLLOWUPS,
-    _text("confirmation_case_no", "法院案号", 60, stage="action", group="司法确认",
+    text("confirmation_case_no", "法院案号", 60, stage="action", group="司法确认",
           searchable=True),
-    _text("confirmation_note", "裁定说明", 500, stage="action", group="司法确认"),
-    _long("closing_summary", "结案小结", 3000, stage="action", group="结案"),
-    _date("filed_on", "立卷日期", stage="action", group="结案"),
-    TextField(key="filed_by", label="立卷人", max_len=50, validators=_NAME, stage="action",
+    text("confirmation_note", "裁定说明", 500, stage="action", group="司法确认"),
+    long_text("closing_summary", "结案小结", 3000, stage="action", group="结案"),
+    date("filed_on", "立卷日期", stage="action", group="结案"),
+    TextField(key="filed_by", label="立卷人", max_len=50, validators=NAME, stage="action",
               group="结案"),
     ChoiceField(key="retention", label="保管期限", catalog="retention_periods",
                 stage="action", group="结案"),
@@ -203,24 +187,24 @@ MEDIATOR = RecordKind(
     aliases=("调解员", "调解员名册", "人民调解员"),
     title_fields=("name",),
     fields=(
-        TextField(key="name", label="姓名", max_len=50, validators=_NAME, required=True,
+        TextField(key="name", label="姓名", max_len=50, validators=NAME, required=True,
                   in_list=True, on_receipt=True, searchable=True, group="调解员"),
         ChoiceField(key="gender", label="性别", catalog="genders", group="调解员"),
-        _text("post", "职务", 50, in_list=True, on_receipt=True, group="调解员",
+        text("post", "职务", 50, in_list=True, on_receipt=True, group="调解员",
               help="例如 主任、副主任、委员、专职调解员"),
-        _text("employer", "工作单位", 100, group="调解员"),
-        _text("specialty", "专业特长", 200, in_list=True, searchable=True, group="调解员"),
-        _text("qualification", "资格或等级", 100, in_list=True, group="调解员",
+        text("employer", "工作单位", 100, group="调解员"),
+        text("specialty", "专业特长", 200, in_list=True, searchable=True, group="调解员"),
+        text("qualification", "资格或等级", 100, in_list=True, group="调解员",
               help="例如 律师执业资格、专利代理师、二级人民调解员"),
         ChoiceField(key="employment", label="专职或兼职", catalog="mediator_employment",
                     group="调解员"),
-        _date("appointed_on", "聘任日期", group="聘任"),
-        _date("term_end", "聘期届满", group="聘任"),
+        date("appointed_on", "聘任日期", group="聘任"),
+        date("term_end", "聘期届满", group="聘任"),
         BoolField(key="active", label="在册（可指派案件）", default=True, in_list=True,
                   group="聘任"),
         TextField(key="phone", label="联系电话", max_len=30,
                   validators=(NamedCheck(v.check_phone),), mask="phone", group="聘任"),
-        _long("notes", "备注（培训、考核等）", 2000, group="聘任"),
+        long_text("notes", "备注（培训、考核等）", 2000, group="聘任"),
     ),
     shared_edit=True,  # the League keeps the roster; a county window may update its own
     stream=STREAM_GLOBAL,  # every window reads the League's roster
