@@ -64,6 +64,16 @@ EXCEPTION WHEN OTHERS THEN
     RETURN false;  -- not a time: the field check says so
 END $f$;
 
+-- Twin of records/ledger_kinds._later (and of the consultation's time order): [[then, message]] when both dates are given and `then`
+-- lies before `first`, else [].
+CREATE OR REPLACE FUNCTION sync._later(d jsonb, first text, then_ text, message text)
+RETURNS jsonb LANGUAGE sql STABLE AS $f$
+    SELECT CASE WHEN sync._truthy(d->first) AND sync._truthy(d->then_)
+                     AND sync._before(d->then_, d->first)
+                THEN jsonb_build_array(jsonb_build_array(then_, message))
+                ELSE '[]'::jsonb END;
+$f$;
+
 -- One cross-field rule of a kind (RecordKind.checks) on the record's values d: the fields it
 -- finds wrong, in order, as [[key, message], …]
 CREATE OR REPLACE FUNCTION sync._kind_check(name text, d jsonb) RETURNS jsonb
@@ -86,10 +96,7 @@ BEGIN
         IF d->>'handling' = 'notice' AND NOT sync._truthy(d->'notice_items') THEN
             out := out || jsonb_build_array(jsonb_build_array('notice_items', '一次性告知时请填写需补充的材料或事项'));
         END IF;
-        IF sync._truthy(d->'started_at') AND sync._truthy(d->'ended_at')
-           AND sync._before(d->'ended_at', d->'started_at') THEN
-            out := out || jsonb_build_array(jsonb_build_array('ended_at', '结束时间不能早于开始时间'));
-        END IF;
+        out := out || sync._later(d, 'started_at', 'ended_at', '结束时间不能早于开始时间');
         -- (the visitor_types catalog code, spelt like the registry kind's name: dollar-quoted
         -- so that tests/sync/test_central_declarations.py, which looks for quoted kind names,
         -- reads it as what it is)
@@ -160,10 +167,7 @@ BEGIN
         END IF;
     -- records/ledger_kinds.py (the plan's ledgers)
     WHEN '_patent_checks' THEN
-        IF sync._truthy(d->'filed_on') AND sync._truthy(d->'granted_on')
-           AND sync._before(d->'granted_on', d->'filed_on') THEN
-            out := out || jsonb_build_array(jsonb_build_array('granted_on', '授权日不能早于申请日'));
-        END IF;
+        out := out || sync._later(d, 'filed_on', 'granted_on', '授权日不能早于申请日');
         IF sync._truthy(d->'granted_on') AND sync._truthy(d->'lapsed_on')
            AND sync._before(d->'lapsed_on', d->'granted_on') THEN
             out := out || jsonb_build_array(jsonb_build_array('lapsed_on', '失效/届满日不能早于授权日'));
@@ -174,32 +178,17 @@ BEGIN
             out := out || jsonb_build_array(jsonb_build_array('pool_year', '纳入高价值专利培育库时请填写入库年度'));
         END IF;
     WHEN '_pledge_checks' THEN
-        IF sync._truthy(d->'registered_on') AND sync._truthy(d->'loan_on')
-           AND sync._before(d->'loan_on', d->'registered_on') THEN
-            out := out || jsonb_build_array(jsonb_build_array('loan_on', '放款日不能早于登记日'));
-        END IF;
-        IF sync._truthy(d->'registered_on') AND sync._truthy(d->'released_on')
-           AND sync._before(d->'released_on', d->'registered_on') THEN
-            out := out || jsonb_build_array(jsonb_build_array('released_on', '解押日不能早于登记日'));
-        END IF;
+        out := out || sync._later(d, 'registered_on', 'loan_on', '放款日不能早于登记日');
+        out := out || sync._later(d, 'registered_on', 'released_on', '解押日不能早于登记日');
     WHEN '_insurance_checks' THEN
-        IF sync._truthy(d->'starts_on') AND sync._truthy(d->'ends_on')
-           AND sync._before(d->'ends_on', d->'starts_on') THEN
-            out := out || jsonb_build_array(jsonb_build_array('ends_on', '保险止期不能早于起期'));
-        END IF;
+        out := out || sync._later(d, 'starts_on', 'ends_on', '保险止期不能早于起期');
     WHEN '_navigation_checks' THEN
-        IF sync._truthy(d->'starts_on') AND sync._truthy(d->'ends_on')
-           AND sync._before(d->'ends_on', d->'starts_on') THEN
-            out := out || jsonb_build_array(jsonb_build_array('ends_on', '结束日期不能早于开始日期'));
-        END IF;
+        out := out || sync._later(d, 'starts_on', 'ends_on', '结束日期不能早于开始日期');
     WHEN '_agency_checks' THEN
         IF sync._truthy(d->'is_branch') AND NOT sync._truthy(d->'parent_name') THEN
             out := out || jsonb_build_array(jsonb_build_array('parent_name', '分支机构请填写所属代理机构'));
         END IF;
-        IF sync._truthy(d->'serving_since') AND sync._truthy(d->'left_on')
-           AND sync._before(d->'left_on', d->'serving_since') THEN
-            out := out || jsonb_build_array(jsonb_build_array('left_on', '停止服务日期不能早于开展业务日期'));
-        END IF;
+        out := out || sync._later(d, 'serving_since', 'left_on', '停止服务日期不能早于开展业务日期');
     ELSE
         out := jsonb_build_array(jsonb_build_array('', '中心数据库不认识校验“' || left(name, 60) || '”'));
     END CASE;
