@@ -114,6 +114,20 @@ class _Tab(QWidget):
     def refresh(self) -> None:  # pragma: no cover - each tab overrides
         pass
 
+    def _save_row(self, lay: QVBoxLayout, text: str, button: str,
+                  message: str) -> tuple[QPushButton, QLabel]:
+        """A settings tab's foot: its primary save button, then the line its refusals go to."""
+        btn = QPushButton(text)
+        btn.setObjectName(button)
+        btn.setProperty("primary", True)
+        row = QHBoxLayout()
+        row.addWidget(btn)
+        row.addStretch(1)
+        lay.addLayout(row)
+        label = error_label(message)
+        lay.addWidget(label)
+        return btn, label
+
 
 # --- accounts --------------------------------------------------------------------------------
 class UsersTab(_Tab):
@@ -435,15 +449,7 @@ class PrintTab(_Tab):
         self.direct.setObjectName("print_direct")
         form.addRow("打印方式", self.direct)
         lay.addLayout(form)
-        self.btn_save = QPushButton("保存打印设置")
-        self.btn_save.setObjectName("btn_print_save")
-        self.btn_save.setProperty("primary", True)
-        row = QHBoxLayout()
-        row.addWidget(self.btn_save)
-        row.addStretch(1)
-        lay.addLayout(row)
-        self.message = error_label("print_message")
-        lay.addWidget(self.message)
+        self.btn_save, self.message = self._save_row(lay, "保存打印设置", "btn_print_save", "print_message")
         lay.addStretch(1)
         self.offices: dict[str, Any] = {}
         self.btn_save.clicked.connect(self.save)
@@ -520,15 +526,7 @@ class DeadlineTab(_Tab):
                       "红色。0 表示只提示已逾期的。")
         hint.setWordWrap(True)
         lay.addWidget(hint)
-        self.btn_save = QPushButton("保存")
-        self.btn_save.setObjectName("btn_due_warn_save")
-        self.btn_save.setProperty("primary", True)
-        row = QHBoxLayout()
-        row.addWidget(self.btn_save)
-        row.addStretch(1)
-        lay.addLayout(row)
-        self.message = error_label("due_warn_message")
-        lay.addWidget(self.message)
+        self.btn_save, self.message = self._save_row(lay, "保存", "btn_due_warn_save", "due_warn_message")
         lay.addStretch(1)
         self.btn_save.clicked.connect(self.save)
 
