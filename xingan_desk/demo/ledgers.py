@@ -36,10 +36,6 @@ SEI_BY_INDUSTRY = {"bio": "bio", "biopharma": "bio", "new_materials": "materials
 PORTFOLIOS = ("兴安盟生物发酵高价值专利组合", "兴安盟新能源装备高价值专利组合")
 
 
-def _ignore(_tag: object, _rec_id: str, _receipt: str) -> None:
-    """`create_chunked`'s `created` where later stages need nothing of the new records."""
-
-
 def _ents(run: DemoRun) -> list[Enterprise]:
     """The demo enterprises a ledger entry may name: at a county window its county's (a county
     window keeps its own county's ledgers), at the League window all of them."""
@@ -192,7 +188,7 @@ def make_patents(run: DemoRun, n: int) -> None:
             run.act(SUPERVISOR, "", "confirm", {"hv_confirmed": cats,
                                                 "hv_confirmed_on": run.today})
 
-    run.create_chunked("patent", rows(), _ignore, advance=confirm)
+    run.create_chunked("patent", rows(), advance=confirm)
 
 
 def make_insurance(run: DemoRun, n: int) -> None:
@@ -223,7 +219,7 @@ def make_insurance(run: DemoRun, n: int) -> None:
                                   "paid_wan": Decimal("6.5"), "result": "已赔付维权律师费"}]
             yield raw, None
 
-    run.create_chunked("insurance", rows(), _ignore)
+    run.create_chunked("insurance", rows())
 
 
 def make_navigation(run: DemoRun, n: int) -> None:
@@ -256,7 +252,7 @@ def make_navigation(run: DemoRun, n: int) -> None:
             }
             yield raw, None
 
-    run.create_chunked("navigation", rows(), _ignore)
+    run.create_chunked("navigation", rows())
 
 
 def _county(run: DemoRun, i: int) -> str:
@@ -290,4 +286,4 @@ def make_agencies(run: DemoRun, n: int) -> None:
             }
             yield {k: v for k, v in raw.items() if v is not None}, None
 
-    run.create_chunked("agency", rows(), _ignore)
+    run.create_chunked("agency", rows())

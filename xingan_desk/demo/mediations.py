@@ -40,7 +40,7 @@ def make_roster(run: DemoRun) -> None:
         return
     run.counts.setdefault("mediator", 0)
     rows = iter([(dict(r), None) for r in ROSTER])
-    run.create_chunked("mediator", rows, lambda _tag, _id, _receipt: None)
+    run.create_chunked("mediator", rows)
 
 
 def make_mediations(run: DemoRun, n: int) -> None:

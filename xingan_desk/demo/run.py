@@ -127,7 +127,7 @@ class DemoRun:
     # --- bulk creation ----------------------------------------------------------------------------
     def create_chunked(
         self, kind: str, rows: Iterator[tuple[dict[str, Any], Tag]],
-        created: Callable[[Tag, str, str], None],
+        created: Callable[[Tag, str, str], None] | None = None,
         advance: Callable[[Tag], None] | None = None,
     ) -> list[Tag]:
         """Create the rows through the bulk path (`Desk.create_many`, CHUNK rows per call);
@@ -149,7 +149,8 @@ class DemoRun:
             self._planned = None
             result = self.desk.create_many(kind, bulk_rows, batch_rows=CHUNK)
             for (_, rec_id, receipt), (_, tag) in zip(result.created, chunk, strict=True):
-                created(tag, rec_id, receipt)
+                if created is not None:
+                    created(tag, rec_id, receipt)
                 out.append(tag)
             self.counts[kind] += result.count
             self._tick(result.count)
