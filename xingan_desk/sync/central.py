@@ -120,6 +120,15 @@ def init_central(url: str) -> int:
     return SCHEMA_VERSION
 
 
+def cleanup_uploads(url: str, days: int | None = None) -> int:
+    """Drop the chunks of attachment uploads nobody touched for `days` days (default: central's
+    `attachment_upload_keep_days`, 7); returns the number of chunks dropped. A window's upload
+    begin does the same sweep; this is for the administrator's maintenance (`central cleanup`)."""
+    with _connect(url) as conn:
+        row = conn.execute("SELECT sync.attachment_cleanup(%s)", (days,)).fetchone()
+    return int(row[0]) if row else 0
+
+
 def load_kinds(conn: psycopg.Connection[Any]) -> None:
     """The kind declarations central enforces (League-wide reference data, from
     records/kinds.py): stream, county field, unique fields, shared edit, and the state
