@@ -296,3 +296,52 @@ def test_abandoned_upload_chunks_are_cleaned_up_and_recent_ones_resume(
     with psycopg.connect(a.creds.url, autocommit=True) as conn, \
             pytest.raises(pgerrors.InsufficientPrivilege):
         conn.execute("SELECT sync.attachment_cleanup(0)")
+
+
+def test_attachment_digests_agree_and_a_damaged_copy_is_repaired_from_central(
+        make_window: Any) -> None:
+    from sqlalchemy import insert, select, update
+
+    from xingan_desk.storage.schema import attachment_table as att
+    from xingan_desk.storage.schema import sync_issue
+
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    kept, _ = a.desk.attach(rec.id, samples.pdf(2), "申请书.pdf", "证据材料")
+    gone, _ = a.desk.attach(rec.id, samples.png(), "照片.png", "证据材料")
+    a.desk.void_attachment(gone.id, "重复上传")
+    stream = "county:152223"
+    report = a.sync()
+    assert stream in report.attachments.verified  # pushed, then compared with central
+    report = b.sync()
+    assert report.attachments.pulled == 2 and stream in report.attachments.verified
+
+    # B's copy is damaged: the kept file shown voided, the voided one shown live
+    with b.desk.writing() as w:
+        w.session.execute(update(att).where(att.c.id == kept.id).values(voided=True))
+        w.session.execute(update(att).where(att.c.id == gone.id).values(voided=False))
+    report = b.sync()
+    assert report.attachments.rebaselined == [stream]
+    assert stream in report.attachments.verified and not report.attachments.mismatch
+    states = {m.id: m.voided for m in b.desk.list_attachments(rec.id)}
+    assert states == {kept.id: False, gone.id: True}
+
+    # a row central never had (not pending, not refused) cannot be repaired: it is listed
+    with b.desk.writing() as w:
+        w.session.execute(insert(att).values(
+            id="01900000-0000-7000-8000-0000000000aa", record_id=rec.id, sha256="0" * 64,
+            name="来历不明.pdf", mime="application/pdf", pages=1, size=10, owner="03",
+            created_by="admin", created_at=rec.created_at, hlc="x", voided=False,
+            have_content=True, sync_state="synced"))
+    report = b.sync()
+    assert report.attachments.mismatch == [stream]
+    with b.desk.reading() as s:
+        reasons = s.scalars(select(sync_issue.c.reason)
+                            .where(sync_issue.c.code == "ATTACHMENT_DIGEST_MISMATCH")).all()
+    assert reasons and "本机3个附件，中心2个" in reasons[0]
+    # an attachment central refused stays out of the comparison
+    with b.desk.writing() as w:
+        w.session.execute(update(att).where(att.c.name == "来历不明.pdf")
+                          .values(sync_state="refused"))
+    assert stream in b.sync().attachments.verified

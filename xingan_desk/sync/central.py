@@ -62,7 +62,8 @@ WINDOW_FUNCTIONS = ("sync.push(jsonb)", "sync.push(json)", "sync.pull(text, bigi
                     "sync.attachment_begin(text, bigint)",
                     "sync.attachment_put(text, bigint, integer, integer, bytea)",
                     "sync.attachment_meta(jsonb)", "sync.attachment_pull(text, bigint, integer)",
-                    "sync.attachment_get(text, integer)", "sync.attachment_info(text)")
+                    "sync.attachment_get(text, integer)", "sync.attachment_info(text)",
+                    "sync.attachment_digest(text)")
 MIN_PROTOCOL = 1
 MAX_PROTOCOL = PROTOCOL_VERSION
 

@@ -337,4 +337,26 @@ BEGIN
     RETURN jsonb_build_object('size', b.size, 'chunk_size', b.chunk_size);
 END $f$;
 
+-- The attachments of one of the caller's streams as a count and an additive hash (the
+-- window computes the same over its copies: sync/digest.py attachment_line), with the
+-- stream's attachment head: {stream, head, attachments, hash}.
+CREATE OR REPLACE FUNCTION sync.attachment_digest(p_stream text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp AS $f$
+DECLARE
+    c sync.client;
+BEGIN
+    c := sync._client();
+    IF NOT (p_stream = ANY (sync._streams(c))) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = format('本窗口无权读取数据范围“%s”', p_stream);
+    END IF;
+    RETURN jsonb_build_object('stream', p_stream,
+        'head', coalesce((SELECT last_seq FROM sync.attachment_head WHERE stream = p_stream), 0),
+        'attachments', (SELECT count(*) FROM sync.attachment WHERE stream = p_stream),
+        'hash', (SELECT coalesce(sum(sync._h60('att|' || a.id || '|' || a.record_id || '|'
+                                                || a.sha256 || '|'
+                                                || CASE WHEN a.voided THEN 't' ELSE 'f' END)), 0)
+                 FROM sync.attachment a WHERE a.stream = p_stream)::text);
+END $f$;
+
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC;
