@@ -226,6 +226,36 @@ def test_running_numbers_of_different_ledgers_are_different_rows(desk: Any,
     assert len(desk.find_ids(Query(kind="consultation"))) == 4
 
 
+def test_the_ledgers_own_number_is_kept_on_the_record_and_found_by_search(
+        desk: Any, tmp_path: Path) -> None:
+    path = tmp_path / "咨询台账.csv"
+    path.write_text("台账编号,咨询日期,首问责任人,单位名称,咨询类别,咨询内容\n"
+                    "ZLT-2023-0117,2023-05-06,李娜,兴安新材料有限公司,其他,第一个问题\n"
+                    ",2023-05-07,李娜,兴安新材料有限公司,其他,没有编号的一行\n"
+                    "5,2023-05-08,李娜,兴安新材料有限公司,其他,只有序号的一行\n",
+                    encoding="utf-8")
+    assert ImportJob(desk, "consultation", path).run().imported == 3
+    shown = {v.values["question"]: v for v in consultations_by(desk, "question")}
+    numbered = shown["第一个问题"]
+    assert numbered.values["source_no"] == "ZLT-2023-0117"
+    assert numbered.display("source_no") == "ZLT-2023-0117"
+    assert shown["只有序号的一行"].values["source_no"] == "咨询台账.csv · 5"  # with its file
+    assert shown["没有编号的一行"].values.get("source_no") is None  # a row hash is not shown
+    found = desk.search(Query(text="ZLT-2023-0117"))
+    assert [r.id for r in found] == [numbered.id]
+    # the detail view lists it under its label (every field of the declaration shows)
+    from xingan_desk.records.kinds import KINDS
+
+    assert KINDS["consultation"].field("source_no").label == "原台账编号"
+    # a clerk cannot type it: the form's fields and the import's columns leave it out
+    assert "source_no" not in {f.key for f in KINDS["consultation"].intake_fields}
+
+
+def consultations_by(desk: Any, key: str) -> list[Any]:
+    ids = desk.find_ids(Query(kind="consultation"))
+    return list(desk.rows_for_ids(ids).values())
+
+
 def test_importing_needs_a_supervisor_or_admin(desk: Any, tmp_path: Path) -> None:
     desk.add_user("clerk1", "李娜", "clerk", "Clerk2026x")
     desk.use_account("clerk1")
