@@ -206,8 +206,12 @@ def test_the_league_window_reads_every_countys_attachments(make_window: Any) -> 
     scan = samples.tiff(4)
     a.desk.attach(rec.id, scan, "证据.tif", "证据材料")
     a.sync()
-    report = league.sync()
+    client = league.client()
+    heard: list[tuple[str, int, int]] = []
+    client.attachments.progress = lambda *moved: heard.append(moved)
+    report = client.run_once()
     assert report.attachments.pulled == 1 and report.attachments.fetched == 1
+    assert heard[0] == ("down", 0, len(scan)) and heard[-1] == ("down", len(scan), len(scan))
     (meta,) = league.desk.list_attachments(rec.id)
     assert meta.pages == 4 and league.desk.attachment_content(meta.id) == scan
 
