@@ -327,6 +327,22 @@ def confirmation_result(ctx: D.DocContext) -> list[Flowable]:
 
 # --- 结案报告 ----------------------------------------------------------------------------------
 
+# the committee numbers its files per year when it files them (立卷); a window cannot issue a
+# gapless number offline and nothing issues one yet, so the paper leaves a visible write-in
+FILE_NUMBER_HINT = "（立卷归档时填写）"
+
+
+def file_number(ctx: D.DocContext) -> str:
+    """The 卷号 as the cover and the 结案报告 print it: the recorded number, else the year's
+    form "（2026）人调字第______号" with a line to write the number on when the file is filed."""
+    if ctx.values.get("case_no"):
+        return ctx.show("case_no")
+    v = ctx.values
+    year = (v.get("accepted_on") or v.get("applied_on") or ctx.today).year
+    return f"（{year}）人调字第__________号{FILE_NUMBER_HINT}"
+
+
+
 
 def _result_text(ctx: D.DocContext) -> str:
     status = ctx.record.status
@@ -343,7 +359,7 @@ def closing_report(ctx: D.DocContext) -> list[Flowable]:
     story = D.title_block(ctx, "人民调解结案报告")
     sessions = len(v.get("sessions") or [])
     story.append(kv_table([
-        ("卷号", ctx.show("case_no") or "（年）人调字第　　号"),
+        ("卷号", file_number(ctx)),
         ("当事人", D.all_parties(ctx)),
         ("案件来源", ctx.show("source")),
         ("纠纷类型", D.dispute_text(ctx)),
@@ -496,14 +512,12 @@ def _marker(part: _Part, first: bool) -> Flowable:
 
 def _cover(ctx: D.DocContext, parts: Sequence[_Part]) -> list[Flowable]:
     v = ctx.values
-    year = (v.get("accepted_on") or v.get("applied_on") or ctx.today).year
-    case_no = ctx.show("case_no") or f"（{year}）人调字第　　　号"
     closed = v.get("filed_on") or v.get("closed_on") or v.get("confirmation_result_on")
     story: list[Flowable] = [spacer(14), para(ctx.office.chinese, ctx.st.center), spacer(4),
                              para("人民调解卷宗", ctx.st.title), spacer(10)]
     story.append(kv_table([
         ("卷名", f"{_case_line(ctx)}"),
-        ("卷号", case_no),
+        ("卷号", file_number(ctx)),
         ("登记编号", ctx.record.receipt_no),
         ("调解员", ctx.show("mediator")),
         ("受理日期", ctx.show("accepted_on") or "—"),
