@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from xingan_desk.records.kinds import KINDS
-from xingan_desk.records.mediation_file import CONFIRMATION_RULE_SOURCE
-from xingan_desk.timeutil import today_cst
+from xingan_desk.records.mediation_file import CONFIRMATION_RULE_SOURCE, FOLLOWUP_ACTIONS
+from xingan_desk.timeutil import CST, as_utc, today_cst
 from xingan_desk.views import RecordView
 
 from . import content as C
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ..desk import Desk
 
 __all__ = ["DOSSIER_ORDER", "WORDING_KEYS", "attached_materials", "dossier_contents",
-           "render_dossier"]
+           "file_number", "followup_rows", "render_dossier"]
 
 WORDING_SETTING = "mediation_wording"
 WORDING_KEYS: dict[str, str] = {
@@ -229,9 +229,39 @@ def termination_notice(ctx: D.DocContext) -> list[Flowable]:
     return story
 
 
+def _superseded_followups() -> frozenset[str]:
+    """Actions folded into 记录回访 (the former 记录履行情况): their events still print."""
+    wf = KINDS["mediation"].workflow
+    assert wf is not None
+    return frozenset(a.key for a in wf.actions if a.superseded_by in FOLLOWUP_ACTIONS)
+
+
+def followup_rows(ctx: D.DocContext) -> list[dict[str, Any]]:
+    """The 回访记录's rows in the order they were recorded: the 记录回访 rows and, among them,
+    one for each event of the former 记录履行情况 (which recorded only the 履行情况: its row
+    holds the day it was recorded, the finding and who recorded it, marked `superseded`)."""
+    rows = _rows_of(ctx, "followups")
+    superseded = _superseded_followups()
+    events, _ = ctx.desk.history(ctx.record.id)
+    out: list[dict[str, Any]] = []
+    taken = 0
+    for e in events:
+        if not e.applied:
+            continue
+        if e.action in FOLLOWUP_ACTIONS:
+            n = len(e.payload.get("followups") or [])
+            out += rows[taken:taken + n]
+            taken += n
+        elif e.action in superseded and e.payload.get("performance"):
+            out.append({"date": as_utc(e.created_at).astimezone(CST).date(),
+                        "performance": e.payload["performance"],
+                        "recorded_by": C.clerk_name(ctx.desk, e.actor), "superseded": True})
+    return out + rows[taken:]
+
+
 def followup_record(ctx: D.DocContext) -> list[Flowable]:
     story: list[Flowable] = []
-    rows = _rows_of(ctx, "followups")
+    rows = followup_rows(ctx)
     form = ("书面协议" if ctx.values.get("outcome") == "written"
             else "口头协议" if ctx.values.get("outcome") == "oral" else "")
     for n, row in enumerate(rows, start=1):
@@ -239,6 +269,17 @@ def followup_record(ctx: D.DocContext) -> list[Flowable]:
             story.append(_page_break())
         title = "人民调解回访记录" + (f"（第{D.cn_number(n)}次）" if len(rows) > 1 else "")
         story += D.title_block(ctx, title)
+        if row.get("superseded"):  # recorded by the former 记录履行情况: the finding only
+            story.append(kv_table([
+                ("登记日期", _sub("followups", "date", row.get("date"))),
+                ("回访事由", f"{_case_line(ctx)}调解协议的履行情况"),
+                ("协议履行情况", D.checkboxes("performance", row.get("performance"))),
+            ], ctx.lay, ctx.st))
+            story.append(ctx.heading("回访情况"))
+            story += ctx.indent("（以“记录履行情况”登记，只记录了协议履行情况，未记录回访对象、方式和经过）")
+            story.append(spacer(3))
+            story.append(D.signature_rows_of(ctx, [(f"登记人：{row['recorded_by']}", "签名")]))
+            continue
         story.append(kv_table([
             ("回访对象", str(row.get("visited") or "")),
             ("回访日期", _sub("followups", "date", row.get("date"))),
@@ -451,7 +492,6 @@ def _part_date(record: RecordView, key: str) -> dt.date | None:
         "agreement": v.get("agreement_effective_on"),
         "oral_agreement": v.get("agreement_effective_on"),
         "termination_notice": v.get("closed_on"),
-        "followup_record": next((r.get("date") for r in v.get("followups") or []), None),
         "confirmation_application": v.get("confirmation_applied_on"),
         "confirmation_result": v.get("confirmation_result_on"),
         "closing_report": v.get("filed_on"),
@@ -488,6 +528,8 @@ def _parts(desk: Desk, record: RecordView, today: dt.date) -> list[_Part]:
         else:
             story = D.DOCUMENTS[key].build(ctx)
         when = _part_date(record, key)
+        if key == "followup_record":  # the first visit, whichever action recorded it
+            when = next((r["date"] for r in followup_rows(ctx) if r.get("date")), None)
         parts.append(_Part(title, fmt_date(when) if when else "", story))
     return parts
 

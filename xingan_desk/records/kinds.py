@@ -667,10 +667,14 @@ MEDIATION = RecordKind(
                    fields=("confirmation_result", "confirmation_result_on",
                            "confirmation_case_no", "confirmation_note"),
                    required=("confirmation_result_on",)),
+            # folded into 记录回访 (a follow-up row records the 履行情况 with the visit); kept
+            # for the events earlier releases and older windows record (Action.superseded_by)
             Action("record_performance", "记录履行情况", ("settled",), "settled",
-                   fields=("performance",), required=("performance",)),
+                   fields=("performance",), required=("performance",),
+                   superseded_by="record_followup"),
             Action("record_performance_confirmed", "记录履行情况", ("confirmed",), "confirmed",
-                   fields=("performance",), required=("performance",)),
+                   fields=("performance",), required=("performance",),
+                   superseded_by="record_followup_confirmed"),
             *CASE_FILE_ACTIONS,
         ),
         terminal=frozenset({"refused", "terminated", "withdrawn", "dismissed"}),
