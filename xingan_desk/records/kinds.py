@@ -46,6 +46,7 @@ from .mediation_file import (
     FINISH_RULE_SOURCE,
     FINISH_RULE_TEXT,
     MEDIATOR,
+    confirmation_checks,
     derive_case_file,
 )
 from .workflow import Action, Workflow
@@ -679,7 +680,7 @@ MEDIATION = RecordKind(
         ),
         terminal=frozenset({"refused", "terminated", "withdrawn", "dismissed"}),
     ),
-    checks=(_mediation_checks,),
+    checks=(_mediation_checks, confirmation_checks),
     deadlines=_mediation_deadlines,
     derive=_mediation_derive,
 )
