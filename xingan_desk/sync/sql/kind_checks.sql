@@ -240,6 +240,15 @@ BEGIN
     RETURN '[]';
 END $f$;
 
+-- The fields whose rules, among a kind's `checks`, read what earlier events recorded (the twins
+-- above; confirmation_checks reports on confirmation_applied_on). Only an event carrying one of
+-- them has its rules run over those values: the lookup costs ~0.1 ms an event.
+CREATE OR REPLACE FUNCTION sync._fields_reading_events(checks text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+    SELECT CASE WHEN 'confirmation_checks' = ANY (checks)
+                THEN ARRAY['confirmation_applied_on'] ELSE '{}'::text[] END
+$f$;
+
 -- The values a record's applied events recorded, last wins (Python: the fold's values), for
 -- the cross-field rules of an action (RecordKind.clean sees them as `existing`); the rows of
 -- repeating parts are the last event's only (no rule reads them).
