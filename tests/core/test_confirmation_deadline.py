@@ -73,3 +73,15 @@ def test_the_rule_without_a_derived_deadline_counts_thirty_days() -> None:
     assert "2026年4月4日" in confirmation_checks(
         {**base, "confirmation_applied_on": dt.date(2026, 4, 5)})["confirmation_applied_on"]
     assert confirmation_checks({"confirmation_applied_on": dt.date(2026, 4, 5)}) == {}
+
+
+def test_a_closed_file_has_no_confirmation_deadline_left(desk: Any) -> None:
+    """A settled case shows the parties' 申请司法确认期限 until its file is closed (结案归档
+    keeps the status 调解成功): a filed case is not listed as due or overdue."""
+    rec = _settled(desk)
+    assert (rec.due_label, rec.due_date) == ("申请司法确认期限", rec.values["confirmation_deadline"])
+    closed, _ = desk.act(rec.id, "close_file", {"closing_summary": "协议已履行，结案。",
+                                                "filed_on": "2026-05-06", "filed_by": "李娜"})
+    assert closed.status == "settled"
+    assert (closed.due_label, closed.due_date) == (None, None)
+    assert rec.id not in [r.id for r in desk.due()]

@@ -535,7 +535,8 @@ def _mediation_deadlines(status: str, values: Mapping[str, Any], cal: Any) -> li
         out.append(Deadline("开始调解期限", values["start_by"], True))
     if status in ("accepted", "mediating") and values.get("finish_by"):
         out.append(Deadline("调解终结期限", values["finish_by"]))
-    if status == "settled" and values.get("confirmation_deadline"):
+    # (the parties' window to apply; once the file is closed (结案归档) nothing is due)
+    if status == "settled" and values.get("confirmation_deadline") and not values.get("filed_on"):
         out.append(Deadline("申请司法确认期限", values["confirmation_deadline"]))
     return out
 
