@@ -383,7 +383,8 @@ def table_bytes(desk: Desk) -> dict[str, int]:
 
 def bench_size(desk: Desk, directory: Path) -> None:
     """Bytes per record now (outbox full) and once synced: every outbox row acked the way the
-    sync client acks it, then the store compacted (VACUUM)."""
+    sync client acks it, the acknowledged payloads compacted as the client does after each
+    cycle (sync/acked.compact), then the file shrunk (VACUUM)."""
     records = sum(desk.counts_by_kind().values())
     def outside_tx(*sqls: str) -> None:
         conn = desk.engine.raw_connection()  # no BEGIN: VACUUM refuses a transaction
@@ -393,9 +394,15 @@ def bench_size(desk: Desk, directory: Path) -> None:
         finally:
             conn.close()
 
+    from xingan_desk.sync import acked
+
     outside_tx("PRAGMA wal_checkpoint(TRUNCATE)")
     before = store_bytes(directory)
     ack_everything(desk)
+    started, cpu = time.perf_counter(), time.process_time()
+    compacted = acked.compact(desk)  # what the sync client runs after each cycle
+    print(f"  compacted {compacted} acknowledged payloads in {time.perf_counter() - started:.1f} s"
+          f" ({time.process_time() - cpu:.1f} s CPU)")
     outside_tx("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
     after = store_bytes(directory)
     out("store size per record once synced", after / records / 1024, "KB",

@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS
-from .types import FieldStamps, UTCDateTime
+from .types import AuditChanges, FieldStamps, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -145,7 +145,7 @@ class AuditEntry(Base):
     record_id: Mapped[str | None] = mapped_column(String(36), index=True)
     kind: Mapped[str | None] = mapped_column(String(32))
     receipt_no: Mapped[str | None] = mapped_column(String(40))
-    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    changes: Mapped[dict[str, Any]] = mapped_column(AuditChanges, default=dict)
     detail: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = ({"sqlite_autoincrement": True},)

@@ -1,0 +1,133 @@
+"""Issue 10, store size once synced: acknowledged creates and events keep no payload (it is
+rebuilt from the record, its events and its create audit when central needs it again), and
+audit entries are stored compactly — without losing anything the audit shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select, text
+
+from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
+from xingan_desk.audit_text import describe
+from xingan_desk.bulk import BulkAction, BulkRow
+from xingan_desk.desk import Desk
+from xingan_desk.records.kinds import KINDS
+from xingan_desk.storage.schema import AuditEntry, OutboxEntry, acked_log
+from xingan_desk.storage.types import decode_audit_changes, encode_audit_changes
+from xingan_desk.sync import acked
+from xingan_desk.sync.report import SyncReport
+from xingan_desk.timeutil import CST
+
+
+def _outbox(desk: Desk) -> list[tuple[Any, ...]]:
+    with desk.reading() as s:
+        return [(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.payload, o.hlc)
+                for o in s.scalars(select(OutboxEntry).order_by(OutboxEntry.local_seq))]
+
+
+def _ack_all(desk: Desk) -> None:
+    """Every outbox row acknowledged, as sync.push's ack moves them."""
+    with desk.engine.begin() as c:
+        c.exec_driver_sql(
+            "INSERT INTO acked_log(local_seq, mutation_id, entity, entity_id, op, payload, hlc, "
+            "status, acked_at) SELECT local_seq, mutation_id, entity, entity_id, op, payload, "
+            "hlc, 'accepted', datetime('now') FROM outbox")
+        c.exec_driver_sql("DELETE FROM outbox")
+
+
+def _audit_lines(desk: Desk) -> list[str]:
+    """Every audit entry as the record history and the audit screen show it."""
+    lines = []
+    for a in sorted(desk.audit_trail(10_000), key=lambda a: a.id):
+        kind = next((k for k in KINDS.values()
+                     if a.receipt_no and a.receipt_no.startswith(k.number_prefix)), None)
+        lines.append(describe(a, kind) + repr(dict(a.changes)))
+    return lines
+
+
+def _fill(desk: Desk) -> None:
+    """Creates (one registering an enterprise), events, an update, a void, a historical
+    import whose times carry China time."""
+    desk.create("consultation", GOOD_CONSULTATION)  # registers the enterprise on the way
+    med, _ = desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+    desk.act(med.id, "accept", {"accepted_on": "2026-03-03", "mediator": "赵敏"})
+    other, _ = desk.create("consultation", {**GOOD_CONSULTATION, "visitor_name": "赵敏",
+                                            "enterprise_uscc": None}, register_enterprise=False)
+    desk.update(other.id, {"visitor_phone": "0482-6012345"}, other.version)
+    gone, _ = desk.create("consultation", {**GOOD_CONSULTATION, "visitor_name": "钱红"},
+                          register_enterprise=False)
+    desk.void(gone.id, "重复登记")
+    at = dt.datetime(2023, 5, 9, 15, 0, tzinfo=CST)
+    result = desk.create_many("mediation", [BulkRow(
+        {**GOOD_MEDIATION, "applied_on": "2023-05-06"}, created_at=at,
+        actions=(BulkAction("accept", {"accepted_on": "2023-05-09", "mediator": "赵敏"},
+                            at=at),))], register_enterprise=False)
+    assert result.count == 1 and not result.errors
+
+
+def test_acknowledged_payloads_are_compacted_and_pushed_again_unchanged(desk: Desk) -> None:
+    _fill(desk)
+    pushed = _outbox(desk)
+    shown = _audit_lines(desk)
+    _ack_all(desk)
+
+    n = acked.compact(desk)
+
+    with desk.reading() as s:
+        kept = {r[0]: r[1] for r in s.execute(select(acked_log.c.local_seq, acked_log.c.payload))}
+    compacted = {seq for seq, p in kept.items() if p is None}
+    creates_events = {row[0] for row in pushed if row[4] in ("create", "event")}
+    registered = {row[0] for row in pushed
+                  if row[4] == "create" and row[5]["kind"] == "enterprise"}
+    assert compacted == creates_events - registered  # its audit lists no values: kept
+    assert n == len(compacted) and n >= 6
+    assert all(kept[row[0]] == row[5] for row in pushed if row[0] not in compacted)
+    assert acked.compact(desk) == 0  # nothing new: nothing read again
+    assert _audit_lines(desk) == shown
+
+    # central restored from a backup that has none of it: everything goes back, as it was
+    report = SyncReport()
+    acked.requeue_lost(desk, {"last_local_seq": 0}, report)
+    assert report.requeued == len(pushed)
+    again = _outbox(desk)
+    assert [(*r[:5], r[6]) for r in again] == [(*r[:5], r[6]) for r in pushed]
+    for (_, _, _, _, _, new, _), (_, _, _, _, _, old, _) in zip(again, pushed, strict=True):
+        if new != old:  # the historical event's time, given back in UTC: the same instant
+            assert dt.datetime.fromisoformat(new.pop("created_at")) == \
+                dt.datetime.fromisoformat(old.pop("created_at"))
+        assert new == old
+
+
+def test_a_changed_source_keeps_the_payload(desk: Desk) -> None:
+    """Compaction compares first: a payload the store could not give back is kept."""
+    med, _ = desk.create("mediation", GOOD_MEDIATION, register_enterprise=False)
+    _ack_all(desk)
+    with desk.engine.begin() as c:  # e.g. a row written by an older release
+        c.exec_driver_sql("UPDATE record SET created_by = 'someone' WHERE id = ?", (med.id,))
+    assert acked.compact(desk) == 0
+    with desk.reading() as s:
+        assert s.scalar(select(acked_log.c.payload)) is not None
+
+
+def test_audit_changes_round_trip_and_old_rows_read_as_before(desk: Desk) -> None:
+    for changes in ({}, {"status": ["已登记", "已受理"], "mediator": [None, "赵敏"]},
+                    {"=odd": [None, 1], "x": [None, None], "y": 5, "z": [1], "w": [None, [{}]]},
+                    {"note": [None, "长" * 2000]}):
+        stored = encode_audit_changes(changes)
+        back = decode_audit_changes(stored)
+        assert back == changes and list(back or {}) == list(changes)
+    _fill(desk)
+    shown = _audit_lines(desk)
+    with desk.reading() as s:
+        assert s.scalar(text("SELECT count(*) FROM audit_log WHERE typeof(changes) = 'blob'"))
+    # the same entries as an older release stored them (plain JSON text) read the same
+    with desk.reading() as s:
+        rows = [(a.id, a.changes) for a in s.scalars(select(AuditEntry))]
+    with desk.engine.begin() as c:
+        c.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+        for id_, changes in rows:
+            c.exec_driver_sql("UPDATE audit_log SET changes = ? WHERE id = ?",
+                              (__import__("json").dumps(changes, ensure_ascii=False), id_))
+    assert _audit_lines(desk) == shown
