@@ -5,8 +5,10 @@ audit entries are stored compactly — without losing anything the audit shows."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
@@ -14,7 +16,7 @@ from xingan_desk.audit_text import describe
 from xingan_desk.bulk import BulkAction, BulkRow
 from xingan_desk.desk import Desk
 from xingan_desk.records.kinds import KINDS
-from xingan_desk.storage.schema import AuditEntry, OutboxEntry, acked_log
+from xingan_desk.storage.schema import AUDIT_GUARDS, AuditEntry, OutboxEntry, acked_log
 from xingan_desk.storage.types import decode_audit_changes, encode_audit_changes
 from xingan_desk.sync import acked
 from xingan_desk.sync.report import SyncReport
@@ -131,3 +133,46 @@ def test_audit_changes_round_trip_and_old_rows_read_as_before(desk: Desk) -> Non
             c.exec_driver_sql("UPDATE audit_log SET changes = ? WHERE id = ?",
                               (__import__("json").dumps(changes, ensure_ascii=False), id_))
     assert _audit_lines(desk) == shown
+
+
+def test_migration_0012_packs_an_old_stores_rows_and_shows_the_same(desk: Desk) -> None:
+    import json
+
+    from alembic import command
+    from alembic.config import Config
+
+    from xingan_desk.storage import db as dbmod
+    from xingan_desk.storage.schema import Record
+
+    _fill(desk)
+    shown = _audit_lines(desk)
+    with desk.reading() as s:
+        stamps = {r.id: r.field_hlc for r in s.scalars(select(Record))}
+        audit = [(a.id, a.changes) for a in s.scalars(select(AuditEntry))]
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(dbmod.__file__).parent / "migrations"))
+    with dbmod.writer(desk.engine).begin() as conn:  # the store as release 0011 left it
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0011")
+        conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+        for id_, changes in audit:
+            conn.exec_driver_sql("UPDATE audit_log SET changes = ? WHERE id = ?",
+                                 (json.dumps(changes, ensure_ascii=False), id_))
+        for rid, fh in stamps.items():
+            conn.exec_driver_sql("UPDATE record SET field_hlc = ? WHERE id = ?",
+                                 (json.dumps(fh), rid))
+        conn.exec_driver_sql(AUDIT_GUARDS[0])
+    assert _audit_lines(desk) == shown  # old rows read as they are
+
+    dbmod.migrate(desk.engine, desk.path, desk.path.parent / "backups",
+                  dbmod.current_key(desk.path))
+
+    with desk.reading() as s:
+        assert s.scalar(text("SELECT count(*) FROM audit_log WHERE typeof(changes) = 'text' "
+                             "AND changes != '{}'")) == 0
+        assert s.scalar(text("SELECT count(*) FROM record WHERE typeof(field_hlc) = 'text'")) == 0
+        assert {r.id: r.field_hlc for r in s.scalars(select(Record))} == stamps
+    assert _audit_lines(desk) == shown
+    with desk.engine.begin() as c, pytest.raises(Exception, match="append-only"):
+        c.exec_driver_sql("UPDATE audit_log SET detail = 'x'")
+    assert desk.accounts.recent_login_failures("admin") == 0  # the lock-out's lookups work

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -138,7 +139,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(index=True)
+    at: Mapped[dt.datetime]
     username: Mapped[str] = mapped_column(String(50))
     window_code: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
@@ -148,7 +149,16 @@ class AuditEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(AuditChanges, default=dict)
     detail: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # the login lock-out's lookups (accounts.recent_login_failures), over these rows only:
+        # an index of every entry's time was about 80 bytes a record and nothing else used it
+        Index("ix_audit_log_login", "username", "at", sqlite_where=text("action = 'login'")),
+        Index("ix_audit_log_login_failed", "username", "at",
+              sqlite_where=text("action = 'login_failed'")),
+        Index("ix_audit_log_set_password", "detail", "at",
+              sqlite_where=text("action = 'set_password'")),
+        {"sqlite_autoincrement": True},
+    )
 
 
 class OutboxEntry(Base):
