@@ -21,6 +21,7 @@ from xingan_desk.storage.types import decode_audit_changes, encode_audit_changes
 from xingan_desk.sync import acked
 from xingan_desk.sync.report import SyncReport
 from xingan_desk.timeutil import CST
+from xingan_desk.views import Query
 
 
 def _outbox(desk: Desk) -> list[tuple[Any, ...]]:
@@ -173,6 +174,18 @@ def test_migration_0012_packs_an_old_stores_rows_and_shows_the_same(desk: Desk) 
         assert s.scalar(text("SELECT count(*) FROM record WHERE typeof(field_hlc) = 'text'")) == 0
         assert {r.id: r.field_hlc for r in s.scalars(select(Record))} == stamps
     assert _audit_lines(desk) == shown
+    # the search index, now without a stored copy of its tokens, finds what it found
+    ids = set(desk.find_ids(Query(kind="consultation", text="赵敏")))
+    assert len(ids) == 1
+    rid = next(iter(ids))
+    rec = desk.get(rid)
+    desk.update(rid, {"visitor_name": "周洋"}, rec.version)  # the old row is deleted by rowid
+    assert desk.find_ids(Query(kind="consultation", text="赵敏")) == []
+    assert desk.find_ids(Query(kind="consultation", text="周洋")) == [rid]
+    with desk.engine.begin() as c:
+        c.exec_driver_sql("INSERT INTO record_search(record_search) VALUES ('integrity-check')")
+        assert c.exec_driver_sql("SELECT count(*) FROM record_search").scalar() == \
+            c.exec_driver_sql("SELECT count(*) FROM record").scalar()
     with desk.engine.begin() as c, pytest.raises(Exception, match="append-only"):
         c.exec_driver_sql("UPDATE audit_log SET detail = 'x'")
     assert desk.accounts.recent_login_failures("admin") == 0  # the lock-out's lookups work

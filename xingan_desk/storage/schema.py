@@ -379,9 +379,12 @@ DETAIL: dict[str, Table] = {key: _detail_table(kind) for key, kind in KINDS.item
 
 # SQL run after the tables exist (FTS index, append-only guards); used by the migrations.
 # The search index: one row per record (rowid = record.pk), tokens made by storage/search.py.
+# Contentless (migration 0012): the tokens are indexed but not kept a second time (about 250
+# bytes a record); rows are still deleted by rowid (contentless_delete, SQLite 3.43+), and
+# nothing reads the column back (a search reads rowids, then `record.search_text`).
 SEARCH_DDL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS record_search USING fts5(tokens, "
-    "tokenize='unicode61 remove_diacritics 0')"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS record_search USING fts5(tokens, content='', "
+    "contentless_delete=1, tokenize='unicode61 remove_diacritics 0')"
 )
 AUDIT_GUARDS = (
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "

@@ -4,7 +4,8 @@ The audit log's `changes` and the records' `field_hlc` were JSON text; they are 
 (storage/types.pack_json: compact, deflated with a frozen preset dictionary). Rows written
 before are rewritten here, so an old store shrinks too; every entry reads back equal (the
 types read both forms, so a row missed here would still read right). The index of every audit
-entry's time gives way to three small partial indexes for the login lock-out's lookups.
+entry's time gives way to three small partial indexes for the login lock-out's lookups. The
+search index becomes contentless (its tokens were stored twice: in the index and as content).
 
 Revision ID: 0012
 Revises: 0011
@@ -32,6 +33,14 @@ depends_on = None
 AUDIT_NO_UPDATE = (
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+)
+SEARCH_CONTENTLESS = (
+    "CREATE VIRTUAL TABLE record_search USING fts5(tokens, content='', contentless_delete=1, "
+    "tokenize='unicode61 remove_diacritics 0')"
+)
+SEARCH_STORED = (
+    "CREATE VIRTUAL TABLE record_search USING fts5(tokens, "
+    "tokenize='unicode61 remove_diacritics 0')"
 )
 BATCH = 2000
 
@@ -77,11 +86,26 @@ def upgrade() -> None:
     _rewrite("audit_log", "id", "changes", _audit)
     op.execute(AUDIT_NO_UPDATE)
     _rewrite("record", "pk", "field_hlc", _stamps)
+    # the same tokens, indexed without a stored copy
+    op.execute("ALTER TABLE record_search RENAME TO record_search_stored")
+    op.execute(SEARCH_CONTENTLESS)
+    op.execute("INSERT INTO record_search(rowid, tokens) "
+               "SELECT rowid, tokens FROM record_search_stored")
+    op.execute("DROP TABLE record_search_stored")
 
 
 def downgrade() -> None:
     # packed rows stay packed (an older release cannot read them: restore the backup taken
-    # before the upgrade instead)
+    # before the upgrade instead); the search index gets its stored tokens back
+    from xingan_desk.storage import search
+
+    conn = op.get_bind()
+    op.execute("DROP TABLE record_search")
+    op.execute(SEARCH_STORED)
+    rows = conn.exec_driver_sql("SELECT pk, search_text FROM record").fetchall()
+    if rows:
+        conn.exec_driver_sql("INSERT INTO record_search(rowid, tokens) VALUES (?, ?)",
+                             [(pk, search.tokens_for(t or "")) for pk, t in rows])
     op.drop_index('ix_audit_log_set_password', table_name='audit_log')
     op.drop_index('ix_audit_log_login_failed', table_name='audit_log')
     op.drop_index('ix_audit_log_login', table_name='audit_log')
