@@ -249,10 +249,13 @@ sync_cursor = Table(
 acked_log = Table(
     "acked_log", Base.metadata,
     Column("local_seq", Integer, primary_key=True),
-    Column("mutation_id", String(36), nullable=False, unique=True),
+    # not UNIQUE (migration 0012): no query looks a row up by it, and its index was about 100
+    # bytes a record; local_seq is the key the ack and the re-push go by
+    Column("mutation_id", String(36), nullable=False),
     Column("entity", String(16), nullable=False),
     Column("entity_id", String(36), nullable=False),
     Column("op", String(16), nullable=False),
+    # null once compacted (sync/acked.compact: rebuilt from the record when needed)
     Column("payload", JSON, nullable=False),
     Column("hlc", String(48), nullable=False),
     Column("status", String(12), nullable=False),  # accepted

@@ -6,6 +6,7 @@ before are rewritten here, so an old store shrinks too; every entry reads back e
 types read both forms, so a row missed here would still read right). The index of every audit
 entry's time gives way to three small partial indexes for the login lock-out's lookups. The
 search index becomes contentless (its tokens were stored twice: in the index and as content).
+acked_log's mutation ids lose their UNIQUE index (no query used it).
 
 Revision ID: 0012
 Revises: 0011
@@ -92,6 +93,8 @@ def upgrade() -> None:
     op.execute("INSERT INTO record_search(rowid, tokens) "
                "SELECT rowid, tokens FROM record_search_stored")
     op.execute("DROP TABLE record_search_stored")
+    with op.batch_alter_table('acked_log', recreate='always') as batch_op:
+        batch_op.drop_constraint('uq_acked_log_mutation_id', type_='unique')
 
 
 def downgrade() -> None:
@@ -99,6 +102,8 @@ def downgrade() -> None:
     # before the upgrade instead); the search index gets its stored tokens back
     from xingan_desk.storage import search
 
+    with op.batch_alter_table('acked_log', recreate='always') as batch_op:
+        batch_op.create_unique_constraint('uq_acked_log_mutation_id', ['mutation_id'])
     conn = op.get_bind()
     op.execute("DROP TABLE record_search")
     op.execute(SEARCH_STORED)
