@@ -193,3 +193,13 @@ def test_migration_0012_packs_an_old_stores_rows_and_shows_the_same(desk: Desk) 
     with desk.engine.begin() as c, pytest.raises(Exception, match="append-only"):
         c.exec_driver_sql("UPDATE audit_log SET detail = 'x'")
     assert desk.accounts.recent_login_failures("admin") == 0  # the lock-out's lookups work
+
+
+def test_shrink_gives_the_freed_pages_back(desk: Desk) -> None:
+    desk.create_many("mediation", [{**GOOD_MEDIATION, "facts": f"第{i}号纠纷。" + "事实" * 60}
+                                   for i in range(300)], register_enterprise=False)
+    _ack_all(desk)
+    assert acked.compact(desk) == 300
+    before, after = desk.maintenance.shrink()
+    assert after < before
+    assert _audit_lines(desk)[-1].split("　")[2].startswith("压缩数据文件")
