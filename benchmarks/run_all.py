@@ -359,13 +359,17 @@ def store_bytes(directory: Path) -> int:
 
 
 def ack_everything(desk: Desk) -> int:
-    """Every outbox row acknowledged, moved to acked_log by the statements push.ack runs."""
+    """Every outbox row acknowledged, moved to acked_log by the statements push.ack runs
+    (acked_at as its UTCDateTime stores it)."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     with desk.engine.begin() as c:
         n = c.exec_driver_sql("SELECT count(*) FROM outbox").scalar() or 0
         c.exec_driver_sql(
             "INSERT OR IGNORE INTO acked_log(local_seq, mutation_id, entity, entity_id, op, "
             "payload, hlc, status, acked_at) SELECT local_seq, mutation_id, entity, entity_id, "
-            "op, payload, hlc, 'accepted', datetime('now') FROM outbox")
+            "op, payload, hlc, 'accepted', ? FROM outbox", (now,))
         c.exec_driver_sql("DELETE FROM outbox")
     return int(n)
 

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
@@ -77,16 +78,16 @@ def requeue_lost(desk: Desk, status: dict[str, Any], report: SyncReport) -> None
             return
         now = utcnow()
         for row in lost:
-            payload = row["payload"]
+            payload, entity_id = row["payload"], _id_text(row["entity_id"])
             if payload is None:  # compacted: rebuilt from the record, its events and audit
-                payload = rebuild(s, row["entity"], row["entity_id"], row["op"], row["hlc"])
+                payload = rebuild(s, row["entity"], entity_id, row["op"], row["hlc"])
                 if payload is None:
                     continue  # the record is gone from this store: nothing to push again
             s.execute(insert(OutboxEntry).values(
-                local_seq=row["local_seq"], mutation_id=row["mutation_id"],
-                entity=row["entity"], entity_id=row["entity_id"], op=row["op"],
-                payload=payload, hlc=row["hlc"], created_at=now, state="pending",
-                attempts=0))
+                local_seq=row["local_seq"], mutation_id=_id_text(row["mutation_id"]),
+                entity=row["entity"], entity_id=entity_id, op=row["op"],
+                payload=payload, hlc=row["hlc"] or payload["hlc"], created_at=now,
+                state="pending", attempts=0))
         s.execute(delete(acked_log).where(acked_log.c.local_seq > high))
         s.execute(insert(sync_issue).values(
             code="CENTRAL_RESTORED", created_at=now, resolved_at=now, reason=(
@@ -225,8 +226,9 @@ def compact(desk: Desk) -> int:
         with desk.writing() as w:
             s = w.session
             rows = list(s.execute(
-                select(acked_log.c.local_seq, acked_log.c.entity, acked_log.c.entity_id,
-                       acked_log.c.op, acked_log.c.payload, acked_log.c.hlc)
+                select(acked_log.c.local_seq, acked_log.c.mutation_id, acked_log.c.entity,
+                       acked_log.c.entity_id, acked_log.c.op, acked_log.c.payload,
+                       acked_log.c.hlc)
                 .where(acked_log.c.local_seq > after,
                        acked_log.c.op.in_(("create", "event")))
                 .order_by(acked_log.c.local_seq).limit(COMPACT_BATCH)))
@@ -234,9 +236,33 @@ def compact(desk: Desk) -> int:
                 return done
             after = rows[-1].local_seq
             built = rebuild_many(s, [(r.entity, r.entity_id, r.op, r.hlc) for r in rows])
-            same = [r.local_seq for r, b in zip(rows, built, strict=True)
+            same = [r for r, b in zip(rows, built, strict=True)
                     if r.payload is not None and _same(b, r.payload)]
-            if same:
-                s.execute(text("UPDATE acked_log SET payload = 'null' WHERE local_seq IN "
-                               f"({','.join(str(int(n)) for n in same)})"))
+            creates = [(r.local_seq,) for r in same
+                       if r.op == "create" or r.hlc != r.payload.get("hlc")]
+            if creates:
+                s.connection().exec_driver_sql(
+                    "UPDATE acked_log SET payload = 'null' WHERE local_seq = ?", creates)
+            # an event's row is not read by anything but `requeue_lost`: its ids are kept as
+            # 16 bytes and its stamp is its event's
+            events = [(_id_bytes(r.mutation_id), _id_bytes(r.entity_id), r.local_seq)
+                      for r in same if r.op == "event" and r.hlc == r.payload.get("hlc")]
+            if events:
+                s.connection().exec_driver_sql(
+                    "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ?, "
+                    "hlc = '' WHERE local_seq = ?", events)
             done += len(same)
+
+
+def _id_bytes(value: str) -> str | bytes:
+    """A canonical UUID's 16 bytes (anything else as it is)."""
+    try:
+        u = uuid.UUID(value)
+    except (TypeError, ValueError):
+        return value
+    return u.bytes if str(u) == value else value
+
+
+def _id_text(value: str | bytes) -> str:
+    """An id as text again (`_id_bytes`)."""
+    return str(uuid.UUID(bytes=value)) if isinstance(value, bytes) else value
