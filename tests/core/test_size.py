@@ -203,3 +203,23 @@ def test_shrink_gives_the_freed_pages_back(desk: Desk) -> None:
     before, after = desk.maintenance.shrink()
     assert after < before
     assert _audit_lines(desk)[-1].split("　")[2].startswith("压缩数据文件")
+
+
+def test_a_create_is_rebuilt_as_it_was_after_the_record_moved_county(tmp_path: Path) -> None:
+    from tests.conftest import ADMIN_PASSWORD
+
+    league = Desk.initialise(tmp_path / "league", "152200", "01", admin_password=ADMIN_PASSWORD)
+    league.use_account("admin")
+    try:
+        rec, _ = league.create("enterprise", {"uscc": "93152223MA0R5K6L3R",
+                                              "name": "扎赉特旗合作社", "county_code": "152221"})
+        pushed = _outbox(league)
+        _ack_all(league)
+        assert acked.compact(league) == 1
+        moved, _ = league.update(rec.id, {"county_code": "152222"}, rec.version)
+        assert moved.county_code == "152222"
+        report = SyncReport()
+        acked.requeue_lost(league, {"last_local_seq": 0}, report)
+        assert _outbox(league)[0] == pushed[0]  # the create as pushed: in 152221
+    finally:
+        league.close()

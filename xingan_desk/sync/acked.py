@@ -173,8 +173,11 @@ def rebuild_many(s: Session, rows: list[Acked]) -> list[dict[str, Any] | None]:
             rec, audit = recs.get(entity_id), audits.get(entity_id)
             values = _created_values(rec.kind, audit) if rec and audit else None
             if rec is not None and audit is not None and values is not None:
+                # the county as at the create (an edit of the county field moves the record):
+                # from the created values, else the registering window's
+                county = KINDS[rec.kind].county_of(values, rec.owner.split("-")[0])
                 built = {"kind": rec.kind, "id": rec.id, "receipt_no": audit.receipt_no,
-                         "owner": rec.owner, "county_code": rec.county_code,
+                         "owner": rec.owner, "county_code": county,
                          "created_by": rec.created_by, "created_at": rec.created_at.isoformat(),
                          "hlc": stamp, "values": values}
         out.append(built)
