@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..desk import Desk
+from ..records.fields import GroupField
 from ..records.kinds import KINDS
 from ..storage.schema import AuditEntry, OutboxEntry, Record, RecordEvent
 from ..timeutil import utcnow
@@ -186,10 +187,12 @@ def rebuild_many(s: Session, rows: list[Acked]) -> list[dict[str, Any] | None]:
 
 def _created_values(kind_key: str, audit: AuditEntry) -> dict[str, Any] | None:
     """A create's values from its audit entry (storage.types.create_changes): the declared
-    fields, None where the entry lists nothing."""
+    fields; where the entry lists nothing, an empty list for a repeating group (entries
+    written before 0012 left empty values out) and None for the others."""
     if not audit.changes or kind_key not in KINDS:
         return None
-    values: dict[str, Any] = {f.key: None for f in KINDS[kind_key].fields}
+    values: dict[str, Any] = {f.key: [] if isinstance(f, GroupField) else None
+                              for f in KINDS[kind_key].fields}
     for key, pair in audit.changes.items():
         if not (isinstance(pair, list) and len(pair) == 2 and pair[0] is None):
             return None
