@@ -7,9 +7,9 @@
 * `prune`: acknowledged changes older than the retention leave acked_log.
 * `compact` (run by `prune` after every cycle): an acknowledged create or event whose payload
   can be rebuilt exactly from what the store keeps anyway (the create's audit entry and the
-  record's envelope; the `record_event` row) keeps only its key, mutation id and stamp; its
-  payload (most of the store's size once synced) is rebuilt by `rebuild` when `requeue_lost`
-  pushes it again.
+  record's envelope; the `record_event` row) keeps only its key, mutation id and stamp (an
+  event's ids as 16 bytes, its stamp taken from the event); its payload (most of the store's
+  size once synced) is rebuilt by `rebuild` when `requeue_lost` pushes it again.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def prune(desk: Desk, report: SyncReport | None = None, now: dt.datetime | None 
     """After a successful cycle: drop acknowledged changes older than the retention. A
     central restored from a backup younger than that loses nothing (they are re-pushed by
     `requeue_lost`); older backups are outside the promise. Only the oldest row is read on a
-    normal cycle (by primary key), so this costs nothing until rows age out."""
+    normal cycle (by primary key), so this costs nothing until rows age out. What the cycle
+    acknowledged is compacted first (`compact`)."""
     compact(desk)
     cutoff = (now or utcnow()) - dt.timedelta(days=retention_days(desk))
     with desk.reading() as s:
