@@ -359,13 +359,17 @@ def store_bytes(directory: Path) -> int:
 
 
 def ack_everything(desk: Desk) -> int:
-    """Every outbox row acknowledged, moved to acked_log by the statements push.ack runs."""
+    """Every outbox row acknowledged, moved to acked_log by the statements push.ack runs
+    (acked_at as its UTCDateTime stores it)."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     with desk.engine.begin() as c:
         n = c.exec_driver_sql("SELECT count(*) FROM outbox").scalar() or 0
         c.exec_driver_sql(
             "INSERT OR IGNORE INTO acked_log(local_seq, mutation_id, entity, entity_id, op, "
             "payload, hlc, status, acked_at) SELECT local_seq, mutation_id, entity, entity_id, "
-            "op, payload, hlc, 'accepted', datetime('now') FROM outbox")
+            "op, payload, hlc, 'accepted', ? FROM outbox", (now,))
         c.exec_driver_sql("DELETE FROM outbox")
     return int(n)
 
@@ -383,7 +387,8 @@ def table_bytes(desk: Desk) -> dict[str, int]:
 
 def bench_size(desk: Desk, directory: Path) -> None:
     """Bytes per record now (outbox full) and once synced: every outbox row acked the way the
-    sync client acks it, then the store compacted (VACUUM)."""
+    sync client acks it, the acknowledged payloads compacted as the client does after each
+    cycle (sync/acked.compact), then the file shrunk (VACUUM)."""
     records = sum(desk.counts_by_kind().values())
     def outside_tx(*sqls: str) -> None:
         conn = desk.engine.raw_connection()  # no BEGIN: VACUUM refuses a transaction
@@ -393,9 +398,15 @@ def bench_size(desk: Desk, directory: Path) -> None:
         finally:
             conn.close()
 
+    from xingan_desk.sync import acked
+
     outside_tx("PRAGMA wal_checkpoint(TRUNCATE)")
     before = store_bytes(directory)
     ack_everything(desk)
+    started, cpu = time.perf_counter(), time.process_time()
+    compacted = acked.compact(desk)  # what the sync client runs after each cycle
+    print(f"  compacted {compacted} acknowledged payloads in {time.perf_counter() - started:.1f} s"
+          f" ({time.process_time() - cpu:.1f} s CPU)")
     outside_tx("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
     after = store_bytes(directory)
     out("store size per record once synced", after / records / 1024, "KB",

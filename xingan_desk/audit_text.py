@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "setting": "修改设置",
     "calendar": "节假日安排",
     "backup": "备份",
+    "shrink": "压缩数据文件",
     "restore": "从备份恢复",
     "generation": "编号换代",
     "attach": "添加附件",

@@ -46,6 +46,7 @@ from .storage.schema import (
     record_source,
     record_table,
 )
+from .storage.types import create_changes
 from .storage.writer import Writer, fold_record, search_text
 from .timeutil import CST, utcnow
 from .views import Changes, RecordView, UserView
@@ -456,9 +457,7 @@ class _Rows:
             "kind": kind.key, "id": rec.id, "receipt_no": rec.receipt_no, "owner": rec.owner,
             "county_code": county, "created_by": user, "created_at": created.isoformat(),
             "hlc": stamp, "values": as_json}, stamp)
-        changes = ({k: [None, v] for k, v in as_json.items() if v not in (None, [], "")}
-                   if audit_values else {})
-        self.add_audit("create", rec, changes, audit_detail, user)
+        self.add_audit("create", rec, create_changes(as_json, audit_values), audit_detail, user)
         events: list[EventLike] = []
         event_rows: list[dict[str, Any]] = []
         wf = kind.workflow

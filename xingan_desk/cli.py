@@ -323,6 +323,16 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_shrink(args: argparse.Namespace) -> int:
+    desk = _open(args, login=False)
+    try:
+        before, after = desk.maintenance.shrink()
+    finally:
+        desk.close()
+    _out(f"数据文件已压缩：{before / 2**20:.1f} MB → {after / 2**20:.1f} MB")
+    return EXIT_OK
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     from .desk import restore
     from .recovery import restore_latest
@@ -538,6 +548,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("backup", parents=[common], help="备份数据文件")
     s.add_argument("--out", help="备份文件或目录（默认：数据目录下的 backups）")
     s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("shrink", parents=[common],
+                       help="压缩数据文件（升级或同步清理后释放磁盘空间；需几十秒）")
+    s.set_defaults(func=cmd_shrink)
 
     s = sub.add_parser("restore", parents=[common], help="从备份恢复（编号自动换代）")
     s.add_argument("file", nargs="?", help="备份文件")

@@ -92,6 +92,31 @@ class Maintenance:
         with self._desk.writing() as w:
             planner.refresh_in(w.session.connection())
 
+    def shrink(self) -> tuple[int, int]:
+        """Give the pages that compaction freed (acknowledged sync payloads dropped by
+        sync/acked.compact, old rows packed by migration 0012) back to the disk: VACUUM, then a
+        WAL checkpoint. SQLite reuses free pages anyway, so this only matters once, after an
+        upgrade; it rewrites the whole file (up to a minute on a League store) and waits for
+        other writers. Returns the store's bytes before and after (the command `shrink`)."""
+        def size() -> int:
+            return sum(p.stat().st_size for p in (self._desk.path,
+                                                   Path(f"{self._desk.path}-wal"))
+                       if p.exists())
+
+        raw = self._desk.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            before = size()
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            raw.close()
+        after = size()
+        with self._desk.writing() as w:
+            w.audit("shrink", detail=f"{before // 1024} KB → {after // 1024} KB")
+        return before, after
+
     def check(self) -> list[str]:
         """Integrity check: SQLite's own plus the store's invariants. [] means healthy; a
         damaged file raises StoreCorrupt naming the newest good backup."""

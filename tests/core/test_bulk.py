@@ -169,10 +169,11 @@ def test_field_stamps_are_stored_grouped_and_read_back_per_field(desk: Desk) -> 
     import json
 
     from xingan_desk.storage.schema import Record
+    from xingan_desk.storage.types import unpack_json
 
     rec, _ = desk.create("consultation", {**GOOD_CONSULTATION, "enterprise_uscc": None})
     raw = _rows(desk, "SELECT field_hlc, hlc FROM record WHERE id = :i", i=rec.id)[0]
-    stored = json.loads(raw[0])
+    stored = unpack_json(raw[0])  # packed: deflated JSON
     assert list(stored) == ["~"] and len(stored["~"]) == 1  # one creation stamp
     with desk.reading() as s:
         stamps = s.get(Record, _rows(desk, "SELECT pk FROM record WHERE id = :i",

@@ -36,6 +36,8 @@ def test_init_demo_export_check_backup_restore(tmp_path: Path) -> None:
     assert out.stat().st_size > 0
     chk = run("check", "--data-dir", d, env=admin)  # the password unlocks the store
     assert chk.returncode == 0 and "检查通过" in chk.stdout
+    sh = run("shrink", "--data-dir", d, env=admin)
+    assert sh.returncode == 0 and "数据文件已压缩" in sh.stdout, sh.stderr
     bk = run("backup", "--data-dir", d, "--out", str(tmp_path / "b.sqlite3"), env=admin)
     assert bk.returncode == 0, bk.stderr
     rs = run("restore", "--data-dir", d, str(tmp_path / "b.sqlite3"), env=admin)

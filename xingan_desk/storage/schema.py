@@ -22,12 +22,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS
-from .types import FieldStamps, UTCDateTime
+from .types import AuditChanges, FieldStamps, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -138,17 +139,26 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(index=True)
+    at: Mapped[dt.datetime]
     username: Mapped[str] = mapped_column(String(50))
     window_code: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[str | None] = mapped_column(String(36), index=True)
     kind: Mapped[str | None] = mapped_column(String(32))
     receipt_no: Mapped[str | None] = mapped_column(String(40))
-    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    changes: Mapped[dict[str, Any]] = mapped_column(AuditChanges, default=dict)
     detail: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        # the login lock-out's lookups (accounts.recent_login_failures), over these rows only:
+        # an index of every entry's time was about 80 bytes a record and nothing else used it
+        Index("ix_audit_log_login", "username", "at", sqlite_where=text("action = 'login'")),
+        Index("ix_audit_log_login_failed", "username", "at",
+              sqlite_where=text("action = 'login_failed'")),
+        Index("ix_audit_log_set_password", "detail", "at",
+              sqlite_where=text("action = 'set_password'")),
+        {"sqlite_autoincrement": True},
+    )
 
 
 class OutboxEntry(Base):
@@ -239,10 +249,13 @@ sync_cursor = Table(
 acked_log = Table(
     "acked_log", Base.metadata,
     Column("local_seq", Integer, primary_key=True),
-    Column("mutation_id", String(36), nullable=False, unique=True),
+    # not UNIQUE (migration 0012): no query looks a row up by it, and its index was about 100
+    # bytes a record; local_seq is the key the ack and the re-push go by
+    Column("mutation_id", String(36), nullable=False),
     Column("entity", String(16), nullable=False),
     Column("entity_id", String(36), nullable=False),
     Column("op", String(16), nullable=False),
+    # null once compacted (sync/acked.compact: rebuilt from the record when needed)
     Column("payload", JSON, nullable=False),
     Column("hlc", String(48), nullable=False),
     Column("status", String(12), nullable=False),  # accepted
@@ -369,9 +382,12 @@ DETAIL: dict[str, Table] = {key: _detail_table(kind) for key, kind in KINDS.item
 
 # SQL run after the tables exist (FTS index, append-only guards); used by the migrations.
 # The search index: one row per record (rowid = record.pk), tokens made by storage/search.py.
+# Contentless (migration 0012): the tokens are indexed but not kept a second time (about 250
+# bytes a record); rows are still deleted by rowid (contentless_delete, SQLite 3.43+), and
+# nothing reads the column back (a search reads rowids, then `record.search_text`).
 SEARCH_DDL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS record_search USING fts5(tokens, "
-    "tokenize='unicode61 remove_diacritics 0')"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS record_search USING fts5(tokens, content='', "
+    "contentless_delete=1, tokenize='unicode61 remove_diacritics 0')"
 )
 AUDIT_GUARDS = (
     "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "

@@ -1,7 +1,7 @@
 """source_no: the ledger's own number of an imported record (原台账编号), on every kind
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05
 """
 
@@ -14,7 +14,7 @@ import xingan_desk.storage.types  # noqa: F401  (custom column types)
 
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
