@@ -158,7 +158,7 @@ def test_migration_0012_packs_an_old_stores_rows_and_shows_the_same(desk: Desk) 
     cfg.set_main_option("script_location", str(Path(dbmod.__file__).parent / "migrations"))
     with dbmod.writer(desk.engine).begin() as conn:  # the store as the release before left it
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "-1")  # the revision before 0012
+        command.downgrade(cfg, "0011")  # the release before 0012
         conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
         for id_, changes in audit:
             conn.exec_driver_sql("UPDATE audit_log SET changes = ? WHERE id = ?",
