@@ -360,10 +360,12 @@ def store_bytes(directory: Path) -> int:
 
 def ack_everything(desk: Desk) -> int:
     """Every outbox row acknowledged, moved to acked_log by the statements push.ack runs
-    (acked_at as its UTCDateTime stores it)."""
+    (acked_at as its column type stores it)."""
     import datetime as dt
 
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    from xingan_desk.storage.types import utc_micros
+
+    now = utc_micros(dt.datetime.now(dt.UTC))
     with desk.engine.begin() as c:
         n = c.exec_driver_sql("SELECT count(*) FROM outbox").scalar() or 0
         c.exec_driver_sql(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS
-from .types import AuditChanges, FieldStamps, UTCDateTime
+from .types import AuditChanges, FieldStamps, IdBytes, UTCDateTime, UTCMicros
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -139,11 +139,13 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime]
+    # an integer (UTCMicros) and 16 bytes (IdBytes): about 40 bytes less per entry and 20 per
+    # index entry; readers see the same datetime and id text (migration 0016)
+    at: Mapped[dt.datetime] = mapped_column(UTCMicros)
     username: Mapped[str] = mapped_column(String(50))
     window_code: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
-    record_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    record_id: Mapped[str | None] = mapped_column(IdBytes(36), index=True)
     kind: Mapped[str | None] = mapped_column(String(32))
     receipt_no: Mapped[str | None] = mapped_column(String(40))
     changes: Mapped[dict[str, Any]] = mapped_column(AuditChanges, default=dict)
@@ -259,7 +261,7 @@ acked_log = Table(
     Column("payload", JSON, nullable=False),
     Column("hlc", String(48), nullable=False),
     Column("status", String(12), nullable=False),  # accepted
-    Column("acked_at", UTCDateTime(), nullable=False),
+    Column("acked_at", UTCMicros(), nullable=False),  # an integer (migration 0016)
 )
 
 # Things a clerk or supervisor must look at: rejected mutations, refusals.
