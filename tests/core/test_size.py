@@ -219,8 +219,9 @@ def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk:
             "SELECT typeof(at), typeof(record_id), count(*) FROM audit_log GROUP BY 1, 2")).all()
     # new entries: integer times, 16-byte record ids (none left as text but the unset ones)
     assert {(t, r) for t, r, _ in counts} <= {("integer", "blob"), ("integer", "null")}
-    histories = {rid: desk.history(rid)[1] for rid in ids}
-    assert all(histories.values())
+    histories = {rid: desk.history(rid) for rid in ids}  # events and audit entries
+    assert all(audit for _, audit in histories.values())
+    assert any(events for events, _ in histories.values())
     shown = _audit_lines(desk)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(dbmod.__file__).parent / "migrations"))
@@ -233,7 +234,11 @@ def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk:
         assert conn.exec_driver_sql(
             "SELECT count(*) FROM acked_log WHERE typeof(acked_at) != 'text' OR "
             "(op = 'create' AND typeof(entity_id) = 'blob')").scalar() == 0
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM record_event WHERE typeof(id) != 'text'").scalar() == 0
     assert _audit_lines(desk) == shown  # the older form reads the same
+    assert {rid: desk.history(rid)[0] for rid in ids} == {
+        rid: events for rid, (events, _) in histories.items()}
 
     dbmod.migrate(desk.engine, desk.path, desk.path.parent / "backups",
                   dbmod.current_key(desk.path))
@@ -245,8 +250,9 @@ def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk:
         assert s.scalar(text("SELECT count(*) FROM acked_log WHERE typeof(acked_at) != "
                              "'integer' OR (payload = 'null' AND typeof(entity_id) != 'blob')")) == 0
         assert list(s.execute(select(acked_log).order_by(acked_log.c.local_seq))) == acked_rows
+        assert s.scalar(text("SELECT count(*) FROM record_event WHERE typeof(id) != 'blob'")) == 0
     assert _audit_lines(desk) == shown
-    assert {rid: desk.history(rid)[1] for rid in ids} == histories  # found by record id
+    assert {rid: desk.history(rid) for rid in ids} == histories  # found by record id
     with desk.engine.begin() as c, pytest.raises(Exception, match="append-only"):
         c.exec_driver_sql("UPDATE audit_log SET detail = 'x'")
     assert desk.accounts.recent_login_failures("admin") == 0  # the lock-out's lookups work

@@ -121,7 +121,8 @@ class RecordEvent(Base):
     """Append-only status events. The record's status is their fold (records/workflow.py)."""
 
     __tablename__ = "record_event"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # 16 bytes (IdBytes, migration 0016): 40 bytes less per event (the row and its key's index)
+    id: Mapped[str] = mapped_column(IdBytes(36), primary_key=True)
     record_id: Mapped[str] = mapped_column(ForeignKey("record.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str] = mapped_column(String(32))

@@ -1,8 +1,9 @@
-"""integer log times, 16-byte ids in the audit log and compacted acknowledged creates
+"""integer log times, 16-byte ids in the audit log, the events and compacted acknowledged creates
 
 audit_log.at and acked_log.acked_at become integers (microseconds since 1970-01-01 UTC,
-storage/types.UTCMicros: 8 bytes instead of 26 characters), audit_log.record_id and the ids of
-compacted acknowledged creates become 16 bytes (storage/types.IdBytes, sync/acked.compact).
+storage/types.UTCMicros: 8 bytes instead of 26 characters), audit_log.record_id,
+record_event.id and the ids of compacted acknowledged creates become 16 bytes
+(storage/types.IdBytes, sync/acked.compact).
 Rows written before are rewritten here, in SQL (exact: the seconds by strftime, the
 microseconds as written); a value that does not have the expected form stays as it is and
 still reads right (the types read both forms). The column declarations do not change.
@@ -68,6 +69,7 @@ def upgrade() -> None:
     op.execute(f"UPDATE audit_log SET record_id = {_bytes('record_id')} "
                f"WHERE {_canonical('record_id')}")
     op.execute(AUDIT_NO_UPDATE)
+    op.execute(f"UPDATE record_event SET id = {_bytes('id')} WHERE {_canonical('id')}")
     op.execute(f"UPDATE acked_log SET acked_at = {acked} WHERE {acked_ok}")
     op.execute(f"UPDATE acked_log SET mutation_id = {_bytes('mutation_id')} WHERE "
                f"payload = 'null' AND entity = 'record' AND op = 'create' AND "
@@ -82,6 +84,7 @@ def downgrade() -> None:
                "entity = 'record' AND op = 'create' AND typeof(entity_id) = 'blob'")
     op.execute(f"UPDATE acked_log SET mutation_id = {_uuid_text('mutation_id')} WHERE "
                "entity = 'record' AND op = 'create' AND typeof(mutation_id) = 'blob'")
+    op.execute(f"UPDATE record_event SET id = {_uuid_text('id')} WHERE typeof(id) = 'blob'")
     op.execute(f"UPDATE acked_log SET acked_at = {_text_time('acked_at')} "
                "WHERE typeof(acked_at) = 'integer'")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
