@@ -112,8 +112,11 @@ class Record(Base):
         Index("ix_record_kind_status", "kind", "status"),
         Index("ix_record_county_created", "county_code", "created_at"),
         Index("ix_record_created", "created_at", "id", "voided"),  # … over all kinds
-        Index("ix_record_due", "due_date"),
-        Index("ix_record_uscc", "enterprise_uscc"),
+        # partial (migration 0016): most records have neither; every query of these
+        # columns compares them, which a NULL never passes
+        Index("ix_record_due", "due_date", sqlite_where=text("due_date IS NOT NULL")),
+        Index("ix_record_uscc", "enterprise_uscc",
+              sqlite_where=text("enterprise_uscc IS NOT NULL")),
     )
 
 
@@ -146,13 +149,15 @@ class AuditEntry(Base):
     username: Mapped[str] = mapped_column(String(50))
     window_code: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
-    record_id: Mapped[str | None] = mapped_column(IdBytes(36), index=True)
+    record_id: Mapped[str | None] = mapped_column(IdBytes(36))
     kind: Mapped[str | None] = mapped_column(String(32))
     receipt_no: Mapped[str | None] = mapped_column(String(40))
     changes: Mapped[dict[str, Any]] = mapped_column(AuditChanges, default=dict)
     detail: Mapped[str] = mapped_column(Text, default="")
 
     __table_args__ = (
+        # an entry's record (its history, a create's rebuild); partial: a login has none
+        Index("ix_audit_log_record_id", "record_id", sqlite_where=text("record_id IS NOT NULL")),
         # the login lock-out's lookups (accounts.recent_login_failures), over these rows only:
         # an index of every entry's time was about 80 bytes a record and nothing else used it
         Index("ix_audit_log_login", "username", "at", sqlite_where=text("action = 'login'")),
@@ -261,7 +266,8 @@ acked_log = Table(
     # null once compacted (sync/acked.compact: rebuilt from the record when needed)
     Column("payload", JSON, nullable=False),
     Column("hlc", String(48), nullable=False),
-    Column("status", String(12), nullable=False),  # accepted
+    # accepted (only accepted rows move here); '' once compacted (sync/acked.compact)
+    Column("status", String(12), nullable=False),
     Column("acked_at", UTCMicros(), nullable=False),  # an integer (migration 0016)
 )
 

@@ -8,7 +8,8 @@
 * `compact` (run by `prune` after every cycle): an acknowledged create or event whose payload
   can be rebuilt exactly from what the store keeps anyway (the create's audit entry and the
   record's envelope; the `record_event` row) keeps only its key, mutation id and stamp (its
-  ids as 16 bytes; an event's stamp taken from the event); its payload (most of the store's
+  ids as 16 bytes; an event's stamp taken from the event; its status, always `accepted` in
+  acked_log and read by nothing, left empty); its payload (most of the store's
   size once synced) is rebuilt by `rebuild` when `requeue_lost` pushes it again.
 """
 
@@ -251,13 +252,14 @@ def compact(desk: Desk) -> int:
                        for r in same if r.op == "create"]
             if creates:
                 s.connection().exec_driver_sql(
-                    "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ? "
-                    "WHERE local_seq = ?", creates)
+                    "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ?, "
+                    "status = '' WHERE local_seq = ?", creates)
             restamped = [(r.local_seq,) for r in same
                          if r.op == "event" and r.hlc != r.payload.get("hlc")]
             if restamped:
                 s.connection().exec_driver_sql(
-                    "UPDATE acked_log SET payload = 'null' WHERE local_seq = ?", restamped)
+                    "UPDATE acked_log SET payload = 'null', status = '' WHERE local_seq = ?",
+                    restamped)
             # an event's row is not read by anything but `requeue_lost`: its ids are kept as
             # 16 bytes and its stamp is its event's
             events = [(id_bytes(r.mutation_id), id_bytes(r.entity_id), r.local_seq)
@@ -265,5 +267,5 @@ def compact(desk: Desk) -> int:
             if events:
                 s.connection().exec_driver_sql(
                     "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ?, "
-                    "hlc = '' WHERE local_seq = ?", events)
+                    "hlc = '', status = '' WHERE local_seq = ?", events)
             done += len(same)

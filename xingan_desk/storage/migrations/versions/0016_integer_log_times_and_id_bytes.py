@@ -3,7 +3,9 @@
 audit_log.at and acked_log.acked_at become integers (microseconds since 1970-01-01 UTC,
 storage/types.UTCMicros: 8 bytes instead of 26 characters), audit_log.record_id,
 record_event.id and the ids of compacted acknowledged creates become 16 bytes
-(storage/types.IdBytes, sync/acked.compact).
+(storage/types.IdBytes, sync/acked.compact); a compacted row's status (always `accepted`, read
+by nothing) is left empty. The indexes of the due date, the credit code and
+the audit log's record id leave out NULLs (no query looks one up).
 Rows written before are rewritten here, in SQL (exact: the seconds by strftime, the
 microseconds as written); a value that does not have the expected form stays as it is and
 still reads right (the types read both forms). The column declarations do not change.
@@ -15,6 +17,7 @@ Create Date: 2026-12-05
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = '0016'
@@ -61,7 +64,17 @@ def _uuid_text(col: str) -> str:
             f"substr(hex({col}), 21, 12))")
 
 
+# (index, table, column): made partial, WHERE column IS NOT NULL (a NULL is never looked up)
+PARTIAL = (("ix_record_due", "record", "due_date"),
+           ("ix_record_uscc", "record", "enterprise_uscc"),
+           ("ix_audit_log_record_id", "audit_log", "record_id"))
+
+
 def upgrade() -> None:
+    for name, table, column in PARTIAL:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, [column], unique=False,
+                        sqlite_where=sa.text(f"{column} IS NOT NULL"))
     at, at_ok = _micros("at")
     acked, acked_ok = _micros("acked_at")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
@@ -71,6 +84,7 @@ def upgrade() -> None:
     op.execute(AUDIT_NO_UPDATE)
     op.execute(f"UPDATE record_event SET id = {_bytes('id')} WHERE {_canonical('id')}")
     op.execute(f"UPDATE acked_log SET acked_at = {acked} WHERE {acked_ok}")
+    op.execute("UPDATE acked_log SET status = '' WHERE payload = 'null'")
     op.execute(f"UPDATE acked_log SET mutation_id = {_bytes('mutation_id')} WHERE "
                f"payload = 'null' AND entity = 'record' AND op = 'create' AND "
                f"{_canonical('mutation_id')}")
@@ -80,6 +94,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("UPDATE acked_log SET status = 'accepted' WHERE status = ''")
     op.execute(f"UPDATE acked_log SET entity_id = {_uuid_text('entity_id')} WHERE "
                "entity = 'record' AND op = 'create' AND typeof(entity_id) = 'blob'")
     op.execute(f"UPDATE acked_log SET mutation_id = {_uuid_text('mutation_id')} WHERE "
@@ -92,3 +107,6 @@ def downgrade() -> None:
                "WHERE typeof(record_id) = 'blob'")
     op.execute(f"UPDATE audit_log SET at = {_text_time('at')} WHERE typeof(at) = 'integer'")
     op.execute(AUDIT_NO_UPDATE)
+    for name, table, column in PARTIAL:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, [column], unique=False)
