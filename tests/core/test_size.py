@@ -236,6 +236,8 @@ def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk:
             "(op = 'create' AND typeof(entity_id) = 'blob')").scalar() == 0
         assert conn.exec_driver_sql(
             "SELECT count(*) FROM record_event WHERE typeof(id) != 'text'").scalar() == 0
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM acked_log WHERE typeof(hlc) = 'blob'").scalar() == 0
     assert _audit_lines(desk) == shown  # the older form reads the same
     assert {rid: desk.history(rid)[0] for rid in ids} == {
         rid: events for rid, (events, _) in histories.items()}
@@ -251,6 +253,8 @@ def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk:
                              "'integer' OR (payload = 'null' AND typeof(entity_id) != 'blob')")) == 0
         assert list(s.execute(select(acked_log).order_by(acked_log.c.local_seq))) == acked_rows
         assert s.scalar(text("SELECT count(*) FROM record_event WHERE typeof(id) != 'blob'")) == 0
+        assert s.execute(text("SELECT DISTINCT typeof(hlc) FROM acked_log WHERE op = 'create' "
+                              "AND payload = 'null'")).all() == [("blob",)]
     assert _audit_lines(desk) == shown
     assert {rid: desk.history(rid) for rid in ids} == histories  # found by record id
     with desk.engine.begin() as c, pytest.raises(Exception, match="append-only"):

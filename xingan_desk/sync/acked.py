@@ -8,7 +8,7 @@
 * `compact` (run by `prune` after every cycle): an acknowledged create or event whose payload
   can be rebuilt exactly from what the store keeps anyway (the create's audit entry and the
   record's envelope; the `record_event` row) keeps only its key, mutation id and stamp (its
-  ids as 16 bytes; an event's stamp taken from the event; its status, always `accepted` in
+  ids as 16 bytes, a create's stamp as about 18; an event's stamp taken from the event; its status, always `accepted` in
   acked_log and read by nothing, left empty); its payload (most of the store's
   size once synced) is rebuilt by `rebuild` when `requeue_lost` pushes it again.
 """
@@ -25,7 +25,7 @@ from ..desk import Desk
 from ..records.fields import GroupField
 from ..records.kinds import KINDS
 from ..storage.schema import AuditEntry, OutboxEntry, Record, RecordEvent
-from ..storage.types import id_bytes, id_text
+from ..storage.types import id_bytes, id_text, stamp_bytes, stamp_text
 from ..timeutil import utcnow
 from .local_schema import acked_log, sync_issue
 from .report import SyncReport
@@ -83,13 +83,13 @@ def requeue_lost(desk: Desk, status: dict[str, Any], report: SyncReport) -> None
         for row in lost:
             payload, entity_id = row["payload"], id_text(row["entity_id"])
             if payload is None:  # compacted: rebuilt from the record, its events and audit
-                payload = rebuild(s, row["entity"], entity_id, row["op"], row["hlc"])
+                payload = rebuild(s, row["entity"], entity_id, row["op"], stamp_text(row["hlc"]))
                 if payload is None:
                     continue  # the record is gone from this store: nothing to push again
             s.execute(insert(OutboxEntry).values(
                 local_seq=row["local_seq"], mutation_id=id_text(row["mutation_id"]),
                 entity=row["entity"], entity_id=entity_id, op=row["op"],
-                payload=payload, hlc=row["hlc"] or payload["hlc"], created_at=now,
+                payload=payload, hlc=stamp_text(row["hlc"]) or payload["hlc"], created_at=now,
                 state="pending", attempts=0))
         s.execute(delete(acked_log).where(acked_log.c.local_seq > high))
         s.execute(insert(sync_issue).values(
@@ -246,14 +246,15 @@ def compact(desk: Desk) -> int:
             built = rebuild_many(s, [(r.entity, r.entity_id, r.op, r.hlc) for r in rows])
             same = [r for r, b in zip(rows, built, strict=True)
                     if r.payload is not None and _same(b, r.payload)]
-            # a create's ids are kept as 16 bytes (`requeue_lost` and review._mutation_of
-            # read them, and give the text back); its stamp stays (nothing else keeps it)
-            creates = [(id_bytes(r.mutation_id), id_bytes(r.entity_id), r.local_seq)
-                       for r in same if r.op == "create"]
+            # a create's ids are kept as 16 bytes and its stamp (nothing else keeps it) as
+            # about 18 (`requeue_lost` and review._mutation_of read them and give the text
+            # back)
+            creates = [(id_bytes(r.mutation_id), id_bytes(r.entity_id), stamp_bytes(r.hlc),
+                        r.local_seq) for r in same if r.op == "create"]
             if creates:
                 s.connection().exec_driver_sql(
                     "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ?, "
-                    "status = '' WHERE local_seq = ?", creates)
+                    "hlc = ?, status = '' WHERE local_seq = ?", creates)
             restamped = [(r.local_seq,) for r in same
                          if r.op == "event" and r.hlc != r.payload.get("hlc")]
             if restamped:

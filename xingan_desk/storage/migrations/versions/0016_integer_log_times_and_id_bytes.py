@@ -3,7 +3,8 @@
 audit_log.at and acked_log.acked_at become integers (microseconds since 1970-01-01 UTC,
 storage/types.UTCMicros: 8 bytes instead of 26 characters), audit_log.record_id,
 record_event.id and the ids of compacted acknowledged creates become 16 bytes
-(storage/types.IdBytes, sync/acked.compact); a compacted row's status (always `accepted`, read
+(storage/types.IdBytes, sync/acked.compact), their stamps about 18 (stamp_bytes); a compacted
+row's status (always `accepted`, read
 by nothing) is left empty. The indexes of the due date, the credit code and
 the audit log's record id leave out NULLs (no query looks one up).
 Rows written before are rewritten here, in SQL (exact: the seconds by strftime, the
@@ -17,8 +18,13 @@ Create Date: 2026-12-05
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
+
+from xingan_desk.storage.types import stamp_bytes, stamp_text
 
 revision = '0016'
 down_revision = '0014'
@@ -70,6 +76,18 @@ PARTIAL = (("ix_record_due", "record", "due_date"),
            ("ix_audit_log_record_id", "audit_log", "record_id"))
 
 
+def _restamp(convert: Callable[[Any], Any], kind: str) -> None:
+    """Compacted creates' stamps rewritten by `convert` (storage/types.stamp_bytes or
+    stamp_text), those stored as `kind`."""
+    conn = op.get_bind()
+    rows = conn.exec_driver_sql(
+        "SELECT local_seq, hlc FROM acked_log WHERE entity = 'record' AND op = 'create' AND "
+        f"payload = 'null' AND typeof(hlc) = '{kind}'").fetchall()
+    changed = [(convert(hlc), seq) for seq, hlc in rows if convert(hlc) != hlc]
+    if changed:
+        conn.exec_driver_sql("UPDATE acked_log SET hlc = ? WHERE local_seq = ?", changed)
+
+
 def upgrade() -> None:
     for name, table, column in PARTIAL:
         op.drop_index(name, table_name=table)
@@ -85,6 +103,7 @@ def upgrade() -> None:
     op.execute(f"UPDATE record_event SET id = {_bytes('id')} WHERE {_canonical('id')}")
     op.execute(f"UPDATE acked_log SET acked_at = {acked} WHERE {acked_ok}")
     op.execute("UPDATE acked_log SET status = '' WHERE payload = 'null'")
+    _restamp(stamp_bytes, "text")
     op.execute(f"UPDATE acked_log SET mutation_id = {_bytes('mutation_id')} WHERE "
                f"payload = 'null' AND entity = 'record' AND op = 'create' AND "
                f"{_canonical('mutation_id')}")
@@ -95,6 +114,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("UPDATE acked_log SET status = 'accepted' WHERE status = ''")
+    _restamp(stamp_text, "blob")
     op.execute(f"UPDATE acked_log SET entity_id = {_uuid_text('entity_id')} WHERE "
                "entity = 'record' AND op = 'create' AND typeof(entity_id) = 'blob'")
     op.execute(f"UPDATE acked_log SET mutation_id = {_uuid_text('mutation_id')} WHERE "
