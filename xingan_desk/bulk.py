@@ -152,17 +152,33 @@ def clean_intake(kind: RecordKind, raw: Mapping[str, Any], memo: CleanMemo | Non
     """A new record's intake values and errors (declared defaults fill fields the caller
     did not mention, not ones it emptied; fields only actions record are refused). Shared by
     `create_in` and the bulk path (xingan_desk/bulk.py)."""
-    intake = tuple(f.key for f in kind.intake_fields)
-    raw = {**{f.key: f.default for f in kind.intake_fields
-              if f.default is not None and f.key not in raw}, **raw}
-    locked = [k for k in raw if kind.has_field(k) and k not in intake
+    intake, taken, defaults = _intake(kind)
+    raw = {**{k: v for k, v in defaults.items() if k not in raw}, **raw}
+    if raw.keys() <= taken:  # the common case: intake fields only
+        values, errors = kind.clean(raw, keys=intake, memo=memo)
+        return values, errors
+    locked = [k for k in raw if kind.has_field(k) and k not in taken
               and raw[k] not in (None, "", [])]
     values, errors = kind.clean({k: v for k, v in raw.items() if k not in locked and
-                                 (k in intake or not kind.has_field(k))}, keys=intake,
+                                 (k in taken or not kind.has_field(k))}, keys=intake,
                                 memo=memo)
     for k in locked:
         errors[k] = f"{kind.field(k).label}只能通过办理操作填写"
     return values, errors
+
+
+_INTAKE: dict[str, tuple[RecordKind, tuple[str, ...], frozenset[str], dict[str, Any]]] = {}
+
+
+def _intake(kind: RecordKind) -> tuple[tuple[str, ...], frozenset[str], dict[str, Any]]:
+    """A kind's intake keys (in form order and as a set) and their declared defaults, worked
+    out once rather than per row."""
+    known = _INTAKE.get(kind.key)
+    if known is None or known[0] is not kind:
+        keys = tuple(f.key for f in kind.intake_fields)
+        known = _INTAKE[kind.key] = (kind, keys, frozenset(keys), {
+            f.key: f.default for f in kind.intake_fields if f.default is not None})
+    return known[1], known[2], known[3]
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -536,10 +552,13 @@ def _registry_candidates(w: Writer, kind: RecordKind, ready: list[_Prepared],
     named = [c for p in ready if (c := links.uscc_of(kind, p.full))]
     known = _registered(w, reg, named) | state.registered
     wanted: dict[int, tuple[dict[str, Any], str]] = {}
+    names_code = bool(links.uscc_fields(kind))
     for i, p in enumerate(ready):
         code = links.uscc_of(kind, p.full)
         if code and code in known:
             continue  # in the registry already (building its entry costs a full clean)
+        if not code and names_code:
+            continue  # names no enterprise (the registry entry would have no credit code)
         ent = links.enterprise_from(kind, p.full, default_county=p.county)
         if ent is None:
             continue
@@ -602,7 +621,9 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
 
 
 def _max_pk(w: Writer) -> int:
-    return w.session.scalar(select(Record.pk).order_by(Record.pk.desc()).limit(1)) or 0
+    w.session.flush()  # records the session holds count (as an ORM query's autoflush)
+    row = w.session.connection().exec_driver_sql("SELECT max(pk) FROM record").first()
+    return int(row[0] or 0) if row is not None else 0
 
 
 def create_one(w: Writer, kind_key: str, raw: Mapping[str, Any], *,

@@ -13,7 +13,9 @@ import datetime as dt
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import uuid6
 from sqlalchemy import Connection, Table, insert
@@ -129,24 +131,54 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """One DB-API executemany of `rows` (dicts with the same keys) into `table`: each value
     goes through its column type's bind processor (JSON, UTC times, dates, booleans) as
     SQLAlchemy would convert it, without its per-row statement machinery."""
-    names = list(rows[0])
-    defaults: dict[str, Any] = {}  # columns the rows leave out that have a default
-    for col in table.columns:
-        if col.name not in rows[0] and col.default is not None:
-            if not col.default.is_scalar:
-                names = []  # a computed default: SQLAlchemy's insert computes it
-                break
-            defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
-    if not names or any(len(r) != len(names) or any(n not in r for n in names) for r in rows):
+    first = rows[0]
+    keys = first.keys()
+    if any(r.keys() != keys for r in rows):
         conn.execute(insert(table), rows)  # rows of different shapes: SQLAlchemy's defaults
         return
-    if defaults:
-        rows = [{**defaults, **r} for r in rows]
-        names = list(rows[0])
+    plan = _insert_plan(conn, table, tuple(keys))
+    if plan is None:
+        conn.execute(insert(table), rows)  # a computed default: SQLAlchemy's insert computes it
+        return
+    sql, defaults, procs = plan
+    get = itemgetter(*keys)
+    if len(keys) == 1:
+        columns: list[Any] = [[get(r) for r in rows]]
+    else:
+        columns = list(zip(*map(get, rows), strict=True))
+    columns.extend([value] * len(rows) for value in defaults.values())
+    for i, proc in procs:  # column by column: one map per converted column
+        columns[i] = list(map(proc, columns[i]))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+# (table, dialect name, the rows' keys) → the statement (the rows' columns, then those they
+# leave out that have a scalar default), those defaults, and the bind processors (column
+# index, processor); None when a column left out has a computed default
+_InsertPlan = tuple[str, dict[str, Any], list[tuple[int, Any]]]
+_PLANS: WeakKeyDictionary[Any, dict[tuple[Table, tuple[str, ...]], _InsertPlan | None]] = (
+    WeakKeyDictionary())  # per dialect (an engine's JSON serializer is its dialect's)
+
+
+def _insert_plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _InsertPlan | None:
     dialect = conn.dialect
-    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    pairs = list(zip(names, procs, strict=True))
-    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
-    cols = ", ".join(f'"{n}"' for n in names)
-    marks = ", ".join("?" for _ in names)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)
+    known = _PLANS.setdefault(dialect, {})
+    if (table, keys) in known:
+        return known[(table, keys)]
+    defaults: dict[str, Any] = {}  # columns the rows leave out that have a default
+    plan: _InsertPlan | None = None
+    for col in table.columns:
+        if col.name not in keys and col.default is not None:
+            if not col.default.is_scalar:
+                break  # a computed default
+            defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
+    else:
+        names = (*keys, *defaults)
+        procs = [(i, p) for i, n in enumerate(names)
+                 if (p := table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
+                 is not None]
+        cols = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" for _ in names)
+        plan = (f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", defaults, procs)
+    known[(table, keys)] = plan
+    return plan
