@@ -223,6 +223,11 @@ class RecordKind:
                          and type(f).from_json is Field.from_json)
 
     @cached_property
+    def group_keys(self) -> frozenset[str]:
+        """Keys of the repeating groups (stored in their JSON form)."""
+        return frozenset(f.key for f in self.fields if isinstance(f, GroupField))
+
+    @cached_property
     def later_keys(self) -> frozenset[str]:
         """Keys of the fields only workflow actions record or derive (stage action/derived)."""
         return frozenset(f.key for f in self.fields if f.stage in ("action", "derived"))

@@ -19,11 +19,13 @@ from weakref import WeakKeyDictionary
 
 import uuid6
 from sqlalchemy import Connection, Table, insert
+from sqlalchemy.sql import sqltypes
 
 from ..records.fields import GroupField
 from ..records.kind import RecordKind
 from ..views import AuditView, RecordView, UserView
 from .schema import AuditEntry, Record, UserAccount
+from .types import UTCDateTime
 
 
 @dataclass(slots=True)
@@ -76,6 +78,8 @@ def new_id() -> str:
 
 def to_db(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
     """Detail-table column values for `values` (groups in their JSON form)."""
+    if not kind.group_keys:
+        return dict(values)
     out: dict[str, Any] = {}
     for k, v in values.items():
         f = kind.field(k)
@@ -147,15 +151,22 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     else:
         columns = list(zip(*map(get, rows), strict=True))
     columns.extend([value] * len(rows) for value in defaults.values())
-    for i, proc in procs:  # column by column: one map per converted column
-        columns[i] = list(map(proc, columns[i]))
+    for i, proc, by_value in procs:  # column by column: one map per converted column
+        column = columns[i]
+        if by_value:  # times, dates, flags: a batch repeats a few values (its "now")
+            seen = {v: proc(v) for v in set(column)}
+            columns[i] = list(map(seen.__getitem__, column))
+        else:
+            columns[i] = list(map(proc, column))
     conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
 
 # (table, dialect name, the rows' keys) → the statement (the rows' columns, then those they
 # leave out that have a scalar default), those defaults, and the bind processors (column
 # index, processor); None when a column left out has a computed default
-_InsertPlan = tuple[str, dict[str, Any], list[tuple[int, Any]]]
+_InsertPlan = tuple[str, dict[str, Any], list[tuple[int, Any, bool]]]
+# types whose equal values convert alike (an aware UTC time: equal instants, equal text)
+_BY_VALUE = (UTCDateTime, sqltypes.Date, sqltypes.Boolean)
 _PLANS: WeakKeyDictionary[Any, dict[tuple[Table, tuple[str, ...]], _InsertPlan | None]] = (
     WeakKeyDictionary())  # per dialect (an engine's JSON serializer is its dialect's)
 
@@ -174,7 +185,7 @@ def _insert_plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _Inse
             defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
     else:
         names = (*keys, *defaults)
-        procs = [(i, p) for i, n in enumerate(names)
+        procs = [(i, p, type(table.c[n].type) in _BY_VALUE) for i, n in enumerate(names)
                  if (p := table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
                  is not None]
         cols = ", ".join(f'"{n}"' for n in names)
