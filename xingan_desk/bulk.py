@@ -621,7 +621,8 @@ def write_batch(w: Writer, kind_key: str, batch: list[tuple[int, BulkRow]], stat
 
 
 def _max_pk(w: Writer) -> int:
-    w.session.flush()  # records the session holds count (as an ORM query's autoflush)
+    if w.session.new:
+        w.session.flush()  # records the session holds count (as an ORM query's autoflush)
     row = w.session.connection().exec_driver_sql("SELECT max(pk) FROM record").first()
     return int(row[0] or 0) if row is not None else 0
 
