@@ -148,7 +148,7 @@ def bulk_rows(desk: Desk, n: int, seed: int) -> Iterator[dict[str, Any]]:
 
 
 TABLES = ("record", "consultation_detail", "enterprise_detail", "record_event", "outbox",
-          "audit_log", "record_search")
+          "audit_log", "record_search", "record_source")
 
 
 def marks(desk: Desk) -> dict[str, int]:
@@ -173,7 +173,7 @@ def written_rows(desk: Desk, before: dict[str, int]) -> dict[str, tuple[list[str
 def raw_copy_rows(got: dict[str, tuple[list[str], list[tuple]]], offset: int, tag: str
                   ) -> dict[str, tuple[list[str], list[tuple]]]:
     """The same rows with their unique values changed, so they can go into the same store."""
-    renamed = {"id", "record_id", "receipt_no", "mutation_id"}
+    renamed = {"id", "record_id", "receipt_no", "mutation_id", "source_key"}
     outr: dict[str, tuple[list[str], list[tuple]]] = {}
     for t, (cols, rows) in got.items():
         new_rows = []

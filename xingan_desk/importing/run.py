@@ -430,6 +430,7 @@ class ImportJob:
         if progress and not result.cancelled:
             progress(result.rows, result.rows)  # the estimate made way for the count
         if result.imported and not dry_run:
+            self.desk.maintenance.optimize()  # once for the job, not per batch
             stopped = "（已取消，其余未导入）" if result.cancelled else ""
             with self.desk.writing() as w:
                 w.audit("import", detail=(
@@ -456,7 +457,7 @@ class ImportJob:
         note = f"从 {self.path.name}{' 工作表' + sheet if sheet else ''} 导入"
         out = self.desk.create_many(kind.key, bulk_rows, note=note, on_error="collect",
                                     skip_duplicates=True, dry_run=dry_run,
-                                    batch_rows=len(bulk_rows) + 1)
+                                    batch_rows=len(bulk_rows) + 1, refresh_statistics=False)
         result.imported += out.count
         result.skipped += len(out.skipped)
         if out.count:
