@@ -322,6 +322,8 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
         dups[key] = live_duplicates(w, kind, key, vals) if vals else {}
     ready: list[_Prepared] = []
     refused: list[tuple[int, dict[str, str]]] = []
+    field_keys = [f.key for f in kind.fields]
+    window_county = w.identity.county_code
     for row_no, row, values, errors in checked:
         skip: str | None = None
         for key in kind.unique_fields:
@@ -337,7 +339,8 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
         if skip:
             result.skipped.append((row_no, skip, "duplicate"))
             continue
-        full = {f.key: values.get(f.key) for f in kind.fields}
+        full = dict.fromkeys(field_keys)  # every field, in declared order
+        full.update(values)
         steps = _prepare_steps(w, state, kind, row, full, errors) if not errors else []
         if errors:
             order = {f.key: i for i, f in enumerate(kind.fields)}
@@ -350,7 +353,7 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
         if row.source_key:
             state.sources[row.source_key] = f"本次导入的第{row_no}行"
         ready.append(_Prepared(
-            row_no, kind, full, kind.county_of(full, w.identity.county_code),
+            row_no, kind, full, kind.county_of(full, window_county),
             as_utc(row.created_at), steps, row.source_key, note))
     return ready, refused
 

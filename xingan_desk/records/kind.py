@@ -146,7 +146,7 @@ class RecordKind:
         plain value (text, number, date, none), so a value a ledger repeats is checked once.
         Returns (values, errors); errors maps field keys to Chinese messages, in form order.
         """
-        selected = self.fields if keys is None else tuple(self.field(k) for k in keys)
+        selected = self.fields if keys is None else self._selected(keys)
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for f in selected:
@@ -183,6 +183,21 @@ class RecordKind:
             order = self._order
             errors = dict(sorted(errors.items(), key=lambda kv: order.get(kv[0], -1)))
         return values, errors
+
+    def _selected(self, keys: tuple[str, ...]) -> tuple[Field, ...]:
+        """The fields named by `keys` (remembered: bulk work asks for the same keys per row)."""
+        if not isinstance(keys, tuple):
+            return tuple(self.field(k) for k in keys)
+        known = self._by_keys.get(keys)
+        if known is None:
+            known = tuple(self.field(k) for k in keys)
+            if len(self._by_keys) < 256:
+                self._by_keys[keys] = known
+        return known
+
+    @cached_property
+    def _by_keys(self) -> dict[tuple[str, ...], tuple[Field, ...]]:
+        return {}
 
     @cached_property
     def _order(self) -> dict[str, int]:
