@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 ROLES = ("clerk", "mediator", "supervisor", "admin")
@@ -41,7 +42,7 @@ class Action:
     # source field (核定高价值类别 starts from the categories the system judged)
     prefill: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property
     def payload_fields(self) -> tuple[str, ...]:
         """The field keys an event of this action may record (central and the fold apply
         these and nothing else)."""
@@ -62,10 +63,14 @@ class Workflow:
         return code
 
     def action(self, key: str) -> Action:
+        return self._by_key[key]  # KeyError for an unknown action
+
+    @cached_property
+    def _by_key(self) -> dict[str, Action]:
+        out: dict[str, Action] = {}
         for a in self.actions:
-            if a.key == key:
-                return a
-        raise KeyError(key)
+            out.setdefault(a.key, a)  # the first of a key, as a scan in order finds it
+        return out
 
     def legal_actions(self, status: str, role: str | None = None) -> tuple[Action, ...]:
         return tuple(
