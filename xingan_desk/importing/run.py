@@ -343,24 +343,28 @@ class ImportJob:
         return {f.key: f.label for f in self.kind.fields}
 
     @cached_property
-    def _memo(self) -> dict[tuple[Any, ...], tuple[bool, Any]]:
+    def _memo(self) -> dict[tuple[Any, ...], tuple[str, Any]]:
         """Outcomes of `raw_value` and `parse` for cell values a ledger repeats (a clerk's
         name, a date, a category): worked out once per job."""
         return {}
 
     def _remember(self, key: tuple[Any, ...], work: Callable[[], Any]) -> Any:
+        """work()'s outcome (its value, or its FieldError again), remembered under `key`; a
+        list is kept as a tuple and handed out as a new list each time."""
         memo = self._memo
         hit = memo.get(key)
         if hit is None:
             try:
-                hit = (True, work())
+                value = work()
+                hit = ("list", tuple(value)) if isinstance(value, list) else ("value", value)
             except FieldError as exc:
-                hit = (False, str(exc))
+                hit = ("error", str(exc))
             if not isinstance(hit[1], dict) and len(memo) < _MEMO_MAX:
-                memo[key] = (hit[0], tuple(hit[1])) if isinstance(hit[1], list) else hit
-        if not hit[0]:
-            raise FieldError(hit[1])
-        return list(hit[1]) if isinstance(hit[1], tuple) else hit[1]
+                memo[key] = hit
+        how, value = hit
+        if how == "error":
+            raise FieldError(value)
+        return list(value) if how == "list" else value
 
     def _raw_value(self, f: Field, value: Any, epoch: dt.datetime | None) -> Any:
         if not isinstance(value, str) or isinstance(f, GroupField):
