@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import secrets
+import os
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -77,19 +78,34 @@ def new_id() -> str:
     (a millisecond is never used twice: the next id takes the next one, so ids made in a
     burst still sort in the order they were made), formatted without a UUID object (a bulk
     batch makes several per record)."""
-    global _last_ms
-    ms = time.time_ns() // 1_000_000
-    if ms <= _last_ms:
-        ms = _last_ms + 1
-    _last_ms = ms
-    n = (ms & 0xFFFF_FFFF_FFFF) << 80 | secrets.randbits(76)
+    global _last_ms, _random, _taken
+    with _id_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms + 1
+        _last_ms = ms
+        if _taken + 10 > len(_random):  # the OS's random bytes, 100 ids' worth at a go
+            _random, _taken = os.urandom(1000), 0
+        bits = int.from_bytes(_random[_taken : _taken + 10], "big") >> 4  # 76 random bits
+        _taken += 10
+    n = (ms & 0xFFFF_FFFF_FFFF) << 80 | bits
     n = (n & ~(0xF000 << 64)) | 0x7000 << 64  # version 7
     n = (n & ~(0xC000 << 48)) | 0x8000 << 48  # the RFC 4122 variant
     h = f"{n:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+_id_lock = threading.Lock()
 _last_ms = 0  # the millisecond of the last id made
+_random, _taken = b"", 0  # random bytes not used yet (from _taken on)
+
+
+def _forget_random() -> None:
+    global _random, _taken
+    _random, _taken = b"", 0
+
+
+os.register_at_fork(after_in_child=_forget_random)  # a forked child must not reuse them
 
 
 def to_db(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
