@@ -498,7 +498,7 @@ class ImportJob:
 
 
 _FW = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
-_MEMO_MAX = 100_000  # cell outcomes a job remembers at most
+_MEMO_MAX = 20_000  # cell outcomes a job remembers at most (a few MiB; repeats come early)
 _CREATED = DateTimeField(key="created_at", label="登记时间")
 
 
