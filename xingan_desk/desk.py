@@ -486,6 +486,7 @@ class Desk:
         dry_run: bool = False,
         batch_rows: int = BATCH_ROWS,
         progress: Callable[[int], bool | None] | None = None,
+        refresh_statistics: bool = True,
     ) -> BulkResult:
         """Create many records with the rows `create` writes (audit, outbox, numbers, search
         index, events), `batch_rows` per transaction, one executemany per table
@@ -495,7 +496,9 @@ class Desk:
         "第N行：…"; its batch writes nothing); "collect" writes the valid rows and lists the
         others in `BulkResult.errors`. `note` is the audit detail of every create (who is
         the acting user). `dry_run` checks everything and writes nothing. `progress(rows
-        done)` runs after each batch; returning False stops there (`cancelled`)."""
+        done)` runs after each batch; returning False stops there (`cancelled`). The planner
+        statistics are refreshed at the end unless `refresh_statistics` is False (a caller
+        making many calls, the import, refreshes them once itself)."""
         result = bulk.BulkResult()
         state = bulk.BulkState()
         done = 0
@@ -513,7 +516,7 @@ class Desk:
             if progress is not None and progress(done) is False:
                 result.cancelled = True
                 break
-        if result.created and not dry_run:
+        if result.created and not dry_run and refresh_statistics:
             self.maintenance.optimize()  # the planner sees the new sizes
         return result
 

@@ -33,7 +33,12 @@ BUSY_TIMEOUT_MS = 10_000
 
 def _json_dumps(value: Any) -> str:
     # Chinese stays UTF-8 (json's default \\uXXXX escapes double the size of every payload)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(value)
+
+
+# json.dumps(value, ensure_ascii=False, separators=…) without making an encoder per value
+# (a bulk batch encodes several payloads per record)
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def __getattr__(name: str) -> Any:

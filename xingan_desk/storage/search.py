@@ -23,24 +23,27 @@ def _han_tokens(run: str) -> list[str]:
     return grams
 
 
+_DIGITS4 = re.compile(r"\d{4,}")
+
+
 def tokens_for(text: str) -> str:
     out: list[str] = []
-    seen: set[str] = set()
     for run in _RUN.findall(text):
-        if _IS_HAN.match(run):
-            toks = _han_tokens(run)
-        else:
+        if run.isascii():  # a word of ASCII letters and digits (the pattern's other half)
             low = run.lower()
-            toks = [low]
-            # digit runs inside mixed words (ZL2017…, CN1028…) are searchable on their own
-            digit_runs = re.findall(r"\d{4,}", low) if not low.isdigit() else [low]
-            toks.extend(d for d in digit_runs if d != low)
-            toks.extend(d[-4:] for d in digit_runs if len(d) >= 7)
-        for t in toks:
-            if t not in seen:
-                seen.add(t)
-                out.append(t)
-    return " ".join(out)
+            out.append(low)
+            if low.isdigit():
+                if len(low) >= 7:
+                    out.append(low[-4:])  # a phone's tail
+            elif not low.isalpha():
+                # digit runs inside mixed words (ZL2017…, CN1028…) are searchable on their own
+                runs = _DIGITS4.findall(low)
+                out.extend(runs)
+                out.extend(d[-4:] for d in runs if len(d) >= 7)
+        else:
+            out.extend(run)  # Han unigrams, then bigrams
+            out.extend(map(str.__add__, run, run[1:]))
+    return " ".join(dict.fromkeys(out))  # each token once, first place kept
 
 
 def match_query(query: str) -> str | None:
