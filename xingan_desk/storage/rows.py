@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -137,7 +138,8 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
                 names = []  # a computed default: SQLAlchemy's insert computes it
                 break
             defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
-    if not names or any(len(r) != len(names) or any(n not in r for n in names) for r in rows):
+    keys = rows[0].keys()
+    if not names or any(r.keys() != keys for r in rows):
         conn.execute(insert(table), rows)  # rows of different shapes: SQLAlchemy's defaults
         return
     if defaults:
@@ -145,8 +147,15 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         names = list(rows[0])
     dialect = conn.dialect
     procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    pairs = list(zip(names, procs, strict=True))
-    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
+    converted = [(i, p) for i, p in enumerate(procs) if p is not None]
+    row_of = operator.itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+    data: list[Any] = [row_of(r) for r in rows]
+    if converted:  # only the columns whose type converts values are touched again
+        for j, row in enumerate(data):
+            values = list(row)
+            for i, p in converted:
+                values[i] = p(values[i])
+            data[j] = tuple(values)
     cols = ", ".join(f'"{n}"' for n in names)
     marks = ", ".join("?" for _ in names)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)

@@ -104,6 +104,16 @@ class _Page:
         self.event_rows: list[dict[str, Any]] = []
         self.touched: dict[str, None] = {}
         self.receipts: dict[str, str] = {}  # receipt no → record id (local or new here)
+        # records with a quarantined snapshot not yet cleared (quarantine.clear_record has
+        # nothing to clear for the others): read once per page, grown by the page's holds
+        self.held: set[str] = set()
+
+
+    def clear_held(self, s: Session, rid: str) -> None:
+        """A change of the record applied: its earlier quarantined snapshots are superseded."""
+        if rid in self.held:
+            quarantine.clear_record(s, rid)
+            self.held.discard(rid)
 
 
 class PageApplier:
@@ -152,6 +162,7 @@ class PageApplier:
                     select(Record.receipt_no, Record.id).where(
                         Record.receipt_no.in_(receipt_nos)))}
             page.values = load_values(s, page.recs.values())
+            page.held = quarantine.held_records(s)
             for ch in changes:
                 p = ch.get("payload")
                 entity = ch.get("entity")
@@ -171,6 +182,8 @@ class PageApplier:
                 if problem is not None:
                     if quarantine.hold(s, stream, ch, problem):
                         report.quarantined += 1
+                    if entity == "record" and isinstance(p, dict) and isinstance(p.get("id"), str):
+                        page.held.add(p["id"])
                     continue
                 assert isinstance(p, dict)
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
@@ -323,7 +336,7 @@ class PageApplier:
             page.new.add(rid)
             page.touched[rid] = None
             report.records_applied += 1
-            quarantine.clear_record(s, rid)
+            page.clear_held(s, rid)
             return None
         local = page.values.get(rid)
         if local is None:
@@ -380,7 +393,7 @@ class PageApplier:
             rec.updated_at = now
             page.touched[rid] = None
             report.records_applied += 1
-        quarantine.clear_record(s, rid)
+        page.clear_held(s, rid)
         return None
 
     def insert_new(self, w: Writer, page: _Page) -> None:
