@@ -111,7 +111,6 @@ class _Page:
         # others from adding one); without one no record has a pending local edit
         self.any_pending = True
 
-
     def clear_held(self, s: Session, rid: str) -> None:
         """A change of the record applied: its earlier quarantined snapshots are superseded."""
         if rid in self.held:
