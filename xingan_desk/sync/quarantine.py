@@ -121,9 +121,13 @@ def _values_problem(kind: RecordKind, values: Mapping[str, Any],
                            None)
         if allowed is not None and k not in allowed:
             return Problem("BAD_EVENT", f"办理记录带有该办理环节不应填写的“{f.label}”", k)
-        if v is None:
+        t = type(v)
+        if v is None or (t is str and not v):
             continue  # empty for every field type (Field.is_empty)
-        problem = _value_problem(kind, f, v)
+        if t is int or t is float or t is bool or (t is str and len(v) <= 200):
+            problem = _cached_problem(kind.key, k, v)  # _value_problem's own first branch
+        else:
+            problem = _value_problem(kind, f, v)
         if problem is not None:
             return problem
     return None
