@@ -487,6 +487,25 @@ def sync_figures(output: str) -> None:
         out("  CPU of the window process in it", window, "s")
 
 
+def pull_figures(output: str) -> None:
+    """The pull figures of bench_sync.py's output into the summary (issue 10: a county scope of
+    `--scale` changes pulled into an empty window in <= 30 s and <= 200 MB peak RSS, beside
+    fetching the same pages from central without applying them)."""
+    def figure(label: str, unit: str = "s") -> float | None:
+        m = re.search(re.escape(label) + r"[^\n]*?\s(\d+\.\d+) " + unit + r"\b", output)
+        return float(m.group(1)) if m else None
+
+    total, pull = figure("apply, index, verify"), figure("of which pull: fetch + apply")
+    fetch, rss = figure("baseline: fetch the same"), figure("peak RSS of the window", "MB")
+    if total is None or pull is None or fetch is None:
+        return
+    out("pull a county scope (pull, apply, verify)", total, "s", None, "", "<= 30 s",
+        total <= 30.0)
+    out("  of which pull: fetch + apply + index", pull, "s", fetch, "fetch same pages")
+    if rss is not None:
+        out("  peak RSS of the window process", rss, "MB", None, "", "<= 200 MB", rss <= 200.0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="every figure of the performance issue")
     ap.add_argument("--scale", type=int, default=200_000, help="records in the big store")
@@ -546,8 +565,10 @@ def main() -> None:
         run_script(["benchmarks/bench_ui.py", "--dir", str(out_dir / f"store-{args.scale}"),
                     "--password", PASSWORD])
     if "sync" in only:
-        sync_figures(run_script(["benchmarks/bench_sync.py", "--only", "push,pull",
-                                 "--pull-rows", str(args.scale)]))
+        output = run_script(["benchmarks/bench_sync.py", "--only", "push,pull",
+                             "--pull-rows", str(args.scale)])
+        sync_figures(output)
+        pull_figures(output)
     print("\nsummary")
     for row in ROWS:
         print(" | ".join(row))
