@@ -302,7 +302,9 @@ BEGIN
             FROM sync.stream_head WHERE stream = ANY (sync._streams(c))));
 END $f$;
 
--- Scope digest (count + additive 60-bit hashes), recomputed on demand (see client.digest_line)
+-- Scope digest (count + additive 60-bit hashes), recomputed on demand (see client.digest_line).
+-- A record's line covers the fields a form writes; the values of action and derived fields
+-- come from the events (in the digest by id and HLC), which central does not fold into doc
 CREATE OR REPLACE FUNCTION sync._record_line(r sync.record) RETURNS text
 LANGUAGE sql STABLE AS $f$
     SELECT r.id || '|' || CASE WHEN r.voided THEN 't' ELSE 'f' END || '|'
@@ -310,7 +312,9 @@ LANGUAGE sql STABLE AS $f$
             SELECT string_agg(k || '=' || (r.field_hlc->>k) || '='
                               || md5(coalesce((r.doc->k)::text, 'null')), ';'
                               ORDER BY k COLLATE "C")
-            FROM jsonb_object_keys(r.field_hlc) k), '')
+            FROM sync.workflow w, jsonb_object_keys(r.field_hlc) k
+            WHERE w.kind = r.kind
+              AND coalesce(w.fields->k->>'stage', '') NOT IN ('action', 'derived')), '')
 $f$;
 
 CREATE OR REPLACE FUNCTION sync._h60(s text) RETURNS numeric
