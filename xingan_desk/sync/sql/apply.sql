@@ -400,6 +400,15 @@ BEGIN
 END $f$;
 
 
+-- One change row sync.push writes to sync.change_log (numbered there, per stream)
+DO $do$
+BEGIN
+    CREATE TYPE sync.change_row AS (stream text, entity text, entity_id text, op text,
+                                    payload jsonb, local_seq bigint);
+EXCEPTION WHEN duplicate_object THEN
+    NULL;
+END $do$;
+
 -- The common case of sync.push in a few set statements: a batch of creates and status events
 -- that central accepts whole (a window's backlog). Applies it exactly as sync._apply would,
 -- mutation by mutation in local_seq order (same rows, same change rows, same results), and
@@ -409,7 +418,9 @@ END $f$;
 -- The tests are those of sync._apply, stricter where simpler (a NULL counts as a failure), and
 -- every value goes through the same sync._value_refusal / sync._values_refusal as there (once
 -- per distinct document, then per distinct value, of each kind).
-CREATE OR REPLACE FUNCTION sync._push_batch(c sync.client, ms jsonb, OUT changes jsonb[],
+DROP FUNCTION IF EXISTS sync._push_batch(sync.client, jsonb);
+CREATE OR REPLACE FUNCTION sync._push_batch(c sync.client, ms jsonb,
+                                            OUT changes sync.change_row[],
                                             OUT results jsonb[], OUT max_seq bigint)
 LANGUAGE plpgsql AS $f$
 DECLARE
@@ -422,7 +433,6 @@ DECLARE
     cre jsonb;
     -- what the batch's events make of the records it creates: {id: {n, h, status}}
     fold jsonb;
-    ev_changes jsonb[];
 BEGIN
     -- only creates and events, each with a local_seq (distinct), an HLC and a payload object
     SELECT coalesce(bool_and(coalesce(x->>'op' IN ('create', 'event')
@@ -607,12 +617,12 @@ BEGIN
                1 + coalesce((fold->src.id->>'n')::integer, 0)
         FROM src ORDER BY seq
         RETURNING 1)
-    SELECT array_agg(jsonb_build_object('stream', stream, 'entity', 'record', 'entity_id', id,
-               'op', 'upsert', 'local_seq', seq, 'payload', jsonb_build_object(
+    SELECT array_agg(ROW(stream, 'record', id, 'upsert', jsonb_build_object(
                    'id', id, 'kind', kind, 'receipt_no', receipt_no, 'county_code', county_code,
                    'owner', owner, 'created_by', created_by, 'created_at', created_at,
                    'hlc', h, 'field_hlc', field_hlc, 'values', doc, 'voided', false,
-                   'void_reason', NULL, 'void_hlc', NULL, 'row_version', 1)))
+                   'void_reason', NULL, 'void_hlc', NULL, 'row_version', 1),
+               seq)::sync.change_row)
     INTO changes
     FROM src WHERE (SELECT count(*) FROM ins) >= 0;
     changes := coalesce(changes, '{}');
@@ -654,12 +664,12 @@ BEGIN
               FROM ev WHERE NOT cre ? rid GROUP BY 1) g
         WHERE r.id = g.rid
         RETURNING 1)
-    SELECT array_agg(jsonb_build_object('stream', stream, 'entity', 'event', 'entity_id', id,
-               'op', 'insert', 'local_seq', seq, 'payload', jsonb_build_object(
+    SELECT changes || coalesce(array_agg(ROW(stream, 'event', id, 'insert', jsonb_build_object(
                    'id', id, 'record_id', rid, 'kind', kind, 'action', action,
                    'from_status', from_status, 'to_status', to_status, 'payload', payload,
-                   'hlc', h, 'actor', actor, 'owner', owner, 'created_at', created_at)))
-    INTO ev_changes
+                   'hlc', h, 'actor', actor, 'owner', owner, 'created_at', created_at),
+               seq)::sync.change_row), '{}')
+    INTO changes
     FROM ev WHERE (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) >= 0;
 
     -- every mutation accepted
@@ -671,7 +681,4 @@ BEGIN
                                         'replay', false)
                      ORDER BY (x->>'local_seq')::bigint)
     INTO results FROM jsonb_array_elements(ms) x;
-    -- the change rows in local_seq order, as the row-by-row loop makes them
-    SELECT array_agg(ch ORDER BY (ch->>'local_seq')::bigint) INTO changes
-    FROM unnest(changes || coalesce(ev_changes, '{}')) ch;
 END $f$;
