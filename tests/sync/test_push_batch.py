@@ -189,3 +189,30 @@ def test_a_batch_with_a_conflict_goes_row_by_row(make_window, central_url,
     review = dump(central_url)["review"]
     assert any(item[1] == "status_conflict" for item in review), review
     assert dump(central_url) == dump(row_central)
+
+
+def test_request_carries_the_stored_payloads_as_they_are(make_window) -> None:
+    """The window splices each outbox row's stored JSON into the request: parsed, the request
+    is what the outbox holds (also for a value JSON must escape)."""
+    import json
+
+    from xingan_desk.storage.schema import OutboxEntry
+
+    w = make_window("152223", "02")
+    question = "引号\"、反斜杠\\、换行\n都在吗？"
+    w.desk.create("consultation", {**GOOD_CONSULTATION, "question": question},
+                  register_enterprise=False)
+    with w.desk.reading() as s:
+        text = w.client().pusher.request(pending_rows(s, 10))
+        rows = list(s.scalars(select(OutboxEntry).order_by(OutboxEntry.local_seq)))
+    req = json.loads(text)
+    assert req["window_code"] == "152223-02"
+    assert req["mutations"] == [
+        {"local_seq": r.local_seq, "mutation_id": r.mutation_id, "entity": r.entity,
+         "entity_id": r.entity_id, "op": r.op, "payload": r.payload, "hlc": r.hlc}
+        for r in rows]
+    assert req["mutations"][0]["payload"]["values"]["question"] == question
+    # a field the store never writes with quotes still goes up as valid JSON
+    with w.desk.reading() as s:
+        odd = pending_rows(s, 1)[0]._replace(hlc='1-2-"3"\\')
+    assert json.loads(odd.mutation_json())["hlc"] == '1-2-"3"\\'

@@ -11,12 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 import psycopg
-from sqlalchemy import Text, delete, insert, literal, select, type_coerce, update
+from sqlalchemy import (
+    Integer,
+    Text,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from .. import __version__
@@ -33,6 +43,7 @@ from .local_schema import acked_log, sync_issue
 from .report import SyncReport
 
 MAX_BATCH = 500
+_PLAIN = re.compile(r"[0-9A-Za-z_.:-]*")
 NUL_CODE = "NUL_IN_VALUE"
 
 
@@ -49,8 +60,7 @@ def record_refusal(desk: Desk, code: str, reason: str) -> SyncRefused:
     return SyncRefused(code, reason)
 
 
-@dataclass(frozen=True)
-class Pending:
+class Pending(NamedTuple):
     """A pending outbox row as it goes up: its payload is the stored JSON text, sent as it is
     (decoding and encoding it again was most of the window's time in a large push)."""
 
@@ -68,6 +78,12 @@ class Pending:
 
     def mutation_json(self) -> str:
         """This row as one mutation of the sync.push request (JSON text)."""
+        if _PLAIN.fullmatch(self.mutation_id + self.entity + self.entity_id + self.op + self.hlc):
+            # ids, op and HLC as the store writes them need no escaping (one json.dumps per
+            # row was a fifth of the window's time)
+            return (f'{{"local_seq":{int(self.local_seq)},"mutation_id":"{self.mutation_id}",'
+                    f'"entity":"{self.entity}","entity_id":"{self.entity_id}",'
+                    f'"op":"{self.op}","hlc":"{self.hlc}","payload":{self.payload_json}}}')
         head = json.dumps({"local_seq": self.local_seq, "mutation_id": self.mutation_id,
                            "entity": self.entity, "entity_id": self.entity_id, "op": self.op,
                            "hlc": self.hlc}, ensure_ascii=False, separators=(",", ":"))
@@ -77,7 +93,7 @@ class Pending:
 def pending_rows(s: Session, limit: int) -> list[Pending]:
     """The next `limit` pending outbox rows, in local_seq order."""
     o = OutboxEntry
-    return [Pending(*r) for r in s.execute(
+    return [Pending._make(r) for r in s.execute(
         select(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.hlc,
                type_coerce(o.payload, Text))
         .where(o.state == "pending").order_by(o.local_seq).limit(limit))]
@@ -120,11 +136,6 @@ def _nul_reason(payload: dict[str, Any]) -> str | None:
     label = f"“{kind.field(key).label}”" if kind is not None and key else ""
     return (f"内容{label}含有无法保存的空字符（NUL），本机未上传该变更；"
             "请修改该记录去掉这个字符后再同步，或放弃上传")
-
-
-def chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
 
 
 class Pusher:
@@ -217,15 +228,20 @@ class Pusher:
                 rejected.append((row, res))
         with self.desk.writing() as w:
             s = w.session
-            for chunk in chunks(accepted, 500):
+            if accepted:
+                # the local_seqs as one JSON parameter (SQLite's json_each), not one bind
+                # parameter each: compiling and binding 500 of them cost more than the writes
                 o = OutboxEntry
+                seqs = select(column("value", Integer)).select_from(
+                    func.json_each(json.dumps(accepted)))
                 s.execute(insert(acked_log).prefix_with("OR IGNORE").from_select(
                     ["local_seq", "mutation_id", "entity", "entity_id", "op", "payload", "hlc",
                      "status", "acked_at"],
                     select(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.payload,
                            o.hlc, literal("accepted"), literal(now, UTCDateTime()))
-                    .where(o.local_seq.in_(chunk))))
-                s.execute(delete(OutboxEntry).where(OutboxEntry.local_seq.in_(chunk)))
+                    .where(o.local_seq.in_(seqs))))
+                s.execute(delete(OutboxEntry).where(OutboxEntry.local_seq.in_(seqs))
+                          .execution_options(synchronize_session=False))
             for row, res in rejected:
                 reason = str(res.get("reason") or "中心数据库拒绝了该变更")
                 report.rejections.append((row.local_seq, reason))
