@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, NamedTuple
 
 import psycopg
@@ -90,13 +91,13 @@ class Pending(NamedTuple):
         return f'{head[:-1]},"payload":{self.payload_json}}}'
 
 
-def pending_rows(s: Session, limit: int) -> list[Pending]:
-    """The next `limit` pending outbox rows, in local_seq order."""
+def pending_rows(s: Session, limit: int, after: int = 0) -> list[Pending]:
+    """The next `limit` pending outbox rows after local_seq `after`, in local_seq order."""
     o = OutboxEntry
     return [Pending._make(r) for r in s.execute(
         select(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.hlc,
                type_coerce(o.payload, Text))
-        .where(o.state == "pending").order_by(o.local_seq).limit(limit))]
+        .where(o.state == "pending", o.local_seq > after).order_by(o.local_seq).limit(limit))]
 
 
 def mark_rejected(s: Session, row: Pending, code: str | None, reason: str,
@@ -165,36 +166,66 @@ class Pusher:
         return head[:-2] + ",".join(r.mutation_json() for r in rows) + "]}"
 
     def push(self, conn: Connection, report: SyncReport) -> None:
+        """Batches up until the outbox has no pending row. The next batch goes up while the
+        one before it is acknowledged locally (its own transaction, as before): an outbox
+        row leaves only once central has committed it, and one central took while this
+        window stopped is answered as a replay the next time."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as pool:
+            batch = self.next_batch(0, report)
+            inflight = self.send(pool, conn, batch) if batch else None
+            try:
+                while inflight is not None:
+                    rows, limit, reply = inflight
+                    inflight = None
+                    resp = self.answer(reply)
+                    self.faults.hit("after_push_before_ack")
+                    if len(rows) >= limit:
+                        batch = self.next_batch(rows[-1].local_seq, report)
+                        inflight = self.send(pool, conn, batch) if batch else None
+                    done = self.ack(rows, resp["results"], report)
+                    if done == 0:
+                        raise SyncError("中心数据库没有确认任何上传的变更，同步已停止，请联系管理员")
+            finally:
+                if inflight is not None:  # stopped while a batch was on its way: let it end
+                    wait([inflight[2]])
+
+    def next_batch(self, after: int, report: SyncReport) -> tuple[list[Pending], int, str] | None:
+        """The next pending rows after local_seq `after` (at most the current batch size),
+        that size, and their request; None when there are none."""
         while True:
             with self.desk.reading() as s:
-                rows = pending_rows(s, limit := self.current)
+                rows = pending_rows(s, limit := self.current, after)
             if not rows:
-                return
+                return None
             # JSON escapes every NUL as \u0000, so a batch whose text has none needs no row scan
             text = self.request(rows)
             refused = [] if "\\u0000" not in text else [
                 (r, reason) for r in rows
                 if (reason := _nul_reason(r.payload())) is not None]
-            if refused:
-                self.refuse_locally(refused, report)
-                continue  # read the batch again without them
-            self.faults.hit("before_push")
-            try:
-                resp = self.call(conn, "SELECT sync.push(%s::jsonb)", (text,))
-            except (SyncUnavailable, psycopg.OperationalError, psycopg.InterfaceError):
-                self.current = max(1, self.current // 2)  # the link dropped the request
-                raise
-            self.current = min(self.batch_size, self.current * 2)
-            if resp.get("status") != "ok":
-                code = str(resp.get("code") or "REFUSED")
-                reason = str(resp.get("reason") or "中心数据库拒绝了本窗口的同步请求")
-                raise record_refusal(self.desk, code, reason)
-            self.faults.hit("after_push_before_ack")
-            done = self.ack(rows, resp["results"], report)
-            if done == 0:
-                raise SyncError("中心数据库没有确认任何上传的变更，同步已停止，请联系管理员")
-            if len(rows) < limit:
-                return
+            if not refused:
+                return rows, limit, text
+            self.refuse_locally(refused, report)  # and read the batch again without them
+
+    def send(self, pool: ThreadPoolExecutor, conn: Connection,
+             batch: tuple[list[Pending], int, str]) -> tuple[list[Pending], int, Future[Any]]:
+        rows, limit, text = batch
+        self.faults.hit("before_push")
+        return rows, limit, pool.submit(self.call, conn, "SELECT sync.push(%s::jsonb)", (text,))
+
+    def answer(self, reply: Future[Any]) -> dict[str, Any]:
+        """Central's answer to one batch (raises as the call did, or when central refused the
+        whole request)."""
+        try:
+            resp: dict[str, Any] = reply.result()
+        except (SyncUnavailable, psycopg.OperationalError, psycopg.InterfaceError):
+            self.current = max(1, self.current // 2)  # the link dropped the request
+            raise
+        self.current = min(self.batch_size, self.current * 2)
+        if resp.get("status") != "ok":
+            code = str(resp.get("code") or "REFUSED")
+            reason = str(resp.get("reason") or "中心数据库拒绝了本窗口的同步请求")
+            raise record_refusal(self.desk, code, reason)
+        return resp
 
     def refuse_locally(self, refused: list[tuple[Pending, str]],
                        report: SyncReport) -> None:
