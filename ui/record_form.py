@@ -642,5 +642,18 @@ class ActionDialog(QDialog):
             first = self.panel.first_error(exc.errors)
             if first is not None:
                 first.focus()
+            self._fit_height()  # a long reason wraps under its field: make room for it
         else:
             show_error(self, exc, f"{self.action.label}未完成")
+
+    def _fit_height(self) -> None:
+        lay = self.layout()
+        if lay is None:
+            return
+        for _ in range(3):  # wrapped labels settle their height over a layout pass or two
+            lay.activate()
+            need = lay.totalHeightForWidth(self.width()) if lay.hasHeightForWidth() else -1
+            need = max(need, lay.totalMinimumSize().height(), self.sizeHint().height())
+            if need <= self.height():
+                return
+            self.resize(self.width(), need)

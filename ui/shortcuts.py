@@ -23,7 +23,8 @@ def action_keys(kind_key: str) -> dict[str, str]:
     wf = KINDS[kind_key].workflow
     if wf is None:
         return {}
-    return {a.key: k for a, k in zip(wf.actions, _ACTION_KEYS, strict=False)}
+    offered = [a for a in wf.actions if not a.superseded_by]
+    return {a.key: k for a, k in zip(offered, _ACTION_KEYS, strict=False)}
 
 
 def handover_keys(kind_key: str) -> dict[str, str]:

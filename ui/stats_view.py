@@ -588,8 +588,9 @@ def attach_stats_area(win: MainWindow) -> StatsView | None:
         win.right.setCurrentWidget(win.form if win.form is not None else win.detail)
         if state["sizes"]:
             win.splitter.setSizes(state["sizes"])
-        for w in (win.search, win.btn_new, win.act_new):
-            w.setEnabled(True)
+        win.search.setEnabled(True)
+        win.act_new.setEnabled(True)
+        win.btn_new.show()
 
     def changed(current: int) -> None:
         if current != row:
@@ -609,8 +610,10 @@ def attach_stats_area(win: MainWindow) -> StatsView | None:
         win.right.setCurrentWidget(view)
         total = sum(state["sizes"])
         win.splitter.setSizes([state["sizes"][0], 0, total - state["sizes"][0]])
-        for w in (win.search, win.btn_new, win.act_new):
-            w.setEnabled(False)
+        # nothing to create here: 新建 (which names the last area's kind) goes, Ctrl+N too
+        win.search.setEnabled(False)
+        win.act_new.setEnabled(False)
+        win.btn_new.hide()
         view.activate()
 
     win.nav.currentRowChanged.connect(changed)

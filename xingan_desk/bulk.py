@@ -29,7 +29,7 @@ from .accounts import check_role
 from .errors import NotInitialised, PermissionDenied, ValidationFailed
 from .numbering import format_receipt_no
 from .records import links
-from .records.kind import CleanMemo, RecordKind
+from .records.kind import SOURCE_NO, CleanMemo, RecordKind
 from .records.kinds import KINDS
 from .records.workflow import Action, EventLike
 from .storage import search
@@ -75,6 +75,7 @@ class BulkRow:
     actions: Sequence[BulkAction] = ()
     source_key: str | None = None  # a key already imported for this kind → skipped
     row_no: int | None = None  # the number errors are reported under
+    source_no: str | None = None  # the ledger's own number, kept on the record (原台账编号)
 
 
 @dataclass
@@ -322,6 +323,8 @@ def _prepare(w: Writer, state: BulkState, kind: RecordKind, batch: list[tuple[in
             result.skipped.append((row_no, skip, "duplicate"))
             continue
         full = {f.key: values.get(f.key) for f in kind.fields}
+        if row.source_no:
+            full[SOURCE_NO.key] = SOURCE_NO.clean(row.source_no[:SOURCE_NO.max_len])
         steps = _prepare_steps(w, state, kind, row, full, errors) if not errors else []
         if errors:
             order = {f.key: i for i, f in enumerate(kind.fields)}

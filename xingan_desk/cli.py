@@ -210,12 +210,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         _out(f"数据目录中已有 {existing} 条记录，未再生成演示数据（要追加请加 --again）。{START_HINT}")
         return EXIT_OK
     started = time.perf_counter()
-    last = [0.0]
+    last = [0.0, 0]  # when and what was printed last
 
     def progress(done: int, total: int) -> None:
+        # one line that advances: each figure once, at most one a second (and the last)
         now = time.perf_counter()
-        if now - last[0] > 1.0 or done == total:
-            last[0] = now
+        if done > last[1] and (now - last[0] > 1.0 or done >= total):
+            last[:] = [now, done]
             print(f"\r已生成 {done}/{total}", end="", file=sys.stderr, flush=True)
 
     counts = generate(desk, args.records, seed=args.seed, progress=progress)

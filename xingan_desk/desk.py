@@ -126,6 +126,7 @@ class Desk:
         except StoreError:
             engine.dispose()
             raise
+        Attachments.seal_at_open(d, backups_dir(d), key)  # files of a just-encrypted store
         desk = cls(d, engine)
         failed = keys.take_failed_unlocks(path)
         if failed:

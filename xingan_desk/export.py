@@ -2,7 +2,9 @@
 
 The header is the envelope (登记编号, 状态, 旗县市, 窗口, 登记人, 登记时间) followed by the labels of
 the kind's `export` fields in form order; every cell is the field's display string (choice labels,
-CST dates, group rows), so what a clerk reads in the app is what lands in the file.
+CST dates), so what a clerk reads in the app is what lands in the file. A repeating group's
+cell holds its rows in full (`GroupField.full_text`: "单位 某某有限公司 统一社会信用代码：…"), so an
+import reads the parties' credit codes, legal representatives and ID numbers back.
 
 Personal data is masked by default (RecordView.display(masked=True)); an unmasked export needs
 the admin role and leaves an `export_unmasked` audit entry, written *before* the file is.
@@ -114,7 +116,7 @@ def iter_table_rows(
             rec.owner,
             names.get(rec.created_by, rec.created_by),
             format_datetime(rec.created_at),
-            *(rec.display(key, masked=masked) for key in keys),
+            *(rec.display(key, masked=masked, full=True) for key in keys),
         ]
 
 

@@ -154,6 +154,9 @@ def act_in(w: Writer, record_id: str, action_key: str, raw: Mapping[str, Any]
     if refusal:
         raise IllegalTransition(refusal)
     action = wf.action(action_key)
+    if action.superseded_by:
+        successor = wf.action(action.superseded_by).label
+        raise IllegalTransition(f"“{action.label}”已并入“{successor}”，请用“{successor}”记录")
     check_role(acting_user(w), action.roles, what=action.label)
     current = w.values(kind, record_id)
     stray = set(raw) - set(action.fields)

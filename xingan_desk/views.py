@@ -81,13 +81,16 @@ class RecordView:
             return "已作废"
         return KINDS[self.kind].status_label(self.status)
 
-    def display(self, key: str, *, masked: bool = False) -> str:
+    def display(self, key: str, *, masked: bool = False, full: bool = False) -> str:
+        """The field as text; `full` gives a group's rows with every carried sub-field
+        (GroupField.full_text: exports), not only the in-list ones."""
         f = KINDS[self.kind].field(key)
         value = self.values.get(key)
-        if masked and f.mask and not isinstance(f, GroupField):
+        if isinstance(f, GroupField):
+            rows = masked_rows(f, value) if masked else value
+            return f.full_text(rows) if full else f.display(rows)
+        if masked and f.mask:
             return mask(f.mask, f.display(value))
-        if masked and isinstance(f, GroupField):
-            return f.display(masked_rows(f, value))
         return f.display(value)
 
 

@@ -250,6 +250,49 @@ def test_an_older_unencrypted_store_is_encrypted_in_place_after_a_backup(
     again.close()
 
 
+def test_files_attached_before_the_store_was_encrypted_are_encrypted_with_it(
+        tmp_path: Path, no_keyring: None) -> None:
+    from tests import attach_samples as samples
+    from xingan_desk.views import Query
+
+    plain = _plain_store(tmp_path)
+    d = Desk.open(plain)  # no keyring, no password: it stays unencrypted for now
+    d.use_account("admin")
+    (rec_id,) = d.find_ids(Query(kind="consultation"))
+    scans = [samples.pdf(2, text="clear scan one"), samples.png(rgb=b"\x12\x34\x56")]
+    atts = [d.attach(rec_id, data, f"扫描{n}.pdf" if n == 0 else "照片.png", None)[0]
+            for n, data in enumerate(scans)]
+    d.backup()  # its folder hard-links the same clear files
+    d.close()
+
+    def clear_files() -> list[Path]:
+        return [p for p in plain.rglob("*") if p.is_file()
+                and any(data in p.read_bytes() for data in scans)]
+
+    assert clear_files()  # in clear beside a plain store and its backup
+    d = Desk.open(plain, password=ADMIN_PASSWORD)  # the store is encrypted now …
+    try:
+        assert not (plain / "xingan-desk.sqlite3").read_bytes().startswith(b"SQLite")
+        assert clear_files() == []  # … and so is every attachment file, backups' too
+        d.use_account("admin")
+        assert [d.attachment_content(a.id) for a in atts] == scans
+        assert all(d.attachments.files().is_encrypted_on_disk(a.sha256) for a in atts)
+        assert d.check() == []
+    finally:
+        d.close()
+    # the backup made before still restores with its files
+    (backup,) = [p for p in (plain / "backups").glob("xingan-desk-*.sqlite3")
+                 if (p.parent / f"{p.name}.attachments").is_dir()]
+    restore(plain, backup, password=ADMIN_PASSWORD)
+    d = Desk.open(plain, password=ADMIN_PASSWORD)
+    try:
+        d.use_account("admin")
+        assert [d.attachment_content(a.id) for a in atts] == scans
+        assert clear_files() == []
+    finally:
+        d.close()
+
+
 def test_with_an_os_keyring_the_store_opens_without_a_password(tmp_path: Path,
                                                                os_keyring: _VaultKeyring) -> None:
     from xingan_desk.storage import keys

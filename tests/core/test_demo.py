@@ -58,6 +58,8 @@ def test_generate_60_makes_every_kind_and_keeps_the_store_healthy(demo_store: An
     assert all(desk.counts_by_kind()[k] >= 1 for k in KINDS)
     assert desk.check() == []
     assert seen and seen[-1] == (60, 60)
+    done = [n for n, _ in seen]  # the progress advances: no figure twice, none past the total
+    assert done == sorted(set(done)) and {t for _, t in seen} == {60}
     assert desk.user.username == "admin"  # the caller's account is restored
     users = {u.username: (u.display_name, u.role) for u in desk.list_users()}
     for username, name, role in DEMO_USERS:
@@ -204,3 +206,23 @@ def test_small_counts_and_a_clerk_caller(desk: Any) -> None:
     generate(desk, 6, seed=99)
     assert desk.user.username == "lina"
     assert desk.check() == []
+
+
+def test_the_demo_command_prints_an_advancing_progress_line(tmp_path: Path) -> None:
+    """`xingan-desk demo` shows one progress line on stderr whose figures only go up and end
+    at the requested number once (it used to print "已生成 40/40" again for every kind made
+    after the roster pushed the count past the total)."""
+    from tests.core.test_cli import run
+
+    d = str(tmp_path / "w")
+    admin = {"XINGAN_DESK_PASSWORD": "Admin2026x"}
+    ok = run("init", "--data-dir", d, "--county", "152223", "--window", "02", env=admin)
+    assert ok.returncode == 0, ok.stderr
+    demo = run("demo", "--data-dir", d, "--records", "40", env=admin)
+    assert demo.returncode == 0, demo.stderr
+    # (text mode reads the line's carriage returns as line ends)
+    shown = [part for part in demo.stderr.splitlines() if part]
+    assert shown and all(p.startswith("已生成 ") and p.endswith("/40") for p in shown), shown
+    figures = [int(p.removeprefix("已生成 ").split("/")[0]) for p in shown]
+    assert figures == sorted(set(figures)) and figures[-1] == 40, shown
+    assert f"已生成演示数据 {40 + len(ROSTER)} 条" in demo.stdout

@@ -743,3 +743,17 @@ def test_dossier_lists_the_attached_materials(tmp_path: Path) -> None:
     out = render(desk, rec.receipt_no, tmp_path / "dossier.pdf", document="dossier")
     text = _flat("".join(p.extract_text() for p in PdfReader(out).pages))
     assert "附件材料清单" in text and "侵权证据.pdf" in text
+
+
+def test_dossier_cover_and_closing_report_leave_the_file_number_to_write_in(store: Any) -> None:
+    """卷号 is the committee's number given when the file is filed; until one is recorded the
+    cover and the 结案报告 print the year's form with a line to write it on, saying when."""
+    _, _, printed, records = store
+    year = records["full"].values["accepted_on"].year
+    expected = f"（{year}）人调字第__________号（立卷归档时填写）"
+    for name in ("dossier", "closing_report"):
+        assert expected in _flat(printed[name].pypdf), name
+    from pypdf import PdfReader
+
+    cover = _flat(PdfReader(printed["dossier"].path).pages[0].extract_text())
+    assert expected in cover

@@ -206,8 +206,12 @@ def test_the_league_window_reads_every_countys_attachments(make_window: Any) -> 
     scan = samples.tiff(4)
     a.desk.attach(rec.id, scan, "证据.tif", "证据材料")
     a.sync()
-    report = league.sync()
+    client = league.client()
+    heard: list[tuple[str, int, int]] = []
+    client.attachments.progress = lambda *moved: heard.append(moved)
+    report = client.run_once()
     assert report.attachments.pulled == 1 and report.attachments.fetched == 1
+    assert heard[0] == ("down", 0, len(scan)) and heard[-1] == ("down", len(scan), len(scan))
     (meta,) = league.desk.list_attachments(rec.id)
     assert meta.pages == 4 and league.desk.attachment_content(meta.id) == scan
 
@@ -234,3 +238,114 @@ def test_a_cycle_stops_transferring_when_its_time_is_up_and_the_next_goes_on(
     reader.attachments.time_budget_s = 600
     assert reader.run_once().attachments.fetched == 1
     assert b.desk.attachment_content(b.desk.list_attachments(rec.id)[0].id) == data
+
+
+def _start_upload(url: str, seed: bytes, chunks_sent: int) -> tuple[str, int]:
+    """Begin an upload of a three-chunk file as the window (its own role) and send only the
+    first `chunks_sent` chunks: an upload left unfinished."""
+    cs = 65536
+    data = (seed * (3 * cs // len(seed) + 1))[:3 * cs - 100]
+    sha = hashlib.sha256(data).hexdigest()
+    with psycopg.connect(url, autocommit=True) as conn:
+        begun = conn.execute("SELECT sync.attachment_begin(%s, %s)", (sha, len(data))).fetchone()
+        assert begun is not None and begun[0]["status"] == "upload"
+        for idx in range(chunks_sent):
+            put = conn.execute("SELECT sync.attachment_put(%s, %s, %s, %s, %s)",
+                               (sha, len(data), cs, idx, data[idx * cs:(idx + 1) * cs])
+                               ).fetchone()
+            assert put is not None and put[0]["status"] == "partial"
+    return sha, len(data)
+
+
+def _chunks_of(url: str, sha: str) -> int:
+    return int(_central(url, "SELECT count(*) FROM sync.attachment_upload WHERE sha256 = %s",
+                        (sha,)))
+
+
+def _age(url: str, sha: str, days: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE sync.attachment_upload SET touched_at = now() - make_interval("
+                     "days => %s) WHERE sha256 = %s", (days, sha))
+
+
+def test_abandoned_upload_chunks_are_cleaned_up_and_recent_ones_resume(
+        make_window: Any, central_url: str) -> None:
+    from xingan_desk.cli import build_parser
+    from xingan_desk.sync.central import cleanup_uploads
+
+    a = make_window("152223", "02")
+    b = make_window("152224", "02")
+    left, _ = _start_upload(a.creds.url, b"abandoned scan ", 2)
+    recent, size = _start_upload(b.creds.url, b"recent scan ", 2)
+    assert _chunks_of(central_url, left) == 2 and _chunks_of(central_url, recent) == 2
+
+    # window A never came back: 8 days later any upload's begin sweeps its chunks away
+    _age(central_url, left, 8)
+    _age(central_url, recent, 3)
+    _start_upload(b.creds.url, b"another scan ", 1)
+    assert _chunks_of(central_url, left) == 0
+    assert _chunks_of(central_url, recent) == 2  # 3 days old: kept, and it resumes
+    with psycopg.connect(b.creds.url, autocommit=True) as conn:
+        row = conn.execute("SELECT sync.attachment_begin(%s, %s)", (recent, size)).fetchone()
+    assert row is not None and row[0]["have"] == [0, 1]
+
+    # the administrator's maintenance: `central cleanup` (default 7 days keeps the recent one,
+    # its begin just now touched it) and with --days
+    assert cleanup_uploads(central_url) == 0
+    _age(central_url, recent, 3)
+    args = build_parser().parse_args(["central", "cleanup", "--url", central_url, "--days", "2"])
+    assert args.func(args) == 0
+    assert _chunks_of(central_url, recent) == 0
+    # a window's own role cannot run the maintenance
+    with psycopg.connect(a.creds.url, autocommit=True) as conn, \
+            pytest.raises(pgerrors.InsufficientPrivilege):
+        conn.execute("SELECT sync.attachment_cleanup(0)")
+
+
+def test_attachment_digests_agree_and_a_damaged_copy_is_repaired_from_central(
+        make_window: Any) -> None:
+    from sqlalchemy import insert, select, update
+
+    from xingan_desk.storage.schema import attachment_table as att
+    from xingan_desk.storage.schema import sync_issue
+
+    a = make_window("152223", "02")
+    b = make_window("152223", "03")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    kept, _ = a.desk.attach(rec.id, samples.pdf(2), "申请书.pdf", "证据材料")
+    gone, _ = a.desk.attach(rec.id, samples.png(), "照片.png", "证据材料")
+    a.desk.void_attachment(gone.id, "重复上传")
+    stream = "county:152223"
+    report = a.sync()
+    assert stream in report.attachments.verified  # pushed, then compared with central
+    report = b.sync()
+    assert report.attachments.pulled == 2 and stream in report.attachments.verified
+
+    # B's copy is damaged: the kept file shown voided, the voided one shown live
+    with b.desk.writing() as w:
+        w.session.execute(update(att).where(att.c.id == kept.id).values(voided=True))
+        w.session.execute(update(att).where(att.c.id == gone.id).values(voided=False))
+    report = b.sync()
+    assert report.attachments.rebaselined == [stream]
+    assert stream in report.attachments.verified and not report.attachments.mismatch
+    states = {m.id: m.voided for m in b.desk.list_attachments(rec.id)}
+    assert states == {kept.id: False, gone.id: True}
+
+    # a row central never had (not pending, not refused) cannot be repaired: it is listed
+    with b.desk.writing() as w:
+        w.session.execute(insert(att).values(
+            id="01900000-0000-7000-8000-0000000000aa", record_id=rec.id, sha256="0" * 64,
+            name="来历不明.pdf", mime="application/pdf", pages=1, size=10, owner="03",
+            created_by="admin", created_at=rec.created_at, hlc="x", voided=False,
+            have_content=True, sync_state="synced"))
+    report = b.sync()
+    assert report.attachments.mismatch == [stream]
+    with b.desk.reading() as s:
+        reasons = s.scalars(select(sync_issue.c.reason)
+                            .where(sync_issue.c.code == "ATTACHMENT_DIGEST_MISMATCH")).all()
+    assert reasons and "本机3个附件，中心2个" in reasons[0]
+    # an attachment central refused stays out of the comparison
+    with b.desk.writing() as w:
+        w.session.execute(update(att).where(att.c.name == "来历不明.pdf")
+                          .values(sync_state="refused"))
+    assert stream in b.sync().attachments.verified

@@ -134,3 +134,30 @@ def test_an_open_form_stays_in_front(qtbot: Any, desk: Any, runner: Any) -> None
     assert win.statusBar().currentMessage() == "请先保存或取消当前表单"
     form.cancel(ask=False)
     qtbot.waitUntil(lambda: not runner.busy, timeout=3000)
+
+
+def test_the_statistics_screen_offers_no_new_record(qtbot: Any, desk: Any, runner: Any,
+                                                   tmp_path: Path) -> None:
+    """On 统计 there is nothing to create: the toolbar's 新建 button (which named the last
+    area's kind, e.g. "新建调解受理") is gone and Ctrl+N opens no form; back in an area it
+    returns, naming that area's kind."""
+    win = _window(qtbot, desk, runner)
+    nav = child(win, QListWidget, "nav")
+    btn = child(win, QPushButton, "btn_new")
+    area = [key for key, _ in AREAS].index("mediation")
+    nav.setCurrentRow(area)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=3000)
+    assert btn.isVisible() and btn.text() == "新建调解受理（Ctrl+N）"
+    shown: list[Any] = []
+    assert win.stats_view is not None
+    win.stats_view.report_shown.connect(shown.append)
+    nav.setCurrentRow(len(AREAS))
+    qtbot.waitUntil(lambda: bool(shown) and not runner.busy, timeout=5000)
+    assert not btn.isVisible() and not win.act_new.isEnabled()
+    qtbot.keyClick(win, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert win.form is None and win.right.currentWidget() is win.stats_view
+    assert win.grab().save(str(tmp_path / "stats_toolbar.png"))  # 1366×768, to look at
+    nav.setCurrentRow(0)
+    qtbot.waitUntil(lambda: not runner.busy, timeout=3000)
+    assert btn.isVisible() and btn.isEnabled() and win.act_new.isEnabled()
+    assert btn.text() == "新建咨询登记（Ctrl+N）"

@@ -416,3 +416,44 @@ def test_the_leagues_holidays_clear_a_county_windows_warning_and_show_in_its_cal
     child(page, QPushButton, "btn_calendar_remove").click()
     assert "盟本级统一录入的安排不能在本窗口删除" in child(page, QLabel, "calendar_error").text()
     assert county.desk.calendar().is_holiday(dt.date(2027, 1, 1))
+
+
+def test_the_status_bar_shows_attachment_transfer_progress(qtbot: Any, runner: Any,
+                                                           make_window: Any,
+                                                           tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from tests import attach_samples as samples
+    from tests.conftest import GOOD_MEDIATION
+
+    a = make_window("152223", "02")
+    rec, _ = a.desk.create("mediation", GOOD_MEDIATION)
+    a.desk.attach(rec.id, samples.big_pdf(12 * 1024 * 1024 - 100_000), "证据材料扫描.pdf",
+                  "证据材料")
+    _configure(a)
+    win = _window(qtbot, a, runner, interval_ms=3_600_000)
+    label = child(win, QLabel, "status_sync")
+    seen: list[str] = []
+    shot: dict[str, Any] = {}
+
+    def watch(state: Any) -> None:
+        seen.append(label.text())
+        if "附件上传 6/12 MB" in label.text() and "png" not in shot:
+            shot["png"] = win.grab()  # the window mid-upload, as the clerk sees it
+
+    win.sync.state_changed.connect(watch)
+    try:
+        win.sync.start()
+        qtbot.waitUntil(lambda: win.sync.cycles >= 1 and not win.sync_state.running,
+                        timeout=60000)
+    finally:
+        win.sync.stop()
+        runner.wait_idle(10000)
+    moving = [t for t in seen if "附件上传" in t]
+    assert moving[0].endswith("同步中… · 附件上传 0/12 MB") or "附件上传 0/12 MB" in moving[0]
+    assert "附件上传 12/12 MB" in moving[-1]
+    assert len({t.split("附件上传 ")[1] for t in moving}) == 13  # 0 … 12 MB, one at a time
+    assert _sync_text(win).startswith("在线 · 已同步") and "附件" not in _sync_text(win)
+    assert a.desk.list_attachments(rec.id)[0].synced
+    out = Path(tmp_path) / "status_attachment_upload.png"
+    assert shot["png"].width() == 1366 and shot["png"].save(str(out))

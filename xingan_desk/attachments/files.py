@@ -10,6 +10,10 @@ written once (to a temporary name, then renamed) and never changed or deleted by
 Backups: the folder is copied beside the backup file (`<backup>.attachments/`, hard links where
 the file system allows, so the daily backups cost no space for unchanged files); restore copies
 the files back. Nothing here touches the database.
+
+Encrypting a store that already has attachments (`storage.db.encrypt_in_place`, at the first
+open of an older unencrypted store, or after restoring an unencrypted backup) leaves its files
+in clear until `seal_all` (run by `Desk.open`) seals them, its backups' folders too.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ MAGIC = b"XDA1"
 FILE_PURPOSE = "attachment-file"
 NAME_PURPOSE = "attachment-name"
 PARTIAL = ".partial"  # downloads in progress
+SEALED = ".sealed"  # marker: no file of this encrypted store is left in clear (seal_all)
 
 
 class AttachmentFileError(Exception):
@@ -84,16 +89,7 @@ class FileStore:
         path = self.path_of(sha)
         private_dir(self.root)
         private_dir(path.parent)
-        tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            with open_private(tmp) as fh:
-                fh.write(self._seal(sha, data))
-                fh.flush()
-                os.fsync(fh.fileno())
-            tmp.replace(path)
-        finally:
-            with suppress(OSError):
-                tmp.unlink()
+        self._write(path, self._seal(sha, data))
         return sha
 
     def get(self, sha: str) -> bytes:
@@ -139,6 +135,57 @@ class FileStore:
             with suppress(OSError), path.open("rb") as fh:
                 return fh.read(4) == MAGIC
         return False
+
+    # --- files left in clear when the store was encrypted ----------------------------------
+    def seal_clear(self, linked: FileStore | None = None) -> int:
+        """With a key: seal every file still in clear (written before the store was
+        encrypted) under its encrypted name, then remove the clear one; downloads in
+        progress kept in clear are dropped (they start again). `linked`: a store holding
+        the same files already sealed (the live store, for a backup's folder: the sealed
+        file is hard-linked from there, as backups are). Returns the files sealed."""
+        if self.key is None or not self.root.is_dir():
+            return 0
+        n = 0
+        for path in list(self.files()):
+            with path.open("rb") as fh:
+                if fh.read(4) == MAGIC:
+                    continue
+            data = path.read_bytes()
+            sha = sha256_of(data)
+            if path.name != sha:
+                continue  # not one of ours (check() reports what does not match)
+            target = self.path_of(sha)
+            if not target.exists():
+                source = linked.path_of(sha) if linked is not None else None
+                private_dir(target.parent)
+                try:
+                    if source is None or not source.is_file():
+                        raise OSError
+                    os.link(source, target)
+                except OSError:
+                    self._write(target, self._seal(sha, data))
+            path.unlink()
+            n += 1
+        partial = self.root / PARTIAL
+        if partial.is_dir():
+            for folder in partial.iterdir():
+                chunks = [p for p in folder.glob("[0-9]*") if p.is_file()]
+                if any(p.read_bytes()[:4] != MAGIC for p in chunks):
+                    shutil.rmtree(folder, ignore_errors=True)
+        return n
+
+    @staticmethod
+    def _write(path: Path, raw: bytes) -> None:
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            with open_private(tmp) as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(path)
+        finally:
+            with suppress(OSError):
+                tmp.unlink()
 
     # --- downloads in progress (sealed like the files; resumed after a cut connection) ----
     def _partial_dir(self, sha: str) -> Path:
@@ -204,10 +251,13 @@ class FileStore:
         return n
 
     def copy_from(self, source: Path) -> int:
-        """Bring the files of a backup's folder in (those missing here). Returns how many."""
+        """Bring the files of a backup's folder in (those missing here). Returns how many.
+        Files brought in may be in clear (a backup made before the store was encrypted):
+        the store's next open seals them (`seal_all`)."""
         n = 0
         if not source.is_dir():
             return 0
+        (self.root / SEALED).unlink(missing_ok=True)
         for sub in sorted(source.iterdir()):
             if not sub.is_dir():
                 continue
@@ -227,5 +277,24 @@ def backup_folder(backup_file: Path) -> Path:
     return backup_file.with_name(backup_file.name + BACKUP_SUFFIX)
 
 
+def seal_all(directory: Path, backups: Path, key: bytes | None) -> int:
+    """Once a store is encrypted, no attachment file stays in clear: the store's own files
+    and those of its backups' folders (which hard-link the same files) are sealed. Runs at
+    the store's open until it has once gone through (marker `attachments/.sealed`, removed
+    when a restore brings files in), so an interrupted pass is finished at the next open.
+    Returns the files sealed."""
+    live = FileStore.beside(directory, key)
+    if key is None or not live.root.is_dir() or (live.root / SEALED).exists():
+        return 0
+    n = live.seal_clear()
+    if backups.is_dir():
+        for folder in sorted(backups.glob(f"*{BACKUP_SUFFIX}")):
+            if folder.is_dir():
+                n += FileStore(folder, key).seal_clear(linked=live)
+    with open_private(live.root / SEALED) as fh:
+        fh.write(b"sealed\n")
+    return n
+
+
 __all__ = ["BACKUP_SUFFIX", "FOLDER", "AttachmentFileError", "FileStore", "backup_folder",
-           "sha256_of"]
+           "seal_all", "sha256_of"]

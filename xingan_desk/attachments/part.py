@@ -11,6 +11,7 @@ row and the file, with the reason, who and when (audited). Sync: `attachments/sy
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from ..storage.schema import Record, attachment_table
 from ..timeutil import utcnow
 from ..views import Changes
 from . import catalog
-from .files import AttachmentFileError, FileStore
+from .files import AttachmentFileError, FileStore, seal_all
 from .inspect import inspect
 
 if TYPE_CHECKING:
@@ -97,9 +98,24 @@ def attachments_of(s: Session, record_id: str) -> list[AttachmentView]:
     return _views(rows)
 
 
+log = logging.getLogger(__name__)
+
+
 class Attachments:
     def __init__(self, desk: Desk) -> None:
         self._desk = desk
+
+    @staticmethod
+    def seal_at_open(directory: Path, backups: Path, key: bytes | None) -> None:
+        """At a store's open: files attached before it was encrypted are sealed now
+        (`files.seal_all`; a failure is logged and the next open tries again)."""
+        try:
+            n = seal_all(directory, backups, key)
+        except (OSError, AttachmentFileError):
+            log.warning("attachment files left in clear could not be sealed yet")
+            return
+        if n:
+            log.info("sealed %d attachment files kept in clear", n)
 
     # --- the files -------------------------------------------------------------------------
     def files(self) -> FileStore:

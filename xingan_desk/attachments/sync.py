@@ -8,7 +8,8 @@ voiding). Metadata whose record has not reached central yet stays pending.
 Pull: the metadata of every stream the window reads, with its own cursor per stream
 (`attachment_cursor`), in one local transaction per page; then, within a byte budget per cycle,
 the content of files not here yet (chunks kept sealed under `attachments/.partial` until the
-file is whole, so a download resumes too). A file can also be fetched on first open
+file is whole, so a download resumes too). `progress` hears the bytes moved after each
+chunk (the window's status bar: 附件上传 3/12 MB). A file can also be fetched on first open
 (`fetch_now`). Record sync never waits for any of this: it runs after the records, and a
 failure here leaves the records' cycle done.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
@@ -41,6 +42,8 @@ UPLOAD_BUDGET = 64 * 1024 * 1024
 TIME_BUDGET_S = 20.0
 
 Call = Callable[["Connection", str, tuple[Any, ...]], Any]
+# transfer progress: ("up" | "down", bytes done, bytes in all) after each chunk of a phase
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -53,6 +56,10 @@ class AttachmentReport:
     fetched: int = 0  # files downloaded whole
     fetched_chunks: int = 0
     unfinished: bool = False  # the cycle's time budget ran out; the next cycle goes on
+    # attachment digests (`verify`): streams that agree with central, read again, still differ
+    verified: list[str] = field(default_factory=list)
+    rebaselined: list[str] = field(default_factory=list)
+    mismatch: list[str] = field(default_factory=list)
 
 
 class _OutOfTime(Exception):
@@ -71,17 +78,28 @@ class AttachmentSync:
         self.fetch_budget = fetch_budget
         self.upload_budget = upload_budget
         self.on_chunk = on_chunk  # tests: called after each chunk sent/received ("put"/"get")
+        self.progress: Progress | None = None  # the sync service's status line
+        self._moved = [0, 0]  # bytes (done, in all) of the phase under way
+
+    def _tell(self, direction: str) -> None:
+        if self.progress is not None:
+            self.progress(direction, *self._moved)
 
     def files(self) -> FileStore:
         return self.desk.attachments.files()
 
-    def run(self, conn: Connection, streams: list[str]) -> AttachmentReport:
+    def run(self, conn: Connection, streams: list[str], *, verify: bool = False
+            ) -> AttachmentReport:
+        """Push, pull the metadata, (with `verify`: compare the attachment digests with
+        central's), then fetch content within the cycle's budget."""
         report = AttachmentReport()
         self._deadline = self.clock() + self.time_budget_s
         try:
             self.push(conn, report)
             for stream in sorted(streams):
                 self.pull_stream(conn, stream, report)
+            if verify:
+                self.verify(conn, sorted(streams), report)
             self.fetch_missing(conn, report)
         except _OutOfTime:
             report.unfinished = True
@@ -101,6 +119,7 @@ class AttachmentSync:
             rows = s.execute(select(A).where(A.c.sync_state == "pending", A.c.owner == me)
                              .order_by(A.c.created_at, A.c.id)).all()
         budget = self.upload_budget
+        self._moved = [0, sum({r.sha256: r.size for r in rows}.values())]
         for row in rows:
             if budget <= 0:
                 break
@@ -141,21 +160,26 @@ class AttachmentSync:
         reason (Chinese) when it refuses the file."""
         res = self.call(conn, "SELECT sync.attachment_begin(%s, %s)", (sha, size))
         if res.get("status") == "done":
+            self._moved[0] += size
             return 0
         if res.get("status") != "upload":
             return str(res.get("reason") or "中心拒绝接收该附件")
         chunk = int(res["chunk_size"])
         have = {int(i) for i in res.get("have") or []}
         data = self.files().get(sha)
+        self._moved[0] += sum(len(data[i * chunk:(i + 1) * chunk]) for i in have)
         sent = 0
         for idx in range((size + chunk - 1) // chunk):
             if idx in have:
                 continue
             self._check_time()
+            self._tell("up")
             part = data[idx * chunk:(idx + 1) * chunk]
             out = self.call(conn, "SELECT sync.attachment_put(%s, %s, %s, %s, %s)",
                             (sha, size, chunk, idx, part))
             sent += len(part)
+            self._moved[0] += len(part)
+            self._tell("up")
             report.uploaded_chunks += 1
             if self.on_chunk:
                 self.on_chunk("put", idx)
@@ -188,20 +212,64 @@ class AttachmentSync:
             return int(s.scalar(select(attachment_cursor.c.seq)
                                 .where(attachment_cursor.c.stream == stream)) or 0)
 
-    def pull_stream(self, conn: Connection, stream: str, report: AttachmentReport) -> None:
-        at = self.cursor(stream)
+    def pull_stream(self, conn: Connection, stream: str, report: AttachmentReport, *,
+                    start: int | None = None) -> None:
+        """Pull a stream's metadata from the cursor on (from `start`, central winning: a
+        re-read after a digest mismatch)."""
+        at = self.cursor(stream) if start is None else start
         while True:
             page = self.call(conn, "SELECT sync.attachment_pull(%s, %s, %s)", (stream, at, PAGE))
             rows = page.get("rows") or []
             if not rows:
                 return
             at = max(int(r["seq"]) for r in rows)
-            self.apply(stream, rows, at)
+            self.apply(stream, rows, at, force=start is not None)
             report.pulled += len(rows)
             if len(rows) < PAGE:
                 return
 
-    def apply(self, stream: str, rows: list[dict[str, Any]], cursor: int) -> None:
+    # --- digests -------------------------------------------------------------------------
+    def verify(self, conn: Connection, streams: list[str], report: AttachmentReport) -> None:
+        """Compare each stream's attachments with central's digest (sync/digest.py). A stream
+        that differs is read again from the start with central's metadata winning; one that
+        still differs is listed in 需处理事项. Streams with attachments still to send, or whose
+        metadata is not at central's head yet, are compared in a later cycle."""
+        from ..sync.digest import EMPTY, local_attachment_digests, same_attachments
+
+        locals_, waiting = local_attachment_digests(self.desk)
+        for stream in streams:
+            if stream in waiting:
+                continue
+            central = self.call(conn, "SELECT sync.attachment_digest(%s)", (stream,))
+            head = int(central.get("head") or 0)
+            if self.cursor(stream) != head:
+                continue  # others attached meanwhile; check next time
+            if same_attachments(locals_.get(stream, EMPTY), central):
+                report.verified.append(stream)
+                continue
+            report.rebaselined.append(stream)
+            self.pull_stream(conn, stream, report, start=0)
+            central = self.call(conn, "SELECT sync.attachment_digest(%s)", (stream,))
+            local = local_attachment_digests(self.desk)[0].get(stream, EMPTY)
+            if same_attachments(local, central):
+                report.verified.append(stream)
+                continue
+            report.mismatch.append(stream)
+            from ..storage.schema import sync_issue
+
+            with self.desk.writing() as w:
+                w.session.execute(insert(sync_issue).values(
+                    entity="attachment", code="ATTACHMENT_DIGEST_MISMATCH",
+                    created_at=utcnow(), reason=(
+                        f"本机附件与中心数据库核对不一致（{stream}：本机"
+                        f"{local.get('attachments', 0)}个附件，中心{central.get('attachments', 0)}"
+                        "个），请联系管理员核查")))
+
+    def apply(self, stream: str, rows: list[dict[str, Any]], cursor: int, *,
+              force: bool = False) -> None:
+        """Pulled metadata in one local transaction with the stream's cursor. `force` (a
+        re-read after a digest mismatch): central's file, record and voided state replace
+        what a local row says."""
         files = self.files()
         with self.desk.writing() as w:
             s = w.session
@@ -225,6 +293,12 @@ class AttachmentSync:
                         hlc=str(void.get("hlc") or doc.get("hlc") or "")[:48],
                         voided=voided, **{k: v for k, v in void_values.items() if k != "voided"},
                         have_content=files.has(r["sha256"]), sync_state="synced"))
+                elif force:
+                    s.execute(update(A).where(A.c.id == r["id"]).values(
+                        record_id=r["record_id"], sha256=r["sha256"], sync_state="synced",
+                        have_content=files.has(r["sha256"]),
+                        **(void_values or {"voided": False, "void_reason": None,
+                                           "voided_by": None, "voided_at": None})))
                 elif voided and not local.voided:
                     s.execute(update(A).where(A.c.id == r["id"]).values(**void_values))
             row = s.execute(select(attachment_cursor.c.seq)
@@ -242,11 +316,15 @@ class AttachmentSync:
                              .group_by(A.c.sha256, A.c.size)
                              .order_by(A.c.size)).all()
         budget = self.fetch_budget
+        planned = []
         for sha, size in rows:
             if budget <= 0:
                 break
-            self.fetch(conn, sha, size, report)
+            planned.append((sha, size))
             budget -= size
+        self._moved = [0, sum(size for _, size in planned)]
+        for sha, size in planned:
+            self.fetch(conn, sha, size, report)
 
     def fetch(self, conn: Connection, sha: str, size: int,
               report: AttachmentReport | None = None) -> bool:
@@ -258,10 +336,14 @@ class AttachmentSync:
             n = (size + chunk - 1) // chunk
             for idx in range(n):
                 if files.has_partial(sha, idx):
+                    self._moved[0] += min(chunk, size - idx * chunk)
                     continue
                 self._check_time()
+                self._tell("down")
                 part = bytes(self.call(conn, "SELECT sync.attachment_get(%s, %s)", (sha, idx)))
                 files.put_partial(sha, idx, chunk, part)
+                self._moved[0] += len(part)
+                self._tell("down")
                 report.fetched_chunks += 1
                 if self.on_chunk:
                     self.on_chunk("get", idx)
@@ -310,4 +392,4 @@ def _time(text: Any) -> Any:
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["AttachmentReport", "AttachmentSync", "fetch_now"]
+__all__ = ["AttachmentReport", "AttachmentSync", "Progress", "fetch_now"]

@@ -130,7 +130,7 @@ def mediation_raw(run: DemoRun, rng: random.Random,
         raw["referring_case_no"] = f"（{day.year}）内22{rng.randint(1, 24):02d}民诉前调{rng.randint(1, 400)}号"
     elif source == "admin":
         raw["referring_body"] = "兴安盟市场监督管理局"
-    tag = {"day": day, "target": target}
+    tag = {"day": day, "target": target, "applicant": a}
     return raw, tag
 
 
@@ -194,5 +194,10 @@ def _advance_mediation(run: DemoRun, rng: random.Random, m: Made) -> None:
         ruled = run.later(rng, applied, 5, 15)
         if ruled:
             run.act(MEDIATOR, m.id, "confirm", {"confirmation_result_on": ruled})
-    elif run.later(rng, effective, 15, 30) and rng.random() < 0.6:
-        run.act(MEDIATOR, m.id, "record_performance", {"performance": "done"})
+    else:
+        visited = run.later(rng, effective, 15, 30)
+        if visited and rng.random() < 0.6:
+            run.act(MEDIATOR, m.id, "record_followup", {"followups": [{
+                "date": visited, "visitor": MEDIATOR[1], "visited": m.extra["applicant"],
+                "method": "phone", "performance": "done",
+                "findings": "申请人确认被申请人已按协议支付赔偿款并停止销售涉案产品。"}]})

@@ -153,7 +153,8 @@ class DemoRun:
                     created(tag, rec_id, receipt)
                 out.append(tag)
             self.counts[kind] += result.count
-            self._tick(result.count)
+            if kind in KIND_ORDER:  # the roster is reference data beyond the plan's total
+                self._tick(result.count)
 
     def act(self, who: tuple[str, str, str], record_id: str, action: str,
             raw: dict[str, Any] | None = None) -> None:

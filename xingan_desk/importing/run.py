@@ -141,6 +141,14 @@ def _kind(kind: RecordKind | str) -> RecordKind:
     return KINDS[kind] if kind in KINDS else kind_by_name(kind)
 
 
+def ledger_number(source_key: str | None) -> str | None:
+    """What the record shows as its 原台账编号: the ledger's own number (a bare running
+    number with its file and sheet: "台账.xlsx · 2023年 · 17"); nothing for a row hash."""
+    if not source_key or source_key.startswith("#"):
+        return None
+    return " · ".join(part for part in source_key.split("|") if part)  # a CSV has no sheet
+
+
 class ImportJob:
     """One file into one kind. `plans` is detected when the job is made; the wizard may
     replace a sheet's mapping (`set_columns`) before `run`."""
@@ -396,7 +404,8 @@ class ImportJob:
         kind = self.kind
         refs = self._translated_refs(batch)
         bulk_rows = [BulkRow(values={**row.raw, **refs.get(i, {})}, created_at=row.created_at,
-                             actions=row.actions, source_key=row.key, row_no=i)
+                             actions=row.actions, source_key=row.key, row_no=i,
+                             source_no=ledger_number(row.key))
                      for i, row in enumerate(batch)]
         sheet = "、".join(f"“{p.sheet.name}”" for p in self.plans if p.columns and p.sheet.name)
         note = f"从 {self.path.name}{' 工作表' + sheet if sheet else ''} 导入"

@@ -177,17 +177,40 @@ def multi_choice_items(catalog: str, text: str) -> list[str]:
 
 # --- groups (parties, materials, opinions) written as one cell -----------------------------------
 
+@lru_cache(maxsize=64)
+def _carried_labels(f: GroupField) -> tuple[re.Pattern[str] | None, dict[str, Field]]:
+    carried = {s.label: s for s in f.carried()}
+    if not carried:
+        return None, carried
+    names = "|".join(re.escape(label) for label in sorted(carried, key=len, reverse=True))
+    return re.compile(rf"(?:^|\s)({names})[：:]"), carried
+
+
 def group_rows(f: GroupField, text: str) -> Any:
-    """A group's display text back to rows: rows separated by "；" (or new lines), in each
-    row the sub-fields shown in lists, in order, separated by spaces ("单位 某某有限公司").
-    JSON (a list of objects) is accepted as is."""
+    """A group's text back to rows: rows separated by "；" (or new lines), in each row the
+    sub-fields shown in lists, in order, separated by spaces ("单位 某某有限公司"), then any
+    other sub-field as "标签：值" (the export's full text, GroupField.full_text:
+    "单位 某某有限公司 统一社会信用代码：9115…"). JSON (a list of objects) is accepted as is."""
     text = text.strip()
     if text.startswith("["):
         return text
     shown = [s for s in f.fields if s.in_list] or list(f.fields)
+    labelled, carried = _carried_labels(f)
     rows: list[dict[str, Any]] = []
     for part in re.split(r"[；;\n]+", text):
+        extra: dict[str, Any] = {}
+        if labelled is not None:
+            marks = list(labelled.finditer(part))
+            for n, m in enumerate(marks):
+                end = marks[n + 1].start() if n + 1 < len(marks) else len(part)
+                sub = carried[m.group(1)]
+                extra[sub.key] = raw_value(sub, part[m.end():end])
+            if marks:
+                part = part[:marks[0].start()]
         tokens = part.split()
+        if not tokens and extra:
+            rows.append(extra)
+            continue
         if not tokens:
             continue
         row: dict[str, Any] = {}
@@ -216,7 +239,7 @@ def group_rows(f: GroupField, text: str) -> Any:
                         j += 1
                 row[sub.key] = " ".join(tokens[i:j])
                 i = j
-        rows.append(row)
+        rows.append({**row, **extra})
     return rows
 
 

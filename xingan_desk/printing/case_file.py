@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from xingan_desk.records.kinds import KINDS
-from xingan_desk.records.mediation_file import CONFIRMATION_RULE_SOURCE
-from xingan_desk.timeutil import today_cst
+from xingan_desk.records.mediation_file import CONFIRMATION_RULE_SOURCE, FOLLOWUP_ACTIONS
+from xingan_desk.timeutil import CST, as_utc, today_cst
 from xingan_desk.views import RecordView
 
 from . import content as C
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from ..desk import Desk
 
 __all__ = ["DOSSIER_ORDER", "WORDING_KEYS", "attached_materials", "dossier_contents",
-           "render_dossier"]
+           "file_number", "followup_rows", "render_dossier"]
 
 WORDING_SETTING = "mediation_wording"
 WORDING_KEYS: dict[str, str] = {
@@ -229,9 +229,39 @@ def termination_notice(ctx: D.DocContext) -> list[Flowable]:
     return story
 
 
+def _superseded_followups() -> frozenset[str]:
+    """Actions folded into 记录回访 (the former 记录履行情况): their events still print."""
+    wf = KINDS["mediation"].workflow
+    assert wf is not None
+    return frozenset(a.key for a in wf.actions if a.superseded_by in FOLLOWUP_ACTIONS)
+
+
+def followup_rows(ctx: D.DocContext) -> list[dict[str, Any]]:
+    """The 回访记录's rows in the order they were recorded: the 记录回访 rows and, among them,
+    one for each event of the former 记录履行情况 (which recorded only the 履行情况: its row
+    holds the day it was recorded, the finding and who recorded it, marked `superseded`)."""
+    rows = _rows_of(ctx, "followups")
+    superseded = _superseded_followups()
+    events, _ = ctx.desk.history(ctx.record.id)
+    out: list[dict[str, Any]] = []
+    taken = 0
+    for e in events:
+        if not e.applied:
+            continue
+        if e.action in FOLLOWUP_ACTIONS:
+            n = len(e.payload.get("followups") or [])
+            out += rows[taken:taken + n]
+            taken += n
+        elif e.action in superseded and e.payload.get("performance"):
+            out.append({"date": as_utc(e.created_at).astimezone(CST).date(),
+                        "performance": e.payload["performance"],
+                        "recorded_by": C.clerk_name(ctx.desk, e.actor), "superseded": True})
+    return out + rows[taken:]
+
+
 def followup_record(ctx: D.DocContext) -> list[Flowable]:
     story: list[Flowable] = []
-    rows = _rows_of(ctx, "followups")
+    rows = followup_rows(ctx)
     form = ("书面协议" if ctx.values.get("outcome") == "written"
             else "口头协议" if ctx.values.get("outcome") == "oral" else "")
     for n, row in enumerate(rows, start=1):
@@ -239,6 +269,17 @@ def followup_record(ctx: D.DocContext) -> list[Flowable]:
             story.append(_page_break())
         title = "人民调解回访记录" + (f"（第{D.cn_number(n)}次）" if len(rows) > 1 else "")
         story += D.title_block(ctx, title)
+        if row.get("superseded"):  # recorded by the former 记录履行情况: the finding only
+            story.append(kv_table([
+                ("登记日期", _sub("followups", "date", row.get("date"))),
+                ("回访事由", f"{_case_line(ctx)}调解协议的履行情况"),
+                ("协议履行情况", D.checkboxes("performance", row.get("performance"))),
+            ], ctx.lay, ctx.st))
+            story.append(ctx.heading("回访情况"))
+            story += ctx.indent("（以“记录履行情况”登记，只记录了协议履行情况，未记录回访对象、方式和经过）")
+            story.append(spacer(3))
+            story.append(D.signature_rows_of(ctx, [(f"登记人：{row['recorded_by']}", "签名")]))
+            continue
         story.append(kv_table([
             ("回访对象", str(row.get("visited") or "")),
             ("回访日期", _sub("followups", "date", row.get("date"))),
@@ -327,6 +368,22 @@ def confirmation_result(ctx: D.DocContext) -> list[Flowable]:
 
 # --- 结案报告 ----------------------------------------------------------------------------------
 
+# the committee numbers its files per year when it files them (立卷); a window cannot issue a
+# gapless number offline and nothing issues one yet, so the paper leaves a visible write-in
+FILE_NUMBER_HINT = "（立卷归档时填写）"
+
+
+def file_number(ctx: D.DocContext) -> str:
+    """The 卷号 as the cover and the 结案报告 print it: the recorded number, else the year's
+    form "（2026）人调字第______号" with a line to write the number on when the file is filed."""
+    if ctx.values.get("case_no"):
+        return ctx.show("case_no")
+    v = ctx.values
+    year = (v.get("accepted_on") or v.get("applied_on") or ctx.today).year
+    return f"（{year}）人调字第__________号{FILE_NUMBER_HINT}"
+
+
+
 
 def _result_text(ctx: D.DocContext) -> str:
     status = ctx.record.status
@@ -343,7 +400,7 @@ def closing_report(ctx: D.DocContext) -> list[Flowable]:
     story = D.title_block(ctx, "人民调解结案报告")
     sessions = len(v.get("sessions") or [])
     story.append(kv_table([
-        ("卷号", ctx.show("case_no") or "（年）人调字第　　号"),
+        ("卷号", file_number(ctx)),
         ("当事人", D.all_parties(ctx)),
         ("案件来源", ctx.show("source")),
         ("纠纷类型", D.dispute_text(ctx)),
@@ -435,7 +492,6 @@ def _part_date(record: RecordView, key: str) -> dt.date | None:
         "agreement": v.get("agreement_effective_on"),
         "oral_agreement": v.get("agreement_effective_on"),
         "termination_notice": v.get("closed_on"),
-        "followup_record": next((r.get("date") for r in v.get("followups") or []), None),
         "confirmation_application": v.get("confirmation_applied_on"),
         "confirmation_result": v.get("confirmation_result_on"),
         "closing_report": v.get("filed_on"),
@@ -472,6 +528,8 @@ def _parts(desk: Desk, record: RecordView, today: dt.date) -> list[_Part]:
         else:
             story = D.DOCUMENTS[key].build(ctx)
         when = _part_date(record, key)
+        if key == "followup_record":  # the first visit, whichever action recorded it
+            when = next((r["date"] for r in followup_rows(ctx) if r.get("date")), None)
         parts.append(_Part(title, fmt_date(when) if when else "", story))
     return parts
 
@@ -496,14 +554,12 @@ def _marker(part: _Part, first: bool) -> Flowable:
 
 def _cover(ctx: D.DocContext, parts: Sequence[_Part]) -> list[Flowable]:
     v = ctx.values
-    year = (v.get("accepted_on") or v.get("applied_on") or ctx.today).year
-    case_no = ctx.show("case_no") or f"（{year}）人调字第　　　号"
     closed = v.get("filed_on") or v.get("closed_on") or v.get("confirmation_result_on")
     story: list[Flowable] = [spacer(14), para(ctx.office.chinese, ctx.st.center), spacer(4),
                              para("人民调解卷宗", ctx.st.title), spacer(10)]
     story.append(kv_table([
         ("卷名", f"{_case_line(ctx)}"),
-        ("卷号", case_no),
+        ("卷号", file_number(ctx)),
         ("登记编号", ctx.record.receipt_no),
         ("调解员", ctx.show("mediator")),
         ("受理日期", ctx.show("accepted_on") or "—"),

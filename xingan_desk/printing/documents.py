@@ -642,7 +642,9 @@ def _case_file_specs() -> tuple[DocumentSpec, ...]:
         DocumentSpec("termination_notice", "终止人民调解通知书", m,
                      lambda r: r.status == "terminated", _case_file("termination_notice"),
                      description="人民调解法第二十六条，告知当事人其他解决途径"),
-        DocumentSpec("followup_record", "人民调解回访记录", m, _has("followups"),
+        # (a 履行情况 without follow-up rows was recorded by the former 记录履行情况)
+        DocumentSpec("followup_record", "人民调解回访记录", m,
+                     lambda r: bool(r.values.get("followups") or r.values.get("performance")),
                      _case_file("followup_record")),
         DocumentSpec("confirmation_application", "司法确认申请书", m,
                      lambda r: r.status in _SETTLED and r.values.get("agreement_effective_on")

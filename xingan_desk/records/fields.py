@@ -463,6 +463,26 @@ class GroupField(Field):
             parts.append(" ".join(s for s in shown if s))
         return "；".join(p for p in parts if p)
 
+    def carried(self) -> tuple[Field, ...]:
+        """The sub-fields a whole row's text carries after its in-list part, as "标签：值"
+        (the export's cell; importing.values.group_rows reads it back): every other exported
+        single-line sub-field. Multi-line ones (minutes) stay out: a cell's rows and labels
+        are told apart by "；" and spaces, which such text holds."""
+        return tuple(f for f in self.fields if not f.in_list and f.export
+                     and not (isinstance(f, TextField) and f.multiline))
+
+    def full_text(self, value: Any) -> str:
+        """The rows in full, for exports: the in-list part as `display` shows it, then
+        "标签：值" for each carried sub-field that has a value, rows joined by "；"."""
+        carried = self.carried()
+        parts = []
+        for row in value or []:
+            shown = [f.display(row.get(f.key)) for f in self.fields if f.in_list]
+            shown += [f"{f.label}：{f.display(row.get(f.key))}" for f in carried
+                      if not f.is_empty(row.get(f.key))]
+            parts.append(" ".join(s for s in shown if s))
+        return "；".join(p for p in parts if p)
+
     def sa_type(self) -> Any:
         from sqlalchemy import JSON
 

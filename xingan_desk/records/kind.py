@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fields import Field, FieldError, GroupField
+from .fields import Field, FieldError, GroupField, TextField
 from .workflow import Workflow
 
 STREAM_COUNTY = "county"  # records travel in `county:<code>` of their county
@@ -15,6 +15,14 @@ STREAM_GLOBAL = "global"  # League-wide reference data, read by every window
 STREAMS = (STREAM_COUNTY, STREAM_GLOBAL)
 MEMO_MAX = 200_000  # outcomes a `clean(memo=)` dict keeps at most
 CleanMemo = dict[tuple[str, type, Any], tuple[bool, Any]]
+
+
+# The ledger's own number of an imported record (原台账编号, issue 12): a field of every kind,
+# written only by an import (importing/run.py → BulkRow.source_no), shown on the record,
+# searchable, and synced like any other field, so central and every window in scope see it.
+# Not exported (an export's 登记编号 is what a re-import keys on) and never typed.
+SOURCE_NO = TextField(key="source_no", label="原台账编号", max_len=200, stage="system",
+                      searchable=True, export=False)
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,8 @@ class RecordKind:
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not any(f.key == SOURCE_NO.key for f in self.fields):
+            object.__setattr__(self, "fields", (*self.fields, SOURCE_NO))
         keys = [f.key for f in self.fields]
         assert len(keys) == len(set(keys)), f"duplicate field keys in {self.key}"
         self._index.update({f.key: f for f in self.fields})

@@ -46,6 +46,7 @@ from .mediation_file import (
     FINISH_RULE_SOURCE,
     FINISH_RULE_TEXT,
     MEDIATOR,
+    confirmation_checks,
     derive_case_file,
 )
 from .workflow import Action, Workflow
@@ -534,7 +535,8 @@ def _mediation_deadlines(status: str, values: Mapping[str, Any], cal: Any) -> li
         out.append(Deadline("开始调解期限", values["start_by"], True))
     if status in ("accepted", "mediating") and values.get("finish_by"):
         out.append(Deadline("调解终结期限", values["finish_by"]))
-    if status == "settled" and values.get("confirmation_deadline"):
+    # (the parties' window to apply; once the file is closed (结案归档) nothing is due)
+    if status == "settled" and values.get("confirmation_deadline") and not values.get("filed_on"):
         out.append(Deadline("申请司法确认期限", values["confirmation_deadline"]))
     return out
 
@@ -667,15 +669,19 @@ MEDIATION = RecordKind(
                    fields=("confirmation_result", "confirmation_result_on",
                            "confirmation_case_no", "confirmation_note"),
                    required=("confirmation_result_on",)),
+            # folded into 记录回访 (a follow-up row records the 履行情况 with the visit); kept
+            # for the events earlier releases and older windows record (Action.superseded_by)
             Action("record_performance", "记录履行情况", ("settled",), "settled",
-                   fields=("performance",), required=("performance",)),
+                   fields=("performance",), required=("performance",),
+                   superseded_by="record_followup"),
             Action("record_performance_confirmed", "记录履行情况", ("confirmed",), "confirmed",
-                   fields=("performance",), required=("performance",)),
+                   fields=("performance",), required=("performance",),
+                   superseded_by="record_followup_confirmed"),
             *CASE_FILE_ACTIONS,
         ),
         terminal=frozenset({"refused", "terminated", "withdrawn", "dismissed"}),
     ),
-    checks=(_mediation_checks,),
+    checks=(_mediation_checks, confirmation_checks),
     deadlines=_mediation_deadlines,
     derive=_mediation_derive,
 )

@@ -26,10 +26,12 @@ Imports no storage and no Qt.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from .. import validation as v
+from ..timeutil import format_date_cn
 from .factories import NAME, TEXT, date, long_text, text
 from .fields import (
     BoolField,
@@ -53,6 +55,30 @@ FINISH_RULE_TEXT = (
 )
 # 人民调解法第三十三条: the joint application within 30 days of the agreement taking effect
 CONFIRMATION_RULE_SOURCE = "《中华人民共和国人民调解法》第三十三条"
+CONFIRMATION_DAYS = 30
+
+
+def confirmation_checks(values: Mapping[str, Any]) -> dict[str, str]:
+    """申请司法确认日期 against 人民调解法 §33: not before the agreement took effect and not
+    after the deadline (申请司法确认期限, derived at 调解成功 as 30 days with a last day on a
+    holiday rolled over; 30 calendar days when the record has none). A cross-field rule of the
+    mediation kind (RecordKind.checks): `Desk.act` applies it to 申请司法确认's date, central
+    runs its twin (sync/sql/kind_checks.sql sync._confirmation_in_time)."""
+    applied = values.get("confirmation_applied_on")
+    effective = values.get("agreement_effective_on")
+    if not isinstance(applied, dt.date) or not isinstance(effective, dt.date):
+        return {}
+    if applied < effective:
+        return {"confirmation_applied_on":
+                f"申请日期不能早于调解协议生效日期（{format_date_cn(effective)}）"}
+    deadline = values.get("confirmation_deadline")
+    if not isinstance(deadline, dt.date):
+        deadline = effective + dt.timedelta(days=CONFIRMATION_DAYS)
+    if applied > deadline:
+        return {"confirmation_applied_on":
+                f"已超过申请司法确认期限：应自调解协议生效之日起三十日内申请，本案期限至"
+                f"{format_date_cn(deadline)}（人民调解法第三十三条）"}
+    return {}
 
 
 def _names(key: str, label: str, **kw: Any) -> TextField:

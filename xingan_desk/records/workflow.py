@@ -40,6 +40,12 @@ class Action:
     # (field, source field): the action's dialog starts an empty field from the record's
     # source field (核定高价值类别 starts from the categories the system judged)
     prefill: tuple[tuple[str, str], ...] = ()
+    # the key of the action that replaced this one (its events recorded the same facts): the
+    # action stays declared, so the events earlier releases recorded still fold, print and
+    # count, and central still accepts them from windows not yet upgraded, but it is not
+    # offered (`legal_actions`) and `Desk.act` refuses it; a ledger import's historical steps
+    # may still take it (a ledger's 履行情况 column carries no visit details)
+    superseded_by: str = ""
 
     @property
     def payload_fields(self) -> tuple[str, ...]:
@@ -68,10 +74,12 @@ class Workflow:
         raise KeyError(key)
 
     def legal_actions(self, status: str, role: str | None = None) -> tuple[Action, ...]:
+        """The actions offered in `status` (to `role`): superseded ones are not."""
         return tuple(
             a
             for a in self.actions
             if status in a.sources and (role is None or role in a.roles)
+            and not a.superseded_by
         )
 
     def refusal(self, status: str, action_key: str) -> str | None:
@@ -96,6 +104,10 @@ class Workflow:
             assert all(s in codes for s in a.sources), a.key
             assert set(a.required) <= set(a.fields), a.key
             assert set(a.appends) <= set(a.fields), a.key
+            if a.superseded_by:
+                successor = self.action(a.superseded_by)
+                assert set(a.sources) <= set(successor.sources), a.key
+                assert not successor.superseded_by, a.key
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ WINDOW_FUNCTIONS = ("sync.push(jsonb)", "sync.push(json)", "sync.pull(text, bigi
                     "sync.attachment_begin(text, bigint)",
                     "sync.attachment_put(text, bigint, integer, integer, bytea)",
                     "sync.attachment_meta(jsonb)", "sync.attachment_pull(text, bigint, integer)",
-                    "sync.attachment_get(text, integer)", "sync.attachment_info(text)")
+                    "sync.attachment_get(text, integer)", "sync.attachment_info(text)",
+                    "sync.attachment_digest(text)")
 MIN_PROTOCOL = 1
 MAX_PROTOCOL = PROTOCOL_VERSION
 
@@ -118,6 +119,15 @@ def init_central(url: str) -> int:
             conn.execute("INSERT INTO sync.schema_version (version) VALUES (%s)",
                          (SCHEMA_VERSION,))
     return SCHEMA_VERSION
+
+
+def cleanup_uploads(url: str, days: int | None = None) -> int:
+    """Drop the chunks of attachment uploads nobody touched for `days` days (default: central's
+    `attachment_upload_keep_days`, 7); returns the number of chunks dropped. A window's upload
+    begin does the same sweep; this is for the administrator's maintenance (`central cleanup`)."""
+    with _connect(url) as conn:
+        row = conn.execute("SELECT sync.attachment_cleanup(%s)", (days,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def load_kinds(conn: psycopg.Connection[Any]) -> None:

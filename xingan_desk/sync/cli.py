@@ -77,6 +77,16 @@ def cmd_central_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_central_cleanup(args: argparse.Namespace) -> int:
+    from .central import cleanup_uploads
+
+    if args.days is not None and args.days < 0:
+        raise SyncSetupError("保留天数不能为负数")
+    n = cleanup_uploads(_admin_url(args), args.days)
+    _out(f"已清理未完成的附件上传分段：{n} 段")
+    return 0
+
+
 def _write_all(lines: list[str]) -> None:
     """All lines in one write: a reader that stops early (`| head -1`) still got the block
     into the pipe, and nothing is printed before the work is done."""
@@ -232,6 +242,12 @@ def register(sub: Any, common: argparse.ArgumentParser, as_user: argparse.Argume
     s = csub.add_parser("init", help="建立或升级中心数据库的同步结构（需数据库管理员）")
     s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
     s.set_defaults(func=cmd_central_init)
+
+    s = csub.add_parser("cleanup", help="清理中心数据库中长期未完成的附件上传分段（需数据库管理员）")
+    s.add_argument("--url", help=f"中心数据库地址（管理员账号；也可用环境变量 {URL_ENV}）")
+    s.add_argument("--days", type=int, default=None,
+                   help="清理多少天未续传的上传（默认按中心设置，7 天）")
+    s.set_defaults(func=cmd_central_cleanup)
 
     s = csub.add_parser("add-window", parents=[common, as_user],
                         help="在中心数据库登记窗口并生成其数据库账号")

@@ -144,23 +144,27 @@ class SyncClient:
             acked.requeue_lost(self.desk, status, report)
             self.push(conn, report)
             self.pull(conn, report)
+            checked = False
             if self.verify and (not self.verify_pacing or self.clock() >= self.next_verify_at):
                 started = self.clock()
                 self.verify_digests(conn, report)
                 took = self.clock() - started
                 self.next_verify_at = self.clock() + max(VERIFY_MIN_INTERVAL_S,
                                                          VERIFY_COST_FACTOR * took)
-            self.sync_attachments(conn, sorted(status.get("streams") or {}), report)
+                checked = True
+            # the attachment digests are compared in the same cycles as the records'
+            self.sync_attachments(conn, sorted(status.get("streams") or {}), report,
+                                  verify=checked)
         self.prune_acked(report)
         self.desk.calendars.rederive_if_stale()  # deadlines follow the League's holiday table
         return report
 
     def sync_attachments(self, conn: Connection, streams: list[str],
-                         report: SyncReport) -> None:
+                         report: SyncReport, *, verify: bool = False) -> None:
         """Attachments after the records (attachments/sync.py): a cut connection or a failure
         here ends only this phase; the records' cycle is already done and committed."""
         try:
-            report.attachments = self.attachments.run(conn, streams)
+            report.attachments = self.attachments.run(conn, streams, verify=verify)
         except (psycopg.Error, SyncError) as exc:
             report.attachment_problem = exc.__class__.__name__
             log.warning("attachment sync stopped: %s", exc.__class__.__name__)

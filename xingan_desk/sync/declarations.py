@@ -51,6 +51,7 @@ CENTRAL_KIND_CHECKS = frozenset({
     "_mediation_checks", "_rating_checks",
     "_patent_checks", "_pledge_checks", "_insurance_checks", "_navigation_checks",
     "_agency_checks",
+    "confirmation_checks",  # records/mediation_file.py (人民调解法 §33)
 })
 
 SYSTEM_REF_MAX = 1000

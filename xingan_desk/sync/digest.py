@@ -5,6 +5,11 @@ central's `sync.digest` computes them, to find local rows that differ from centr
 head: a mismatch re-baselines the stream (read again from the start, central's values repair
 damaged local ones; the outbox is never touched); still different → a sync issue. A stream
 holding quarantined rows differs on purpose and is not compared until they are cleared.
+
+Attachments have digests of their own per stream (`local_attachment_digests`, central's
+`sync.attachment_digest`: each attachment's id, record, SHA-256 and voided state), compared by
+the attachment phase (attachments/sync.py `AttachmentSync.verify`) in the cycles whose record
+digests are checked, once its metadata is at central's attachment head.
 """
 
 from __future__ import annotations
@@ -72,6 +77,43 @@ def calendar_line(day: dt.date, kind: str | None, stamp: str) -> str:
     """Canonical text of a League holiday-table entry for the `global` digest (mirrors
     sync.digest)."""
     return f"cal|{day.isoformat()}|{kind or '-'}|{stamp}"
+
+
+def attachment_line(att_id: str, record_id: str, sha256: str, voided: bool) -> str:
+    """Canonical text of an attachment's metadata for its stream's attachment digest (mirrors
+    sync.attachment_digest): which file, on which record, voided or not."""
+    return f"att|{att_id}|{record_id}|{sha256}|{'t' if voided else 'f'}"
+
+
+def local_attachment_digests(desk: Desk) -> tuple[dict[str, Digest], set[str]]:
+    """Per stream, the count and hash of the attachments central should hold as this window
+    does ({"attachments": n, "hash": "…"}), and the streams not comparable yet (an
+    attachment or its voiding still to be sent). Attachments central refused stay out."""
+    from ..storage.schema import attachment_table as att
+
+    sums: dict[str, list[int]] = {}
+    waiting: set[str] = set()
+    with desk.reading() as s:
+        rows = s.execute(select(att.c.id, att.c.record_id, att.c.sha256, att.c.voided,
+                                att.c.sync_state, Record.kind, Record.county_code)
+                         .join(Record, Record.id == att.c.record_id))
+        for aid, rid, sha, voided, state, kind_key, county in rows:
+            kind = KINDS.get(kind_key)
+            if kind is None:
+                continue
+            stream = stream_of(kind, county)
+            if state == "pending":
+                waiting.add(stream)
+            if state == "refused":
+                continue
+            acc = sums.setdefault(stream, [0, 0])
+            acc[0] += 1
+            acc[1] += h60(attachment_line(aid, rid, sha, bool(voided)))
+    return {k: {"attachments": v[0], "hash": str(v[1])} for k, v in sums.items()}, waiting
+
+
+def same_attachments(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return all(str(a.get(k, 0)) == str(b.get(k, 0)) for k in ("attachments", "hash"))
 
 
 Converter = Callable[[Any], Any] | None

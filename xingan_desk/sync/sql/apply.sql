@@ -337,8 +337,14 @@ BEGIN
             PERFORM sync._reject('ILLEGAL_TRANSITION', format('非法的状态变更：在“%s”状态下不能执行“%s”', p->>'from_status', a.label));
         END IF;
         -- only the fields the action declares, valid (a status event cannot rewrite the form)
+        -- (the record as the window saw it: its form and, for the rules that read them
+        -- (kind_checks.sql), what earlier events recorded without this action's own fields,
+        -- which its payload gives — like Desk.act's RecordKind.clean)
         PERFORM sync._check_values(kd, coalesce(p->'payload', '{}'), 'event', a.payload_fields,
-                                   a.required, r.doc);
+                                   a.required,
+                                   CASE WHEN a.payload_fields && sync._fields_reading_events(kd.checks)
+                                   THEN r.doc || (sync._action_values(r.id) - a.payload_fields)
+                                   ELSE r.doc END);
         SELECT * INTO old_ev FROM sync.event WHERE id = p->>'id';
         IF FOUND THEN
             IF old_ev.record_id = r.id AND old_ev.action = p->>'action' AND old_ev.hlc = m_hlc THEN

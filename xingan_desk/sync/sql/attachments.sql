@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS sync.attachment_upload (
     data bytea NOT NULL,
     PRIMARY KEY (client_id, sha256, idx)
 );
+-- when a chunk last arrived or its upload was last resumed: an upload nobody touched for
+-- `attachment_upload_keep_days` is abandoned, and sync.attachment_cleanup drops its chunks
+ALTER TABLE sync.attachment_upload ADD COLUMN IF NOT EXISTS
+    touched_at timestamptz NOT NULL DEFAULT now();
+CREATE INDEX IF NOT EXISTS attachment_upload_touched_ix ON sync.attachment_upload (touched_at);
 CREATE TABLE IF NOT EXISTS sync.attachment_holder (
     sha256 text NOT NULL REFERENCES sync.attachment_blob,
     client_id uuid NOT NULL REFERENCES sync.client,
@@ -58,10 +63,40 @@ CREATE INDEX IF NOT EXISTS attachment_sha_ix ON sync.attachment (sha256);
 REVOKE ALL ON sync.attachment_blob, sync.attachment_chunk, sync.attachment_upload,
     sync.attachment_holder, sync.attachment_head, sync.attachment FROM PUBLIC;
 
--- The largest file central takes (bytes) and the chunk size it asks for.
+-- The largest file central takes (bytes), the chunk size it asks for, and how many days the
+-- chunks of an unfinished upload are kept after they were last touched.
 INSERT INTO sync.config (key, value) VALUES
-    ('attachment_max_bytes', '104857600'), ('attachment_chunk_bytes', '1048576')
+    ('attachment_max_bytes', '104857600'), ('attachment_chunk_bytes', '1048576'),
+    ('attachment_upload_keep_days', '7')
 ON CONFLICT (key) DO NOTHING;
+
+-- Drop the chunks of every upload (window, file) none of whose chunks was touched for
+-- `p_days` days (default: the config's attachment_upload_keep_days); returns the number of
+-- chunks dropped. An upload touched since keeps all its chunks, so a recent one still resumes.
+-- Called at each upload's begin and by `xingan-desk central cleanup`; not granted to windows.
+CREATE OR REPLACE FUNCTION sync.attachment_cleanup(p_days integer DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = sync, pg_temp AS $f$
+DECLARE
+    keep integer;
+    n integer;
+BEGIN
+    keep := coalesce(p_days, (SELECT value::text::integer FROM sync.config
+                              WHERE key = 'attachment_upload_keep_days'), 7);
+    IF keep < 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = '保留天数不能为负数';
+    END IF;
+    -- the index finds the old chunks; an upload is dropped only when no chunk is newer
+    DELETE FROM sync.attachment_upload u
+    USING (SELECT DISTINCT o.client_id, o.sha256 FROM sync.attachment_upload o
+           WHERE o.touched_at < now() - make_interval(days => keep)) old
+    WHERE u.client_id = old.client_id AND u.sha256 = old.sha256
+      AND NOT EXISTS (SELECT 1 FROM sync.attachment_upload r
+                      WHERE r.client_id = old.client_id AND r.sha256 = old.sha256
+                        AND r.touched_at >= now() - make_interval(days => keep));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $f$;
 
 -- Which chunks of `p_sha` central has from this window (resume), or done when the window
 -- already holds the content. {status: 'done'} | {status: 'upload', chunk_size, have: [idx]}
@@ -85,6 +120,10 @@ BEGIN
                AND client_id = c.client_id) THEN
         RETURN jsonb_build_object('status', 'done');
     END IF;
+    -- a resumed upload is touched (it stays), then abandoned ones are dropped
+    UPDATE sync.attachment_upload SET touched_at = now()
+    WHERE client_id = c.client_id AND sha256 = p_sha AND size = p_size;
+    PERFORM sync.attachment_cleanup();
     -- a resumed upload keeps the chunk size it started with
     SELECT u.chunk_size INTO cs FROM sync.attachment_upload u
     WHERE u.client_id = c.client_id AND u.sha256 = p_sha AND u.size = p_size LIMIT 1;
@@ -132,7 +171,7 @@ BEGIN
     INSERT INTO sync.attachment_upload (client_id, sha256, size, chunk_size, idx, data)
     VALUES (c.client_id, p_sha, p_size, p_chunk_size, p_idx, p_data)
     ON CONFLICT (client_id, sha256, idx) DO UPDATE SET data = excluded.data,
-        size = excluded.size, chunk_size = excluded.chunk_size;
+        size = excluded.size, chunk_size = excluded.chunk_size, touched_at = now();
     SELECT count(*) INTO got FROM sync.attachment_upload
     WHERE client_id = c.client_id AND sha256 = p_sha AND size = p_size
       AND chunk_size = p_chunk_size;
@@ -296,6 +335,28 @@ BEGIN
     END IF;
     SELECT * INTO b FROM sync.attachment_blob WHERE sha256 = p_sha;
     RETURN jsonb_build_object('size', b.size, 'chunk_size', b.chunk_size);
+END $f$;
+
+-- The attachments of one of the caller's streams as a count and an additive hash (the
+-- window computes the same over its copies: sync/digest.py attachment_line), with the
+-- stream's attachment head: {stream, head, attachments, hash}.
+CREATE OR REPLACE FUNCTION sync.attachment_digest(p_stream text) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp AS $f$
+DECLARE
+    c sync.client;
+BEGIN
+    c := sync._client();
+    IF NOT (p_stream = ANY (sync._streams(c))) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = format('本窗口无权读取数据范围“%s”', p_stream);
+    END IF;
+    RETURN jsonb_build_object('stream', p_stream,
+        'head', coalesce((SELECT last_seq FROM sync.attachment_head WHERE stream = p_stream), 0),
+        'attachments', (SELECT count(*) FROM sync.attachment WHERE stream = p_stream),
+        'hash', (SELECT coalesce(sum(sync._h60('att|' || a.id || '|' || a.record_id || '|'
+                                                || a.sha256 || '|'
+                                                || CASE WHEN a.voided THEN 't' ELSE 'f' END)), 0)
+                 FROM sync.attachment a WHERE a.stream = p_stream)::text);
 END $f$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA sync FROM PUBLIC;

@@ -189,8 +189,73 @@ BEGIN
             out := out || jsonb_build_array(jsonb_build_array('parent_name', '分支机构请填写所属代理机构'));
         END IF;
         out := out || sync._later(d, 'serving_since', 'left_on', '停止服务日期不能早于开展业务日期');
+    WHEN 'confirmation_checks' THEN  -- records/mediation_file.py (below)
+        out := out || sync._confirmation_in_time(d);
     ELSE
         out := jsonb_build_array(jsonb_build_array('', '中心数据库不认识校验“' || left(name, 60) || '”'));
     END CASE;
     RETURN out;
 END $f$;
+
+-- Twin of records/mediation_file.confirmation_checks (人民调解法 §33): 申请司法确认日期 not before
+-- 协议生效日期 and not after 申请司法确认期限 (the deadline derived at 调解成功, which the settle
+-- event carries; 30 calendar days when there is none). d is the record as the window saw it:
+-- for an event, sync._action_values supplies what the earlier events recorded.
+CREATE OR REPLACE FUNCTION sync._cn_date(d date) RETURNS text
+LANGUAGE sql IMMUTABLE AS $f$
+    SELECT format('%s年%s月%s日', extract(year FROM d), extract(month FROM d), extract(day FROM d))
+$f$;
+
+CREATE OR REPLACE FUNCTION sync._as_date(v jsonb) RETURNS date
+LANGUAGE plpgsql IMMUTABLE AS $f$
+BEGIN
+    IF jsonb_typeof(v) IS DISTINCT FROM 'string' OR (v #>> '{}') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN (v #>> '{}')::date;
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;  -- not a date: the field check says so
+END $f$;
+
+CREATE OR REPLACE FUNCTION sync._confirmation_in_time(d jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    applied date := sync._as_date(d->'confirmation_applied_on');
+    effective date := sync._as_date(d->'agreement_effective_on');
+    deadline date := sync._as_date(d->'confirmation_deadline');
+BEGIN
+    IF applied IS NULL OR effective IS NULL THEN
+        RETURN '[]';
+    END IF;
+    IF applied < effective THEN
+        RETURN jsonb_build_array(jsonb_build_array('confirmation_applied_on',
+            format('申请日期不能早于调解协议生效日期（%s）', sync._cn_date(effective))));
+    END IF;
+    deadline := coalesce(deadline, effective + 30);
+    IF applied > deadline THEN
+        RETURN jsonb_build_array(jsonb_build_array('confirmation_applied_on',
+            format('已超过申请司法确认期限：应自调解协议生效之日起三十日内申请，本案期限至%s（人民调解法第三十三条）',
+                   sync._cn_date(deadline))));
+    END IF;
+    RETURN '[]';
+END $f$;
+
+-- The fields whose rules, among a kind's `checks`, read what earlier events recorded (the twins
+-- above; confirmation_checks reports on confirmation_applied_on). Only an event carrying one of
+-- them has its rules run over those values: the lookup costs ~0.1 ms an event.
+CREATE OR REPLACE FUNCTION sync._fields_reading_events(checks text[]) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+    SELECT CASE WHEN 'confirmation_checks' = ANY (checks)
+                THEN ARRAY['confirmation_applied_on'] ELSE '{}'::text[] END
+$f$;
+
+-- The values a record's applied events recorded, last wins (Python: the fold's values), for
+-- the cross-field rules of an action (RecordKind.clean sees them as `existing`); the rows of
+-- repeating parts are the last event's only (no rule reads them).
+CREATE OR REPLACE FUNCTION sync._action_values(rid text) RETURNS jsonb
+LANGUAGE sql STABLE AS $f$
+    SELECT coalesce(jsonb_object_agg(p.key, p.value ORDER BY e.hlc COLLATE "C", e.id COLLATE "C"),
+                    '{}'::jsonb)
+    FROM sync.event e CROSS JOIN LATERAL jsonb_each(e.payload) p
+    WHERE e.record_id = rid AND e.applied
+$f$;
