@@ -21,6 +21,7 @@ from sqlalchemy import select
 from tests.conftest import GOOD_CONSULTATION, GOOD_MEDIATION
 from tests.pg_support import ADMIN_URL, _drop
 from xingan_desk.demo import generate
+from xingan_desk.errors import DeskError
 from xingan_desk.storage.schema import Record
 from xingan_desk.sync.central import add_window
 from xingan_desk.sync.push import pending_rows
@@ -139,7 +140,10 @@ def test_set_path_leaves_central_as_the_row_path(make_window, central_url, row_c
         actions = w.desk.actions_for(rid)
         if actions and acted < 8:
             a = rng.choice(actions)
-            w.desk.act(rid, a.key, action_values(w.desk.get(rid).kind, a, rng))
+            try:
+                w.desk.act(rid, a.key, action_values(w.desk.get(rid).kind, a, rng))
+            except DeskError:
+                continue  # refused like a clerk would be (values the action does not take)
             acted += 1
     assert acted
     w.desk.create("consultation", {**GOOD_CONSULTATION, "visitor_name": "赵敏"},
@@ -216,3 +220,31 @@ def test_request_carries_the_stored_payloads_as_they_are(make_window) -> None:
     with w.desk.reading() as s:
         odd = pending_rows(s, 1)[0]._replace(hlc='1-2-"3"\\')
     assert json.loads(odd.mutation_json())["hlc"] == '1-2-"3"\\'
+
+
+def test_an_action_checked_over_earlier_events_goes_row_by_row(central_url) -> None:
+    """申请司法确认 is checked against the date the settle event recorded (not in the record's
+    form): a lone late application in an otherwise plain batch is refused as row by row."""
+    from .test_central_validation import _create, _mediation, _push
+    from .test_mediation_file_sync import _event
+
+    w = add_window(central_url, "152201", "07")
+    code = w.window_code
+    rid = f"r-{code}-1"
+    assert _push(w.url, code, [_create(code, 1, "mediation", _mediation())])[1]["status"] \
+        == "accepted"
+    steps = [_event(code, 10 + n, rid, action, source, target, payload)
+             for n, (action, source, target, payload) in enumerate((
+                 ("accept", "registered", "accepted",
+                  {"accepted_on": "2026-03-03", "mediator": "李娜"}),
+                 ("start", "accepted", "mediating", {"consent": "agreed",
+                                                     "started_on": "2026-03-04"}),
+                 ("settle", "mediating", "settled",
+                  {"outcome": "written", "agreement": "双方同意",
+                   "agreement_effective_on": "2026-03-05"})))]
+    res = _push(w.url, code, steps)
+    assert all(r["status"] == "accepted" for r in res.values()), res
+    late = _event(code, 20, rid, "apply_confirmation", "settled", "confirmation_applied",
+                  {"confirmation_applied_on": "2026-04-05", "confirmation_court": "某法院"})
+    res = _push(w.url, code, [late])
+    assert res[20]["status"] == "rejected" and "已超过申请司法确认期限" in res[20]["reason"], res

@@ -496,7 +496,7 @@ BEGIN
         FROM jsonb_array_elements(ms) x WHERE x->>'op' = 'event'),
     e AS (
         SELECT ev.*, r.kind, r.status, r.county_code, r.voided, r.needs_review, r.created_seq,
-               w.initial, a.sources, a.target,
+               w.initial, w.checks, a.sources, a.target, a.payload_fields,
                lag(a.target) OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS prev_target,
                lag(ev.h) OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS prev_h,
                lag(ev.id) OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS prev_id,
@@ -520,6 +520,9 @@ BEGIN
                AND e.sources IS NOT NULL
                AND e.p->>'from_status' = ANY (e.sources) AND e.p->>'to_status' = e.target
                AND jsonb_typeof(coalesce(e.p->'payload', '{}')) = 'object'
+               -- an action whose rules read what earlier events recorded: sync._apply checks
+               -- it over them (sync._action_values), row by row
+               AND NOT (e.payload_fields && sync._fields_reading_events(e.checks))
                -- what sync._refold does without a conflict: each event folds onto the one
                -- before it (the record's status, for its first) and sorts after it
                AND e.initial IS NOT NULL AND NOT e.voided AND NOT e.needs_review
