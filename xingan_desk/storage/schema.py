@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -113,6 +114,9 @@ class Record(Base):
         Index("ix_record_created", "created_at", "id", "voided"),  # … over all kinds
         Index("ix_record_due", "due_date"),
         Index("ix_record_uscc", "enterprise_uscc"),
+        # the few records a fold flagged (需处理事项), without reading every record; the
+        # condition is spelled as SQLAlchemy writes `needs_review.is_(True)`, so SQLite uses it
+        Index("ix_record_needs_review", "id", sqlite_where=text("needs_review IS 1")),
     )
 
 
