@@ -373,8 +373,8 @@ class Desk:
     def pending_outbox(self) -> int:
         return self.query.pending_outbox()
 
-    def counts_by_kind(self) -> dict[str, int]:
-        return self.query.counts_by_kind()
+    def counts_by_kind(self, due_before: dt.date | None = None) -> dict[str, int]:
+        return self.query.counts_by_kind(due_before)
 
     def mediator_roster(self, *, active_only: bool = False) -> list[RosterEntry]:
         """The mediator roster (调解员名册) with each mediator's assigned cases (roster.py)."""
