@@ -21,6 +21,7 @@ from .errors import NotFound
 from .numbering import normalize_receipt_no, parse_receipt_no
 from .records import links
 from .records.kinds import KINDS
+from .storage import db as dbmod
 from .storage import search
 from .storage.rows import audit_view, from_db, record_view
 from .storage.schema import DETAIL, AuditEntry, OutboxEntry, Record, RecordEvent
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is considered
 DENSE_SEARCH_MAX_WINDOW = 60_000  # … at most, when the index's counts say the needle is common
 SAMPLE_HITS = 50  # this many matches among them estimate the needle's density (else the index's counts)
+SCAN_STEPS_PER_ROW = 13  # SQLite VM steps per row of an area's LIKE scan (measured: 10,000 ≈ 130,000)
+PROGRESS_STEPS = 1_000  # … counted by the progress handler in steps of this many
 HIT_ROWS = 4  # an index hit to sort costs about as much as this many rows scanned in order
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
@@ -50,7 +53,7 @@ ENVELOPE_ORDER = {
 
 
 _Compiled = tuple[str, tuple[str, ...], dict[str, int]]
-_first_scans: dict[tuple[str | None, bool, bool], _Compiled] = {}
+_like_scans: dict[tuple[str | None, bool, bool], _Compiled] = {}
 
 
 def ids_of(s: Session, stmt: Select[Any]) -> list[str]:
@@ -188,17 +191,9 @@ class RecordQuery:
             plain = q.kind, q.include_voided, q.descending
             if dataclasses.replace(q, text="", limit=None, kind=None, include_voided=False,
                                    descending=True) == Query():
-                # an area's search without filters, the common case: its first scan compiled
-                # once (building and compiling the statement cost as much as the scan itself)
-                sql, names, fixed = _first_scans.get(plain) or _first_scans.setdefault(
-                    plain, self._compiled_first_scan(s, q))
-                values = {**fixed, "k": q.kind, "like": like, "window": DENSE_SEARCH_WINDOW,
-                          "wanted": limit}
-                found = list(s.connection().exec_driver_sql(
-                    sql, tuple(values[n] for n in names)).scalars().all())
-            else:
-                found = scan(self.filtered(dataclasses.replace(q, text="")),
-                             DENSE_SEARCH_WINDOW, limit)
+                return self._area_like_scan(s, q, needle, like, plain)
+            found = scan(self.filtered(dataclasses.replace(q, text="")),
+                         DENSE_SEARCH_WINDOW, limit)
             if len(found) >= limit:
                 return found
             key = tuple_(Record.created_at, Record.id)
@@ -225,21 +220,78 @@ class RecordQuery:
             found += ids_of(s, rest.order_by(*order).limit(limit - len(found)))
             return found
 
-    def _compiled_first_scan(self, s: Session, q: Query) -> _Compiled:
-        """The SQL of `dense_text_ids`' first scan for an area without filters, the names of
-        its parameters in order (k: the kind, like, window, wanted) and the values of those
-        SQLAlchemy fixed itself (the OFFSET 0 it writes after every LIMIT)."""
+    def _area_like_scan(self, s: Session, q: Query, needle: str, like: str,
+                        plain: tuple[str | None, bool, bool]) -> list[str] | None:
+        """`dense_text_ids` for an area's search without filters (the common case): the LIKE
+        scan itself, its SQL compiled once (building it cost as much as a short scan), first
+        with a budget of about `DENSE_SEARCH_WINDOW` rows (SQLite's progress handler stops
+        it), so a common needle costs exactly what the LIKE scan costs. A scan that ran out
+        of budget runs again when the density it saw puts the rest within
+        `DENSE_SEARCH_MAX_WINDOW` rows; else (or when that runs out too) None: the index,
+        quick for a needle rare in the area (ix_record_search_hit covers its hits)."""
+        assert q.limit
+        sql, names, fixed = _like_scans.get(plain) or _like_scans.setdefault(
+            plain, self._compiled_like_scan(s, q))
+        values = {**fixed, "k": q.kind, "like": like, "wanted": q.limit}
+        params = tuple(values[n] for n in names)
+        found: list[str] = []
+        if self._budgeted_scan(s, sql, params, DENSE_SEARCH_WINDOW, found):
+            return found  # complete: the limit reached, or every record of the area read
+        if not found:
+            return None  # none among the area's newest: the index (its hits are few here)
+        # the rest at the density seen among the area's newest records, if that is within
+        # reach; the scan is given twice that, then the index
+        rows = math.ceil((q.limit - len(found)) * DENSE_SEARCH_WINDOW / len(found))
+        if rows > DENSE_SEARCH_MAX_WINDOW:
+            return None
+        found.clear()
+        if self._budgeted_scan(s, sql, params, DENSE_SEARCH_WINDOW + 2 * rows, found):
+            return found
+        return None
+
+    @staticmethod
+    def _budgeted_scan(s: Session, sql: str, params: tuple[Any, ...], rows: int,
+                       found: list[str]) -> bool:
+        """Collect into `found` the ids `sql` selects; False when it read about `rows` rows
+        without finishing (SQLite's progress handler interrupts it; `found` then holds what
+        it had found by then)."""
+        conn = s.connection()
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        ticks = [0]
+        budget = max(1, rows * SCAN_STEPS_PER_ROW // PROGRESS_STEPS)
+
+        def tick() -> int:
+            ticks[0] += 1
+            return 1 if ticks[0] > budget else 0  # non-zero: SQLite interrupts the scan
+
+        dbapi.set_progress_handler(tick, PROGRESS_STEPS)
+        try:
+            cur = dbapi.cursor()
+            try:
+                # row by row: what was found before an interrupt is kept
+                found.extend(r[0] for r in cur.execute(sql, params))
+            finally:
+                cur.close()
+            return True
+        except dbmod.DBAPIError:
+            if ticks[0] <= budget:
+                raise
+            return False
+        finally:
+            dbapi.set_progress_handler(None, 0)
+
+    def _compiled_like_scan(self, s: Session, q: Query) -> _Compiled:
+        """The SQL of an area's LIKE scan without filters, the names of its parameters in
+        order (k: the kind, like, wanted) and the values of those SQLAlchemy fixed itself
+        (the OFFSET 0 it writes after every LIMIT)."""
         conds: list[Any] = [] if q.include_voided else [Record.voided.is_(False)]
         if q.kind:
             conds.append(Record.kind == bindparam("k"))
         order = (Record.created_at.desc(), Record.id.desc()) if q.descending else (
             Record.created_at.asc(), Record.id.asc())
-        newest = (select(Record.id, Record.created_at, Record.search_text).where(*conds)
-                  .order_by(*order).limit(bindparam("window")).subquery())
-        outer = (newest.c.created_at.desc(), newest.c.id.desc()) if q.descending else (
-            newest.c.created_at.asc(), newest.c.id.asc())
-        stmt = (select(newest.c.id).where(newest.c.search_text.like(bindparam("like")))
-                .order_by(*outer).limit(bindparam("wanted")))
+        stmt = (select(Record.id).where(*conds, Record.search_text.like(bindparam("like")))
+                .order_by(*order).limit(bindparam("wanted")))
         compiled = stmt.compile(dialect=s.get_bind().dialect)
         names = tuple(compiled.positiontup or ())
         fixed = {n: v for n, v in compiled.params.items() if isinstance(v, int)}

@@ -12,7 +12,8 @@ A search for a common name walks an area's newest records (query.dense_text_ids)
 search_text in `ix_record_kind_created` it reads that index, not the wide record rows, and
 needs no 64 MiB page cache per connection to stay quick. `voided` in
 `ix_record_kind_status` and (`voided`, `kind`) in `ix_record_due` let an area's count and the
-deadline counts read only those narrow indexes, never the rows.
+deadline counts read only those narrow indexes, never the rows. `ix_record_search_hit`
+takes a search index hit (a pk) to its kind, state and list order without the wide row.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ def upgrade() -> None:
                     unique=False)
     op.drop_index('ix_record_due', table_name='record')
     op.create_index('ix_record_due', 'record', ['due_date', 'voided', 'kind'], unique=False)
+    op.create_index('ix_record_search_hit', 'record', ['pk', 'kind', 'voided', 'created_at', 'id'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_record_search_hit', table_name='record')
     op.drop_index('ix_record_due', table_name='record')
     op.create_index('ix_record_due', 'record', ['due_date'], unique=False)
     op.drop_index('ix_record_kind_status', table_name='record')
