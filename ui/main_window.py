@@ -118,7 +118,12 @@ class MainWindow(QMainWindow):
 
         # 统计, 附件 and 导入台账, and the counts, come once the first list is on screen
         self._late: dict[str, Any] | None = None
+        self._started = False
         self.records.loaded.connect(self._first_list_shown)
+        fallback = QTimer(self)  # … and soon in any case, should the first list fail
+        fallback.setSingleShot(True)
+        fallback.timeout.connect(self._after_first_list)
+        fallback.start(3000)
 
         self.resize(1366, 768)
         self.panes.list_wide()
@@ -130,13 +135,16 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._after_first_list)
 
     def _after_first_list(self) -> None:
+        if self._started:
+            return
+        self._started = True
         self._late_parts()
         self.refresh_counts()
 
     @property
     def started(self) -> bool:
         """The first list was shown and the rest of the window made (the counts asked for)."""
-        return self._late is not None
+        return self._started
 
     def _late_parts(self) -> dict[str, Any]:
         """The parts the first list does not need, made just after it is shown (or when first
