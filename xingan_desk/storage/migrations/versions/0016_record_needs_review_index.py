@@ -40,6 +40,8 @@ def upgrade() -> None:
     op.create_index('ix_record_due', 'record', ['due_date', 'voided', 'kind'], unique=False)
     op.create_index('ix_record_search_hit', 'record', ['pk', 'kind', 'voided', 'created_at', 'id'],
                     unique=False)
+    # statistics for the new indexes (a store analyzed before would plan with them guessed)
+    op.execute("ANALYZE record")
 
 
 def downgrade() -> None:
