@@ -46,18 +46,30 @@ def tokens_for(text: str) -> str:
     return " ".join(dict.fromkeys(out))  # each token once, first place kept
 
 
-def match_query(query: str) -> str | None:
-    """An FTS5 MATCH expression for a clerk's search text, or None if nothing searchable."""
-    parts: list[str] = []
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """The index terms a clerk's search text must all match: (term, matched as a prefix)."""
+    terms: list[tuple[str, bool]] = []
     for run in _RUN.findall(query):
         if _IS_HAN.match(run):
             if len(run) == 1:
-                parts.append(f'"{run}"')
+                terms.append((run, False))
             else:
-                parts.extend(f'"{run[i:i + 2]}"' for i in range(len(run) - 1))
+                terms.extend((run[i:i + 2], False) for i in range(len(run) - 1))
         else:
-            parts.append(f'"{run.lower()}"*')
-    return " AND ".join(dict.fromkeys(parts)) if parts else None
+            terms.append((run.lower(), True))
+    return list(dict.fromkeys(terms))
+
+
+def match_query(query: str) -> str | None:
+    """An FTS5 MATCH expression for a clerk's search text, or None if nothing searchable."""
+    parts = [f'"{t}"*' if prefix else f'"{t}"' for t, prefix in query_terms(query)]
+    return " AND ".join(parts) if parts else None
+
+
+# The index's own count of records per term (fts5vocab), per connection in its temp schema
+VOCAB = "temp.record_search_vocab"
+VOCAB_DDL = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCAB} "
+             "USING fts5vocab(main, 'record_search', 'row')")
 
 
 def needs_confirmation(query: str) -> bool:
