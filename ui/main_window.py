@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -30,7 +30,7 @@ from xingan_desk.desk import Desk
 from xingan_desk.supervision import DueCounts
 from xingan_desk.sync.service import SyncState
 from xingan_desk.timeutil import today_cst
-from xingan_desk.views import Changes, Query
+from xingan_desk.views import Changes
 
 from .areas import AREAS, DAILY_AREAS, DUE, AreaNav, Panes, TopBar, due_limit
 from .detail import DetailPanel
@@ -50,7 +50,7 @@ _Counts = tuple[dict[str, int], SyncState, str | None, DueCounts, dt.date, dt.da
 
 class MainWindow(QMainWindow):
     record_shown = Signal(str)  # record id, after the detail panel was filled
-    list_loaded = Signal(int)  # row count, after a search finished
+    list_loaded = Signal(int)  # rows matched (the list reads them a chunk at a time)
 
     def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,22 +116,67 @@ class MainWindow(QMainWindow):
         runner.bus.changed.connect(self._changed)
         self._make_actions()
 
-        from .stats_view import attach_stats_area
-
-        self.stats_view = attach_stats_area(self)  # 统计, for supervisors and admins
-        from .attachments import attach_attachment_panel
-
-        self.attachment_panel = attach_attachment_panel(self)  # 附件 under the detail
-
-        from .import_wizard import attach_import
-
-        self.import_button = attach_import(self)  # 导入台账, for supervisors and admins
+        # 统计, 附件 and 导入台账, and the counts, come once the first list is on screen
+        self._late: dict[str, Any] | None = None
+        self._started = False
+        self.records.loaded.connect(self._first_list_shown)
+        fallback = QTimer(self)  # … and soon in any case, should the first list fail
+        fallback.setSingleShot(True)
+        fallback.timeout.connect(self._after_first_list)
+        fallback.start(3000)
 
         self.resize(1366, 768)
         self.panes.list_wide()
         self.nav.setCurrentRow(0)
         self.top.show_for(desk.user.role, self.records.area)
+
+    def _first_list_shown(self) -> None:
+        self.records.loaded.disconnect(self._first_list_shown)
+        QTimer.singleShot(0, self._after_first_list)
+
+    def _after_first_list(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        self._late_parts()
         self.refresh_counts()
+
+    @property
+    def started(self) -> bool:
+        """The first list was shown and the rest of the window made (the counts asked for)."""
+        return self._started
+
+    def _late_parts(self) -> dict[str, Any]:
+        """The parts the first list does not need, made just after it is shown (or when first
+        asked for): their modules (statistics, the ledger import, attachments) are a good
+        part of the start-up's imports."""
+        if self._late is None:
+            from .attachments import attach_attachment_panel
+            from .import_wizard import attach_import
+            from .stats_view import attach_stats_area
+
+            self._late = {
+                "stats_view": attach_stats_area(self),  # 统计, for supervisors and admins
+                "attachment_panel": attach_attachment_panel(self),  # 附件 under the detail
+                "import_button": attach_import(self),  # 导入台账, for supervisors and admins
+            }
+        return self._late
+
+    @property
+    def stats_view(self) -> Any:
+        return self._late_parts()["stats_view"]
+
+    @stats_view.setter
+    def stats_view(self, view: Any) -> None:
+        self._late_parts()["stats_view"] = view
+
+    @property
+    def attachment_panel(self) -> Any:
+        return self._late_parts()["attachment_panel"]
+
+    @property
+    def import_button(self) -> Any:
+        return self._late_parts()["import_button"]
 
     # --- the parts, by the names tests and ui/stats_view.py use -------------------------------
     @property
@@ -251,9 +296,8 @@ class MainWindow(QMainWindow):
         key, title = AREAS[row]
         if self.form is None:
             self.detail.clear()
-            panel = getattr(self, "attachment_panel", None)  # made after the first area
-            if panel is not None:
-                panel.show_for(None)
+            if self._late is not None:  # the panel is made after the first list
+                self._late["attachment_panel"].show_for(None)
         self.top.show_for(self.desk.user.role, key)
         self.records.set_area(key, title)
 
@@ -356,8 +400,8 @@ class MainWindow(QMainWindow):
 
         def load() -> _Counts:
             limit = due_limit(desk)
-            counts = {k: desk.count(Query(kind=None if k == DUE else k, due_before=limit))
-                      for k, _ in AREAS}
+            counts = desk.counts_by_kind(due_before=limit)
+            counts[DUE] = sum(counts.values())
             if sync is not None:
                 now = sync.service.refresh_counts()
             else:

@@ -21,6 +21,10 @@ from xingan_desk.timeutil import format_date, format_datetime, today_cst
 from xingan_desk.views import Changes, Query, RecordView
 
 PAGE_SIZE = 200
+# A list without search text is read a chunk of ids at a time, as the view scrolls (Qt's
+# canFetchMore/fetchMore): the first list of a 200,000-record store reads 1,000 ids, not all
+# of its kind's, and the model holds only the ids scrolled past.
+CHUNK = 1000
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
@@ -109,6 +113,7 @@ class RecordTableModel(QAbstractTableModel):
         self.kind_key = kind_key
         self._columns = columns_for(kind_key)
         self._ids: list[str] = []
+        self.total = 0  # rows the query matches (more than len(_ids) while chunks remain)
         self._rows: dict[str, RecordView] = {}
         self._pages: set[int] = set()
         self.query = Query(kind=kind_key)
@@ -118,16 +123,49 @@ class RecordTableModel(QAbstractTableModel):
                                  if c.order_by == "due_date"), -1)
 
     # --- feeding ---------------------------------------------------------------------------
-    def set_ids(self, query: Query, ids: list[str]) -> None:
+    def set_ids(self, query: Query, ids: list[str], total: int | None = None) -> None:
+        """Show `ids`, the first of `total` matches (default: all of them); the rest are
+        read as the view scrolls (`fetchMore`)."""
         self.beginResetModel()
         self.query, self._ids = query, list(ids)
+        self.total = len(self._ids) if total is None else max(total, len(self._ids))
         self._rows, self._pages = {}, set()
         self.endResetModel()
+
+    @staticmethod
+    def first_chunk(desk: Desk, query: Query) -> tuple[list[str], int]:
+        """The ids to show first and how many match in all: a search (a `limit`) at once, a
+        list a chunk at a time (its count from the index)."""
+        if query.limit:
+            ids = desk.find_ids(query)
+            return ids, len(ids)
+        ids = desk.find_ids(dataclasses.replace(query, limit=CHUNK, offset=0))
+        return ids, len(ids) if len(ids) < CHUNK else desk.count(query)
 
     def refresh(self, query: Query | None = None) -> None:
         """Synchronous re-query (tests, small stores)."""
         q = query or self.query
-        self.set_ids(q, self._desk.find_ids(q))
+        self.set_ids(q, *self.first_chunk(self._desk, q))
+
+    # --- the next chunk, as the view scrolls to the end (by primary-key order of an index,
+    # on the GUI thread like the pages below) --------------------------------------------------
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._ids) < self.total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        got = self._desk.find_ids(dataclasses.replace(self.query, limit=CHUNK,
+                                                      offset=len(self._ids)))
+        seen = set(self._ids[-CHUNK:])  # a record added meanwhile shifts the rest by one
+        more = [i for i in got if i not in seen]
+        if more:
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+            self._ids.extend(more)
+            self.endInsertRows()
+        if len(got) < CHUNK:
+            self.total = len(self._ids)  # fewer than counted (voided meanwhile): the end
 
     def apply_changes(self, changes: Changes) -> bool:
         """Drop cached rows that changed; returns True if the id list should be re-queried."""

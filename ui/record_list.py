@@ -41,7 +41,7 @@ SEARCH_LIMIT = 500  # a search shows the newest 500 matches; browsing shows ever
 
 class RecordList(QWidget):
     record_selected = Signal(str)  # the current row changed to this record
-    loaded = Signal(int)  # row count, after a search finished
+    loaded = Signal(int)  # rows matched (the list reads them a chunk at a time)
     activated = Signal()  # Enter or a double click on a row
 
     def __init__(self, desk: Desk, runner: TaskRunner, parent: QWidget | None = None) -> None:
@@ -107,11 +107,13 @@ class RecordList(QWidget):
         model.due_stages = self.due_stages
         model.async_requery = True
         model.query_changed.connect(lambda _q: self.run_search())
-        old = self.table.selectionModel()
+        old, old_model = self.table.selectionModel(), self.model
         self.model = model
         self.table.setModel(model)
         if old is not None:
             old.deleteLater()
+        if old_model is not None:
+            old_model.setParent(None)  # freed with its ids and cached rows once unreferenced
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
         self.list_title.setText(title)
@@ -149,21 +151,21 @@ class RecordList(QWidget):
         q = self.base_query()
         desk, due = self.desk, self.area == DUE
 
-        def work() -> tuple[Query, list[str]]:
+        def work() -> tuple[Query, list[str], int]:
             query = dataclasses.replace(q, due_before=due_limit(desk)) if due else q
-            return query, desk.find_ids(query)
+            return query, *RecordTableModel.first_chunk(desk, query)
 
-        def done(result: tuple[Query, list[str]]) -> None:
+        def done(result: tuple[Query, list[str], int]) -> None:
             if model is self.model:
                 self._show_ids(model, *result)
 
         QueryOp(self, self.runner, work).latest(self._searches).success(done).run()
 
-    def _show_ids(self, model: RecordTableModel, q: Query, ids: list[str]) -> None:
+    def _show_ids(self, model: RecordTableModel, q: Query, ids: list[str], total: int) -> None:
         keep = self.select_after or self.current_id()
         self.select_after = None
-        model.set_ids(q, ids)
-        head, note = f"共 {len(ids)} 条", "（搜索结果）" if q.text else ""
+        model.set_ids(q, ids, total)
+        head, note = f"共 {total} 条", "（搜索结果）" if q.text else ""
         if q.limit and len(ids) >= q.limit:
             head, note = f"显示最近 {len(ids)} 条", "（结果较多，请输入更完整的关键词）"
         if self.filters.active:
@@ -172,7 +174,7 @@ class RecordList(QWidget):
         self._fit_columns(model)
         if keep:
             self.select_record(keep)
-        self.loaded.emit(len(ids))
+        self.loaded.emit(total)
 
     def clear_search_quietly(self) -> None:
         """Empty the search box without a search of its own (the caller searches next)."""

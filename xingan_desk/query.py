@@ -14,13 +14,14 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, func, literal_column, select, text, tuple_
+from sqlalchemy import Select, and_, bindparam, func, literal_column, select, text, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
 from .errors import NotFound
 from .numbering import normalize_receipt_no, parse_receipt_no
 from .records import links
 from .records.kinds import KINDS
+from .storage import db as dbmod
 from .storage import search
 from .storage.rows import audit_view, from_db, record_view
 from .storage.schema import DETAIL, AuditEntry, OutboxEntry, Record, RecordEvent
@@ -33,10 +34,11 @@ if TYPE_CHECKING:
 
     from .desk import Desk
 
-DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is used
-DENSE_SEARCH_MAX_WINDOW = 60_000  # … or more when the needle looks common (~30 ms of scanning)
-DENSE_CODE_WINDOW = 20_000  # … for a short code prefix not among the newest
-SHORT_CODE = 6  # longer codes and numbers are few distinct index terms: the index is quick
+DENSE_SEARCH_WINDOW = 2_000  # newest records scanned before the search index is considered
+DENSE_SEARCH_MAX_WINDOW = 60_000  # … at most, when the index's counts say the needle is common
+SAMPLE_HITS = 50  # this many matches among them estimate the needle's density (else the index's counts)
+SCAN_STEPS_PER_ROW = 13  # SQLite VM steps per row of an area's LIKE scan (measured: 10,000 ≈ 130,000)
+PROGRESS_STEPS = 1_000  # … counted by the progress handler in steps of this many
 HIT_ROWS = 4  # an index hit to sort costs about as much as this many rows scanned in order
 ENVELOPE_ORDER = {
     "created_at": Record.created_at,
@@ -48,6 +50,17 @@ ENVELOPE_ORDER = {
     "county_code": Record.county_code,
     "created_by": Record.created_by,
 }
+
+
+_Compiled = tuple[str, tuple[str, ...], dict[str, int]]
+_like_scans: dict[tuple[str | None, bool, bool], _Compiled] = {}
+
+
+def ids_of(s: Session, stmt: Select[Any]) -> list[str]:
+    """The ids a statement selects, read on the session's connection: a column of strings
+    needs none of the ORM's row handling (about 2 µs a row, a tenth of a second for a long
+    list)."""
+    return list(s.connection().execute(stmt).scalars().all())
 
 
 def view_of(s: Session, rec: Record) -> RecordView:
@@ -138,67 +151,167 @@ class RecordQuery:
         return fts
 
     def dense_text_ids(self, q: Query) -> list[str] | None:
-        """Search text that matches many records (a credit-code prefix, a common surname):
-        walk the newest records in list order and keep the first `q.limit` whose text contains
-        the needle (the plain LIKE scan, stopping at the limit), instead of collecting tens of
-        thousands of index hits and sorting them. Each stage continues where the one before
-        stopped, so a dense needle costs what the LIKE scan costs. None when the needle is not
-        dense enough among the newest records; the caller then uses the search index."""
+        """Search text that matches many records (a common surname, 有限公司, a credit-code
+        prefix): walk the newest records in list order and keep the first `q.limit` whose text
+        contains the needle — the plain LIKE scan, stopping at the limit — instead of
+        collecting tens of thousands of index hits and sorting them. None when the index is
+        the better way (the caller then uses it).
+
+        First the newest `DENSE_SEARCH_WINDOW` records, in one statement that stops at the
+        limit (so a common needle costs what the LIKE scan costs). If that did not fill the
+        list, the index's own count of records per term (fts5vocab) says how dense the needle
+        is over the whole store — the newest records alone mislead when they are a block of
+        another kind — and so how many more records a scan would read for the rest, against
+        the index's hits to sort (a hit costs about `HIT_ROWS` rows scanned in order); the
+        scan goes on only when it is the cheaper, within `DENSE_SEARCH_MAX_WINDOW` rows."""
         needle = q.text.strip()
-        if (not q.limit or q.order_by != "created_at" or q.extra or " " in needle
+        if (not q.limit or q.offset or q.order_by != "created_at" or q.extra or " " in needle
                 or parse_receipt_no(normalize_receipt_no(needle)) is not None
                 or search.match_query(needle) is None):
             return None
         limit = q.limit
         desc = q.descending
-        key = tuple_(Record.created_at, Record.id)
-        order = (Record.created_at.desc(), Record.id.desc()) if desc else (
-            Record.created_at.asc(), Record.id.asc())
         like = f"%{needle.replace('%', '').replace('_', '')}%"
-        base = self.filtered(dataclasses.replace(q, text=""))
-        found: list[str] = []
         with self._desk.reading() as s:
-            size = s.scalar(select(func.max(Record.pk))) or 0
-            cap = min(DENSE_SEARCH_MAX_WINDOW, max(DENSE_SEARCH_WINDOW, size // 4))
-            start: Any = None  # (created_at, id) where the previous stage stopped
 
-            def probe(window: int) -> bool:
-                """Scan up to `window` more rows; True when the answer is complete (the
-                limit reached, or no rows left to scan)."""
-                nonlocal start
-                rows = base if start is None else base.where(key < start if desc else key > start)
-                edge = s.execute(rows.with_only_columns(Record.created_at, Record.id)
-                                 .order_by(*order).offset(window - 1).limit(1)).first()
-                stmt = rows.where(Record.search_text.like(like))
-                if edge is not None:
-                    stmt = stmt.where(key >= tuple(edge) if desc else key <= tuple(edge))
-                found.extend(s.scalars(stmt.order_by(*order).limit(limit - len(found))))
-                start = tuple(edge) if edge is not None else None
-                return len(found) >= limit or edge is None
+            order = (Record.created_at.desc(), Record.id.desc()) if desc else (
+                Record.created_at.asc(), Record.id.asc())
 
-            scanned = DENSE_SEARCH_WINDOW
-            if probe(scanned):
+            def scan(rows: Select[Any], window: int, wanted: int) -> list[str]:
+                """The first `wanted` ids among the next `window` rows of `rows` (in list
+                order) whose text contains the needle; stops as soon as it has them."""
+                newest = (rows.with_only_columns(Record.id, Record.created_at,
+                                                 Record.search_text)
+                          .order_by(*order).limit(window).subquery())
+                outer = (newest.c.created_at.desc(), newest.c.id.desc()) if desc else (
+                    newest.c.created_at.asc(), newest.c.id.asc())
+                return ids_of(s, select(newest.c.id).where(newest.c.search_text.like(like))
+                              .order_by(*outer).limit(wanted))
+
+            plain = q.kind, q.include_voided, q.descending
+            if dataclasses.replace(q, text="", limit=None, kind=None, include_voided=False,
+                                   descending=True) == Query():
+                return self._area_like_scan(s, q, needle, like, plain)
+            found = scan(self.filtered(dataclasses.replace(q, text="")),
+                         DENSE_SEARCH_WINDOW, limit)
+            if len(found) >= limit:
                 return found
-            # some density: scan on as far as the density seen so far says is needed, while
-            # that stays within the cap and costs less than sorting the index's hits would (a
-            # hit costs about what HIT_ROWS scanned rows cost: a row read out of order); a
-            # sparse needle goes to the index at once
-            for _stage in range(2):
-                if not found:
-                    break
-                wanted = math.ceil(scanned * limit / len(found) * 1.5)
-                if wanted > cap or wanted > HIT_ROWS * len(found) / scanned * size:
-                    break
-                if probe(wanted - scanned):
-                    return found
-                scanned = wanted
-            if not found and needle.isascii() and len(needle) <= SHORT_CODE:
-                # A short code or number prefix shared by many records is the index's slowest
-                # case (it merges one list per distinct code), so look further before using it.
-                window = min(cap, DENSE_CODE_WINDOW)
-                if window > scanned and probe(window - scanned):
-                    return found
+            key = tuple_(Record.created_at, Record.id)
+            base = self.filtered(dataclasses.replace(q, text=""))
+            size = s.scalar(select(func.max(Record.pk))) or 0
+            if len(found) >= SAMPLE_HITS:  # the newest records say it well enough
+                docs = math.ceil(len(found) * size / DENSE_SEARCH_WINDOW)
+            else:
+                docs = self._term_docs(s, needle)
+            if not docs or not size:
+                return None if docs else found  # no record has every term: nothing found
+            # rows to read for the rest of the list if matches are spread like the store's,
+            # against what sorting the index's hits would cost: the cheaper way is taken, and
+            # a scan is the LIKE scan itself (continued, stopping at the limit)
+            rows = math.ceil((limit - len(found)) * size / docs)
+            if rows > min(DENSE_SEARCH_MAX_WINDOW, HIT_ROWS * docs):
+                return None
+            edge = s.execute(base.with_only_columns(Record.created_at, Record.id)
+                             .order_by(*order).offset(DENSE_SEARCH_WINDOW - 1).limit(1)).first()
+            if edge is None:
+                return found  # every record was scanned
+            rest = base.where(key < tuple(edge) if desc else key > tuple(edge),
+                              Record.search_text.like(like))
+            found += ids_of(s, rest.order_by(*order).limit(limit - len(found)))
+            return found
+
+    def _area_like_scan(self, s: Session, q: Query, needle: str, like: str,
+                        plain: tuple[str | None, bool, bool]) -> list[str] | None:
+        """`dense_text_ids` for an area's search without filters (the common case): the LIKE
+        scan itself, its SQL compiled once (building it cost as much as a short scan), first
+        with a budget of about `DENSE_SEARCH_WINDOW` rows (SQLite's progress handler stops
+        it), so a common needle costs exactly what the LIKE scan costs. A scan that ran out
+        of budget runs again when the density it saw puts the rest within
+        `DENSE_SEARCH_MAX_WINDOW` rows; else (or when that runs out too) None: the index,
+        quick for a needle rare in the area (ix_record_search_hit covers its hits)."""
+        assert q.limit
+        sql, names, fixed = _like_scans.get(plain) or _like_scans.setdefault(
+            plain, self._compiled_like_scan(s, q))
+        values = {**fixed, "k": q.kind, "like": like, "wanted": q.limit}
+        params = tuple(values[n] for n in names)
+        found: list[str] = []
+        if self._budgeted_scan(s, sql, params, DENSE_SEARCH_WINDOW, found):
+            return found  # complete: the limit reached, or every record of the area read
+        if not found:
+            return None  # none among the area's newest: the index (its hits are few here)
+        # the rest at the density seen among the area's newest records, if that is within
+        # reach; the scan is given twice that, then the index
+        rows = math.ceil((q.limit - len(found)) * DENSE_SEARCH_WINDOW / len(found))
+        if rows > DENSE_SEARCH_MAX_WINDOW:
+            return None
+        found.clear()
+        if self._budgeted_scan(s, sql, params, DENSE_SEARCH_WINDOW + 2 * rows, found):
+            return found
         return None
+
+    @staticmethod
+    def _budgeted_scan(s: Session, sql: str, params: tuple[Any, ...], rows: int,
+                       found: list[str]) -> bool:
+        """Collect into `found` the ids `sql` selects; False when it read about `rows` rows
+        without finishing (SQLite's progress handler interrupts it; `found` then holds what
+        it had found by then)."""
+        conn = s.connection()
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        ticks = [0]
+        budget = max(1, rows * SCAN_STEPS_PER_ROW // PROGRESS_STEPS)
+
+        def tick() -> int:
+            ticks[0] += 1
+            return 1 if ticks[0] > budget else 0  # non-zero: SQLite interrupts the scan
+
+        dbapi.set_progress_handler(tick, PROGRESS_STEPS)
+        try:
+            cur = dbapi.cursor()
+            try:
+                # row by row: what was found before an interrupt is kept
+                found.extend(r[0] for r in cur.execute(sql, params))
+            finally:
+                cur.close()
+            return True
+        except dbmod.DBAPIError:
+            if ticks[0] <= budget:
+                raise
+            return False
+        finally:
+            dbapi.set_progress_handler(None, 0)
+
+    def _compiled_like_scan(self, s: Session, q: Query) -> _Compiled:
+        """The SQL of an area's LIKE scan without filters, the names of its parameters in
+        order (k: the kind, like, wanted) and the values of those SQLAlchemy fixed itself
+        (the OFFSET 0 it writes after every LIMIT)."""
+        conds: list[Any] = [] if q.include_voided else [Record.voided.is_(False)]
+        if q.kind:
+            conds.append(Record.kind == bindparam("k"))
+        order = (Record.created_at.desc(), Record.id.desc()) if q.descending else (
+            Record.created_at.asc(), Record.id.asc())
+        stmt = (select(Record.id).where(*conds, Record.search_text.like(bindparam("like")))
+                .order_by(*order).limit(bindparam("wanted")))
+        compiled = stmt.compile(dialect=s.get_bind().dialect)
+        names = tuple(compiled.positiontup or ())
+        fixed = {n: v for n, v in compiled.params.items() if isinstance(v, int)}
+        return str(compiled), names, fixed
+
+    @staticmethod
+    def _term_docs(s: Session, needle: str) -> int:
+        """At most how many records contain every term of `needle`: the fewest records any
+        one term is in (a prefix term: the records of the terms it begins, summed)."""
+        s.execute(text(search.VOCAB_DDL))
+        counts = []
+        for term, prefix in search.query_terms(needle):
+            if prefix:
+                n = s.scalar(text(f"SELECT sum(doc) FROM {search.VOCAB} WHERE term >= :t "
+                                  "AND term < :u"), {"t": term, "u": term + "\U0010ffff"})
+            else:
+                n = s.scalar(text(f"SELECT doc FROM {search.VOCAB} WHERE term = :t"),
+                             {"t": term})
+            counts.append(int(n or 0))
+        return min(counts, default=0)
 
     def find_ids(self, q: Query) -> list[str]:
         """Record ids matching the query, sorted in SQL (for the lazy table model)."""
@@ -222,8 +335,10 @@ class RecordQuery:
                              Record.id.desc() if q.descending else Record.id.asc())
         if q.limit:
             stmt = stmt.limit(q.limit)
+        if q.offset:
+            stmt = stmt.offset(q.offset)
         with self._desk.reading() as s:
-            return list(s.scalars(stmt))
+            return ids_of(s, stmt)
 
     def count(self, q: Query) -> int:
         with self._desk.reading() as s:
@@ -286,8 +401,14 @@ class RecordQuery:
             return s.scalar(select(func.count()).select_from(OutboxEntry)
                             .where(OutboxEntry.state == "pending")) or 0
 
-    def counts_by_kind(self) -> dict[str, int]:
+    def counts_by_kind(self, due_before: dt.date | None = None) -> dict[str, int]:
+        """Records per kind (voided ones never); with `due_before`, only those whose deadline
+        is on or before that day: one walk of the deadline index for every area's count,
+        instead of one walk of each kind's records."""
+        conds: list[Any] = [Record.voided.is_(False)]
+        if due_before is not None:
+            conds += [Record.due_date.is_not(None), Record.due_date <= due_before]
         with self._desk.reading() as s:
-            rows = s.execute(select(Record.kind, func.count()).where(Record.voided.is_(False))
+            rows = s.execute(select(Record.kind, func.count()).where(*conds)
                              .group_by(Record.kind))
             return {str(k): int(n) for k, n in rows}

@@ -77,6 +77,8 @@ def to_halfwidth(raw: str) -> str:
 
 def normalize(raw: str) -> str:
     """Strip spaces, hyphens and zero-width characters; full-width → ASCII; upper-case a–z."""
+    if type(raw) is str and raw.isascii() and raw.isalnum():
+        return raw.upper()  # the common case (a code, a number): nothing to strip or widen
     s = to_halfwidth(raw)
     kept = (c for c in s if not c.isspace() and c not in _HYPHENS and c not in _INVISIBLE)
     return "".join(kept).translate(_UPPER)
@@ -615,7 +617,10 @@ _XINGAN_AREA = "0482"
 
 
 def _phone_chars(raw: str) -> str:
-    return "".join(c for c in normalize(raw) if c not in _PARENS)
+    s = normalize(raw)
+    if s.isascii() and s.isalnum():
+        return s  # no brackets to drop
+    return "".join(c for c in s if c not in _PARENS)
 
 
 def normalize_mobile(raw: str) -> str:
@@ -764,6 +769,8 @@ _BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x206
 
 def _is_han(c: str) -> bool:
     cp = ord(c)
+    if 0x4E00 <= cp <= 0x9FFF:
+        return True  # the URO, where nearly every character of a name or address is
     return any(lo <= cp <= hi for lo, hi in _HAN_RANGES)
 
 
@@ -837,6 +844,9 @@ def _name_char_ok(c: str) -> bool:
     return c.isalpha() and "LATIN" in unicodedata.name(c, "")
 
 
+_URO_ONLY = re.compile("[\u4e00-\u9fff]+")
+
+
 def check_person_name(raw: str) -> str | None:
     """1–50 characters: Han (incl. extensions A–I), Latin letters, middle dots, spaces, - and '."""
     s = _text(raw).strip()
@@ -844,6 +854,8 @@ def check_person_name(raw: str) -> str | None:
         return "未填写姓名"
     if len(s) > _NAME_MAX:
         return f"姓名最多{_NAME_MAX}个字，实际为{len(s)}个"
+    if _URO_ONLY.fullmatch(s):
+        return None  # the common case: Han characters of the URO only
     for i, c in enumerate(s):
         if _name_char_ok(c):
             continue

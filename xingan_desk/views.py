@@ -163,6 +163,7 @@ class Query:
     order_by: str = "created_at"  # an envelope column or a field key of `kind`
     descending: bool = True
     limit: int | None = None
+    offset: int = 0  # rows skipped (the lazy list's next chunk)
     extra: Mapping[str, Any] = field(default_factory=dict)  # field key → exact value
 
     def __post_init__(self) -> None:

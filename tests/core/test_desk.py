@@ -377,3 +377,26 @@ def test_dense_and_sparse_searches_give_the_newest_matches_in_order(desk: Desk) 
                 i for i in newest_first if i != made[7].id][:3]
     finally:
         desk_mod.DENSE_SEARCH_WINDOW = old_window
+
+
+def test_a_needle_absent_from_the_newest_records_still_gives_the_newest_matches(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The newest records can be a block without the needle (a day of other names):
+    the index's term counts decide the way, and either way the answer is the newest matches
+    in list order, as a LIKE scan gives them."""
+    from xingan_desk import query as desk_mod
+
+    made = []
+    for i in range(24):
+        rec, _ = desk.create("consultation", {**GOOD_CONSULTATION,
+                                              "visitor_name": "赵敏" if i < 16 else "王芳"},
+                             register_enterprise=False)
+        made.append(rec)
+    monkeypatch.setattr(desk_mod, "DENSE_SEARCH_WINDOW", 4)  # only 王芳 among the newest
+    monkeypatch.setattr(desk_mod, "PROGRESS_STEPS", 1)  # the scans' budgets are that tight
+    newest_zhao = [r.id for r in reversed(made) if r.values["visitor_name"] == "赵敏"]
+    for limit in (3, 10, 50):
+        got = desk.find_ids(Query(kind="consultation", text="赵敏", limit=limit))
+        assert got == newest_zhao[:limit]
+    assert desk.find_ids(Query(kind="consultation", text="赵", limit=5)) == newest_zhao[:5]
+    assert desk.find_ids(Query(kind="consultation", text="赵钱", limit=5)) == []  # none

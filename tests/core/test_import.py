@@ -508,6 +508,41 @@ def test_the_lean_reader_reads_what_excel_writes(tmp_path: Path) -> None:
     assert rows[4] == (dt.datetime(2023, 5, 7, 12, 0), "王芳", "算出的文字", None, "兴安  ")
 
 
+def test_a_damaged_worksheet_is_refused_with_a_message_not_a_parser_error(
+        tmp_path: Path) -> None:
+    """A sheet whose XML breaks off after its first rows (a copy cut short): the rows before
+    the break are read, then the clerk gets the bad-file message, not the parser's text."""
+    import zipfile
+
+    from xingan_desk.errors import ValidationFailed
+    from xingan_desk.importing.sheet import open_sheets, read_rows
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    rows = "".join(f"<row r='{i}'><c r='A{i}' t='inlineStr'><is><t>第{i}行</t></is></c></row>"
+                   for i in range(1, 4))
+    files = {
+        "xl/workbook.xml": f"<workbook xmlns='{main}' xmlns:r='{rel}'><sheets>"
+                           "<sheet name='台账' sheetId='1' r:id='rId1'/></sheets></workbook>",
+        "xl/_rels/workbook.xml.rels": (
+            f"<Relationships xmlns='{pkg}'><Relationship Id='rId1' Type='{rel}/worksheet' "
+            "Target='worksheets/sheet1.xml'/></Relationships>"),
+        "xl/worksheets/sheet1.xml": (f"<worksheet xmlns='{main}'><sheetData>{rows}"
+                                     "<row r='4'><c r='A4' t='inlineStr'><is><t>第4"),
+    }
+    path = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    got: list[tuple[int, tuple[Any, ...]]] = []
+    with pytest.raises(ValidationFailed) as info:
+        for row in read_rows(open_sheets(path)[0]):
+            got.append(row)
+    assert got == [(1, ("第1行",)), (2, ("第2行",)), (3, ("第3行",))]
+    assert info.value.errors["file"].startswith("无法读取文件 cut.xlsx")
+
+
 def test_reading_keeps_memory_flat_however_long_the_file(tmp_path: Path) -> None:
     """Rows are parsed, yielded and dropped: reading four times the rows needs no more memory
     (Python allocations traced, the peak while streaming every row)."""

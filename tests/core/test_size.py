@@ -227,7 +227,7 @@ def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk:
     cfg.set_main_option("script_location", str(Path(dbmod.__file__).parent / "migrations"))
     with dbmod.writer(desk.engine).begin() as conn:  # the store as the release before left it
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014")
+        command.downgrade(cfg, "0015")  # the release before 0016
         assert conn.exec_driver_sql(
             "SELECT count(*) FROM audit_log WHERE typeof(at) != 'text' OR "
             "typeof(record_id) = 'blob'").scalar() == 0

@@ -56,6 +56,12 @@ def test_sessions_recorded_offline_on_two_windows_keep_both(make_window, central
         assert rec.values["retention"] == "short"
     # both windows folded the sessions in the same order
     assert a.desk.get(med.id).values["sessions"] == b.desk.get(med.id).values["sessions"]
+    # and both agree with central's digest: the sessions the events recorded are not taken
+    # for damaged local values (no re-read of the county, nothing listed for the clerk)
+    for w in (a, b):
+        rep = w.sync()
+        assert "county:152223" in rep.verified and not rep.rebaselined, rep
+        assert not rep.digest_mismatch
     # central holds the status, the events and the form's values (it folds no action values)
     central = central_state(central_url, scope_of("152223"))
     intake = {f.key for f in KINDS["mediation"].intake_fields}

@@ -180,7 +180,9 @@ def test_s7_offline_backlog_drain_killed_halfway(make_window, central_url) -> No
     t0 = time.perf_counter()
     rep = a.sync()
     drain = time.perf_counter() - t0
-    assert rep.replayed == 500 and rep.accepted == n - 500 and outbox_count(a.desk) == 0
+    # the second batch again, and the third if central took it (it goes up while the second
+    # is acknowledged locally): answered as replays, nothing applied twice
+    assert rep.replayed in (500, 1000) and rep.accepted == n - 500 and outbox_count(a.desk) == 0
     with psycopg.connect(central_url) as conn:
         row = conn.execute("SELECT count(*), count(DISTINCT entity_id) FROM sync.change_log "
                            "WHERE stream = 'county:152223'").fetchone()

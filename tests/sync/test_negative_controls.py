@@ -49,10 +49,10 @@ def push_without_dedupe() -> str:
     src = load_sql("api.sql")
     fn = src[src.index("CREATE OR REPLACE FUNCTION sync.push("):
              src.index("CREATE OR REPLACE FUNCTION sync.pull(")]
-    lookup = "        IF seq IS NULL OR known ? seq::text OR seq = seq_before THEN"
+    lookup = "            IF seq IS NULL OR known ? seq::text OR seq = seq_before THEN"
     record = "VALUES (c.client_id, seq, m->>'mutation_id', st, det, msg);"
     assert lookup in fn and record in fn, "sync.push changed: update this negative control"
-    return (fn.replace(lookup, "        IF false THEN")
+    return (fn.replace(lookup, "            IF false THEN")
               .replace(record, record[:-1] + " ON CONFLICT (client_id, local_seq) DO UPDATE "
                        "SET status = excluded.status;"))
 

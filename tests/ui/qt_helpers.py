@@ -47,5 +47,5 @@ def open_main_window(qtbot: Any, desk: Any, runner: Any) -> Any:
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()
-    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
+    qtbot.waitUntil(lambda: win.started and not runner.busy, timeout=5000)
     return win

@@ -27,7 +27,7 @@ def _window(qtbot: Any, desk: Any, runner: Any) -> MainWindow:
     win.resize(1366, 768)
     win.show()
     qtbot.waitExposed(win)
-    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
+    qtbot.waitUntil(lambda: win.started and not runner.busy, timeout=5000)
     return win
 
 

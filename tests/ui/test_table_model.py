@@ -86,3 +86,18 @@ def test_apply_changes_only_for_its_kind(filled: Any) -> None:
     model.refresh(Query(kind="consultation"))
     assert not model.apply_changes(Changes(kinds=frozenset({"mediation"})))
     assert model.apply_changes(Changes(kinds=frozenset({"consultation"})))
+
+
+def test_a_list_reads_its_ids_a_chunk_at_a_time(filled: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr("ui.models.CHUNK", 100)
+    model = RecordTableModel(filled, "consultation")
+    model.refresh(Query(kind="consultation"))
+    assert (model.rowCount(), model.total) == (100, N)  # the count is of every match
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == N and not model.canFetchMore()
+    everything = filled.find_ids(Query(kind="consultation"))
+    assert [model.record_id(r) for r in range(N)] == everything  # same order, no gaps
+    search = RecordTableModel(filled, "consultation")
+    search.refresh(Query(kind="consultation", text="王", limit=500))
+    assert search.rowCount() == search.total == N and not search.canFetchMore()

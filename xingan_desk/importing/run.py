@@ -26,14 +26,14 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..bulk import BulkAction, BulkRow
 from ..errors import ValidationFailed
-from ..records.fields import DateField, DateTimeField, FieldError, RefField
+from ..records.fields import DateField, DateTimeField, Field, FieldError, GroupField, RefField
 from ..records.kind import RecordKind
 from ..records.kinds import KINDS, kind_by_name
 from ..timeutil import CST
@@ -126,13 +126,20 @@ class ImportResult:
 class _Row:
     sheet: Sheet
     row_no: int
-    cells: tuple[str, ...]
+    sheet_cells: Sequence[Any]  # as read (shown as text only for a row with problems)
+    width: int  # the header's columns
     raw: dict[str, Any]  # intake values as typed
     values: dict[str, Any]  # intake values cleaned (for the key and the auto actions)
     actions: tuple[BulkAction, ...]  # the steps that reach the ledger's status
     created_at: dt.datetime | None  # 登记时间, else the row's own date
     key: str | None  # the source key (ledger number or row hash)
     errors: dict[str, str]  # column label → reason
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The row's cells as text (the preview, the screen's and the report's problems)."""
+        cells = self.sheet_cells
+        return tuple(cell_text(cells[i]) if i < len(cells) else "" for i in range(self.width))
 
 
 def _kind(kind: RecordKind | str) -> RecordKind:
@@ -247,8 +254,6 @@ class ImportJob:
     def _prepare(self, sheet: Sheet, cols: ColumnMap, rno: int, cells: Sequence[Any],
                  light: bool = False) -> _Row:
         kind = self.kind
-        texts = tuple(cell_text(cells[i]) if i < len(cells) else ""
-                      for i in range(len(cols.headers)))
         errors: dict[str, str] = {}
         raw: dict[str, Any] = {}
         action_raw: dict[str, Any] = {}
@@ -272,7 +277,7 @@ class ImportJob:
             if f.stage in ("derived", "system"):
                 continue  # derived again from the dates, set by the application
             try:
-                given = raw_value(f, value, sheet.epoch)
+                given = self._raw_value(f, value, sheet.epoch)
             except FieldError as exc:
                 errors[cols.headers[col] or f.label] = str(exc)
                 continue
@@ -281,8 +286,9 @@ class ImportJob:
             (raw if f.stage == "intake" else action_raw)[f.key] = given
         intake, defaults = self._intake
         filled = {**{k: v for k, v in defaults.items() if k not in raw}, **raw}
-        values, errs = _parsed(kind, filled) if light else kind.clean(filled, keys=intake)
-        label = {f.key: f.label for f in kind.fields}
+        values, errs = (self._parsed(filled) if light
+                        else kind.clean(filled, keys=intake))
+        label = self._labels
         for k, msg in errs.items():
             errors.setdefault(self._column_label(cols, k, label), msg)
         steps: tuple[ActionStep, ...] = ()
@@ -298,7 +304,7 @@ class ImportJob:
             if not action_raw:
                 acted, aerrs = {}, {}
             elif light:
-                acted, aerrs = _parsed(kind, action_raw)
+                acted, aerrs = self._parsed(action_raw)
             else:
                 acted, aerrs = kind.clean(action_raw, keys=action_keys, existing=values)
             for k, msg in aerrs.items():
@@ -337,7 +343,59 @@ class ImportJob:
             key = None  # the registry matches by its unique field (the credit code)
         else:
             key = row_hash(kind, {**values, **acted, "_status": status_text})
-        return _Row(sheet, rno, texts, raw, values, actions, created_at, key, errors)
+        return _Row(sheet, rno, cells, len(cols.headers), raw, values, actions, created_at, key,
+                    errors)
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        return {f.key: f.label for f in self.kind.fields}
+
+    @cached_property
+    def _memo(self) -> dict[tuple[Any, ...], tuple[str, Any]]:
+        """Outcomes of `raw_value` and `parse` for cell values a ledger repeats (a clerk's
+        name, a date, a category): worked out once per job."""
+        return {}
+
+    def _remember(self, key: tuple[Any, ...], work: Callable[[], Any]) -> Any:
+        """work()'s outcome (its value, or its FieldError again), remembered under `key`; a
+        list is kept as a tuple and handed out as a new list each time."""
+        memo = self._memo
+        hit = memo.get(key)
+        if hit is None:
+            try:
+                value = work()
+                hit = ("list", tuple(value)) if isinstance(value, list) else ("value", value)
+            except FieldError as exc:
+                hit = ("error", str(exc))
+            if not isinstance(hit[1], dict) and len(memo) < _MEMO_MAX:
+                memo[key] = hit
+        how, value = hit
+        if how == "error":
+            raise FieldError(value)
+        return list(value) if how == "list" else value
+
+    def _raw_value(self, f: Field, value: Any, epoch: dt.datetime | None) -> Any:
+        if not isinstance(value, str) or isinstance(f, GroupField):
+            return raw_value(f, value, epoch)
+        return self._remember(("raw", f.key, value, epoch), partial(raw_value, f, value, epoch))
+
+    def _parsed(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """Values parsed as `clean` parses them, without its checks (the bulk path runs
+        those)."""
+        out: dict[str, Any] = {}
+        kind = self.kind
+        for k, v in raw.items():
+            f = kind.field(k)
+            try:
+                if f.is_empty(v):
+                    out[k] = None
+                elif isinstance(v, str | int | float | dt.date) and not isinstance(f, GroupField):
+                    out[k] = self._remember(("parse", k, type(v), v), partial(f.parse, v))
+                else:
+                    out[k] = f.parse(v)
+            except FieldError:
+                out[k] = None
+        return out, {}
 
     @staticmethod
     def _column_label(cols: ColumnMap, key: str, label: Mapping[str, str]) -> str:
@@ -384,6 +442,7 @@ class ImportJob:
         if progress and not result.cancelled:
             progress(result.rows, result.rows)  # the estimate made way for the count
         if result.imported and not dry_run:
+            self.desk.maintenance.optimize()  # once for the job, not per batch
             stopped = "（已取消，其余未导入）" if result.cancelled else ""
             with self.desk.writing() as w:
                 w.audit("import", detail=(
@@ -411,7 +470,7 @@ class ImportJob:
         note = f"从 {self.path.name}{' 工作表' + sheet if sheet else ''} 导入"
         out = self.desk.create_many(kind.key, bulk_rows, note=note, on_error="collect",
                                     skip_duplicates=True, dry_run=dry_run,
-                                    batch_rows=len(bulk_rows) + 1)
+                                    batch_rows=len(bulk_rows) + 1, refresh_statistics=False)
         result.imported += out.count
         result.skipped += len(out.skipped)
         if out.count:
@@ -448,19 +507,8 @@ class ImportJob:
 
 
 _FW = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_MEMO_MAX = 20_000  # cell outcomes a job remembers at most (a few MiB; repeats come early)
 _CREATED = DateTimeField(key="created_at", label="登记时间")
-
-
-def _parsed(kind: RecordKind, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Values parsed as `clean` parses them, without its checks (the bulk path runs those)."""
-    out: dict[str, Any] = {}
-    for k, v in raw.items():
-        f = kind.field(k)
-        try:
-            out[k] = None if f.is_empty(v) else f.parse(v)
-        except FieldError:
-            out[k] = None
-    return out, {}
 
 
 def _row_time(kind: RecordKind, values: Mapping[str, Any]) -> dt.datetime | None:

@@ -343,10 +343,11 @@ def _cell_column(ref: str | None, previous: int) -> int:
 
 
 def _lean_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """The worksheet's rows straight from its XML, streamed: each row is parsed, yielded and
-    dropped (memory stays flat). Values as openpyxl gives them: str, int, float, bool, and
-    datetime for numbers in a date format."""
-    from xml.etree.ElementTree import XMLPullParser
+    """The worksheet's rows straight from its XML, streamed: expat's callbacks build each row
+    (no element tree), rows are yielded after each chunk and dropped (memory stays flat).
+    Values as openpyxl gives them: str, int, float, bool, and datetime for numbers in a date
+    format."""
+    from xml.parsers import expat
 
     members = dict(_workbook_sheets(sheet.path))
     member = members.get(sheet.name)
@@ -362,86 +363,128 @@ def _lean_rows(sheet: Sheet) -> Iterator[tuple[int, tuple[Any, ...]]]:
         parts = _members(z)
         strings = _shared_strings(z, parts.get("sharedStrings"))
         dates = _date_styles(z, parts.get("styles"))
-        parser: Any = XMLPullParser(events=("start", "end"))
-        parent: Any = None
-        values: list[Any] = []
+        reader = _SheetReader(strings, dates, epoch)
+        parser = expat.ParserCreate(None, "}")  # names as "{namespace}local" → "ns}local"
+        parser.buffer_text = True
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.text
         expected = 1
-        rno = 0
         try:
             fh = z.open(member)
         except KeyError as exc:
             raise _bad_file(sheet.path, "工作簿结构不完整") from exc
         with fh:
-            while chunk := fh.read(1 << 16):
-                parser.feed(chunk)
-                event: str
-                el: Any
-                for event, el in parser.read_events():
-                    name = _local(el.tag)
-                    if event == "start":
-                        if name == "sheetData":
-                            parent = el
-                        elif name == "row":
-                            r = el.get("r")
-                            rno = int(r) if r else expected
-                            values = []
-                        continue
-                    if name == "c":
-                        col = _cell_column(el.get("r"), len(values))
-                        value = _lean_value(el, strings, dates, epoch)
-                        while len(values) < col - 1:
-                            values.append(None)
-                        values.append(value)
-                    elif name == "row":
-                        while expected < rno:  # rows the file leaves out are blank
-                            yield expected, tuple(_fill(expected, [], starting, open_ranges))
-                            expected += 1
-                        yield rno, tuple(_fill(rno, values, starting, open_ranges))
-                        expected = rno + 1
-                        if parent is not None:
-                            parent.remove(el)  # the only child left: memory stays flat
-                        else:
-                            el.clear()
+            while True:
+                chunk = fh.read(1 << 16)
+                try:
+                    parser.Parse(chunk, not chunk)
+                except expat.ExpatError as exc:
+                    raise _bad_file(sheet.path, "不是有效的 Excel 工作簿（.xlsx）") from exc
+                for rno, values in reader.rows:
+                    if rno == 0:
+                        rno = expected  # a row without its number follows the one before
+                    while expected < rno:  # rows the file leaves out are blank
+                        yield expected, tuple(_fill(expected, [], starting, open_ranges))
+                        expected += 1
+                    yield rno, tuple(_fill(rno, values, starting, open_ranges))
+                    expected = rno + 1
+                reader.rows = []
+                if not chunk:
+                    break
 
 
-def _lean_value(el: Any, strings: list[str], dates: list[bool], epoch: dt.datetime) -> Any:
-    t = el.get("t", "n")
-    if t == "inlineStr":
-        for child in el:
-            if _local(child.tag) == "is":
-                return _text_of(child)
-        return None
-    v: str | None = None
-    for child in el:
-        if _local(child.tag) == "v":
-            v = child.text
-            break
-    if v is None:
-        return None
-    if t == "s":
-        i = int(v)
-        return strings[i] if 0 <= i < len(strings) else None
-    if t in ("str", "e"):
-        return v
-    if t == "b":
-        return v.strip() in ("1", "true")
-    if t == "d":
+class _SheetReader:
+    """expat callbacks for a worksheet's <sheetData>: the rows finished so far, each as (its
+    number or 0 when the file gives none, its values)."""
+
+    def __init__(self, strings: list[str], dates: list[bool], epoch: dt.datetime) -> None:
+        self.strings, self.dates, self.epoch = strings, dates, epoch
+        self.rows: list[tuple[int, list[Any]]] = []
+        self.rno = 0
+        self.values: list[Any] = []
+        self.ref: str | None = None  # the cell's r, t and s attributes
+        self.type = "n"
+        self.style: str | None = None
+        self.v: list[str] | None = None  # the <v> text being read (None: no <v> yet)
+        self.inline: list[str] | None = None  # the <is> text (None: not an inline string)
+        self.buf: list[str] | None = None  # where character data goes now
+        self.phonetic = 0  # inside <rPh> (phonetic guides are not the cell's text)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        name = _local(tag)
+        if name == "c":
+            self.ref, self.type, self.style = attrs.get("r"), attrs.get("t", "n"), attrs.get("s")
+            self.v = self.inline = None
+        elif name == "v":
+            self.v = self.buf = []
+        elif name == "t":
+            if self.inline is not None and not self.phonetic:
+                self.buf = self.inline
+        elif name == "is":
+            self.inline = []
+        elif name == "rPh":
+            self.phonetic += 1
+        elif name == "row":
+            r = attrs.get("r")
+            self.rno = int(r) if r else 0
+            self.values = []
+
+    def text(self, data: str) -> None:
+        if self.buf is not None:
+            self.buf.append(data)
+
+    def end(self, tag: str) -> None:
+        name = _local(tag)
+        if name in ("v", "t"):
+            self.buf = None
+        elif name == "c":
+            values = self.values
+            col = _cell_column(self.ref, len(values))
+            value = self._value()
+            while len(values) < col - 1:
+                values.append(None)
+            values.append(value)
+        elif name == "rPh":
+            self.phonetic -= 1
+        elif name == "row":
+            self.rows.append((self.rno, self.values))
+            self.values = []
+
+    def _value(self) -> Any:
+        t = self.type
+        if t == "inlineStr":
+            return None if self.inline is None else "".join(self.inline)
+        if self.v is None:
+            return None
+        v = "".join(self.v)
+        if not v and not self.v:
+            return None  # an empty <v/>
+        if t == "s":
+            i = int(v)
+            return self.strings[i] if 0 <= i < len(self.strings) else None
+        if t in ("str", "e"):
+            return v
+        if t == "b":
+            return v.strip() in ("1", "true")
+        if t == "d":
+            try:
+                return dt.datetime.fromisoformat(v)
+            except ValueError:
+                return v
         try:
-            return dt.datetime.fromisoformat(v)
+            number: int | float = int(v) if v.lstrip("-").isdigit() else float(v)
         except ValueError:
             return v
-    try:
-        number: int | float = int(v) if v.lstrip("-").isdigit() else float(v)
-    except ValueError:
-        return v
-    style = el.get("s")
-    if style is not None and style.isdigit() and int(style) < len(dates) and dates[int(style)]:
-        serial = float(number)
-        if epoch == dt.datetime(1899, 12, 30) and serial < 60:
-            serial += 1  # Excel's fictitious 1900-02-29
-        moment = epoch + dt.timedelta(days=serial)
-        return moment.replace(microsecond=round(moment.microsecond / 1000) * 1000 % 1_000_000)
-    return number
+        style, dates = self.style, self.dates
+        if style is not None and style.isdigit() and int(style) < len(dates) and dates[int(style)]:
+            serial = float(number)
+            epoch = self.epoch
+            if epoch == dt.datetime(1899, 12, 30) and serial < 60:
+                serial += 1  # Excel's fictitious 1900-02-29
+            moment = epoch + dt.timedelta(days=serial)
+            return moment.replace(microsecond=round(moment.microsecond / 1000) * 1000 % 1_000_000)
+        return number
 
 
 def _fill(rno: int, values: list[Any], starting: dict[int, list[tuple[int, int, int, int]]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .fields import Field, FieldError, GroupField, TextField
@@ -116,7 +117,7 @@ class RecordKind:
     def has_field(self, key: str) -> bool:
         return key in self._index
 
-    @property
+    @cached_property
     def intake_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.stage == "intake")
 
@@ -152,15 +153,16 @@ class RecordKind:
         `keys` limits the fields checked (an action's fields, or an update's changed fields);
         `existing` supplies the other values for cross-field checks on updates.
         `memo` (bulk work: one dict for many rows) keeps each field's outcome for a repeated
-        plain value (text, number, date), so a value a ledger repeats is checked once.
+        plain value (text, number, date, none), so a value a ledger repeats is checked once.
         Returns (values, errors); errors maps field keys to Chinese messages, in form order.
         """
-        selected = self.fields if keys is None else tuple(self.field(k) for k in keys)
+        selected = self.fields if keys is None else self._selected(keys)
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for f in selected:
             value = raw.get(f.key)
-            if memo is not None and isinstance(value, str | int | float | dt.date):
+            if memo is not None and (value is None or isinstance(value, str | int | float
+                                                                 | dt.date)):
                 mkey = (f.key, type(value), value)
                 hit = memo.get(mkey)
                 if hit is None:
@@ -179,7 +181,7 @@ class RecordKind:
                 values[f.key] = f.clean(value)
             except FieldError as exc:
                 errors[f.key] = str(exc)
-        unknown = set(raw) - set(self._index)
+        unknown = raw.keys() - self._index.keys()
         if unknown:
             errors["_unknown"] = "未知字段：" + "、".join(sorted(unknown))
         merged = {**(existing or {}), **values}
@@ -187,9 +189,30 @@ class RecordKind:
             for k, message in check(merged).items():
                 if k not in errors and (keys is None or k in values):
                     errors[k] = message
-        order = {f.key: i for i, f in enumerate(self.fields)}
-        errors = dict(sorted(errors.items(), key=lambda kv: order.get(kv[0], -1)))
+        if len(errors) > 1:
+            order = self._order
+            errors = dict(sorted(errors.items(), key=lambda kv: order.get(kv[0], -1)))
         return values, errors
+
+    def _selected(self, keys: tuple[str, ...]) -> tuple[Field, ...]:
+        """The fields named by `keys` (remembered: bulk work asks for the same keys per row)."""
+        if not isinstance(keys, tuple):
+            return tuple(self.field(k) for k in keys)
+        known = self._by_keys.get(keys)
+        if known is None:
+            known = tuple(self.field(k) for k in keys)
+            if len(self._by_keys) < 256:
+                self._by_keys[keys] = known
+        return known
+
+    @cached_property
+    def _by_keys(self) -> dict[tuple[str, ...], tuple[Field, ...]]:
+        return {}
+
+    @cached_property
+    def _order(self) -> dict[str, int]:
+        """Field key → its position (errors are listed in form order)."""
+        return {f.key: i for i, f in enumerate(self.fields)}
 
     def display(self, key: str, value: Any) -> str:
         return self.field(key).display(value)
@@ -209,7 +232,27 @@ class RecordKind:
         return " / ".join(parts)
 
     def to_json(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: self.field(k).to_json(v) for k, v in values.items() if k in self._index}
+        index, plain = self._index, self._plain_json
+        return {k: v if k in plain else index[k].to_json(v)
+                for k, v in values.items() if k in index}
 
     def from_json(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: self.field(k).from_json(v) for k, v in data.items() if k in self._index}
+        index, plain = self._index, self._plain_json
+        return {k: v if k in plain else index[k].from_json(v)
+                for k, v in data.items() if k in index}
+
+    @cached_property
+    def _plain_json(self) -> frozenset[str]:
+        """Keys of the fields whose JSON form is the value itself (text, choices, numbers)."""
+        return frozenset(f.key for f in self.fields if type(f).to_json is Field.to_json
+                         and type(f).from_json is Field.from_json)
+
+    @cached_property
+    def group_keys(self) -> frozenset[str]:
+        """Keys of the repeating groups (stored in their JSON form)."""
+        return frozenset(f.key for f in self.fields if isinstance(f, GroupField))
+
+    @cached_property
+    def later_keys(self) -> frozenset[str]:
+        """Keys of the fields only workflow actions record or derive (stage action/derived)."""
+        return frozenset(f.key for f in self.fields if f.stage in ("action", "derived"))

@@ -286,7 +286,15 @@ def registry_kind() -> str:
 
 def uscc_fields(kind: RecordKind | str) -> tuple[str, ...]:
     """Keys of the top-level fields of `kind` that hold an enterprise's credit code."""
-    return tuple(f.key for f in _kind(kind).fields if f.role == REGISTRY.key)
+    k = _kind(kind)
+    known = _USCC_FIELDS.get(k.key)
+    if known is None or known[0] is not k:
+        known = _USCC_FIELDS[k.key] = (k, tuple(f.key for f in k.fields
+                                                if f.role == REGISTRY.key))
+    return known[1]
+
+
+_USCC_FIELDS: dict[str, tuple[RecordKind, tuple[str, ...]]] = {}  # per kind, asked per record
 
 
 def uscc_of(kind: RecordKind | str, values: Mapping[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 ROLES = ("clerk", "mediator", "supervisor", "admin")
@@ -47,7 +48,7 @@ class Action:
     # may still take it (a ledger's 履行情况 column carries no visit details)
     superseded_by: str = ""
 
-    @property
+    @cached_property
     def payload_fields(self) -> tuple[str, ...]:
         """The field keys an event of this action may record (central and the fold apply
         these and nothing else)."""
@@ -68,10 +69,14 @@ class Workflow:
         return code
 
     def action(self, key: str) -> Action:
+        return self._by_key[key]  # KeyError for an unknown action
+
+    @cached_property
+    def _by_key(self) -> dict[str, Action]:
+        out: dict[str, Action] = {}
         for a in self.actions:
-            if a.key == key:
-                return a
-        raise KeyError(key)
+            out.setdefault(a.key, a)  # the first of a key, as a scan in order finds it
+        return out
 
     def legal_actions(self, status: str, role: str | None = None) -> tuple[Action, ...]:
         """The actions offered in `status` (to `role`): superseded ones are not."""

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import threading
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
-import uuid6
 from sqlalchemy import Connection, Table, insert
+from sqlalchemy.sql import sqltypes
 
 from ..records.fields import GroupField
 from ..records.kind import RecordKind
 from ..views import AuditView, RecordView, UserView
 from .schema import AuditEntry, Record, UserAccount
+from .types import UTCDateTime
 
 
 @dataclass(slots=True)
@@ -68,12 +74,44 @@ Envelope = Record | PendingRecord
 
 
 def new_id() -> str:
-    """A new record, event or account id: UUIDv7 (time-ordered)."""
-    return str(uuid6.uuid7())
+    """A new record, event or account id: UUIDv7 (time-ordered), as `uuid6.uuid7()` makes it
+    (a millisecond is never used twice: the next id takes the next one, so ids made in a
+    burst still sort in the order they were made), formatted without a UUID object (a bulk
+    batch makes several per record)."""
+    global _last_ms, _random, _taken
+    with _id_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms + 1
+        _last_ms = ms
+        if _taken + 10 > len(_random):  # the OS's random bytes, 100 ids' worth at a go
+            _random, _taken = os.urandom(1000), 0
+        bits = int.from_bytes(_random[_taken : _taken + 10], "big") >> 4  # 76 random bits
+        _taken += 10
+    n = (ms & 0xFFFF_FFFF_FFFF) << 80 | bits
+    n = (n & ~(0xF000 << 64)) | 0x7000 << 64  # version 7
+    n = (n & ~(0xC000 << 48)) | 0x8000 << 48  # the RFC 4122 variant
+    h = f"{n:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_id_lock = threading.Lock()
+_last_ms = 0  # the millisecond of the last id made
+_random, _taken = b"", 0  # random bytes not used yet (from _taken on)
+
+
+def _forget_random() -> None:
+    global _random, _taken
+    _random, _taken = b"", 0
+
+
+os.register_at_fork(after_in_child=_forget_random)  # a forked child must not reuse them
 
 
 def to_db(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
     """Detail-table column values for `values` (groups in their JSON form)."""
+    if not kind.group_keys:
+        return dict(values)
     out: dict[str, Any] = {}
     for k, v in values.items():
         f = kind.field(k)
@@ -129,24 +167,61 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """One DB-API executemany of `rows` (dicts with the same keys) into `table`: each value
     goes through its column type's bind processor (JSON, UTC times, dates, booleans) as
     SQLAlchemy would convert it, without its per-row statement machinery."""
-    names = list(rows[0])
-    defaults: dict[str, Any] = {}  # columns the rows leave out that have a default
-    for col in table.columns:
-        if col.name not in rows[0] and col.default is not None:
-            if not col.default.is_scalar:
-                names = []  # a computed default: SQLAlchemy's insert computes it
-                break
-            defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
-    if not names or any(len(r) != len(names) or any(n not in r for n in names) for r in rows):
+    first = rows[0]
+    keys = first.keys()
+    if any(r.keys() != keys for r in rows):
         conn.execute(insert(table), rows)  # rows of different shapes: SQLAlchemy's defaults
         return
-    if defaults:
-        rows = [{**defaults, **r} for r in rows]
-        names = list(rows[0])
+    plan = _insert_plan(conn, table, tuple(keys))
+    if plan is None:
+        conn.execute(insert(table), rows)  # a computed default: SQLAlchemy's insert computes it
+        return
+    sql, defaults, procs = plan
+    get = itemgetter(*keys)
+    if len(keys) == 1:
+        columns: list[Any] = [[get(r) for r in rows]]
+    else:
+        columns = list(zip(*map(get, rows), strict=True))
+    columns.extend([value] * len(rows) for value in defaults.values())
+    for i, proc, by_value in procs:  # column by column: one map per converted column
+        column = columns[i]
+        if by_value:  # times, dates, flags: a batch repeats a few values (its "now")
+            seen = {v: proc(v) for v in set(column)}
+            columns[i] = list(map(seen.__getitem__, column))
+        else:
+            columns[i] = list(map(proc, column))
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+# (table, dialect name, the rows' keys) → the statement (the rows' columns, then those they
+# leave out that have a scalar default), those defaults, and the bind processors (column
+# index, processor); None when a column left out has a computed default
+_InsertPlan = tuple[str, dict[str, Any], list[tuple[int, Any, bool]]]
+# types whose equal values convert alike (an aware UTC time: equal instants, equal text)
+_BY_VALUE = (UTCDateTime, sqltypes.Date, sqltypes.Boolean)
+_PLANS: WeakKeyDictionary[Any, dict[tuple[Table, tuple[str, ...]], _InsertPlan | None]] = (
+    WeakKeyDictionary())  # per dialect (an engine's JSON serializer is its dialect's)
+
+
+def _insert_plan(conn: Connection, table: Table, keys: tuple[str, ...]) -> _InsertPlan | None:
     dialect = conn.dialect
-    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    pairs = list(zip(names, procs, strict=True))
-    data = [tuple(p(r[n]) if p is not None else r[n] for n, p in pairs) for r in rows]
-    cols = ", ".join(f'"{n}"' for n in names)
-    marks = ", ".join("?" for _ in names)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", data)
+    known = _PLANS.setdefault(dialect, {})
+    if (table, keys) in known:
+        return known[(table, keys)]
+    defaults: dict[str, Any] = {}  # columns the rows leave out that have a default
+    plan: _InsertPlan | None = None
+    for col in table.columns:
+        if col.name not in keys and col.default is not None:
+            if not col.default.is_scalar:
+                break  # a computed default
+            defaults[col.name] = col.default.arg  # type: ignore[attr-defined]
+    else:
+        names = (*keys, *defaults)
+        procs = [(i, p, type(table.c[n].type) in _BY_VALUE) for i, n in enumerate(names)
+                 if (p := table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
+                 is not None]
+        cols = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" for _ in names)
+        plan = (f"INSERT INTO {table.name} ({cols}) VALUES ({marks})", defaults, procs)
+    known[(table, keys)] = plan
+    return plan

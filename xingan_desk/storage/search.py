@@ -23,38 +23,53 @@ def _han_tokens(run: str) -> list[str]:
     return grams
 
 
+_DIGITS4 = re.compile(r"\d{4,}")
+
+
 def tokens_for(text: str) -> str:
     out: list[str] = []
-    seen: set[str] = set()
     for run in _RUN.findall(text):
-        if _IS_HAN.match(run):
-            toks = _han_tokens(run)
-        else:
+        if run.isascii():  # a word of ASCII letters and digits (the pattern's other half)
             low = run.lower()
-            toks = [low]
-            # digit runs inside mixed words (ZL2017…, CN1028…) are searchable on their own
-            digit_runs = re.findall(r"\d{4,}", low) if not low.isdigit() else [low]
-            toks.extend(d for d in digit_runs if d != low)
-            toks.extend(d[-4:] for d in digit_runs if len(d) >= 7)
-        for t in toks:
-            if t not in seen:
-                seen.add(t)
-                out.append(t)
-    return " ".join(out)
+            out.append(low)
+            if low.isdigit():
+                if len(low) >= 7:
+                    out.append(low[-4:])  # a phone's tail
+            elif not low.isalpha():
+                # digit runs inside mixed words (ZL2017…, CN1028…) are searchable on their own
+                runs = _DIGITS4.findall(low)
+                out.extend(runs)
+                out.extend(d[-4:] for d in runs if len(d) >= 7)
+        else:
+            out.extend(run)  # Han unigrams, then bigrams
+            out.extend(map(str.__add__, run, run[1:]))
+    return " ".join(dict.fromkeys(out))  # each token once, first place kept
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """The index terms a clerk's search text must all match: (term, matched as a prefix)."""
+    terms: list[tuple[str, bool]] = []
+    for run in _RUN.findall(query):
+        if _IS_HAN.match(run):
+            if len(run) == 1:
+                terms.append((run, False))
+            else:
+                terms.extend((run[i:i + 2], False) for i in range(len(run) - 1))
+        else:
+            terms.append((run.lower(), True))
+    return list(dict.fromkeys(terms))
 
 
 def match_query(query: str) -> str | None:
     """An FTS5 MATCH expression for a clerk's search text, or None if nothing searchable."""
-    parts: list[str] = []
-    for run in _RUN.findall(query):
-        if _IS_HAN.match(run):
-            if len(run) == 1:
-                parts.append(f'"{run}"')
-            else:
-                parts.extend(f'"{run[i:i + 2]}"' for i in range(len(run) - 1))
-        else:
-            parts.append(f'"{run.lower()}"*')
-    return " AND ".join(dict.fromkeys(parts)) if parts else None
+    parts = [f'"{t}"*' if prefix else f'"{t}"' for t, prefix in query_terms(query)]
+    return " AND ".join(parts) if parts else None
+
+
+# The index's own count of records per term (fts5vocab), per connection in its temp schema
+VOCAB = "temp.record_search_vocab"
+VOCAB_DDL = (f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCAB} "
+             "USING fts5vocab(main, 'record_search', 'row')")
 
 
 def needs_confirmation(query: str) -> bool:

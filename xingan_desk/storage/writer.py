@@ -308,7 +308,7 @@ def fold_record(kind: RecordKind, rec: Envelope, current: dict[str, Any],
     rec.needs_review = bool(result.conflicts)
     # Project what the applied events recorded onto the detail columns; action-stage
     # fields that no applied event mentions are cleared (an event may have been un-applied).
-    resettable = {f.key for f in kind.fields if f.stage in ("action", "derived")}
+    resettable = kind.later_keys
     mentioned = {k for k in result.values if kind.has_field(k)}
     projected = kind.from_json({k: result.values[k] for k in mentioned})
     changes: dict[str, Any] = {k: None for k in resettable - mentioned}

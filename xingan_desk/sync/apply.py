@@ -108,6 +108,18 @@ class _Page:
         self.event_rows: list[dict[str, Any]] = []
         self.touched: dict[str, None] = {}
         self.receipts: dict[str, str] = {}  # receipt no → record id (local or new here)
+        # records with a quarantined snapshot not yet cleared (quarantine.clear_record has
+        # nothing to clear for the others): read once per page, grown by the page's holds
+        self.held: set[str] = set()
+        # whether the outbox holds any pending row (read once: the page's transaction keeps
+        # others from adding one); without one no record has a pending local edit
+        self.any_pending = True
+
+    def clear_held(self, s: Session, rid: str) -> None:
+        """A change of the record applied: its earlier quarantined snapshots are superseded."""
+        if rid in self.held:
+            quarantine.clear_record(s, rid)
+            self.held.discard(rid)
 
 
 class PageApplier:
@@ -156,6 +168,9 @@ class PageApplier:
                     select(Record.receipt_no, Record.id).where(
                         Record.receipt_no.in_(receipt_nos)))}
             page.values = load_values(s, page.recs.values())
+            page.held = quarantine.held_records(s)
+            page.any_pending = s.scalar(select(OutboxEntry.local_seq).where(
+                OutboxEntry.state == "pending").limit(1)) is not None
             for ch in changes:
                 p = ch.get("payload")
                 entity = ch.get("entity")
@@ -175,6 +190,8 @@ class PageApplier:
                 if problem is not None:
                     if quarantine.hold(s, stream, ch, problem):
                         report.quarantined += 1
+                    if entity == "record" and isinstance(p, dict) and isinstance(p.get("id"), str):
+                        page.held.add(p["id"])
                     continue
                 assert isinstance(p, dict)
                 top_hlc = max(top_hlc, str(p.get("hlc") or ""))
@@ -195,6 +212,7 @@ class PageApplier:
                     events.setdefault(e.record_id, []).append(
                         EventLike(e.id, e.hlc, e.action, e.from_status, e.payload))
                     applied[e.id] = bool(e.applied)
+            tokens: list[dict[str, Any]] = []
             for rid in existing:
                 held = page.recs.get(rid)
                 rec = held if isinstance(held, Record) else w.load(rid)
@@ -203,7 +221,14 @@ class PageApplier:
                 if values is None:
                     values = w.values(kind, rid)
                 after = w.refold(kind, rec, values, events.get(rid, []), applied)
-                w.index(kind, rec, after)
+                # re-indexed as Writer.index does, for the whole page at once
+                rec.search_text = search_text(kind, rec, after)
+                tokens.append({"pk": rec.pk, "t": search.tokens_for(rec.search_text)})
+            if tokens:
+                s.connection().exec_driver_sql("DELETE FROM record_search WHERE rowid = ?",
+                                               [(t["pk"],) for t in tokens])
+                s.execute(text("INSERT INTO record_search(rowid, tokens) VALUES (:pk, :t)"),
+                          tokens)
             if top_hlc:
                 inst = s.get(Installation, 1)
                 assert inst is not None
@@ -311,6 +336,8 @@ class PageApplier:
             other = page.receipts.get(no, rid)
             if other != rid and (other in page.new or not renumber_unpushed(w, other, report)):
                 return Problem("DUPLICATE_RECEIPT", f"收到的{kind.title}编号与本机另一登记重复")
+            if other != rid:
+                page.any_pending = True  # the renumbered record's changes wait to be sent
             page.receipts[no] = rid
             full = {f.key: None for f in kind.fields}
             full.update(kind.from_json(rvals))
@@ -327,7 +354,7 @@ class PageApplier:
             page.new.add(rid)
             page.touched[rid] = None
             report.records_applied += 1
-            quarantine.clear_record(s, rid)
+            page.clear_held(s, rid)
             return None
         local = page.values.get(rid)
         if local is None:
@@ -335,9 +362,10 @@ class PageApplier:
         local_json = kind.to_json(local)
         lfh = dict(rec.field_hlc or {})
         is_new = rid in page.new  # created earlier in this page, still in memory
-        pending = set() if is_new else pending_fields(s, rid)
+        pending = set() if is_new or not page.any_pending else pending_fields(s, rid)
         changed: dict[str, Any] = {}
-        force = self.force and not is_new and not pending and not has_pending(s, rid)
+        force = self.force and not is_new and not pending and not (
+            page.any_pending and has_pending(s, rid))
         for k, rh in rfh.items():
             lh = lfh.get(k)
             rv, lv = rvals.get(k), local_json.get(k)
@@ -384,7 +412,7 @@ class PageApplier:
             rec.updated_at = now
             page.touched[rid] = None
             report.records_applied += 1
-        quarantine.clear_record(s, rid)
+        page.clear_held(s, rid)
         return None
 
     def insert_new(self, w: Writer, page: _Page) -> None:

@@ -64,12 +64,19 @@ def jsonb_text(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
+def _from_events(kind: RecordKind) -> frozenset[str]:
+    """Fields whose values the events record or derive (left out of a record's line: the
+    events are in the digest, and central does not fold their values into its copy)."""
+    return frozenset(f.key for f in kind.fields if f.stage in ("action", "derived"))
+
+
 def record_line(rec: Record, values_json: Mapping[str, Any]) -> str:
     """Canonical text of a record for the digest (mirrors sync._record_line)."""
     fh = rec.field_hlc or {}
+    skip = _from_events(KINDS[rec.kind]) if rec.kind in KINDS else frozenset()
     fields = ";".join(
         f"{k}={fh[k]}={hashlib.md5(jsonb_text(values_json.get(k)).encode()).hexdigest()}"
-        for k in sorted(fh))
+        for k in sorted(fh) if k not in skip)
     return f"{rec.id}|{'t' if rec.voided else 'f'}|{rec.status}|{fields}"
 
 
@@ -118,6 +125,7 @@ def same_attachments(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 Converter = Callable[[Any], Any] | None
 _CONVERTERS: dict[str, dict[str, Converter]] = {}
+_SKIP: dict[str, frozenset[str]] = {}
 
 
 def _group_converter(f: GroupField) -> Callable[[Any], Any]:
@@ -147,9 +155,14 @@ def _line(rid: str, voided: bool, status: str, fh: Mapping[str, str], kind: Reco
     """record_line from a detail row as stored (`at`: column positions in the row; only the
     fields with an HLC are converted)."""
     conv = _converters(kind)
+    skip = _SKIP.get(kind.key)
+    if skip is None:
+        skip = _SKIP[kind.key] = _from_events(kind)
     md5 = hashlib.md5
     parts = []
     for k in sorted(fh):
+        if k in skip:
+            continue
         v = row[at[k]] if k in conv else None
         if v is not None:
             f = conv[k]

@@ -58,7 +58,10 @@ class StreamPuller:
             self.pull_stream(conn, stream, report)
 
     def pull_stream(self, conn: Connection, stream: str, report: SyncReport) -> None:
-        pages = Prefetch(self.call, conn, stream, self.page_size)
+        # read ahead as many pages as one local transaction takes (at least two): the next
+        # batch is there when the apply ends, and no more pages wait in memory than that
+        depth = max(2, -(-self.apply_batch // self.page_size))
+        pages = Prefetch(self.call, conn, stream, self.page_size, depth)
         try:
             self._pull_pages(pages, stream, report)
         finally:

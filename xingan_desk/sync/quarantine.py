@@ -112,18 +112,31 @@ def _check_value(kind: RecordKind, f: Field, value: Any) -> Problem | None:
 
 def _values_problem(kind: RecordKind, values: Mapping[str, Any],
                     allowed: Any = None) -> Problem | None:
+    fields = _fields(kind.key)
     for k, v in values.items():
-        if not isinstance(k, str) or not kind.has_field(k):
+        f = fields.get(k) if isinstance(k, str) else None
+        if f is None:
             return Problem("UNKNOWN_FIELD",
                            f"{kind.title}中有本程序不认识的字段（可能来自更新版本的程序），请升级本程序",
                            None)
         if allowed is not None and k not in allowed:
-            return Problem("BAD_EVENT", f"办理记录带有该办理环节不应填写的“{kind.field(k).label}”",
-                           k)
-        problem = _value_problem(kind, kind.field(k), v)
+            return Problem("BAD_EVENT", f"办理记录带有该办理环节不应填写的“{f.label}”", k)
+        t = type(v)
+        if v is None or (t is str and not v):
+            continue  # empty for every field type (Field.is_empty)
+        if t is int or t is float or t is bool or (t is str and len(v) <= 200):
+            problem = _cached_problem(kind.key, k, v)  # _value_problem's own first branch
+        else:
+            problem = _value_problem(kind, f, v)
         if problem is not None:
             return problem
     return None
+
+
+@functools.cache
+def _fields(kind_key: str) -> dict[str, Field]:
+    """A kind's fields by key (one dict lookup per incoming value)."""
+    return {f.key: f for f in KINDS[kind_key].fields}
 
 
 def record_problem(snap: Any) -> Problem | None:
@@ -222,6 +235,14 @@ def hold(s: Session, stream: str, change: Mapping[str, Any], problem: Problem) -
         kind=str(payload.get("kind") or "")[:40] or None, hlc=stamp, code=problem.code,
         field=problem.field, reason=problem.reason, payload=payload, created_at=utcnow()))
     return True
+
+
+def held_records(s: Session) -> set[str]:
+    """Ids of the records with a quarantined snapshot no later change cleared (the only ones
+    `clear_record` has anything to do for; usually none)."""
+    q = sync_quarantine.c
+    return {str(r) for r in s.scalars(select(q.record_id).where(
+        q.entity == "record", q.cleared_at.is_(None), q.record_id.is_not(None)).distinct())}
 
 
 def clear_record(s: Session, record_id: str) -> None:

@@ -1,6 +1,15 @@
 -- Central sync: the functions a window role may EXECUTE (SECURITY DEFINER; the caller is
 -- derived from session_user, never from the payload): push, pull, status, digest.
 
+-- sync.pull returned jsonb before; it returns json now (its page is written as text once,
+-- not built as jsonb and printed again): the older function goes (init re-grants it)
+DO $d$ BEGIN
+    IF (SELECT prorettype FROM pg_proc
+        WHERE oid = to_regprocedure('sync.pull(text, bigint, integer)')) = 'jsonb'::regtype THEN
+        DROP FUNCTION sync.pull(text, bigint, integer);
+    END IF;
+END $d$;
+
 CREATE OR REPLACE FUNCTION sync._client() RETURNS sync.client
 LANGUAGE plpgsql STABLE AS $f$
 DECLARE
@@ -51,7 +60,9 @@ DECLARE
     m jsonb;
     out jsonb;
     results jsonb[] := '{}';
-    changes jsonb[] := '{}';
+    -- the change rows, in local_seq order (typed: a jsonb per row, holding the record or event
+    -- again, cost a third of the set path)
+    changes sync.change_row[] := '{}';
     ch jsonb;
     prev sync.applied_mutation%ROWTYPE;
     st text;
@@ -150,68 +161,86 @@ BEGIN
     WHERE am.client_id = c.client_id AND am.local_seq IN (
         SELECT (x->>'local_seq')::bigint FROM jsonb_array_elements(req->'mutations') x);
 
-    max_seq := c.last_local_seq;
-    FOR m IN SELECT x FROM jsonb_array_elements(req->'mutations') x
-             ORDER BY (x->>'local_seq')::bigint LOOP
-        seq := (m->>'local_seq')::bigint;
-        IF seq IS NULL OR known ? seq::text OR seq = seq_before THEN
-            SELECT * INTO prev FROM sync.applied_mutation
-            WHERE client_id = c.client_id AND local_seq = seq;
-        ELSE
-            prev := NULL;
-        END IF;
-        seq_before := seq;
-        IF prev.client_id IS NOT NULL THEN
-            results := array_append(results, jsonb_build_object('local_seq', seq,
-                'status', prev.status, 'code', prev.code, 'reason', prev.reason, 'replay', true));
-            CONTINUE;
-        END IF;
+    -- the common case, a backlog central takes whole, in a few set statements
+    -- (sync._push_batch); any other batch, or one it finds a mutation of that is not plainly
+    -- accepted, row by row below (a replay, a refusal, a conflict: exactly as always)
+    IF known = '{}'::jsonb THEN
         BEGIN
-            out := sync._apply(c, m);
-            -- array_append on a local array is amortised O(1) (expanded arrays); jsonb || is
-            -- not, and made large batches quadratic
-            FOR ch IN SELECT x FROM jsonb_array_elements(out) x LOOP
-                changes := array_append(changes, ch || jsonb_build_object('local_seq', seq));
-            END LOOP;
-            st := 'accepted';
-            msg := NULL;
-            det := NULL;
-        EXCEPTION WHEN SQLSTATE 'XS001' OR integrity_constraint_violation
+            SELECT * INTO changes, results, seq FROM sync._push_batch(c, req->'mutations');
+            max_seq := greatest(c.last_local_seq, seq);
+        EXCEPTION WHEN SQLSTATE 'XS002' OR SQLSTATE 'XS001' OR integrity_constraint_violation
                        OR data_exception THEN
-            GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-                                    state = RETURNED_SQLSTATE, cons = CONSTRAINT_NAME;
-            st := 'rejected';
-            IF state = '23505' AND cons = 'record_receipt_no_key' THEN
-                det := 'DUPLICATE_RECEIPT_NO';
-                msg := format('回执编号“%s”在中心数据库中已存在，已转主管核查', m->'payload'->>'receipt_no');
-                PERFORM sync._review(m->'payload'->>'id', 'duplicate_receipt', m->>'mutation_id',
-                    jsonb_build_object('receipt_no', m->'payload'->>'receipt_no',
-                                       'origin', c.window_code));
-            ELSIF state <> 'XS001' THEN
-                det := 'INVALID_DATA';
-                msg := '数据不符合中心数据库的要求：' || msg;
-            END IF;
+            changes := '{}';
+            results := '{}';
         END;
-        INSERT INTO sync.applied_mutation (client_id, local_seq, mutation_id, status, code, reason)
-        VALUES (c.client_id, seq, m->>'mutation_id', st, det, msg);
-        results := array_append(results, jsonb_build_object('local_seq', seq, 'status', st,
-                                                            'code', det, 'reason', msg,
-                                                            'replay', false));
-        max_seq := greatest(max_seq, seq);
-    END LOOP;
+    END IF;
+
+    IF max_seq IS NULL THEN
+        max_seq := c.last_local_seq;
+        FOR m IN SELECT x FROM jsonb_array_elements(req->'mutations') x
+                 ORDER BY (x->>'local_seq')::bigint LOOP
+            seq := (m->>'local_seq')::bigint;
+            IF seq IS NULL OR known ? seq::text OR seq = seq_before THEN
+                SELECT * INTO prev FROM sync.applied_mutation
+                WHERE client_id = c.client_id AND local_seq = seq;
+            ELSE
+                prev := NULL;
+            END IF;
+            seq_before := seq;
+            IF prev.client_id IS NOT NULL THEN
+                results := array_append(results, jsonb_build_object('local_seq', seq,
+                    'status', prev.status, 'code', prev.code, 'reason', prev.reason, 'replay', true));
+                CONTINUE;
+            END IF;
+            BEGIN
+                out := sync._apply(c, m);
+                -- array_append on a local array is amortised O(1) (expanded arrays); jsonb || is
+                -- not, and made large batches quadratic
+                FOR ch IN SELECT x FROM jsonb_array_elements(out) x LOOP
+                    changes := array_append(changes, ROW(ch->>'stream', ch->>'entity',
+                        ch->>'entity_id', ch->>'op', ch->'payload', seq)::sync.change_row);
+                END LOOP;
+                st := 'accepted';
+                msg := NULL;
+                det := NULL;
+            EXCEPTION WHEN SQLSTATE 'XS001' OR integrity_constraint_violation
+                           OR data_exception THEN
+                GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
+                                        state = RETURNED_SQLSTATE, cons = CONSTRAINT_NAME;
+                st := 'rejected';
+                IF state = '23505' AND cons = 'record_receipt_no_key' THEN
+                    det := 'DUPLICATE_RECEIPT_NO';
+                    msg := format('回执编号“%s”在中心数据库中已存在，已转主管核查', m->'payload'->>'receipt_no');
+                    PERFORM sync._review(m->'payload'->>'id', 'duplicate_receipt', m->>'mutation_id',
+                        jsonb_build_object('receipt_no', m->'payload'->>'receipt_no',
+                                           'origin', c.window_code));
+                ELSIF state <> 'XS001' THEN
+                    det := 'INVALID_DATA';
+                    msg := '数据不符合中心数据库的要求：' || msg;
+                END IF;
+            END;
+            INSERT INTO sync.applied_mutation (client_id, local_seq, mutation_id, status, code, reason)
+            VALUES (c.client_id, seq, m->>'mutation_id', st, det, msg);
+            results := array_append(results, jsonb_build_object('local_seq', seq, 'status', st,
+                                                                'code', det, 'reason', msg,
+                                                                'replay', false));
+            max_seq := greatest(max_seq, seq);
+        END LOOP;
+    END IF;
 
     -- Last: take the stream counter rows (locked until COMMIT) and write the change rows.
-    FOR s, n IN SELECT x->>'stream', count(*) FROM unnest(changes) x
+    FOR s, n IN SELECT t.stream, count(*) FROM unnest(changes) t
                 GROUP BY 1 ORDER BY 1 LOOP
         INSERT INTO sync.stream_head (stream) VALUES (s) ON CONFLICT DO NOTHING;
         UPDATE sync.stream_head SET last_seq = last_seq + n WHERE stream = s
         RETURNING last_seq - n INTO base;
         INSERT INTO sync.change_log (stream, seq, entity, entity_id, op, payload, origin_client,
                                      origin_local_seq)
-        SELECT s, base + row_number() OVER (ORDER BY t.ord), t.x->>'entity', t.x->>'entity_id',
-               t.x->>'op', t.x->'payload', c.client_id, (t.x->>'local_seq')::bigint
-        FROM unnest(changes) WITH ORDINALITY AS t(x, ord)
-        WHERE t.x->>'stream' = s;
+        SELECT s, base + row_number() OVER (ORDER BY t.local_seq, t.ord), t.entity,
+               t.entity_id, t.op, t.payload, c.client_id, t.local_seq
+        FROM unnest(changes) WITH ORDINALITY AS t(stream, entity, entity_id, op, payload,
+                                                 local_seq, ord)
+        WHERE t.stream = s;
         heads := heads || jsonb_build_object(s, base + n);
     END LOOP;
     UPDATE sync.client SET last_local_seq = max_seq, last_seen_at = now(),
@@ -251,7 +280,7 @@ BEGIN
 END $f$;
 
 CREATE OR REPLACE FUNCTION sync.pull(p_stream text, p_cursor bigint, p_lim integer)
-RETURNS jsonb
+RETURNS json
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = sync, pg_temp AS $f$
 DECLARE
     c sync.client;
@@ -264,13 +293,15 @@ BEGIN
     END IF;
     SELECT * INTO h FROM sync.stream_head WHERE stream = p_stream;
     IF NOT FOUND THEN
-        RETURN jsonb_build_object('stream', p_stream, 'head', 0, 'epoch', NULL,
-                                  'changes', '[]'::jsonb);
+        RETURN json_build_object('stream', p_stream, 'head', 0, 'epoch', NULL,
+                                 'changes', '[]'::json);
     END IF;
-    RETURN jsonb_build_object('stream', p_stream, 'head', h.last_seq, 'epoch', h.epoch,
-        'changes', (SELECT coalesce(jsonb_agg(jsonb_build_object('seq', cl.seq, 'entity',
-            cl.entity, 'entity_id', cl.entity_id, 'op', cl.op, 'payload', cl.payload)
-            ORDER BY cl.seq), '[]'::jsonb)
+    -- the page as JSON text: each change's stored payload printed once into it (building
+    -- a jsonb array of copies and printing that costs central twice the time)
+    RETURN json_build_object('stream', p_stream, 'head', h.last_seq, 'epoch', h.epoch,
+        'changes', (SELECT coalesce('[' || string_agg(json_build_object('seq', cl.seq,
+            'entity', cl.entity, 'entity_id', cl.entity_id, 'op', cl.op,
+            'payload', cl.payload)::text, ',' ORDER BY cl.seq) || ']', '[]')::json
         FROM (SELECT * FROM sync.change_log WHERE stream = p_stream AND seq > p_cursor
               ORDER BY seq LIMIT least(greatest(p_lim, 1), 1000)) cl));
 END $f$;
@@ -291,7 +322,9 @@ BEGIN
             FROM sync.stream_head WHERE stream = ANY (sync._streams(c))));
 END $f$;
 
--- Scope digest (count + additive 60-bit hashes), recomputed on demand (see client.digest_line)
+-- Scope digest (count + additive 60-bit hashes), recomputed on demand (see client.digest_line).
+-- A record's line covers the fields a form writes; the values of action and derived fields
+-- come from the events (in the digest by id and HLC), which central does not fold into doc
 CREATE OR REPLACE FUNCTION sync._record_line(r sync.record) RETURNS text
 LANGUAGE sql STABLE AS $f$
     SELECT r.id || '|' || CASE WHEN r.voided THEN 't' ELSE 'f' END || '|'
@@ -299,7 +332,9 @@ LANGUAGE sql STABLE AS $f$
             SELECT string_agg(k || '=' || (r.field_hlc->>k) || '='
                               || md5(coalesce((r.doc->k)::text, 'null')), ';'
                               ORDER BY k COLLATE "C")
-            FROM jsonb_object_keys(r.field_hlc) k), '')
+            FROM sync.workflow w, jsonb_object_keys(r.field_hlc) k
+            WHERE w.kind = r.kind
+              AND coalesce(w.fields->k->>'stage', '') NOT IN ('action', 'derived')), '')
 $f$;
 
 CREATE OR REPLACE FUNCTION sync._h60(s text) RETURNS numeric

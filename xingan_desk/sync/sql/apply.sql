@@ -405,3 +405,289 @@ BEGIN
     RETURN NULL;
 END $f$;
 
+
+-- One change row sync.push writes to sync.change_log (numbered there, per stream)
+DO $do$
+BEGIN
+    CREATE TYPE sync.change_row AS (stream text, entity text, entity_id text, op text,
+                                    payload jsonb, local_seq bigint);
+EXCEPTION WHEN duplicate_object THEN
+    NULL;
+END $do$;
+
+-- The common case of sync.push in a few set statements: a batch of creates and status events
+-- that central accepts whole (a window's backlog). Applies it exactly as sync._apply would,
+-- mutation by mutation in local_seq order (same rows, same change rows, same results), and
+-- returns the change rows and the results; raises XS002 (the caller then rolls it back and
+-- applies the batch row by row with sync._apply) as soon as any mutation is not plainly
+-- accepted: another op, a refusal, a conflict, a repeat, an event that does not fold in line.
+-- The tests are those of sync._apply, stricter where simpler (a NULL counts as a failure), and
+-- every value goes through the same sync._value_refusal / sync._values_refusal as there (once
+-- per distinct document, then per distinct value, of each kind).
+DROP FUNCTION IF EXISTS sync._push_batch(sync.client, jsonb);
+CREATE OR REPLACE FUNCTION sync._push_batch(c sync.client, ms jsonb,
+                                            OUT changes sync.change_row[],
+                                            OUT results jsonb[], OUT max_seq bigint)
+LANGUAGE plpgsql AS $f$
+DECLARE
+    league boolean := c.county_code = '152200';
+    ok boolean;
+    u record;
+    -- the batch's creates by record id: {id: {seq, kind, doc, status, county_code}} (joining
+    -- the batch to itself made the planner, which cannot count a jsonb array's rows, loop
+    -- 250 x 250 times)
+    cre jsonb;
+    -- what the batch's events make of the records it creates: {id: {n, h, status}}
+    fold jsonb;
+BEGIN
+    -- only creates and events, each with a local_seq (distinct), an HLC and a payload object
+    SELECT coalesce(bool_and(coalesce(x->>'op' IN ('create', 'event')
+                                      AND x->>'local_seq' IS NOT NULL
+                                      AND coalesce(x->>'hlc', x #>> '{payload,hlc}') ~ '^\d{13}-\d{5}-'
+                                      AND jsonb_typeof(x->'payload') = 'object', false)), false)
+           AND count(DISTINCT (x->>'local_seq')::bigint) = count(*),
+           max((x->>'local_seq')::bigint)
+    INTO ok, max_seq FROM jsonb_array_elements(ms) x;
+    IF NOT ok THEN
+        RAISE EXCEPTION USING ERRCODE = 'XS002', MESSAGE = 'not a plain batch';
+    END IF;
+
+    -- creates: who may register what (sync._apply's tests, in one pass)
+    SELECT coalesce(bool_and(coalesce(
+               x #>> '{payload,owner}' = c.window_code
+               AND w.kind IS NOT NULL
+               AND (w.stream = 'global' OR x #>> '{payload,county_code}' = c.county_code)
+               AND split_part(x #>> '{payload,receipt_no}', '-', 2) = c.county_code
+               AND left(split_part(x #>> '{payload,receipt_no}', '-', 3), 2)
+                   = split_part(c.window_code, '-', 2)
+               AND jsonb_typeof(coalesce(x #> '{payload,values}', '{}')) = 'object', false)), true),
+           coalesce(jsonb_object_agg(x #>> '{payload,id}', jsonb_build_object(
+               'seq', (x->>'local_seq')::bigint, 'kind', w.kind,
+               'doc', coalesce(x #> '{payload,values}', '{}'),
+               'status', coalesce(w.initial, ''),
+               'county_code', CASE WHEN w.county_field IS NOT NULL
+                                        AND coalesce(x #>> ARRAY['payload', 'values', w.county_field], '') <> ''
+                                   THEN x #>> ARRAY['payload', 'values', w.county_field]
+                                   ELSE x #>> '{payload,county_code}' END)), '{}')
+    INTO ok, cre
+    FROM jsonb_array_elements(ms) x LEFT JOIN sync.workflow w ON w.kind = x #>> '{payload,kind}'
+    WHERE x->>'op' = 'create';
+    IF NOT ok THEN
+        RAISE EXCEPTION USING ERRCODE = 'XS002', MESSAGE = 'a create is refused';
+    END IF;
+    -- two creates of one batch with the same value of a unique field: row by row (each sees
+    -- only the ones before it)
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(ms) x
+               JOIN sync.workflow w ON w.kind = x #>> '{payload,kind}'
+               CROSS JOIN unnest(w.unique_fields) uf
+               WHERE x->>'op' = 'create' AND coalesce(x #> '{payload,values}'->>uf, '') <> ''
+               GROUP BY w.kind, uf, x #> '{payload,values}'->>uf HAVING count(*) > 1) THEN
+        RAISE EXCEPTION USING ERRCODE = 'XS002', MESSAGE = 'unique values repeat';
+    END IF;
+
+    -- events: each on a record here before the batch (locked) or created earlier in it
+    PERFORM 1 FROM sync.record r
+    WHERE r.id IN (SELECT x #>> '{payload,record_id}' FROM jsonb_array_elements(ms) x
+                   WHERE x->>'op' = 'event' AND NOT cre ? (x #>> '{payload,record_id}'))
+    ORDER BY r.id FOR UPDATE;
+    WITH ev AS (
+        SELECT (x->>'local_seq')::bigint AS seq, x->'payload' AS p, x #>> '{payload,id}' AS id,
+               coalesce(x->>'hlc', x #>> '{payload,hlc}') AS h, x #>> '{payload,record_id}' AS rid
+        FROM jsonb_array_elements(ms) x WHERE x->>'op' = 'event'),
+    e AS (
+        SELECT ev.*, r.kind, r.status, r.county_code, r.voided, r.needs_review, r.created_seq,
+               w.initial, w.checks, a.sources, a.target, a.payload_fields,
+               lag(a.target) OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS prev_target,
+               lag(ev.h) OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS prev_h,
+               lag(ev.id) OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS prev_id,
+               row_number() OVER (PARTITION BY ev.rid ORDER BY ev.seq) AS nth
+        FROM ev
+        LEFT JOIN LATERAL (
+            SELECT r.kind, r.status, r.county_code, r.voided, r.needs_review,
+                   NULL::bigint AS created_seq
+            FROM sync.record r WHERE r.id = ev.rid AND NOT cre ? ev.rid
+            UNION ALL
+            SELECT n->>'kind', n->>'status', n->>'county_code', false, false,
+                   (n->>'seq')::bigint
+            FROM (SELECT cre->ev.rid AS n) z WHERE n IS NOT NULL) r ON true
+        LEFT JOIN sync.workflow w ON w.kind = r.kind
+        LEFT JOIN sync.workflow_action a ON a.kind = r.kind AND a.action = ev.p->>'action')
+    SELECT coalesce(bool_and(coalesce(
+               -- sync._apply's tests
+               e.kind IS NOT NULL AND (e.created_seq IS NULL OR e.created_seq < e.seq)
+               AND (league OR e.county_code = c.county_code)
+               AND e.p->>'owner' = c.window_code
+               AND e.sources IS NOT NULL
+               AND e.p->>'from_status' = ANY (e.sources) AND e.p->>'to_status' = e.target
+               AND jsonb_typeof(coalesce(e.p->'payload', '{}')) = 'object'
+               -- an action whose rules read what earlier events recorded: sync._apply checks
+               -- it over them (sync._action_values), row by row
+               AND NOT (e.payload_fields && sync._fields_reading_events(e.checks))
+               -- what sync._refold does without a conflict: each event folds onto the one
+               -- before it (the record's status, for its first) and sorts after it
+               AND e.initial IS NOT NULL AND NOT e.voided AND NOT e.needs_review
+               AND CASE WHEN e.nth = 1 THEN e.p->>'from_status' = e.status
+                        ELSE e.p->>'from_status' = e.prev_target
+                             AND (e.prev_h COLLATE "C", e.prev_id COLLATE "C")
+                                 < (e.h COLLATE "C", e.id COLLATE "C") END
+               AND (e.nth > 1 OR e.created_seq IS NOT NULL OR NOT EXISTS (
+                   SELECT 1 FROM sync.event o WHERE o.record_id = e.rid
+                     AND (o.hlc COLLATE "C", o.id COLLATE "C")
+                         >= (e.h COLLATE "C", e.id COLLATE "C"))), false)), true)
+    INTO ok FROM e;
+    IF NOT ok THEN
+        RAISE EXCEPTION USING ERRCODE = 'XS002', MESSAGE = 'an event is refused or conflicts';
+    END IF;
+
+    -- every value: a create's against its kind; an event's against its action, over the
+    -- record's values (as sync._check_values does for each mutation)
+    WITH m AS (
+        SELECT n->>'kind' AS kind, 'create' AS mode, n->'doc' AS vals, '{}'::jsonb AS doc,
+               NULL::text[] AS allowed, NULL::text[] AS required
+        FROM jsonb_each(cre) ce(id, n)
+        UNION ALL
+        SELECT r.kind, 'event', coalesce(x #> '{payload,payload}', '{}'), r.doc,
+               a.payload_fields, a.required
+        FROM jsonb_array_elements(ms) x
+        CROSS JOIN LATERAL (
+            SELECT r.kind, r.doc FROM sync.record r
+            WHERE r.id = x #>> '{payload,record_id}' AND NOT cre ? (x #>> '{payload,record_id}')
+            UNION ALL
+            SELECT cre->(x #>> '{payload,record_id}')->>'kind',
+                   cre->(x #>> '{payload,record_id}')->'doc'
+            WHERE cre ? (x #>> '{payload,record_id}')) r
+        JOIN sync.workflow_action a ON a.kind = r.kind AND a.action = x #>> '{payload,action}'
+        WHERE x->>'op' = 'event'),
+    kinds AS MATERIALIZED (  -- each kind's declarations, decompressed once
+        SELECT w.kind, w.checks, w.fields || '{}'::jsonb AS fields,
+               ARRAY(SELECT f.key FROM jsonb_each(w.fields) f
+                     WHERE f.value->>'stage' = 'intake'
+                       AND (f.value->>'required' = 'true'
+                            OR coalesce((f.value->>'min_rows')::integer, 0) > 0)
+                     ORDER BY f.key) AS create_required
+        FROM sync.workflow w WHERE w.kind IN (SELECT DISTINCT kind FROM m)),
+    docs AS MATERIALIZED (SELECT DISTINCT kind, mode, vals, doc, allowed, required FROM m),
+    vals AS (SELECT DISTINCT d.kind, d.mode, d.allowed, f.key, f.value
+             FROM (SELECT DISTINCT kind, mode, allowed, vals FROM docs) d, jsonb_each(d.vals) f)
+    SELECT NOT EXISTS (SELECT 1 FROM vals JOIN kinds k ON k.kind = vals.kind
+                       WHERE sync._value_refusal(k.fields->vals.key, vals.key, vals.value,
+                                                 vals.mode, vals.allowed) IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM docs JOIN kinds k ON k.kind = docs.kind
+                       WHERE sync._values_refusal(k.checks, k.fields, docs.vals, docs.mode,
+                                                  docs.allowed,
+                                                  CASE docs.mode WHEN 'create'
+                                                       THEN k.create_required
+                                                       ELSE docs.required END,
+                                                  docs.doc) IS NOT NULL)
+    INTO ok;
+    IF NOT ok THEN
+        RAISE EXCEPTION USING ERRCODE = 'XS002', MESSAGE = 'a value is refused';
+    END IF;
+
+    -- the creates, in local_seq order, with what the batch's events on them make of them (one
+    -- more row_version each, the latest HLC, the status they fold to: sync._apply's UPDATE and
+    -- sync._refold after each event); the change row holds the record as created. An id or
+    -- a receipt number already taken raises: the caller goes row by row, which tells an
+    -- idempotent repeat from a refusal.
+    SELECT coalesce(jsonb_object_agg(id, jsonb_build_object('n', n, 'h', h, 'status', status)),
+                    '{}')
+    INTO fold
+    FROM (SELECT x #>> '{payload,record_id}' AS id, count(*) AS n,
+                 max(coalesce(x->>'hlc', x #>> '{payload,hlc}') COLLATE "C") AS h,
+                 (array_agg(x #>> '{payload,to_status}' ORDER BY (x->>'local_seq')::bigint DESC))[1]
+                     AS status
+          FROM jsonb_array_elements(ms) x
+          WHERE x->>'op' = 'event' AND cre ? (x #>> '{payload,record_id}')
+          GROUP BY 1) g;
+    WITH src AS MATERIALIZED (
+        SELECT (x->>'local_seq')::bigint AS seq, x #>> '{payload,id}' AS id,
+               x #>> '{payload,kind}' AS kind, x #>> '{payload,receipt_no}' AS receipt_no,
+               cre->(x #>> '{payload,id}')->>'county_code' AS county_code,
+               CASE WHEN w.stream = 'global' THEN 'global' ELSE 'county:' || c.county_code END
+                   AS stream,
+               x #>> '{payload,owner}' AS owner, x #>> '{payload,created_by}' AS created_by,
+               x #>> '{payload,created_at}' AS created_at,
+               coalesce(x->>'hlc', x #>> '{payload,hlc}') AS h,
+               (SELECT coalesce(jsonb_object_agg(f.key, coalesce(x->>'hlc', x #>> '{payload,hlc}')), '{}')
+                FROM jsonb_each(coalesce(x #> '{payload,values}', '{}')) f
+                WHERE f.value <> 'null'::jsonb) AS field_hlc,
+               coalesce(x #> '{payload,values}', '{}') AS doc,
+               coalesce(w.initial, '') AS initial
+        FROM jsonb_array_elements(ms) x JOIN sync.workflow w ON w.kind = x #>> '{payload,kind}'
+        WHERE x->>'op' = 'create'),
+    ins AS (
+        INSERT INTO sync.record (id, kind, receipt_no, county_code, stream, owner, created_by,
+                                 created_at, hlc, field_hlc, doc, status, row_version)
+        SELECT src.id, kind, receipt_no, county_code, stream, owner, created_by, created_at,
+               CASE WHEN fold ? src.id
+                    THEN greatest(src.h COLLATE "C", fold->src.id->>'h' COLLATE "C")
+                    ELSE src.h END,
+               field_hlc, doc, coalesce(fold->src.id->>'status', initial),
+               1 + coalesce((fold->src.id->>'n')::integer, 0)
+        FROM src ORDER BY seq
+        RETURNING 1)
+    SELECT array_agg(ROW(stream, 'record', id, 'upsert', jsonb_build_object(
+                   'id', id, 'kind', kind, 'receipt_no', receipt_no, 'county_code', county_code,
+                   'owner', owner, 'created_by', created_by, 'created_at', created_at,
+                   'hlc', h, 'field_hlc', field_hlc, 'values', doc, 'voided', false,
+                   'void_reason', NULL, 'void_hlc', NULL, 'row_version', 1),
+               seq)::sync.change_row)
+    INTO changes
+    FROM src WHERE (SELECT count(*) FROM ins) >= 0;
+    changes := coalesce(changes, '{}');
+    -- declared unique fields (an enterprise's credit code) against the records already here
+    FOR u IN SELECT w AS kd, x #>> '{payload,id}' AS rid FROM jsonb_array_elements(ms) x
+             JOIN sync.workflow w ON w.kind = x #>> '{payload,kind}'
+             WHERE x->>'op' = 'create' AND cardinality(w.unique_fields) > 0
+             ORDER BY (x->>'local_seq')::bigint LOOP
+        PERFORM sync._check_unique(u.kd, u.rid, c.window_code);
+    END LOOP;
+
+    -- the events (an id already here raises, as above); the records that were here before
+    -- the batch as sync._apply and sync._refold leave them
+    WITH ev AS MATERIALIZED (
+        SELECT (x->>'local_seq')::bigint AS seq, x #>> '{payload,id}' AS id,
+               x #>> '{payload,record_id}' AS rid, x #>> '{payload,action}' AS action,
+               x #>> '{payload,from_status}' AS from_status,
+               x #>> '{payload,to_status}' AS to_status,
+               coalesce(x #> '{payload,payload}', '{}') AS payload,
+               coalesce(x->>'hlc', x #>> '{payload,hlc}') AS h,
+               coalesce(x #>> '{payload,actor}', '') AS actor, x #>> '{payload,owner}' AS owner,
+               coalesce(x #>> '{payload,created_at}', '') AS created_at, r.kind, r.stream
+        FROM jsonb_array_elements(ms) x
+        JOIN sync.record r ON r.id = x #>> '{payload,record_id}'
+        WHERE x->>'op' = 'event'),
+    ins AS (
+        INSERT INTO sync.event (id, record_id, action, from_status, to_status, payload, hlc,
+                                actor, owner, created_at, origin_client)
+        SELECT id, rid, action, from_status, to_status, payload, h, actor, owner, created_at,
+               c.client_id
+        FROM ev ORDER BY seq
+        RETURNING 1),
+    upd AS (
+        UPDATE sync.record r SET row_version = r.row_version + g.n,
+            hlc = greatest(r.hlc COLLATE "C", g.h COLLATE "C"), updated_at = now(),
+            status = g.status, needs_review = false
+        FROM (SELECT rid, count(*) AS n, max(h COLLATE "C") AS h,
+                     (array_agg(to_status ORDER BY seq DESC))[1] AS status
+              FROM ev WHERE NOT cre ? rid GROUP BY 1) g
+        WHERE r.id = g.rid
+        RETURNING 1)
+    SELECT changes || coalesce(array_agg(ROW(stream, 'event', id, 'insert', jsonb_build_object(
+                   'id', id, 'record_id', rid, 'kind', kind, 'action', action,
+                   'from_status', from_status, 'to_status', to_status, 'payload', payload,
+                   'hlc', h, 'actor', actor, 'owner', owner, 'created_at', created_at),
+               seq)::sync.change_row), '{}')
+    INTO changes
+    FROM ev WHERE (SELECT count(*) FROM ins) + (SELECT count(*) FROM upd) >= 0;
+
+    -- every mutation accepted
+    INSERT INTO sync.applied_mutation (client_id, local_seq, mutation_id, status, code, reason)
+    SELECT c.client_id, (x->>'local_seq')::bigint, x->>'mutation_id', 'accepted', NULL, NULL
+    FROM jsonb_array_elements(ms) x;
+    SELECT array_agg(jsonb_build_object('local_seq', (x->>'local_seq')::bigint,
+                                        'status', 'accepted', 'code', NULL, 'reason', NULL,
+                                        'replay', false)
+                     ORDER BY (x->>'local_seq')::bigint)
+    INTO results FROM jsonb_array_elements(ms) x;
+END $f$;

@@ -7,12 +7,15 @@
 -- validation.to_halfwidth: full-width ASCII forms, the ideographic space and full stops.
 -- The two translate() strings are computed once here and written into the function as
 -- literals (built per call they cost ~0.15 ms each: a third of a push's validation time).
+-- An ASCII text (as many bytes as characters) has none of them: returned as it is (translate
+-- compares each character with all 97 of them).
 DO $do$
 BEGIN
     EXECUTE format($sql$
 CREATE OR REPLACE FUNCTION sync._hw(raw text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $b$
-    SELECT translate(coalesce(raw, ''), %L, %L)
+    SELECT CASE WHEN octet_length(raw) = length(raw) THEN raw
+                ELSE translate(coalesce(raw, ''), %L, %L) END
 $b$$sql$,
         (SELECT string_agg(chr(c), '' ORDER BY c) FROM generate_series(65281, 65374) c)
             || chr(12288) || chr(12290) || chr(65377),
@@ -383,7 +386,10 @@ BEGIN
         IF s ~ '\r' OR (coalesce(spec->>'multiline', 'false') <> 'true' AND s ~ '\n') THEN
             RETURN '不能含有换行';
         END IF;
-        FOR chk IN SELECT jsonb_array_elements_text(coalesce(spec->'checks', '[]')) LOOP
+        -- (the declared checks by position: a query per value to list them cost as much as
+        -- the rest of the text's checks)
+        FOR i IN 0 .. coalesce(jsonb_array_length(spec->'checks'), 0) - 1 LOOP
+            chk := spec->'checks'->>i;
             reason := CASE chk
                 -- already passed above, on the same text, for every text type
                 WHEN 'check_printable_text' THEN NULL
@@ -513,6 +519,81 @@ BEGIN
     RETURN NULL;
 END $f$;
 
+-- Why one value of a mutation may not be stored: [code, message] or NULL. spec: the field's
+-- declaration (NULL: no such field); mode and allowed as in sync._check_values. Shared by
+-- sync._check_values (one mutation) and sync._push_batch (a whole batch, once per distinct
+-- value), so both paths refuse exactly the same values.
+CREATE OR REPLACE FUNCTION sync._value_refusal(spec jsonb, k text, v jsonb, mode text,
+                                               allowed text[])
+RETURNS text[] LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    reason text;
+BEGIN
+    IF spec IS NULL THEN
+        RETURN ARRAY['UNKNOWN_FIELD', format(
+            '字段“%s”不是该类记录的字段（可能来自不同版本的程序），中心数据库拒收', left(k, 60))];
+    END IF;
+    IF (mode = 'update' AND spec->>'stage' NOT IN ('intake', 'system'))
+       OR (mode = 'event' AND NOT (k = ANY (allowed)))
+       OR (mode = 'create' AND spec->>'stage' IN ('action', 'derived')
+           AND v NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)) THEN
+        RETURN ARRAY['FIELD_NOT_ALLOWED', format(
+            '字段“%s”（%s）不能由%s修改', spec->>'label', k,
+            CASE mode WHEN 'event' THEN '该办理操作' WHEN 'update' THEN '修改（只能通过办理操作）'
+                      ELSE '登记（只能通过办理操作）' END)];
+    END IF;
+    -- an empty value of an optional field: nothing to check (sync._field_problem's first
+    -- test, without the call: most of a form's fields are sent empty)
+    IF v IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)
+       AND NOT coalesce((spec->>'required')::boolean, false)
+       AND coalesce((spec->>'min_rows')::integer, 0) <= 0 THEN
+        RETURN NULL;
+    END IF;
+    reason := sync._field_problem(spec, v);
+    IF reason IS NOT NULL THEN
+        RETURN ARRAY['INVALID_VALUE', format('字段“%s”（%s）：%s', spec->>'label', k, reason)];
+    END IF;
+    RETURN NULL;
+END $f$;
+
+-- Why the values of one mutation taken together may not be stored ([code, message] or NULL):
+-- a required field left empty, or a cross-field rule of the kind. checks: the kind's
+-- RecordKind.checks; fields: its declarations (decompressed); vals, mode, allowed, required,
+-- existing as in sync._check_values. Shared like sync._value_refusal.
+CREATE OR REPLACE FUNCTION sync._values_refusal(checks text[], fields jsonb, vals jsonb,
+                                                mode text, allowed text[], required text[],
+                                                existing jsonb)
+RETURNS text[] LANGUAGE plpgsql STABLE AS $f$
+DECLARE
+    k text;
+    chk text;
+    pair jsonb;
+BEGIN
+    FOREACH k IN ARRAY coalesce(required, '{}') LOOP
+        IF coalesce(vals->k, existing->k, 'null'::jsonb)
+           IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb) THEN
+            RETURN ARRAY['INVALID_VALUE', format('字段“%s”（%s）：不能为空',
+                                                 fields->k->>'label', k)];
+        END IF;
+    END LOOP;
+    -- the kind's cross-field rules (RecordKind.checks) on the record as the window saw it:
+    -- a create's values; an update's or an action's over the stored record. Like
+    -- RecordKind.clean, a rule counts only for the fields the mutation may set: a create's
+    -- intake fields, an update's sent fields, an action's declared fields.
+    FOREACH chk IN ARRAY coalesce(checks, '{}') LOOP
+        FOR pair IN SELECT jsonb_array_elements(sync._kind_check(chk,
+                CASE mode WHEN 'create' THEN vals ELSE coalesce(existing, '{}') || vals END)) LOOP
+            k := pair->>0;
+            IF k = '' OR (mode = 'create' AND fields->k->>'stage' = 'intake')
+               OR (mode = 'update' AND vals ? k) OR (mode = 'event' AND k = ANY (allowed)) THEN
+                RETURN ARRAY['INVALID_VALUE', format('字段“%s”（%s）：%s',
+                    coalesce(fields->k->>'label', '记录'), k, pair->>1)];
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN NULL;
+END $f$;
+
 -- Check the values of one mutation against kind kd's declarations; refuses (sync._reject)
 -- naming the field. mode: 'create' (every field may appear, action fields only empty; the
 -- required ones must be filled), 'update' (intake and system fields only), 'event' (the
@@ -526,10 +607,7 @@ RETURNS void LANGUAGE plpgsql STABLE AS $f$
 DECLARE
     k text;
     v jsonb;
-    spec jsonb;
-    reason text;
-    chk text;
-    pair jsonb;
+    refusal text[];
     -- the kind's field declarations, decompressed once (sync.workflow stores them
     -- compressed: read through kd.fields, every lookup unpacked all of them again)
     fields jsonb := kd.fields || '{}'::jsonb;
@@ -538,51 +616,13 @@ BEGIN
         PERFORM sync._reject('BAD_PAYLOAD', '变更中的字段值格式不对');
     END IF;
     FOR k, v IN SELECT key, value FROM jsonb_each(vals) LOOP
-        spec := fields->k;
-        IF spec IS NULL THEN
-            PERFORM sync._reject('UNKNOWN_FIELD', format(
-                '字段“%s”不是该类记录的字段（可能来自不同版本的程序），中心数据库拒收', left(k, 60)));
-        END IF;
-        IF (mode = 'update' AND spec->>'stage' NOT IN ('intake', 'system'))
-           OR (mode = 'event' AND NOT (k = ANY (allowed)))
-           OR (mode = 'create' AND spec->>'stage' IN ('action', 'derived')
-               AND v NOT IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)) THEN
-            PERFORM sync._reject('FIELD_NOT_ALLOWED', format(
-                '字段“%s”（%s）不能由%s修改', spec->>'label', k,
-                CASE mode WHEN 'event' THEN '该办理操作' WHEN 'update' THEN '修改（只能通过办理操作）'
-                          ELSE '登记（只能通过办理操作）' END));
-        END IF;
-        -- an empty value of an optional field: nothing to check (sync._field_problem's first
-        -- test, without the call: most of a form's fields are sent empty)
-        CONTINUE WHEN v IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb)
-            AND NOT coalesce((spec->>'required')::boolean, false)
-            AND coalesce((spec->>'min_rows')::integer, 0) <= 0;
-        reason := sync._field_problem(spec, v);
-        IF reason IS NOT NULL THEN
-            PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：%s', spec->>'label', k,
-                                                        reason));
+        refusal := sync._value_refusal(fields->k, k, v, mode, allowed);
+        IF refusal IS NOT NULL THEN
+            PERFORM sync._reject(refusal[1], refusal[2]);
         END IF;
     END LOOP;
-    FOREACH k IN ARRAY coalesce(required, '{}') LOOP
-        IF coalesce(vals->k, existing->k, 'null'::jsonb)
-           IN ('null'::jsonb, '""'::jsonb, '[]'::jsonb) THEN
-            PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：不能为空',
-                                                        fields->k->>'label', k));
-        END IF;
-    END LOOP;
-    -- the kind's cross-field rules (RecordKind.checks) on the record as the window saw it:
-    -- a create's values; an update's or an action's over the stored record. Like
-    -- RecordKind.clean, a rule counts only for the fields the mutation may set: a create's
-    -- intake fields, an update's sent fields, an action's declared fields.
-    FOREACH chk IN ARRAY coalesce(kd.checks, '{}') LOOP
-        FOR pair IN SELECT jsonb_array_elements(sync._kind_check(chk,
-                CASE mode WHEN 'create' THEN vals ELSE coalesce(existing, '{}') || vals END)) LOOP
-            k := pair->>0;
-            IF k = '' OR (mode = 'create' AND fields->k->>'stage' = 'intake')
-               OR (mode = 'update' AND vals ? k) OR (mode = 'event' AND k = ANY (allowed)) THEN
-                PERFORM sync._reject('INVALID_VALUE', format('字段“%s”（%s）：%s',
-                    coalesce(fields->k->>'label', '记录'), k, pair->>1));
-            END IF;
-        END LOOP;
-    END LOOP;
+    refusal := sync._values_refusal(kd.checks, fields, vals, mode, allowed, required, existing);
+    IF refusal IS NOT NULL THEN
+        PERFORM sync._reject(refusal[1], refusal[2]);
+    END IF;
 END $f$;

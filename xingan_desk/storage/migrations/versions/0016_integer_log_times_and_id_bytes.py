@@ -12,7 +12,7 @@ microseconds as written); a value that does not have the expected form stays as 
 still reads right (the types read both forms). The column declarations do not change.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-05
 """
 
@@ -27,7 +27,7 @@ from alembic import op
 from xingan_desk.storage.types import stamp_bytes, stamp_text
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
@@ -70,10 +70,11 @@ def _uuid_text(col: str) -> str:
             f"substr(hex({col}), 21, 12))")
 
 
-# (index, table, column): made partial, WHERE column IS NOT NULL (a NULL is never looked up)
-PARTIAL = (("ix_record_due", "record", "due_date"),
-           ("ix_record_uscc", "record", "enterprise_uscc"),
-           ("ix_audit_log_record_id", "audit_log", "record_id"))
+# (index, table, columns): made partial, WHERE the first column IS NOT NULL (a NULL is never
+# looked up); ix_record_due's columns as 0015 left them
+PARTIAL = (("ix_record_due", "record", ["due_date", "voided", "kind"]),
+           ("ix_record_uscc", "record", ["enterprise_uscc"]),
+           ("ix_audit_log_record_id", "audit_log", ["record_id"]))
 
 
 def _restamp(convert: Callable[[Any], Any], kind: str) -> None:
@@ -89,10 +90,10 @@ def _restamp(convert: Callable[[Any], Any], kind: str) -> None:
 
 
 def upgrade() -> None:
-    for name, table, column in PARTIAL:
+    for name, table, columns in PARTIAL:
         op.drop_index(name, table_name=table)
-        op.create_index(name, table, [column], unique=False,
-                        sqlite_where=sa.text(f"{column} IS NOT NULL"))
+        op.create_index(name, table, columns, unique=False,
+                        sqlite_where=sa.text(f"{columns[0]} IS NOT NULL"))
     at, at_ok = _micros("at")
     acked, acked_ok = _micros("acked_at")
     op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
@@ -127,6 +128,6 @@ def downgrade() -> None:
                "WHERE typeof(record_id) = 'blob'")
     op.execute(f"UPDATE audit_log SET at = {_text_time('at')} WHERE typeof(at) = 'integer'")
     op.execute(AUDIT_NO_UPDATE)
-    for name, table, column in PARTIAL:
+    for name, table, columns in PARTIAL:
         op.drop_index(name, table_name=table)
-        op.create_index(name, table, [column], unique=False)
+        op.create_index(name, table, columns, unique=False)
