@@ -19,11 +19,12 @@ ADMIN = {"XINGAN_DESK_PASSWORD": ADMIN_PASSWORD}
 RAW = ("sqlalche.me", "DatabaseError", "Traceback", "[SQL", "parameters")
 
 
-def damage(path: Path, length: int = 32768) -> None:
-    """Overwrite `length` bytes in the middle of the file with garbage (a real damaged SQLite
-    file)."""
+def damage(path: Path, length: int | None = None) -> None:
+    """Overwrite `length` bytes in the middle of the file (default: its middle half) with
+    garbage (a real damaged SQLite file). A fixed few pages in the middle hit whichever table
+    happened to lie there, not necessarily one the commands read."""
     size = path.stat().st_size
-    length = min(length, size // 2)
+    length = size // 2 if length is None else min(length, size // 2)
     with path.open("r+b") as f:
         f.seek(size // 2 - length // 2)
         f.write(bytes((i * 37 + 11) % 256 for i in range(length)))

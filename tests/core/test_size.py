@@ -201,6 +201,72 @@ def test_migration_0012_packs_an_old_stores_rows_and_shows_the_same(desk: Desk) 
     assert desk.accounts.recent_login_failures("admin") == 0  # the lock-out's lookups work
 
 
+def test_migration_0016_turns_old_times_and_ids_compact_and_shows_the_same(desk: Desk) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from xingan_desk.storage import db as dbmod
+    from xingan_desk.storage.schema import Record
+
+    _fill(desk)
+    pushed = _outbox(desk)
+    _ack_all(desk)
+    assert acked.compact(desk) >= 6
+    with desk.reading() as s:
+        acked_rows = list(s.execute(select(acked_log).order_by(acked_log.c.local_seq)))
+        ids = list(s.scalars(select(Record.id)))
+        counts = s.execute(text(
+            "SELECT typeof(at), typeof(record_id), count(*) FROM audit_log GROUP BY 1, 2")).all()
+    # new entries: integer times, 16-byte record ids (none left as text but the unset ones)
+    assert {(t, r) for t, r, _ in counts} <= {("integer", "blob"), ("integer", "null")}
+    histories = {rid: desk.history(rid) for rid in ids}  # events and audit entries
+    assert all(audit for _, audit in histories.values())
+    assert any(events for events, _ in histories.values())
+    shown = _audit_lines(desk)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(dbmod.__file__).parent / "migrations"))
+    with dbmod.writer(desk.engine).begin() as conn:  # the store as the release before left it
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")  # the release before 0016
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_log WHERE typeof(at) != 'text' OR "
+            "typeof(record_id) = 'blob'").scalar() == 0
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM acked_log WHERE typeof(acked_at) != 'text' OR "
+            "(op = 'create' AND typeof(entity_id) = 'blob')").scalar() == 0
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM record_event WHERE typeof(id) != 'text'").scalar() == 0
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM acked_log WHERE typeof(hlc) = 'blob'").scalar() == 0
+    assert _audit_lines(desk) == shown  # the older form reads the same
+    assert {rid: desk.history(rid)[0] for rid in ids} == {
+        rid: events for rid, (events, _) in histories.items()}
+
+    dbmod.migrate(desk.engine, desk.path, desk.path.parent / "backups",
+                  dbmod.current_key(desk.path))
+
+    with desk.reading() as s:
+        assert s.execute(text(
+            "SELECT typeof(at), typeof(record_id), count(*) FROM audit_log GROUP BY 1, 2")
+        ).all() == counts
+        assert s.scalar(text("SELECT count(*) FROM acked_log WHERE typeof(acked_at) != "
+                             "'integer' OR (payload = 'null' AND typeof(entity_id) != 'blob')")) == 0
+        assert list(s.execute(select(acked_log).order_by(acked_log.c.local_seq))) == acked_rows
+        assert s.scalar(text("SELECT count(*) FROM record_event WHERE typeof(id) != 'blob'")) == 0
+        assert s.execute(text("SELECT DISTINCT typeof(hlc) FROM acked_log WHERE op = 'create' "
+                              "AND payload = 'null'")).all() == [("blob",)]
+    assert _audit_lines(desk) == shown
+    assert {rid: desk.history(rid) for rid in ids} == histories  # found by record id
+    with desk.engine.begin() as c, pytest.raises(Exception, match="append-only"):
+        c.exec_driver_sql("UPDATE audit_log SET detail = 'x'")
+    assert desk.accounts.recent_login_failures("admin") == 0  # the lock-out's lookups work
+    # central restored from a backup without any of it: everything goes back, as it was
+    report = SyncReport()
+    acked.requeue_lost(desk, {"last_local_seq": 0}, report)
+    assert report.requeued == len(pushed)
+    assert [(*r[:5], r[6]) for r in _outbox(desk)] == [(*r[:5], r[6]) for r in pushed]
+
+
 def test_shrink_gives_the_freed_pages_back(desk: Desk) -> None:
     desk.create_many("mediation", [{**GOOD_MEDIATION, "facts": f"第{i}号纠纷。" + "事实" * 60}
                                    for i in range(300)], register_enterprise=False)

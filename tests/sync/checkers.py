@@ -32,6 +32,7 @@ from xingan_desk.records.kinds import KINDS
 from xingan_desk.records.workflow import EventLike, fold
 from xingan_desk.storage import db as dbmod
 from xingan_desk.storage.schema import OutboxEntry, ReceiptCounter, Record
+from xingan_desk.storage.types import id_text
 from xingan_desk.sync.local_schema import acked_log, sync_issue
 
 from .helpers import central_state, local_state, scope_of
@@ -177,7 +178,8 @@ def check_acknowledged(c: Central, windows: Sequence[WindowUnderTest]) -> list[s
     problems: list[str] = []
     for w in windows:
         with w.desk.reading() as s:
-            acked = {r.local_seq: r.mutation_id for r in s.execute(
+            # a compacted row keeps its ids as 16 bytes (sync/acked.compact)
+            acked = {r.local_seq: id_text(r.mutation_id) for r in s.execute(
                 select(acked_log.c.local_seq, acked_log.c.mutation_id))}
             outbox = {r.local_seq: (r.mutation_id, r.state) for r in s.scalars(
                 select(OutboxEntry))}

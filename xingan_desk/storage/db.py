@@ -27,7 +27,7 @@ from . import keys
 
 log = logging.getLogger(__name__)
 
-SCHEMA_HEAD = "0015"  # must equal the newest revision in migrations/versions (tested)
+SCHEMA_HEAD = "0016"  # must equal the newest revision in migrations/versions (tested)
 BUSY_TIMEOUT_MS = 10_000
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 import zlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON, DateTime
+from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 from ..timeutil import as_utc
@@ -30,6 +31,104 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         return None if value is None else as_utc(value)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICRO = dt.timedelta(microseconds=1)
+
+
+def utc_micros(value: dt.datetime) -> int:
+    """An aware datetime as whole microseconds since 1970-01-01 UTC (exact)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return (value - _EPOCH) // _MICRO
+
+
+def from_utc_micros(value: int) -> dt.datetime:
+    """The aware UTC datetime `utc_micros` gave `value` for."""
+    return _EPOCH + dt.timedelta(microseconds=value)
+
+
+class UTCMicros(TypeDecorator[dt.datetime]):
+    """An aware datetime stored as an integer, microseconds since 1970-01-01 UTC (8 bytes
+    instead of the 26 of the text SQLite's DATETIME holds), read back as the same aware UTC
+    datetime. For the append-mostly logs (audit_log.at, acked_log.acked_at; migration 0016
+    rewrote their older rows): a text value stored before still reads right. The column stays
+    declared DATETIME (NUMERIC affinity keeps the integer as it is)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any]:
+        def process(value: dt.datetime | None) -> int | None:
+            return None if value is None else utc_micros(value)
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        def process(stored: Any) -> dt.datetime | None:
+            if stored is None:
+                return None
+            if isinstance(stored, int):
+                return from_utc_micros(stored)
+            if isinstance(stored, dt.datetime):
+                return as_utc(stored)
+            return as_utc(dt.datetime.fromisoformat(str(stored)))
+        return process
+
+
+def id_bytes(value: Any) -> Any:
+    """A canonical (lower-case, hyphenated) UUID text as its 16 bytes; anything else as it
+    is (an id that would not read back the same stays text)."""
+    if not isinstance(value, str) or len(value) != 36:
+        return value
+    try:
+        u = uuid.UUID(value)
+    except ValueError:
+        return value
+    return u.bytes if str(u) == value else value
+
+
+def id_text(value: Any) -> Any:
+    """An id as text again (`id_bytes`)."""
+    return str(uuid.UUID(bytes=bytes(value))) if isinstance(value, bytes | memoryview) else value
+
+
+class IdBytes(TypeDecorator[str]):
+    """A UUID id column stored as 16 bytes instead of 36 characters (`id_bytes`; other ids
+    stay text), read back as the same text. Comparisons bind the same way, so an indexed
+    lookup by id still finds the row; text values stored before read right, but are not
+    found by such a lookup (migration 0016 rewrote them). Declared VARCHAR as before (a BLOB
+    value is kept as it is whatever the affinity)."""
+
+    impl = String
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any]:
+        return id_bytes
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        return id_text
+
+
+def stamp_bytes(value: Any) -> Any:
+    """An HLC stamp text ('<13-digit ms>-<5-digit counter>-<node>', hlc.HLC) as 6 + 3 bytes
+    and its node (about 18 bytes instead of 29); anything else as it is (what would not read
+    back the same stays text)."""
+    if not isinstance(value, str) or len(value) < 21 or value[13] != "-" or value[19] != "-":
+        return value
+    ms, counter, node = value[:13], value[14:19], value[20:]
+    if not (ms.isdigit() and counter.isdigit() and ms.isascii() and counter.isascii()):
+        return value
+    return int(ms).to_bytes(6, "big") + int(counter).to_bytes(3, "big") + node.encode("utf-8")
+
+
+def stamp_text(value: Any) -> Any:
+    """A stamp as text again (`stamp_bytes`)."""
+    if not isinstance(value, bytes | memoryview):
+        return value
+    raw = bytes(value)
+    return (f"{int.from_bytes(raw[:6], 'big'):013d}-{int.from_bytes(raw[6:9], 'big'):05d}-"
+            f"{raw[9:].decode('utf-8')}")
 
 
 # Formats of packed JSON (the first byte of a stored BLOB; a TEXT value is the plain JSON that

@@ -7,15 +7,15 @@
 * `prune`: acknowledged changes older than the retention leave acked_log.
 * `compact` (run by `prune` after every cycle): an acknowledged create or event whose payload
   can be rebuilt exactly from what the store keeps anyway (the create's audit entry and the
-  record's envelope; the `record_event` row) keeps only its key, mutation id and stamp (an
-  event's ids as 16 bytes, its stamp taken from the event); its payload (most of the store's
+  record's envelope; the `record_event` row) keeps only its key, mutation id and stamp (its
+  ids as 16 bytes, a create's stamp as about 18; an event's stamp taken from the event; its status, always `accepted` in
+  acked_log and read by nothing, left empty); its payload (most of the store's
   size once synced) is rebuilt by `rebuild` when `requeue_lost` pushes it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text
@@ -25,6 +25,7 @@ from ..desk import Desk
 from ..records.fields import GroupField
 from ..records.kinds import KINDS
 from ..storage.schema import AuditEntry, OutboxEntry, Record, RecordEvent
+from ..storage.types import id_bytes, id_text, stamp_bytes, stamp_text
 from ..timeutil import utcnow
 from .local_schema import acked_log, sync_issue
 from .report import SyncReport
@@ -80,15 +81,15 @@ def requeue_lost(desk: Desk, status: dict[str, Any], report: SyncReport) -> None
             return
         now = utcnow()
         for row in lost:
-            payload, entity_id = row["payload"], _id_text(row["entity_id"])
+            payload, entity_id = row["payload"], id_text(row["entity_id"])
             if payload is None:  # compacted: rebuilt from the record, its events and audit
-                payload = rebuild(s, row["entity"], entity_id, row["op"], row["hlc"])
+                payload = rebuild(s, row["entity"], entity_id, row["op"], stamp_text(row["hlc"]))
                 if payload is None:
                     continue  # the record is gone from this store: nothing to push again
             s.execute(insert(OutboxEntry).values(
-                local_seq=row["local_seq"], mutation_id=_id_text(row["mutation_id"]),
+                local_seq=row["local_seq"], mutation_id=id_text(row["mutation_id"]),
                 entity=row["entity"], entity_id=entity_id, op=row["op"],
-                payload=payload, hlc=row["hlc"] or payload["hlc"], created_at=now,
+                payload=payload, hlc=stamp_text(row["hlc"]) or payload["hlc"], created_at=now,
                 state="pending", attempts=0))
         s.execute(delete(acked_log).where(acked_log.c.local_seq > high))
         s.execute(insert(sync_issue).values(
@@ -245,31 +246,27 @@ def compact(desk: Desk) -> int:
             built = rebuild_many(s, [(r.entity, r.entity_id, r.op, r.hlc) for r in rows])
             same = [r for r, b in zip(rows, built, strict=True)
                     if r.payload is not None and _same(b, r.payload)]
-            creates = [(r.local_seq,) for r in same
-                       if r.op == "create" or r.hlc != r.payload.get("hlc")]
+            # a create's ids are kept as 16 bytes and its stamp (nothing else keeps it) as
+            # about 18 (`requeue_lost` and review._mutation_of read them and give the text
+            # back)
+            creates = [(id_bytes(r.mutation_id), id_bytes(r.entity_id), stamp_bytes(r.hlc),
+                        r.local_seq) for r in same if r.op == "create"]
             if creates:
                 s.connection().exec_driver_sql(
-                    "UPDATE acked_log SET payload = 'null' WHERE local_seq = ?", creates)
+                    "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ?, "
+                    "hlc = ?, status = '' WHERE local_seq = ?", creates)
+            restamped = [(r.local_seq,) for r in same
+                         if r.op == "event" and r.hlc != r.payload.get("hlc")]
+            if restamped:
+                s.connection().exec_driver_sql(
+                    "UPDATE acked_log SET payload = 'null', status = '' WHERE local_seq = ?",
+                    restamped)
             # an event's row is not read by anything but `requeue_lost`: its ids are kept as
             # 16 bytes and its stamp is its event's
-            events = [(_id_bytes(r.mutation_id), _id_bytes(r.entity_id), r.local_seq)
+            events = [(id_bytes(r.mutation_id), id_bytes(r.entity_id), r.local_seq)
                       for r in same if r.op == "event" and r.hlc == r.payload.get("hlc")]
             if events:
                 s.connection().exec_driver_sql(
                     "UPDATE acked_log SET payload = 'null', mutation_id = ?, entity_id = ?, "
-                    "hlc = '' WHERE local_seq = ?", events)
+                    "hlc = '', status = '' WHERE local_seq = ?", events)
             done += len(same)
-
-
-def _id_bytes(value: str) -> str | bytes:
-    """A canonical UUID's 16 bytes (anything else as it is)."""
-    try:
-        u = uuid.UUID(value)
-    except (TypeError, ValueError):
-        return value
-    return u.bytes if str(u) == value else value
-
-
-def _id_text(value: str | bytes) -> str:
-    """An id as text again (`_id_bytes`)."""
-    return str(uuid.UUID(bytes=value)) if isinstance(value, bytes) else value

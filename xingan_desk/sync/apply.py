@@ -72,7 +72,11 @@ def has_pending(s: Session, record_id: str) -> bool:
     if s.scalar(select(OutboxEntry.local_seq).where(
             OutboxEntry.entity_id == record_id, OutboxEntry.state == "pending").limit(1)):
         return True
-    ev_ids = select(RecordEvent.id).where(RecordEvent.record_id == record_id)
+    # read first: an event's id is stored as 16 bytes (storage.types.IdBytes), the outbox's
+    # entity_id as text
+    ev_ids = list(s.scalars(select(RecordEvent.id).where(RecordEvent.record_id == record_id)))
+    if not ev_ids:
+        return False
     return s.scalar(select(OutboxEntry.local_seq).where(
         OutboxEntry.entity_id.in_(ev_ids), OutboxEntry.state == "pending").limit(1)
     ) is not None

@@ -34,7 +34,7 @@ from .. import __version__
 from ..desk import Desk
 from ..records.kinds import KINDS
 from ..storage.schema import OutboxEntry
-from ..storage.types import UTCDateTime
+from ..storage.types import UTCMicros
 from ..timeutil import utcnow
 from . import PROTOCOL_VERSION
 from .connection import Call, Connection
@@ -269,7 +269,7 @@ class Pusher:
                     ["local_seq", "mutation_id", "entity", "entity_id", "op", "payload", "hlc",
                      "status", "acked_at"],
                     select(o.local_seq, o.mutation_id, o.entity, o.entity_id, o.op, o.payload,
-                           o.hlc, literal("accepted"), literal(now, UTCDateTime()))
+                           o.hlc, literal("accepted"), literal(now, UTCMicros()))
                     .where(o.local_seq.in_(seqs))))
                 s.execute(delete(OutboxEntry).where(OutboxEntry.local_seq.in_(seqs))
                           .execution_options(synchronize_session=False))

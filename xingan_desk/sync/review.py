@@ -54,6 +54,7 @@ from ..storage.schema import (
     sync_resolution,
     sync_review,
 )
+from ..storage.types import id_bytes, id_text, stamp_bytes
 from ..storage.writer import Writer, read_values
 from ..timeutil import format_datetime, utcnow
 from ..views import Changes
@@ -381,10 +382,12 @@ def _mutation_of(s: Session, record_id: str, stamp: str | None) -> str | None:
         OutboxEntry.entity_id == record_id, OutboxEntry.hlc == stamp,
         OutboxEntry.entity == "record"))
     if mid is None:
+        # a compacted create keeps its ids and stamp as bytes (sync/acked.compact); no index: a
+        # conflict is rare, and an index of entity_id would cost more than the ids saved
         mid = s.scalar(select(acked_log.c.mutation_id).where(
-            acked_log.c.entity_id == record_id, acked_log.c.hlc == stamp,
-            acked_log.c.entity == "record"))
-    return mid
+            acked_log.c.entity_id.in_([record_id, id_bytes(record_id)]),
+            acked_log.c.hlc.in_([stamp, stamp_bytes(stamp)]), acked_log.c.entity == "record"))
+    return None if mid is None else str(id_text(mid))
 
 
 def _field_item(desk: Desk, recs: _Records, *, key: str, rid: str, fkey: str,
