@@ -27,7 +27,7 @@ from ..records.fields import GroupField
 from ..records.kind import RecordKind
 from ..views import AuditView, RecordView, UserView
 from .schema import AuditEntry, Record, UserAccount
-from .types import UTCDateTime
+from .types import UTCDateTime, UTCMicros
 
 
 @dataclass(slots=True)
@@ -198,7 +198,7 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
 # index, processor); None when a column left out has a computed default
 _InsertPlan = tuple[str, dict[str, Any], list[tuple[int, Any, bool]]]
 # types whose equal values convert alike (an aware UTC time: equal instants, equal text)
-_BY_VALUE = (UTCDateTime, sqltypes.Date, sqltypes.Boolean)
+_BY_VALUE = (UTCDateTime, UTCMicros, sqltypes.Date, sqltypes.Boolean)
 _PLANS: WeakKeyDictionary[Any, dict[tuple[Table, tuple[str, ...]], _InsertPlan | None]] = (
     WeakKeyDictionary())  # per dialect (an engine's JSON serializer is its dialect's)
 
