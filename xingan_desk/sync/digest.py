@@ -19,6 +19,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -64,16 +65,19 @@ def jsonb_text(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _from_events(kind: RecordKind) -> frozenset[str]:
+@cache
+def _from_events(kind_key: str) -> frozenset[str]:
     """Fields whose values the events record or derive (left out of a record's line: the
     events are in the digest, and central does not fold their values into its copy)."""
-    return frozenset(f.key for f in kind.fields if f.stage in ("action", "derived"))
+    kind = KINDS.get(kind_key)
+    return frozenset() if kind is None else frozenset(
+        f.key for f in kind.fields if f.stage in ("action", "derived"))
 
 
 def record_line(rec: Record, values_json: Mapping[str, Any]) -> str:
     """Canonical text of a record for the digest (mirrors sync._record_line)."""
     fh = rec.field_hlc or {}
-    skip = _from_events(KINDS[rec.kind]) if rec.kind in KINDS else frozenset()
+    skip = _from_events(rec.kind)
     fields = ";".join(
         f"{k}={fh[k]}={hashlib.md5(jsonb_text(values_json.get(k)).encode()).hexdigest()}"
         for k in sorted(fh) if k not in skip)
@@ -125,7 +129,6 @@ def same_attachments(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 
 Converter = Callable[[Any], Any] | None
 _CONVERTERS: dict[str, dict[str, Converter]] = {}
-_SKIP: dict[str, frozenset[str]] = {}
 
 
 def _group_converter(f: GroupField) -> Callable[[Any], Any]:
@@ -155,9 +158,7 @@ def _line(rid: str, voided: bool, status: str, fh: Mapping[str, str], kind: Reco
     """record_line from a detail row as stored (`at`: column positions in the row; only the
     fields with an HLC are converted)."""
     conv = _converters(kind)
-    skip = _SKIP.get(kind.key)
-    if skip is None:
-        skip = _SKIP[kind.key] = _from_events(kind)
+    skip = _from_events(kind.key)
     md5 = hashlib.md5
     parts = []
     for k in sorted(fh):

@@ -277,6 +277,27 @@ BEGIN
     RETURN jsonb_build_object('status', 'ok');
 END $f$;
 
+-- The read checks of the attachment functions below, one each: a stream of the caller's scope,
+-- or content an attachment in one of the caller's streams holds.
+CREATE OR REPLACE FUNCTION sync._attachment_stream_readable(c sync.client, p_stream text)
+RETURNS void LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+    IF NOT (p_stream = ANY (sync._streams(c))) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = format('本窗口无权读取数据范围“%s”', p_stream);
+    END IF;
+END $f$;
+
+CREATE OR REPLACE FUNCTION sync._attachment_content_readable(c sync.client, p_sha text)
+RETURNS void LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM sync.attachment a WHERE a.sha256 = p_sha
+                   AND a.stream = ANY (sync._streams(c))) THEN
+        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+            MESSAGE = '该附件不在本窗口的数据范围内';
+    END IF;
+END $f$;
+
 -- Attachment metadata of one of the caller's streams after `p_cursor`, in sequence order.
 CREATE OR REPLACE FUNCTION sync.attachment_pull(p_stream text, p_cursor bigint, p_lim integer)
 RETURNS jsonb
@@ -285,10 +306,7 @@ DECLARE
     c sync.client;
 BEGIN
     c := sync._client();
-    IF NOT (p_stream = ANY (sync._streams(c))) THEN
-        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = format('本窗口无权读取数据范围“%s”', p_stream);
-    END IF;
+    PERFORM sync._attachment_stream_readable(c, p_stream);
     RETURN jsonb_build_object('stream', p_stream,
         'head', coalesce((SELECT last_seq FROM sync.attachment_head WHERE stream = p_stream), 0),
         'rows', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'record_id', a.record_id,
@@ -308,11 +326,7 @@ DECLARE
     out bytea;
 BEGIN
     c := sync._client();
-    IF NOT EXISTS (SELECT 1 FROM sync.attachment a WHERE a.sha256 = p_sha
-                   AND a.stream = ANY (sync._streams(c))) THEN
-        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = '该附件不在本窗口的数据范围内';
-    END IF;
+    PERFORM sync._attachment_content_readable(c, p_sha);
     SELECT data INTO out FROM sync.attachment_chunk WHERE sha256 = p_sha AND idx = p_idx;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING ERRCODE = 'no_data_found', MESSAGE = '附件分段不存在';
@@ -328,11 +342,7 @@ DECLARE
     b sync.attachment_blob%ROWTYPE;
 BEGIN
     c := sync._client();
-    IF NOT EXISTS (SELECT 1 FROM sync.attachment a WHERE a.sha256 = p_sha
-                   AND a.stream = ANY (sync._streams(c))) THEN
-        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = '该附件不在本窗口的数据范围内';
-    END IF;
+    PERFORM sync._attachment_content_readable(c, p_sha);
     SELECT * INTO b FROM sync.attachment_blob WHERE sha256 = p_sha;
     RETURN jsonb_build_object('size', b.size, 'chunk_size', b.chunk_size);
 END $f$;
@@ -346,10 +356,7 @@ DECLARE
     c sync.client;
 BEGIN
     c := sync._client();
-    IF NOT (p_stream = ANY (sync._streams(c))) THEN
-        RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
-            MESSAGE = format('本窗口无权读取数据范围“%s”', p_stream);
-    END IF;
+    PERFORM sync._attachment_stream_readable(c, p_stream);
     RETURN jsonb_build_object('stream', p_stream,
         'head', coalesce((SELECT last_seq FROM sync.attachment_head WHERE stream = p_stream), 0),
         'attachments', (SELECT count(*) FROM sync.attachment WHERE stream = p_stream),
